@@ -1,0 +1,40 @@
+# One place for every developer and CI command. `make test` is the test command.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+
+.PHONY: venv test lint unit demo cluster-bins bench repo-index clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+lint: venv
+	$(VENV)/bin/ruff check pyhelm tests bench
+
+# Builds (or reuses from ~/.cache/pyhelm) the local control plane binaries.
+cluster-bins: venv
+	$(PY) -m pyhelm.testing.cluster build
+
+test: venv lint cluster-bins
+	$(VENV)/bin/pytest -p no:cacheprovider tests
+
+unit: venv
+	$(VENV)/bin/pytest -p no:cacheprovider -m 'not cluster' tests
+
+demo: venv cluster-bins
+	$(PY) -m pyhelm.testing.demo
+
+bench: venv
+	$(PY) bench/run.py
+
+repo-index: venv
+	$(PY) -m pyhelm.cli.main repo index-charts charts repo-index
+
+clean:
+	rm -rf $(VENV) build *.egg-info

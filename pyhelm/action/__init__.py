@@ -1,0 +1,1 @@
+"""Actions: one module per verb over one Configuration; they return data, never print."""

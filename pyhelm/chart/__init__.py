@@ -1,0 +1,1 @@
+"""Charts: the model, loading from disk or archive, values, dependencies."""

@@ -1,0 +1,1 @@
+"""The pyhelm command: thin click commands over the actions."""

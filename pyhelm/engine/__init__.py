@@ -1,0 +1,1 @@
+"""Rendering: the Jinja2 sandbox, filters, manifests, kind order, hooks. Pure."""

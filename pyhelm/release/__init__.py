@@ -1,0 +1,1 @@
+"""Releases: the model, status, and Helm's record codec."""

@@ -1,0 +1,1 @@
+"""Chart repositories: index, client, cache, HTTP server, OCI."""

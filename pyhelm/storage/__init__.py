@@ -1,0 +1,1 @@
+"""Release storage drivers (secret, configmap, memory) and the release store."""

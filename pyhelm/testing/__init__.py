@@ -1,0 +1,1 @@
+"""What tests and library users need: the local control plane, fixtures, fakes."""
