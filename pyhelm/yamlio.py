@@ -1,0 +1,168 @@
+"""YAML for the whole project, with the scalar rules Kubernetes tooling uses.
+
+Helm and kubectl read YAML with go-yaml v2 (through ``sigs.k8s.io/yaml``), which is
+YAML 1.1-flavoured and differs from PyYAML's defaults: ``y``/``n``/``on``/``off`` are
+booleans, ``0777`` is octal, ``1e3`` is a float, and ``2024-01-02`` stays a string (it
+must survive a JSON round trip). The loader and dumper here implement those rules on
+top of libyaml (PyYAML's C parser), so values files, manifests and ``toyaml`` agree with
+what ``helm template`` and the API server see.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import yaml
+
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+_BOOL_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_BOOL_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+_BOOL_RE = re.compile("^(?:" + "|".join(sorted(_BOOL_TRUE | _BOOL_FALSE)) + ")$")
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+# what strconv.ParseInt(s, 0, 64) accepts: decimal, 0-octal, 0x, 0b, 0o, with underscores
+_INT_RE = re.compile(
+    r"^[-+]?(?:0|[1-9][0-9_]*|0[0-7_]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_FIRST_CHARS = {
+    "bool": list("yYnNtTfFoO"),
+    "null": ["~", "n", "N", ""],
+    "int": list("-+0123456789"),
+    "float": list("-+0123456789."),
+}
+
+
+class YamlSyntaxError(ValueError):
+    """YAML that does not parse; ``line`` and ``column`` are 1-based."""
+
+    def __init__(self, problem: str, line: int | None, column: int | None) -> None:
+        where = f"line {line}" + (f", column {column}" if column else "") if line else ""
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.problem = problem
+        self.line = line
+        self.column = column
+
+
+def _install_resolvers(cls: type) -> None:
+    cls.yaml_implicit_resolvers = {}
+    for tag, regex, kind in (("tag:yaml.org,2002:bool", _BOOL_RE, "bool"),
+                             ("tag:yaml.org,2002:null", _NULL_RE, "null"),
+                             ("tag:yaml.org,2002:int", _INT_RE, "int"),
+                             ("tag:yaml.org,2002:float", _FLOAT_RE, "float"),
+                             ("tag:yaml.org,2002:merge", re.compile(r"^<<$"), "")):
+        cls.add_implicit_resolver(tag, regex, _FIRST_CHARS.get(kind, ["<"]))
+
+
+class GoYamlLoader(_CLoader):  # type: ignore[misc,valid-type]
+    """libyaml parsing, go-yaml v2 scalar resolution."""
+
+
+_install_resolvers(GoYamlLoader)
+
+
+def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
+    return str(loader.construct_scalar(node)) in _BOOL_TRUE
+
+
+def _parse_int(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace("_", "")
+    lowered = digits.lower()
+    if lowered.startswith(("0x", "0b", "0o")):
+        return sign * int(digits, 0)
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits, 8)
+    return sign * int(digits)
+
+
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int | float:
+    value = _parse_int(str(loader.construct_scalar(node)))
+    # beyond int64 go-yaml falls back to a float, as JSON would carry it
+    return value if -(2**63) <= value < 2**63 else float(value)
+
+
+def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node)).lower()
+    if text.endswith("inf"):
+        return -math.inf if text.startswith("-") else math.inf
+    if text.endswith("nan"):
+        return math.nan
+    return float(text)
+
+
+def _construct_str(loader: Any, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a scalar", key_node.start_mark)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f'mapping key "{key}" already defined', key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:binary", _construct_str)
+
+
+def _translate(exc: yaml.YAMLError) -> YamlSyntaxError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context and problem and context not in problem else problem
+    return YamlSyntaxError(str(text), mark.line + 1 if mark else None,
+                           mark.column + 1 if mark else None)
+
+
+def load(text: str | bytes) -> Any:
+    """Parse one YAML document; raises YamlSyntaxError."""
+    try:
+        return yaml.load(text, Loader=GoYamlLoader)
+    except yaml.YAMLError as exc:
+        raise _translate(exc) from exc
+
+
+def load_all(text: str | bytes) -> list[Any]:
+    """Parse every document of a stream (empty documents come back as None)."""
+    try:
+        return list(yaml.load_all(text, Loader=GoYamlLoader))
+    except yaml.YAMLError as exc:
+        raise _translate(exc) from exc
+
+
+class GoYamlDumper(_CDumper):  # type: ignore[misc,valid-type]
+    """Block style; a string that go-yaml would read as another type gets quoted."""
+
+
+_install_resolvers(GoYamlDumper)
+
+
+def _represent_str(dumper: Any, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+GoYamlDumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any, *, sort_keys: bool = True) -> str:
+    """YAML text as Helm's ``toYaml`` writes it: block style, keys sorted, newline-ended."""
+    return yaml.dump(data, Dumper=GoYamlDumper, sort_keys=sort_keys,
+                     default_flow_style=False, allow_unicode=True, width=1 << 30)
