@@ -99,6 +99,17 @@ def _construct_str(loader: Any, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _json_key(key: Any) -> str:
+    """sigs.k8s.io/yaml's rule: a non-string key becomes its JSON text (``y`` -> "true")."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, float):
+        return repr(key) if not key.is_integer() else str(int(key))
+    return str(key)
+
+
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     mapping: dict[Any, Any] = {}
@@ -107,6 +118,8 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
         if isinstance(key, (list, dict)):
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a scalar", key_node.start_mark)
+        if not isinstance(key, str):
+            key = _json_key(key)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f'mapping key "{key}" already defined', key_node.start_mark)

@@ -1,0 +1,190 @@
+"""Building a ``Chart`` from a directory, a ``.tgz`` or files already in memory.
+
+Loading first gathers the chart's files (``archive.py``), then builds the model from
+them, so a chart from disk and one from an archive or a release record go through the
+same checks. Errors name the file and the field: ``demo/Chart.yaml: field "version":
+"1.x" is not a valid SemVer 2 version``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pyhelm import yamlio
+from pyhelm.chart import semver
+from pyhelm.chart.archive import read_archive, read_directory
+from pyhelm.chart.model import (
+    TEMPLATES_DIR,
+    Chart,
+    ChartFile,
+    ChartLock,
+    ChartMetadata,
+    Dependency,
+    LockedDependency,
+    Maintainer,
+)
+from pyhelm.errors import ChartError, ValuesError
+
+KNOWN_FIELDS = frozenset({
+    "apiVersion", "name", "version", "appVersion", "description", "type", "kubeVersion",
+    "keywords", "home", "sources", "maintainers", "icon", "deprecated", "annotations",
+    "dependencies", "engine", "tillerVersion", "condition", "tags"})
+_SPECIAL = {"Chart.yaml", "Chart.lock", "values.yaml", "values.schema.json",
+            "requirements.yaml", "requirements.lock"}
+
+
+def load_chart(path: str | Path) -> Chart:
+    """Load a chart from a directory or a packaged ``.tgz``."""
+    path = Path(path)
+    if path.is_dir():
+        return load_files(read_directory(path), str(path).rstrip("/"))
+    if not path.exists():
+        raise ChartError(f"{path}: no such chart directory or archive")
+    return load_files(read_archive(path.read_bytes(), str(path)), path.name)
+
+
+def load_archive_bytes(data: bytes, source: str) -> Chart:
+    return load_files(read_archive(data, source), source)
+
+
+def load_files(files: Mapping[str, bytes], source: str) -> Chart:
+    """Build a chart (and its subcharts) from ``{relative path: bytes}``."""
+    if "Chart.yaml" not in files:
+        raise ChartError(f"{source}: Chart.yaml is missing: not a chart")
+    raw_metadata = _load_yaml_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
+    metadata = parse_metadata(raw_metadata, f"{source}/Chart.yaml")
+    values = _load_yaml_mapping(files.get("values.yaml", b""), f"{source}/values.yaml",
+                                ValuesError)
+    schema = files.get("values.schema.json")
+    if schema is not None:
+        try:
+            json.loads(schema)
+        except ValueError as exc:
+            raise ChartError(f"{source}/values.schema.json: invalid JSON: {exc}") from exc
+    templates: list[ChartFile] = []
+    other: list[ChartFile] = []
+    subchart_files: dict[str, dict[str, bytes]] = {}
+    subchart_archives: list[tuple[str, bytes]] = []
+    for name in sorted(files):
+        data = files[name]
+        if name in _SPECIAL:
+            continue
+        if name.startswith("charts/"):
+            rest = name[len("charts/"):]
+            if "/" in rest:
+                sub, inner = rest.split("/", 1)
+                subchart_files.setdefault(sub, {})[inner] = data
+            elif rest.endswith((".tgz", ".tar.gz")):
+                subchart_archives.append((rest, data))
+            continue
+        target = templates if name.startswith(TEMPLATES_DIR) else other
+        target.append(ChartFile(name, data))
+    subcharts = [load_files(sub_files, f"{source}/charts/{sub}")
+                 for sub, sub_files in sorted(subchart_files.items())]
+    subcharts += [load_archive_bytes(data, f"{source}/charts/{name}")
+                  for name, data in subchart_archives]
+    return Chart(metadata=metadata, values=values, schema=schema, templates=tuple(templates),
+                 files=tuple(other), subcharts=tuple(subcharts),
+                 lock=_parse_lock(files.get("Chart.lock"), f"{source}/Chart.lock"),
+                 raw_values=files.get("values.yaml", b""), raw_metadata=raw_metadata)
+
+
+def _load_yaml_mapping(data: bytes, source: str, error: type[Exception]) -> dict[str, Any]:
+    try:
+        loaded = yamlio.load(data) if data.strip() else {}
+    except yamlio.YamlSyntaxError as exc:
+        raise error(f"{source}: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise error(f"{source}: must be a YAML mapping, not {type(loaded).__name__}")
+    return loaded
+
+
+def _field(raw: Mapping[str, Any], key: str, source: str, kind: type | tuple[type, ...],
+           default: Any = None) -> Any:
+    value = raw.get(key, default)
+    if value is not None and not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ChartError(f'{source}: field "{key}": expected {names}, got {value!r}')
+    return value
+
+
+def _strings(raw: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    return tuple(str(v) for v in _field(raw, key, source, list, []) or [])
+
+
+def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
+    """Chart.yaml fields to ``ChartMetadata``, with Helm's required-field checks."""
+    api_version = _field(raw, "apiVersion", source, str)
+    if not api_version:
+        raise ChartError(f'{source}: field "apiVersion" is required')
+    if api_version not in ("v1", "v2"):
+        raise ChartError(f'{source}: field "apiVersion": "{api_version}" is not v1 or v2')
+    name = _field(raw, "name", source, str)
+    if not name:
+        raise ChartError(f'{source}: field "name" is required')
+    if "/" in name or name in (".", ".."):
+        raise ChartError(f'{source}: field "name": "{name}" is not a valid chart name')
+    version = raw.get("version")
+    if version is None or version == "":
+        raise ChartError(f'{source}: field "version" is required')
+    if not semver.is_valid(str(version)):
+        raise ChartError(f'{source}: field "version": "{version}" is not a valid SemVer 2 '
+                         "version")
+    chart_type = _field(raw, "type", source, str) or "application"
+    if chart_type not in ("application", "library"):
+        raise ChartError(f'{source}: field "type": "{chart_type}" is not application or library')
+    app_version = raw.get("appVersion")
+    annotations = _field(raw, "annotations", source, dict, {}) or {}
+    return ChartMetadata(
+        api_version=api_version, name=name, version=str(version),
+        app_version=None if app_version is None else str(app_version),
+        description=_field(raw, "description", source, str),
+        type=chart_type, kube_version=_field(raw, "kubeVersion", source, str),
+        keywords=_strings(raw, "keywords", source), home=_field(raw, "home", source, str),
+        sources=_strings(raw, "sources", source),
+        maintainers=tuple(_maintainer(m, source) for m in
+                          _field(raw, "maintainers", source, list, []) or []),
+        icon=_field(raw, "icon", source, str),
+        deprecated=bool(_field(raw, "deprecated", source, bool, False)),
+        annotations={str(k): str(v) for k, v in annotations.items()},
+        dependencies=tuple(_dependency(d, i, source) for i, d in enumerate(
+            _field(raw, "dependencies", source, list, []) or [])))
+
+
+def _maintainer(raw: Any, source: str) -> Maintainer:
+    if not isinstance(raw, dict) or not raw.get("name"):
+        raise ChartError(f'{source}: field "maintainers": each maintainer needs a name')
+    return Maintainer(name=str(raw["name"]), email=raw.get("email"), url=raw.get("url"))
+
+
+def _dependency(raw: Any, index: int, source: str) -> Dependency:
+    where = f'{source}: field "dependencies[{index}]"'
+    if not isinstance(raw, dict) or not raw.get("name"):
+        raise ChartError(f"{where}: a dependency needs a name")
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list):
+        raise ChartError(f"{where}.tags: expected a list")
+    import_values = raw.get("import-values") or []
+    if not isinstance(import_values, list):
+        raise ChartError(f"{where}.import-values: expected a list")
+    return Dependency(
+        name=str(raw["name"]), version=str(raw.get("version") or ""),
+        repository=str(raw.get("repository") or ""), condition=raw.get("condition"),
+        tags=tuple(str(t) for t in tags), alias=raw.get("alias"),
+        import_values=tuple(import_values), enabled=bool(raw.get("enabled", True)))
+
+
+def _parse_lock(data: bytes | None, source: str) -> ChartLock | None:
+    if data is None:
+        return None
+    raw = _load_yaml_mapping(data, source, ChartError)
+    return ChartLock(
+        generated=str(raw.get("generated", "")), digest=str(raw.get("digest", "")),
+        dependencies=tuple(LockedDependency(str(d.get("name", "")), str(d.get("version", "")),
+                                            str(d.get("repository", "")))
+                           for d in raw.get("dependencies") or []))

@@ -1,0 +1,80 @@
+"""Validating merged values against each chart's ``values.schema.json``.
+
+No ``$ref`` is ever fetched: the validator gets an empty ``referencing.Registry``, so a
+reference to a file or URL fails as unresolvable instead of reaching the disk or the
+network. ``format`` is checked for drafts up to 7, as Helm does. All errors of all
+charts are collected and reported together, each with its JSON path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pyhelm.chart.model import Chart
+from pyhelm.errors import ValuesError
+
+_FORMAT_CHECKED_DRAFTS = ("draft3", "draft4", "draft6", "draft7")
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def schema_errors(chart: Chart, values: Mapping[str, Any], where: str) -> list[str]:
+    """Every schema violation of one chart's values, as one-line messages."""
+    if chart.schema is None:
+        return []
+    import jsonschema
+    import referencing
+    import referencing.exceptions
+
+    try:
+        schema = json.loads(chart.schema)
+        # charts rarely name a draft; Helm's validators then behave like draft 7
+        validator_class = jsonschema.validators.validator_for(
+            schema, default=jsonschema.Draft7Validator)
+        validator_class.check_schema(schema)
+    except (ValueError, jsonschema.SchemaError) as exc:
+        message = getattr(exc, "message", str(exc))
+        raise ValuesError(f"{where}/values.schema.json: invalid schema: {message}") from exc
+    checker = (validator_class.FORMAT_CHECKER
+               if validator_class.__name__.lower().startswith(_FORMAT_CHECKED_DRAFTS) else None)
+    validator = validator_class(schema, registry=referencing.Registry(), format_checker=checker)
+    try:
+        errors = sorted(validator.iter_errors(_plain(values)),
+                        key=lambda e: [str(p) for p in e.absolute_path])
+        return [f"{where}: values: {_path(e.absolute_path)}: {e.message}" for e in errors]
+    except referencing.exceptions.Unresolvable as exc:
+        raise ValuesError(f"{where}/values.schema.json: cannot resolve $ref {exc.ref!r} "
+                          "(references outside the schema are not fetched)") from exc
+
+
+def _plain(values: Any) -> Any:
+    if isinstance(values, Mapping):
+        return {k: _plain(v) for k, v in values.items()}
+    if isinstance(values, list):
+        return [_plain(v) for v in values]
+    return values
+
+
+def validate_values(chart: Chart, values: Mapping[str, Any]) -> None:
+    """Check the chart and every subchart; raise one ValuesError listing every error."""
+    errors: list[str] = []
+
+    def walk(node: Chart, node_values: Mapping[str, Any], where: str) -> None:
+        errors.extend(schema_errors(node, node_values, where))
+        for sub in node.subcharts:
+            sub_values = node_values.get(sub.name)
+            walk(sub, sub_values if isinstance(sub_values, Mapping) else {},
+                 f"{where}/charts/{sub.name}")
+
+    walk(chart, values, chart.name)
+    if errors:
+        head = errors[0] if len(errors) == 1 else (
+            f"values don't meet the schema ({len(errors)} errors): " + errors[0])
+        raise ValuesError("\n".join([head, *errors[1:]]))

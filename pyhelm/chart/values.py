@@ -1,0 +1,108 @@
+"""User values: files and ``--set*`` flags merged in Helm's order of precedence.
+
+``-f`` files in order, then ``--set-json``, ``--set``, ``--set-string``, ``--set-file``
+and ``--set-literal`` (Helm's own order). A later source wins; maps merge deeply; a
+``null`` survives here so that coalescing with chart defaults can delete that key.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pyhelm import yamlio
+from pyhelm.chart.setparser import Kind, parse_set
+from pyhelm.errors import ValuesError
+
+
+def load_values_file(path: str | Path) -> dict[str, Any]:
+    """A values file as a mapping; '-' reads standard input."""
+    source = str(path)
+    try:
+        if source == "-":
+            import sys
+
+            text = sys.stdin.read()
+        else:
+            text = Path(path).read_text()
+    except OSError as exc:
+        raise ValuesError(f"{source}: cannot read values file: {exc.strerror}") from exc
+    try:
+        loaded = yamlio.load(text) if text.strip() else {}
+    except yamlio.YamlSyntaxError as exc:
+        raise ValuesError(f"{source}: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ValuesError(f"{source}: a values file must be a YAML mapping")
+    return loaded
+
+
+def merge_maps(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep merge: maps merge, everything else in ``override`` replaces (nulls kept)."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_maps(current, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def merge_overrides(values_files: Sequence[str | Path] = (), set_values: Sequence[str] = (),
+                    set_string_values: Sequence[str] = (), set_file_values: Sequence[str] = (),
+                    set_json_values: Sequence[str] = (), set_literal_values: Sequence[str] = ()
+                    ) -> dict[str, Any]:
+    """Every user-supplied value source merged into one mapping, Helm's precedence."""
+    merged: dict[str, Any] = {}
+    for path in values_files:
+        merged = merge_maps(merged, load_values_file(path))
+    ordered: tuple[tuple[Kind, Sequence[str]], ...] = (
+        ("json", set_json_values), ("set", set_values), ("string", set_string_values),
+        ("file", set_file_values), ("literal", set_literal_values))
+    for kind, expressions in ordered:
+        for expr in expressions:
+            merged = merge_maps(merged, parse_set(expr, {}, kind=kind))
+    return merged
+
+
+def coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Chart defaults under user values; a user ``null`` removes the key entirely."""
+    result: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        default = defaults.get(key)
+        if isinstance(value, Mapping) and isinstance(default, Mapping):
+            result[key] = coalesce(default, value)
+        else:
+            result[key] = copy.deepcopy(value)
+    for key, default in defaults.items():
+        if key not in overrides:
+            result[key] = copy.deepcopy(default)
+    return result
+
+
+def path_value(values: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:
+    """(found, value) for a dotted path like ``sub.enabled``."""
+    node: Any = values
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
+    node = values
+    parts = [p for p in dotted.split(".") if p]
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    if parts:
+        node[parts[-1]] = value
