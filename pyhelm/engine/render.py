@@ -1,0 +1,240 @@
+"""Rendering a prepared chart into manifests, hooks, CRDs and notes. Pure.
+
+Each chart of the tree (the top chart and every enabled subchart, library charts
+excepted) renders its templates in its own sandbox with its own section of the values.
+Partials (``_*``) are imported, never rendered alone; a chart may import its
+subcharts' partials as ``"<subchart>/<path>"`` (that is how library charts are used).
+Every error becomes a ``RenderError`` naming ``chart/templates/file:line``.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jinja2 import TemplateNotFound, TemplateSyntaxError
+from jinja2.exceptions import SecurityError, UndefinedError
+
+from pyhelm import yamlio
+from pyhelm.chart.model import TEMPLATES_DIR, Chart
+from pyhelm.chart.prepare import PreparedChart
+from pyhelm.engine import functions
+from pyhelm.engine.context import (
+    Capabilities,
+    Files,
+    ReleaseContext,
+    chart_dict,
+    template_dict,
+)
+from pyhelm.engine.manifest import (
+    Hook,
+    Manifest,
+    Rendered,
+    as_hook,
+    install_order,
+    sort_hooks,
+)
+from pyhelm.engine.sandbox import ChartSandbox, MemoryLoader, RenderLimits, index_value_paths
+from pyhelm.errors import RenderError
+
+NOTES = "NOTES.txt"
+_DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+def render(prepared: PreparedChart, *, release: ReleaseContext,
+           capabilities: Capabilities | None = None,
+           lookup: functions.LookupFunc | None = None,
+           limits: RenderLimits | None = None) -> Rendered:
+    capabilities = capabilities or Capabilities()
+    limits = limits or RenderLimits()
+    texts: dict[str, str] = {}
+    notes = ""
+    crds: list[Manifest] = []
+    for chart, values, chart_path in _walk(prepared.chart, prepared.values,
+                                           prepared.chart.name):
+        crds += _crd_manifests(chart, chart_path)
+        if chart.metadata.is_library:
+            continue
+        sandbox = _sandbox(chart, limits, lookup)
+        index_value_paths(values, "Values", sandbox.value_paths)
+        base = {"Values": values, "Release": release.as_dict(), "Chart": chart_dict(chart),
+                "Capabilities": capabilities.as_dict(), "Files": Files(chart.files)}
+        for template in chart.templates:
+            relative = template.name[len(TEMPLATES_DIR):]
+            if relative.rsplit("/", 1)[-1].startswith("_"):
+                continue
+            full_name = f"{chart_path}/{template.name}"
+            if relative == NOTES:
+                if chart is prepared.chart:
+                    notes = _render_one(sandbox, relative, full_name,
+                                        {**base, "Template": template_dict(chart_path, relative)})
+                continue
+            texts[full_name] = _render_one(
+                sandbox, relative, full_name,
+                {**base, "Template": template_dict(chart_path, template.name)})
+    manifests: list[Manifest] = []
+    hooks: list[Hook] = []
+    for name, text in texts.items():
+        for manifest in parse_manifests(text, name):
+            hook = as_hook(manifest)
+            if hook:
+                hooks.append(hook)
+            else:
+                manifests.append(manifest)
+    _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
+    return Rendered(manifests=tuple(install_order(manifests)), hooks=tuple(sort_hooks(hooks)),
+                    crds=tuple(crds), notes=notes, templates=texts)
+
+
+def _walk(chart: Chart, values: Mapping[str, Any], path: str
+          ) -> Iterator[tuple[Chart, dict[str, Any], str]]:
+    yield chart, dict(values), path
+    for sub in chart.subcharts:
+        section = values.get(sub.name)
+        yield from _walk(sub, section if isinstance(section, Mapping) else {},
+                         f"{path}/charts/{sub.name}")
+
+
+def _template_sources(chart: Chart, prefix: str = "") -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for template in chart.templates:
+        try:
+            text = template.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RenderError(f"{chart.name}/{template.name}: not UTF-8 text") from exc
+        sources[prefix + template.name[len(TEMPLATES_DIR):]] = text
+    for sub in chart.subcharts:
+        sources.update(_template_sources(sub, f"{prefix}{sub.name}/"))
+    return sources
+
+
+def _sandbox(chart: Chart, limits: RenderLimits,
+             lookup: functions.LookupFunc | None) -> ChartSandbox:
+    sandbox = ChartSandbox(MemoryLoader(_template_sources(chart)), limits)
+    sandbox.filters.update(functions.FILTERS)
+    sandbox.globals.update(functions.GLOBALS)
+    sandbox.globals["tpl"] = functions.make_tpl(limits.max_tpl_depth)
+    sandbox.filters["tpl"] = sandbox.globals["tpl"]
+    sandbox.globals["lookup"] = functions.make_lookup(lookup)
+    return sandbox
+
+
+def _template_line(tb: types.TracebackType | None, filenames: set[str]) -> tuple[str, int] | None:
+    """The innermost template frame of a traceback: (template, line)."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in filenames or filename == "<template>":
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
+                context: dict[str, Any]) -> str:
+    prefix = full_name[: len(full_name) - len(relative)]
+    try:
+        template = sandbox.get_template(relative)
+        chunks: list[str] = []
+        size = 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > sandbox.limits.max_output_bytes:
+                raise SecurityError(f"output is larger than {sandbox.limits.max_output_bytes} "
+                                    "bytes")
+            chunks.append(chunk)
+        sandbox.check_time()
+        return "".join(chunks)
+    except TemplateSyntaxError as exc:
+        where = f"{prefix}{exc.name or relative}:{exc.lineno}"
+        raise RenderError(f"{where}: syntax error: {exc.message}") from None
+    except TemplateNotFound as exc:
+        raise RenderError(f"{full_name}: template not found: {exc.name}") from None
+    except (UndefinedError, functions.TemplateFailure, SecurityError, RenderError,
+            ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
+        if isinstance(exc, RenderError):
+            raise
+        located = _template_line(exc.__traceback__, set(sandbox.loader.list_templates()))
+        where = full_name
+        if located:
+            name, line = located
+            where = f"{prefix}{name}:{line}" if name != "<template>" else f"{full_name} (tpl)"
+        kind = {UndefinedError: "", functions.TemplateFailure: "",
+                SecurityError: "sandbox: "}.get(type(exc), f"{type(exc).__name__}: ")
+        raise RenderError(f"{where}: {kind}{exc}") from exc
+
+
+def split_documents(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, document text) of every non-empty document."""
+    position = 0
+    line = 1
+    for match in [*_DOC_SEPARATOR.finditer(text), None]:
+        end = match.start() if match else len(text)
+        document = text[position:end]
+        if any(s.strip() and not s.lstrip().startswith("#") for s in document.splitlines()):
+            yield line, document
+        if match:
+            line += text.count("\n", position, match.end()) + 1
+            position = match.end() + 1
+
+
+def _context_lines(document: str, line: int | None) -> str:
+    if not line:
+        return ""
+    lines = document.splitlines()
+    start = max(0, line - 3)
+    shown = [f"{n + 1:>4}| {lines[n]}" for n in range(start, min(len(lines), line + 2))]
+    return "\n" + "\n".join(shown)
+
+
+def parse_manifests(text: str, source: str) -> list[Manifest]:
+    """Every object in a rendered template; errors name the line of the output."""
+    manifests: list[Manifest] = []
+    for first_line, document in split_documents(text):
+        try:
+            obj = yamlio.load(document)
+        except yamlio.YamlSyntaxError as exc:
+            line = first_line + exc.line - 1 if exc.line else first_line
+            raise RenderError(f"{source}: line {line} of the rendered output: {exc.problem}"
+                              + _context_lines(document, exc.line)) from None
+        if obj is None:
+            continue
+        if not isinstance(obj, dict):
+            raise RenderError(f"{source}: line {first_line} of the rendered output: a "
+                              f"manifest must be a mapping, not {type(obj).__name__}")
+        metadata = obj.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        missing = [f for f, v in (("apiVersion", obj.get("apiVersion")),
+                                  ("kind", obj.get("kind")), ("metadata.name", name)) if not v]
+        if missing:
+            raise RenderError(f"{source}: line {first_line} of the rendered output: object "
+                              f"is missing {', '.join(missing)}")
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        manifests.append(Manifest(
+            template=source, content=document.strip("\n"), obj=obj,
+            api_version=str(obj["apiVersion"]), kind=str(obj["kind"]), name=str(name),
+            namespace=str(namespace) if namespace else None))
+    return manifests
+
+
+def _check_duplicates(manifests: list[Manifest], default_namespace: str) -> None:
+    seen: dict[tuple[str, str, str, str], Manifest] = {}
+    for manifest in manifests:
+        group = manifest.api_version.rsplit("/", 1)[0] if "/" in manifest.api_version else ""
+        key = (group, manifest.kind, manifest.namespace or default_namespace, manifest.name)
+        if key in seen:
+            raise RenderError(f"{manifest.template}: duplicate resource {manifest.ref} "
+                              f"(also rendered by {seen[key].template})")
+        seen[key] = manifest
+
+
+def _crd_manifests(chart: Chart, chart_path: str) -> list[Manifest]:
+    crds: list[Manifest] = []
+    for file in chart.crds:
+        if not file.name.endswith((".yaml", ".yml", ".json")):
+            continue
+        crds += parse_manifests(file.data.decode("utf-8", "replace"),
+                                f"{chart_path}/{file.name}")
+    return crds

@@ -1,0 +1,145 @@
+"""The Jinja2 sandbox charts run in.
+
+- Immutable sandbox: no ``__class__``/``__globals__`` style escapes, no mutation of
+  values, no file system, environment or network (templates come from memory only).
+- Mappings are data first: ``Values.items`` is the value stored under ``items``, never
+  the ``dict.items`` method. Iterate a mapping with ``|items`` or ``|dictsort``.
+- Testing an absent value is false; printing one raises an error naming its path
+  (``Values.image.tag``), via ``PathUndefined``.
+- Bounded: string/list repetition, ``**``, output size and wall time are capped.
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import BaseLoader, ChainableUndefined, TemplateNotFound
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    max_output_bytes: int = 64 * 1024 * 1024
+    max_seconds: float = 60.0
+    max_tpl_depth: int = 20
+
+
+class PathUndefined(ChainableUndefined):
+    """An absent value that remembers how it was reached."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
+                 exc: type[Exception] = UndefinedError, path: str | None = None) -> None:
+        super().__init__(hint, obj, name, exc)
+        self._path = path or name or "value"
+
+    def _child(self, name: Any) -> PathUndefined:
+        return PathUndefined(name=str(name), path=f"{self._path}.{name}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return self._child(name)
+
+    def __getitem__(self, key: Any) -> PathUndefined:
+        return self._child(key)
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        raise UndefinedError(f"{self._path} is not defined" if self._undefined_hint is None
+                             else self._undefined_hint)
+
+    __str__ = _fail_with_undefined_error  # type: ignore[assignment]
+    __html__ = _fail_with_undefined_error  # type: ignore[assignment]
+
+
+class MemoryLoader(BaseLoader):
+    """Templates by path relative to the chart's ``templates/`` (no disk access)."""
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self.sources = sources
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source = self.sources.get(template)
+        if source is None:
+            raise TemplateNotFound(template)
+        return source, template, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.sources)
+
+
+class ChartSandbox(ImmutableSandboxedEnvironment):
+    """One environment per chart render; ``value_paths`` names mappings for errors."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def __init__(self, loader: MemoryLoader, limits: RenderLimits) -> None:
+        super().__init__(loader=loader, undefined=PathUndefined, trim_blocks=True,
+                         lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+                         auto_reload=False, cache_size=0)
+        self.limits = limits
+        self.value_paths: dict[int, str] = {}
+        self.deadline = time.monotonic() + limits.max_seconds
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise SecurityError(f"rendering took longer than {self.limits.max_seconds:g}s")
+
+    def _mapping_lookup(self, obj: dict[Any, Any], key: Any) -> Any:
+        try:
+            return obj[key]
+        except (KeyError, TypeError):
+            parent = self.value_paths.get(id(obj))
+            path = f"{parent}.{key}" if parent else str(key)
+            return PathUndefined(name=str(key), path=path)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            return self._mapping_lookup(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(obj) is dict:
+            return self._mapping_lookup(obj, argument)
+        return super().getitem(obj, argument)
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        cap = self.limits.max_output_bytes
+        if operator_name == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and (
+                        len(seq) * count > cap):
+                    raise SecurityError(f"repetition would produce more than {cap} items")
+            return operator.mul(left, right)
+        if operator_name == "**":
+            if isinstance(right, int) and abs(right) > 1000:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        result = operator.add(left, right)
+        if isinstance(result, (str, list)) and len(result) > cap:
+            raise SecurityError(f"concatenation produced more than {cap} items")
+        return result
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        self.check_time()
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def index_value_paths(values: Any, root: str, into: dict[int, str]) -> None:
+    """Remember the dotted path of every mapping in ``values`` (for error messages)."""
+    if isinstance(values, dict):
+        into[id(values)] = root
+        for key, child in values.items():
+            if isinstance(child, (dict, list)):
+                index_value_paths(child, f"{root}.{key}", into)
+    elif isinstance(values, list):
+        for position, child in enumerate(values):
+            if isinstance(child, (dict, list)):
+                index_value_paths(child, f"{root}[{position}]", into)
