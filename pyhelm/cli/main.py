@@ -19,6 +19,13 @@ from pyhelm.errors import PyhelmError
 
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" -- keep sorted; one line per command
+    "create": "pyhelm.cli.create:create_command",
+    "dependency": "pyhelm.cli.dependency:dependency_command",
+    "lint": "pyhelm.cli.lint:lint_command",
+    "package": "pyhelm.cli.package:package_command",
+    "show": "pyhelm.cli.show:show_command",
+    "template": "pyhelm.cli.template:template_command",
+    "version": "pyhelm.cli.version:version_command",
 }
 
 

@@ -1,0 +1,204 @@
+"""Applying a release's manifest set to the cluster, and pruning what it dropped.
+
+Owns the release-ownership marks (Helm's ``meta.helm.sh/release-*`` annotations and the
+``app.kubernetes.io/managed-by: Helm`` label, so Helm can adopt what pyhelm applied),
+the ownership check before an object is taken over, the grouping of manifests by Helm's
+kind order (one group is applied concurrently, groups in order), the prune plan of an
+upgrade or rollback, and deletion in reverse kind order honouring
+``helm.sh/resource-policy: keep``. Planning functions are pure; the two executors take
+a ``KubeClient``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from pyhelm.engine.manifest import Manifest, install_order, kind_rank, uninstall_order
+from pyhelm.errors import KubeConflictError, KubeNotFoundError
+from pyhelm.kube.protocol import KubeClient, KubeObject
+
+RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
+RELEASE_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "Helm"  # Helm refuses to adopt objects whose label says anything else
+RESOURCE_POLICY_ANNOTATIONS = ("helm.sh/resource-policy", "pyhelm.sh/resource-policy")
+FIELD_MANAGER = "pyhelm"
+MAX_WORKERS = 8
+
+ObjectKey = tuple[str, str, str, str]  # (group, kind, namespace, name)
+
+
+@dataclass(frozen=True)
+class ReleaseRef:
+    """The release that owns the objects being applied."""
+
+    name: str
+    namespace: str
+
+
+def object_key(manifest: Manifest, default_namespace: str, namespaced: bool = True
+               ) -> ObjectKey:
+    """Identity of the object a manifest describes; the API version's group only, so a
+    version bump of the same kind is the same object."""
+    group = manifest.api_version.rpartition("/")[0]
+    namespace = (manifest.namespace or default_namespace) if namespaced else ""
+    return group, manifest.kind, namespace, manifest.name
+
+
+def stamp_ownership(obj: KubeObject, release: ReleaseRef) -> KubeObject:
+    """A copy of obj carrying the release's annotations and managed-by label."""
+    stamped = copy.deepcopy(obj)
+    metadata = stamped.setdefault("metadata", {})
+    annotations = metadata.get("annotations") or {}
+    annotations[RELEASE_NAME_ANNOTATION] = release.name
+    annotations[RELEASE_NAMESPACE_ANNOTATION] = release.namespace
+    metadata["annotations"] = annotations
+    labels = metadata.get("labels") or {}
+    labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
+    metadata["labels"] = labels
+    return stamped
+
+
+def ownership_problem(live: KubeObject, release: ReleaseRef) -> str | None:
+    """Why live may not be taken over by release, or None when it belongs to it."""
+    metadata = live.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    owner = annotations.get(RELEASE_NAME_ANNOTATION)
+    owner_namespace = annotations.get(RELEASE_NAMESPACE_ANNOTATION)
+    if owner is None:
+        return "it exists and is not managed by any release"
+    if (owner, owner_namespace) != (release.name, release.namespace):
+        return f'it belongs to release "{owner}" in namespace "{owner_namespace}"'
+    return None
+
+
+def keeps_on_delete(manifest: Manifest) -> bool:
+    return any(manifest.annotations.get(key) == "keep" for key in RESOURCE_POLICY_ANNOTATIONS)
+
+
+def kind_groups(manifests: Iterable[Manifest]) -> list[list[Manifest]]:
+    """Manifests in install order, split into runs of equal kind rank."""
+    ordered = install_order(manifests)
+    return [list(group) for _, group in groupby(ordered, key=lambda m: kind_rank(m.kind))]
+
+
+def prune_plan(previous: Iterable[Manifest], current: Iterable[Manifest],
+               default_namespace: str) -> list[Manifest]:
+    """Objects of the previous revision the current one no longer renders, in uninstall
+    order, leaving out those marked ``resource-policy: keep``."""
+    wanted = {object_key(m, default_namespace) for m in current}
+    dropped = [m for m in previous
+               if object_key(m, default_namespace) not in wanted and not keeps_on_delete(m)]
+    return uninstall_order(dropped)
+
+
+def _namespaced_object(kube: KubeClient, manifest: Manifest, default_namespace: str
+                       ) -> tuple[KubeObject, str | None]:
+    info = kube.resource_for(manifest.api_version, manifest.kind)
+    obj = copy.deepcopy(manifest.obj)
+    namespace = None
+    if info.namespaced:
+        namespace = manifest.namespace or default_namespace
+        obj.setdefault("metadata", {})["namespace"] = namespace
+    return obj, namespace
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplySettings:
+    release: ReleaseRef
+    take_ownership: bool = False
+    force_conflicts: bool = False
+    dry_run: bool = False
+    max_workers: int = MAX_WORKERS
+
+
+def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings
+               ) -> tuple[KubeObject, bool]:
+    """Apply one manifest; returns the result and whether the object is new."""
+    obj, namespace = _namespaced_object(kube, manifest, settings.release.namespace)
+    created = False
+    try:
+        live = kube.get(manifest.api_version, manifest.kind, manifest.name, namespace)
+    except KubeNotFoundError:
+        created = True
+    else:
+        problem = ownership_problem(live, settings.release)
+        if problem and not settings.take_ownership:
+            raise KubeConflictError(
+                f"{manifest.template}: cannot apply {manifest.ref}: {problem} "
+                "(use --take-ownership to adopt it)")
+    try:
+        result = kube.apply(stamp_ownership(obj, settings.release), field_manager=FIELD_MANAGER,
+                            force=settings.force_conflicts, dry_run=settings.dry_run)
+    except KubeConflictError as exc:
+        raise KubeConflictError(
+            f"{manifest.template}: {manifest.ref}: {exc} "
+            "(use --force-conflicts to take the conflicting fields)") from exc
+    return result, created
+
+
+@dataclass
+class ApplyOutcome:
+    applied: list[KubeObject]
+    created: list[Manifest]
+
+
+def apply_manifests(kube: KubeClient, manifests: Sequence[Manifest], settings: ApplySettings,
+                    outcome: ApplyOutcome | None = None) -> ApplyOutcome:
+    """Server-side apply in kind order; one kind group at a time, its members in parallel.
+
+    ``outcome`` (when given) is filled as work completes, so a caller that catches a
+    failure still knows which objects this run created (for --cleanup-on-fail)."""
+    outcome = outcome if outcome is not None else ApplyOutcome([], [])
+    with ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as pool:
+        for group in kind_groups(manifests):
+            futures = [(m, pool.submit(_apply_one, kube, m, settings)) for m in group]
+            first_error: BaseException | None = None
+            for manifest, future in futures:
+                try:
+                    result, created = future.result()
+                except BaseException as exc:  # re-raised once the group settles
+                    first_error = first_error or exc
+                    continue
+                outcome.applied.append(result)
+                if created:
+                    outcome.created.append(manifest)
+            if first_error is not None:
+                raise first_error
+    return outcome
+
+
+def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str,
+                     *, honour_keep: bool = True) -> list[str]:
+    """Delete in the order given (callers pass uninstall order); returns refs deleted.
+    Kinds the server no longer knows are skipped: nothing of them can be left."""
+    deleted: list[str] = []
+    for manifest in manifests:
+        if honour_keep and keeps_on_delete(manifest):
+            continue
+        try:
+            _, namespace = _namespaced_object(kube, manifest, default_namespace)
+        except KubeNotFoundError:
+            continue
+        if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace):
+            deleted.append(manifest.ref)
+    return deleted
+
+
+def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str
+                 ) -> list[tuple[Manifest, KubeObject | None]]:
+    """Each manifest with its live object (None when absent)."""
+    found: list[tuple[Manifest, Any]] = []
+    for manifest in manifests:
+        try:
+            _, namespace = _namespaced_object(kube, manifest, default_namespace)
+            found.append((manifest, kube.get(manifest.api_version, manifest.kind,
+                                             manifest.name, namespace)))
+        except KubeNotFoundError:
+            found.append((manifest, None))
+    return found

@@ -1,0 +1,80 @@
+"""``dependency list|build``: the state of a chart's dependencies, and building local
+(``file://``) ones into ``charts/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyhelm.chart import semver
+from pyhelm.chart.archive import read_archive
+from pyhelm.chart.loader import load_chart, load_files
+from pyhelm.chart.model import Dependency
+from pyhelm.chart.package import write_package
+from pyhelm.errors import ChartError
+
+
+@dataclass(frozen=True)
+class DependencyStatus:
+    name: str
+    version: str
+    repository: str
+    status: str  # ok, missing, wrong version, unpacked
+
+
+def _present(chart_dir: Path) -> dict[str, tuple[str, bool]]:
+    """name -> (version, packaged) of every chart found in charts/."""
+    found: dict[str, tuple[str, bool]] = {}
+    charts = chart_dir / "charts"
+    if not charts.is_dir():
+        return found
+    for entry in sorted(charts.iterdir()):
+        try:
+            if entry.is_dir():
+                chart = load_chart(entry)
+                found[chart.name] = (chart.metadata.version, False)
+            elif entry.name.endswith(".tgz"):
+                chart = load_files(read_archive(entry.read_bytes(), str(entry)), entry.name)
+                found[chart.name] = (chart.metadata.version, True)
+        except ChartError:
+            continue
+    return found
+
+
+def _status(dependency: Dependency, present: dict[str, tuple[str, bool]]) -> str:
+    if dependency.name not in present:
+        return "missing"
+    version, packaged = present[dependency.name]
+    if dependency.version:
+        try:
+            allowed = semver.Constraint.parse(dependency.version).allows(
+                semver.Version.parse(version))
+        except semver.SemverError:
+            allowed = dependency.version == version
+        if not allowed:
+            return "wrong version"
+    return "ok" if packaged else "unpacked"
+
+
+def list_dependencies(chart_dir: str) -> list[DependencyStatus]:
+    root = Path(chart_dir)
+    chart = load_chart(root)
+    present = _present(root)
+    return [DependencyStatus(d.name, d.version, d.repository, _status(d, present))
+            for d in chart.metadata.dependencies]
+
+
+def build_dependencies(chart_dir: str) -> list[Path]:
+    """Package every ``file://`` dependency into ``charts/``; others must already be there."""
+    root = Path(chart_dir)
+    chart = load_chart(root)
+    written: list[Path] = []
+    for dependency in chart.metadata.dependencies:
+        if dependency.repository.startswith("file://"):
+            source = (root / dependency.repository[len("file://"):]).resolve()
+            written.append(write_package(source, root / "charts"))
+        elif _status(dependency, _present(root)) in ("missing", "wrong version"):
+            raise ChartError(f"{root}: dependency {dependency.name} ({dependency.repository}) "
+                             "is not in charts/ and only file:// repositories can be built "
+                             "offline")
+    return written

@@ -1,0 +1,34 @@
+"""Where user values come from, as one options object shared by every verb."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyhelm.chart.values import merge_maps, merge_overrides
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValueOptions:
+    """``-f`` files, a mapping from library callers, then the ``--set*`` flags."""
+
+    values_files: tuple[str, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    set_values: tuple[str, ...] = ()
+    set_string_values: tuple[str, ...] = ()
+    set_file_values: tuple[str, ...] = ()
+    set_json_values: tuple[str, ...] = ()
+    set_literal_values: tuple[str, ...] = ()
+
+    def merged(self) -> dict[str, Any]:
+        from_files = merge_overrides(self.values_files)
+        flags = merge_overrides(
+            (), self.set_values, self.set_string_values, self.set_file_values,
+            self.set_json_values, self.set_literal_values)
+        return merge_maps(merge_maps(from_files, self.values), flags)
+
+    def is_empty(self) -> bool:
+        return not (self.values_files or self.values or self.set_values
+                    or self.set_string_values or self.set_file_values
+                    or self.set_json_values or self.set_literal_values)

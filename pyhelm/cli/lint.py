@@ -1,0 +1,35 @@
+"""``pyhelm lint [CHART...]``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pyhelm.action import lint
+from pyhelm.cli.common import namespace_option, resolve_namespace, value_options, values_options
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1)
+@values_options
+@namespace_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--with-subcharts", is_flag=True, help="Lint the subcharts in charts/ too.")
+@click.pass_context
+def lint_command(ctx: click.Context, paths: tuple[str, ...], namespace: str | None,
+                 strict: bool, with_subcharts: bool, **kwargs: Any) -> None:
+    """Check charts for possible issues."""
+    result = lint.run(lint.LintOptions(
+        paths=paths or (".",), values=value_options(kwargs), strict=strict,
+        with_subcharts=with_subcharts, namespace=resolve_namespace(ctx, namespace) or "default"))
+    for chart in result.charts:
+        click.echo(f"==> Linting {chart.path}")
+        for message in chart.messages:
+            click.echo(str(message))
+        click.echo()
+    failed = len(result.failed)
+    click.echo(f"{len(result.charts)} chart(s) linted, {failed} chart(s) failed")
+    if failed:
+        sys.exit(1)

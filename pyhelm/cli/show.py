@@ -1,0 +1,31 @@
+"""``pyhelm show chart|values|readme|crds|all CHART``."""
+
+from __future__ import annotations
+
+import click
+
+from pyhelm.action import show
+
+
+def _subcommand(part: show.Part, summary: str) -> click.Command:
+    @click.command(part, help=summary)
+    @click.argument("chart")
+    @click.option("--version", default=None, help="Chart version to use.")
+    def command(chart: str, version: str | None) -> None:
+        click.echo(show.run(show.ShowOptions(chart=chart, part=part, version=version)),
+                   nl=False)
+
+    return command
+
+
+@click.group("show")
+def show_command() -> None:
+    """Show information about a chart."""
+
+
+for _part, _summary in (("chart", "Show the chart's Chart.yaml."),
+                        ("values", "Show the chart's values.yaml."),
+                        ("readme", "Show the chart's README."),
+                        ("crds", "Show the chart's CRDs."),
+                        ("all", "Show everything about the chart.")):
+    show_command.add_command(_subcommand(_part, _summary))  # type: ignore[arg-type]

@@ -1,0 +1,50 @@
+"""``pyhelm template [NAME] CHART``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from pyhelm.action import template
+from pyhelm.cli.common import namespace_option, resolve_namespace, value_options, values_options
+from pyhelm.errors import UsageError
+
+
+@click.command("template")
+@click.argument("args", nargs=-1, required=True)
+@values_options
+@namespace_option
+@click.option("--release-name", default=None, help="Release name (also the first argument).")
+@click.option("--generate-name", "-g", is_flag=True, help="Generate the release name.")
+@click.option("--version", default=None, help="Chart version to use.")
+@click.option("--show-only", "-s", multiple=True, help="Only show manifests of this template.")
+@click.option("--output-dir", default=None, help="Write each template to a file here.")
+@click.option("--include-crds", is_flag=True, help="Include CRDs in the output.")
+@click.option("--skip-tests", is_flag=True, help="Leave out test hooks.")
+@click.option("--no-hooks", is_flag=True, help="Leave out hooks.")
+@click.option("--is-upgrade", is_flag=True, help="Set Release.IsUpgrade instead of IsInstall.")
+@click.option("--kube-version", default=None, help="Kubernetes version for Capabilities.")
+@click.option("--api-versions", "-a", multiple=True, help="Extra API versions for Capabilities.")
+@click.pass_context
+def template_command(ctx: click.Context, args: tuple[str, ...], namespace: str | None,
+                     release_name: str | None, generate_name: bool, **kwargs: Any) -> None:
+    """Render chart templates locally and print the manifests."""
+    if len(args) > 2:
+        raise UsageError(f"template takes [NAME] CHART, got {len(args)} arguments")
+    chart = args[-1]
+    name = args[0] if len(args) == 2 else release_name
+    if generate_name or not name:
+        name = name or "release-name"
+    result = template.run(template.TemplateOptions(
+        chart=chart, release_name=name, namespace=resolve_namespace(ctx, namespace) or "default",
+        values=value_options(kwargs), version=kwargs["version"],
+        show_only=tuple(kwargs["show_only"]), output_dir=kwargs["output_dir"],
+        include_crds=kwargs["include_crds"], skip_tests=kwargs["skip_tests"],
+        no_hooks=kwargs["no_hooks"], is_upgrade=kwargs["is_upgrade"],
+        kube_version=kwargs["kube_version"], api_versions=tuple(kwargs["api_versions"])))
+    if kwargs["output_dir"]:
+        for name_ in sorted({m.template for m in result.documents}):
+            click.echo(f"wrote {kwargs['output_dir']}/{name_}")
+        return
+    click.echo(result.text, nl=False)
