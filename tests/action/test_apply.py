@@ -1,0 +1,159 @@
+"""Apply planning: ownership marks and checks, kind groups, pruning, keep policy."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pyhelm.action.apply import (
+    MANAGED_BY_LABEL,
+    RELEASE_NAME_ANNOTATION,
+    RELEASE_NAMESPACE_ANNOTATION,
+    ApplyOutcome,
+    ApplySettings,
+    ReleaseRef,
+    apply_manifests,
+    delete_manifests,
+    kind_groups,
+    ownership_problem,
+    prune_plan,
+    stamp_ownership,
+)
+from pyhelm.engine.manifest import Manifest
+from pyhelm.engine.render import parse_manifests
+from pyhelm.errors import KubeConflictError, KubeNotFoundError
+from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
+
+RELEASE = ReleaseRef("web", "prod")
+
+
+def manifest(kind: str, name: str, annotations: dict[str, str] | None = None,
+             api_version: str = "v1") -> Manifest:
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: {name}\n"
+    if annotations:
+        text += "  annotations:\n" + "".join(f"    {k}: {v}\n" for k, v in annotations.items())
+    return parse_manifests(text, f"demo/templates/{name}.yaml")[0]
+
+
+class DictKube:
+    """The few KubeClient calls apply.py makes, on a dict; records the call order."""
+
+    namespace = "prod"
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str | None, str], KubeObject] = {}
+        self.calls: list[str] = []
+
+    def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
+        if kind == "Gone":
+            raise KubeNotFoundError(kind)
+        return ResourceInfo(api_version, kind, kind.lower() + "s", kind != "Namespace")
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None
+            ) -> KubeObject:
+        try:
+            return copy.deepcopy(self.objects[(kind, namespace, name)])
+        except KeyError:
+            raise KubeNotFoundError(f"{kind}/{name}") from None
+
+    def apply(self, obj: KubeObject, *, field_manager: str = "pyhelm", force: bool = False,
+              dry_run: bool = False) -> KubeObject:
+        meta = obj["metadata"]
+        self.calls.append(f"apply {obj['kind']}/{meta['name']}")
+        if not dry_run:
+            self.objects[(obj["kind"], meta.get("namespace"), meta["name"])] = obj
+        return obj
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               **_: Any) -> bool:
+        self.calls.append(f"delete {kind}/{name}")
+        return self.objects.pop((kind, namespace, name), None) is not None
+
+    def watch(self, *args: Any, **kwargs: Any) -> Iterator[WatchEvent]:
+        raise AssertionError("apply must not watch")
+
+
+def test_stamp_adds_helm_compatible_marks_without_touching_the_input() -> None:
+    source = {"kind": "ConfigMap", "metadata": {"name": "a", "labels": {"x": "1"}}}
+    stamped = stamp_ownership(source, RELEASE)
+    assert stamped["metadata"]["annotations"] == {
+        RELEASE_NAME_ANNOTATION: "web", RELEASE_NAMESPACE_ANNOTATION: "prod"}
+    assert stamped["metadata"]["labels"] == {"x": "1", MANAGED_BY_LABEL: "Helm"}
+    assert "annotations" not in source["metadata"]
+
+
+def test_ownership_problem_names_the_other_owner() -> None:
+    mine = stamp_ownership({"metadata": {"name": "a"}}, RELEASE)
+    theirs = stamp_ownership({"metadata": {"name": "a"}}, ReleaseRef("api", "prod"))
+    assert ownership_problem(mine, RELEASE) is None
+    assert ownership_problem(theirs, RELEASE) == 'it belongs to release "api" in namespace "prod"'
+    assert "not managed" in (ownership_problem({"metadata": {"name": "a"}}, RELEASE) or "")
+
+
+def test_kind_groups_follow_helm_install_order() -> None:
+    groups = kind_groups([manifest("Deployment", "d"), manifest("Service", "s1"),
+                          manifest("Namespace", "ns1"), manifest("Service", "s2")])
+    assert [[m.name for m in g] for g in groups] == [["ns1"], ["s1", "s2"], ["d"]]
+
+
+def test_prune_plan_drops_what_is_gone_keeps_marked_objects_reverse_order() -> None:
+    previous = [manifest("Service", "svc"), manifest("Deployment", "old"),
+                manifest("ConfigMap", "cfg"),
+                manifest("Secret", "kept", {"helm.sh/resource-policy": "keep"})]
+    current = [manifest("Service", "svc")]
+    assert [m.ref for m in prune_plan(previous, current, "prod")] == [
+        "Deployment/old", "ConfigMap/cfg"]
+
+
+def test_prune_plan_treats_a_version_bump_as_the_same_object() -> None:
+    previous = [manifest("HorizontalPodAutoscaler", "h", api_version="autoscaling/v1")]
+    current = [manifest("HorizontalPodAutoscaler", "h", api_version="autoscaling/v2")]
+    assert prune_plan(previous, current, "prod") == []
+
+
+def test_apply_in_kind_order_records_created_objects_and_namespaces() -> None:
+    kube = DictKube()
+    outcome = apply_manifests(kube, [manifest("Deployment", "d"), manifest("ConfigMap", "c")],
+                              ApplySettings(release=RELEASE, max_workers=2))
+    assert kube.calls == ["apply ConfigMap/c", "apply Deployment/d"]
+    assert sorted(m.name for m in outcome.created) == ["c", "d"]
+    labels = kube.objects[("ConfigMap", "prod", "c")]["metadata"]["labels"]
+    assert labels[MANAGED_BY_LABEL] == "Helm"
+    again = apply_manifests(kube, [manifest("ConfigMap", "c")], ApplySettings(release=RELEASE))
+    assert again.created == []
+
+
+def test_apply_refuses_foreign_objects_unless_taking_ownership() -> None:
+    kube = DictKube()
+    kube.objects[("ConfigMap", "prod", "c")] = {"kind": "ConfigMap", "metadata": {"name": "c"}}
+    outcome = ApplyOutcome([], [])
+    with pytest.raises(KubeConflictError, match=r"not managed by any release.*--take-ownership"):
+        apply_manifests(kube, [manifest("ConfigMap", "c")], ApplySettings(release=RELEASE),
+                        outcome)
+    assert outcome.applied == []
+    apply_manifests(kube, [manifest("ConfigMap", "c")],
+                    ApplySettings(release=RELEASE, take_ownership=True))
+    owned = kube.objects[("ConfigMap", "prod", "c")]
+    assert owned["metadata"]["annotations"][RELEASE_NAME_ANNOTATION] == "web"
+
+
+def test_dry_run_writes_nothing() -> None:
+    kube = DictKube()
+    apply_manifests(kube, [manifest("ConfigMap", "c")],
+                    ApplySettings(release=RELEASE, dry_run=True))
+    assert kube.objects == {}
+
+
+def test_delete_honours_keep_and_skips_unknown_kinds() -> None:
+    kube = DictKube()
+    apply_manifests(kube, [manifest("ConfigMap", "c"), manifest("Secret", "s")],
+                    ApplySettings(release=RELEASE))
+    deleted = delete_manifests(kube, [
+        manifest("Secret", "s", {"helm.sh/resource-policy": "keep"}),
+        manifest("ConfigMap", "c"), manifest("Gone", "g"), manifest("ConfigMap", "absent")],
+        "prod")
+    assert deleted == ["ConfigMap/c"]
+    assert list(kube.objects) == [("Secret", "prod", "s")]
