@@ -1,0 +1,105 @@
+"""The one place release actions get their dependencies from.
+
+``Configuration`` holds a lazily connected kube client, the release store built on it,
+the clock, this process's owner id (written into pending revisions so another process
+can tell a live lock from a crashed one), a progress callback and the capabilities of
+the cluster. Nothing here connects until an action asks for it, so ``--dry-run=client``
+and offline verbs never reach a cluster. Tests pass a fake kube client and clock in.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pyhelm.engine.context import Capabilities
+from pyhelm.kube.protocol import KubeClient
+
+Clock = Callable[[], datetime]
+Progress = Callable[[str], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_owner() -> str:
+    return f"pyhelm@{socket.gethostname()}/{os.getpid()}"
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class KubeSettings:
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+
+
+def connect_kube(settings: KubeSettings) -> KubeClient:
+    from pyhelm.kube.client import connect  # lazy: keeps `kubernetes` out of offline verbs
+
+    return connect(kubeconfig=settings.kubeconfig, context=settings.context,
+                   namespace=settings.namespace)
+
+
+@dataclass
+class Configuration:
+    """Dependencies of every release action, each built once on first use."""
+
+    kube_factory: Callable[[], KubeClient]
+    namespace_override: str | None = None
+    store_factory: Callable[[KubeClient, str], Any] | None = None
+    clock: Clock = utc_now
+    owner: str = field(default_factory=default_owner)
+    progress: Progress = _silent
+    _kube: KubeClient | None = field(default=None, init=False, repr=False)
+    _stores: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _capabilities: Capabilities | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: KubeSettings, **kwargs: Any) -> Configuration:
+        return cls(kube_factory=lambda: connect_kube(settings),
+                   namespace_override=settings.namespace, **kwargs)
+
+    @property
+    def kube(self) -> KubeClient:
+        if self._kube is None:
+            self._kube = self.kube_factory()
+        return self._kube
+
+    @property
+    def namespace(self) -> str:
+        return self.namespace_override or self.kube.namespace
+
+    def store(self, namespace: str | None = None) -> Any:
+        """The release store of a namespace (None: every namespace, for list -A)."""
+        key = namespace if namespace is not None else ""
+        if key not in self._stores:
+            if self.store_factory is not None:
+                self._stores[key] = self.store_factory(self.kube, key)
+            else:
+                self._stores[key] = _default_store(self.kube, key, self.clock, self.owner)
+        return self._stores[key]
+
+    def capabilities(self) -> Capabilities:
+        """What the server offers, for ``.Capabilities`` and ``kubeVersion`` checks."""
+        if self._capabilities is None:
+            _, _, git_version = self.kube.server_version()
+            self._capabilities = Capabilities(kube_version=git_version,
+                                              extra_api_versions=tuple(self.kube.api_versions()))
+        return self._capabilities
+
+
+def _default_store(kube: KubeClient, namespace: str, clock: Clock = utc_now,
+                   owner: str | None = None) -> Any:
+    from pyhelm.storage.store import ReleaseStore, driver_from_env
+
+    return ReleaseStore(driver_from_env(kube, namespace), clock=clock,
+                        owner=owner or default_owner())
