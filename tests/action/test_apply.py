@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,8 +22,10 @@ from pyhelm.action.apply import (
 )
 from pyhelm.engine.manifest import Manifest
 from pyhelm.engine.render import parse_manifests
-from pyhelm.errors import KubeConflictError, KubeNotFoundError
-from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
+from pyhelm.errors import KubeConflictError
+
+if TYPE_CHECKING:
+    from tests.action.conftest import DictKube
 
 RELEASE = ReleaseRef("web", "prod")
 
@@ -36,44 +36,6 @@ def manifest(kind: str, name: str, annotations: dict[str, str] | None = None,
     if annotations:
         text += "  annotations:\n" + "".join(f"    {k}: {v}\n" for k, v in annotations.items())
     return parse_manifests(text, f"demo/templates/{name}.yaml")[0]
-
-
-class DictKube:
-    """The few KubeClient calls apply.py makes, on a dict; records the call order."""
-
-    namespace = "prod"
-
-    def __init__(self) -> None:
-        self.objects: dict[tuple[str, str | None, str], KubeObject] = {}
-        self.calls: list[str] = []
-
-    def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
-        if kind == "Gone":
-            raise KubeNotFoundError(kind)
-        return ResourceInfo(api_version, kind, kind.lower() + "s", kind != "Namespace")
-
-    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None
-            ) -> KubeObject:
-        try:
-            return copy.deepcopy(self.objects[(kind, namespace, name)])
-        except KeyError:
-            raise KubeNotFoundError(f"{kind}/{name}") from None
-
-    def apply(self, obj: KubeObject, *, field_manager: str = "pyhelm", force: bool = False,
-              dry_run: bool = False) -> KubeObject:
-        meta = obj["metadata"]
-        self.calls.append(f"apply {obj['kind']}/{meta['name']}")
-        if not dry_run:
-            self.objects[(obj["kind"], meta.get("namespace"), meta["name"])] = obj
-        return obj
-
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
-               **_: Any) -> bool:
-        self.calls.append(f"delete {kind}/{name}")
-        return self.objects.pop((kind, namespace, name), None) is not None
-
-    def watch(self, *args: Any, **kwargs: Any) -> Iterator[WatchEvent]:
-        raise AssertionError("apply must not watch")
 
 
 def test_stamp_adds_helm_compatible_marks_without_touching_the_input() -> None:
@@ -114,8 +76,8 @@ def test_prune_plan_treats_a_version_bump_as_the_same_object() -> None:
     assert prune_plan(previous, current, "prod") == []
 
 
-def test_apply_in_kind_order_records_created_objects_and_namespaces() -> None:
-    kube = DictKube()
+def test_apply_in_kind_order_records_created_objects_and_namespaces(dict_kube: DictKube) -> None:
+    kube = dict_kube
     outcome = apply_manifests(kube, [manifest("Deployment", "d"), manifest("ConfigMap", "c")],
                               ApplySettings(release=RELEASE, max_workers=2))
     assert kube.calls == ["apply ConfigMap/c", "apply Deployment/d"]
@@ -126,8 +88,8 @@ def test_apply_in_kind_order_records_created_objects_and_namespaces() -> None:
     assert again.created == []
 
 
-def test_apply_refuses_foreign_objects_unless_taking_ownership() -> None:
-    kube = DictKube()
+def test_apply_refuses_foreign_objects_unless_taking_ownership(dict_kube: DictKube) -> None:
+    kube = dict_kube
     kube.objects[("ConfigMap", "prod", "c")] = {"kind": "ConfigMap", "metadata": {"name": "c"}}
     outcome = ApplyOutcome([], [])
     with pytest.raises(KubeConflictError, match=r"not managed by any release.*--take-ownership"):
@@ -140,15 +102,15 @@ def test_apply_refuses_foreign_objects_unless_taking_ownership() -> None:
     assert owned["metadata"]["annotations"][RELEASE_NAME_ANNOTATION] == "web"
 
 
-def test_dry_run_writes_nothing() -> None:
-    kube = DictKube()
+def test_dry_run_writes_nothing(dict_kube: DictKube) -> None:
+    kube = dict_kube
     apply_manifests(kube, [manifest("ConfigMap", "c")],
                     ApplySettings(release=RELEASE, dry_run=True))
     assert kube.objects == {}
 
 
-def test_delete_honours_keep_and_skips_unknown_kinds() -> None:
-    kube = DictKube()
+def test_delete_honours_keep_and_skips_unknown_kinds(dict_kube: DictKube) -> None:
+    kube = dict_kube
     apply_manifests(kube, [manifest("ConfigMap", "c"), manifest("Secret", "s")],
                     ApplySettings(release=RELEASE))
     deleted = delete_manifests(kube, [
