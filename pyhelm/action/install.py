@@ -1,0 +1,136 @@
+"""``install``: record revision 1 as pending-install, roll it out, record the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyhelm.action.apply import ReleaseRef, delete_manifests
+from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.configuration import Configuration
+from pyhelm.action.records import new_release, with_outcome
+from pyhelm.action.rollout import (
+    RolloutReport,
+    RolloutSettings,
+    failure_reason,
+    rollout,
+    validate_release_name,
+)
+from pyhelm.action.values_options import ValueOptions
+from pyhelm.chart.model import Chart
+from pyhelm.chart.prepare import prepare
+from pyhelm.chart.semver import Constraint, Version
+from pyhelm.engine.context import Capabilities, ReleaseContext
+from pyhelm.engine.manifest import Rendered, uninstall_order
+from pyhelm.engine.render import render
+from pyhelm.errors import ChartError, KubeNotFoundError, PyhelmError, ReleaseError, UsageError
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstallOptions:
+    name: str | None
+    chart: str
+    version: str | None = None
+    namespace: str | None = None
+    values: ValueOptions = field(default_factory=ValueOptions)
+    generate_name: bool = False
+    create_namespace: bool = False
+    dry_run: str | None = None  # None, "client" or "server"
+    wait: bool = False
+    wait_for_jobs: bool = False
+    atomic: bool = False
+    timeout: float = 300.0
+    description: str = ""
+    take_ownership: bool = False
+    force_conflicts: bool = False
+    skip_crds: bool = False
+    no_hooks: bool = False
+
+
+def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:
+    wanted = chart.metadata.kube_version
+    if not wanted:
+        return
+    version = Version.parse(capabilities.kube_version.lstrip("v").split("+")[0])
+    if not Constraint.parse(wanted).allows(version):
+        raise ChartError(f"chart {chart.name} requires kubeVersion {wanted}, which is "
+                         f"incompatible with Kubernetes {capabilities.kube_version}")
+
+
+def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
+    if options.generate_name:
+        if options.name:
+            raise UsageError("give a release name or --generate-name, not both")
+        return f"{chart.name}-{clock_seconds}"[:53]
+    if not options.name:
+        raise UsageError("must give a release name, or --generate-name")
+    return options.name
+
+
+def render_for(chart: Chart, values: dict[str, Any], name: str, namespace: str, revision: int,
+               capabilities: Capabilities, *, upgrade: bool) -> Rendered:
+    prepared = prepare(chart, values)
+    context = ReleaseContext(name, namespace, revision, is_install=not upgrade,
+                             is_upgrade=upgrade)
+    return render(prepared, release=context, capabilities=capabilities)
+
+
+def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
+    try:
+        cfg.kube.get("v1", "Namespace", namespace)
+    except KubeNotFoundError:
+        cfg.kube.apply({"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": namespace}}, field_manager="pyhelm")
+
+
+def run(cfg: Configuration, options: InstallOptions) -> Any:
+    """Install; returns the Release as recorded (deployed), or raises after recording
+    it failed (and uninstalling it with ``atomic``)."""
+    chart = load_chart_ref(options.chart, options.version)
+    namespace = options.namespace or cfg.namespace
+    name = release_name(options, chart, int(cfg.clock().timestamp()))
+    validate_release_name(name)
+    client_only = options.dry_run == "client"
+    capabilities = Capabilities() if client_only else cfg.capabilities()
+    check_kube_version(chart, capabilities)
+    values = options.values.merged()
+    rendered = render_for(chart, values, name, namespace, 1, capabilities, upgrade=False)
+    now = cfg.clock()
+    release = new_release(name=name, namespace=namespace, revision=1, chart=chart,
+                          config=values, rendered=rendered, state="pending-install",
+                          description=options.description or "Initial install underway",
+                          now=now)
+    if options.dry_run:
+        return with_outcome(release, state="pending-install", description="Dry run complete",
+                            now=now)
+    store = cfg.store(namespace)
+    store.create(release)
+    if options.create_namespace:
+        _ensure_namespace(cfg, namespace)
+    settings = RolloutSettings(
+        release=ReleaseRef(name, namespace), event="install", timeout=options.timeout,
+        wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
+        no_hooks=options.no_hooks, skip_crds=options.skip_crds,
+        take_ownership=options.take_ownership, force_conflicts=options.force_conflicts)
+    report = RolloutReport()
+    try:
+        rollout(cfg, rendered, settings, report=report)
+    except PyhelmError as exc:
+        _record_failure(cfg, store, release, rendered, report, exc, atomic=options.atomic)
+        raise
+    done = with_outcome(release, state="deployed",
+                        description=options.description or "Install complete",
+                        now=cfg.clock(), hooks=rendered.hooks, runs=report.hooks)
+    store.update(done)
+    return done
+
+
+def _record_failure(cfg: Configuration, store: Any, release: Any, rendered: Rendered,
+                    report: RolloutReport, exc: PyhelmError, *, atomic: bool) -> None:
+    reason = f"Release {release.name!r} failed: {failure_reason(exc)}"
+    store.update(with_outcome(release, state="failed", description=reason, now=cfg.clock(),
+                              hooks=rendered.hooks, runs=report.hooks))
+    if atomic:
+        delete_manifests(cfg.kube, uninstall_order(rendered.manifests), release.namespace)
+        store.delete(release.name, release.version)
+        raise ReleaseError(f"{reason}; the release was uninstalled (--atomic)") from exc

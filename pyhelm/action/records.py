@@ -1,0 +1,85 @@
+"""The one place release actions build and change release records.
+
+Every other action module goes through these helpers, so the shape of
+``pyhelm.release.model`` (owned by the storage layer) is known here only. The model is
+imported inside the functions so the action package imports without the storage layer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pyhelm.action.hooks import HookRun
+from pyhelm.chart.model import Chart
+from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
+
+
+def status(name: str) -> Any:
+    from pyhelm.release.status import Status
+
+    return Status(name)
+
+
+def hook_records(hooks: Iterable[Hook], runs: Iterable[HookRun]) -> list[Any]:
+    from pyhelm.release.model import HookRecord
+
+    last = {run.name: run for run in runs}
+    records = []
+    for hook in hooks:
+        run = last.get(hook.manifest.name)
+        records.append(HookRecord(
+            name=hook.manifest.name, kind=hook.manifest.kind, path=hook.manifest.template,
+            manifest=hook.manifest.content, events=list(hook.events), weight=hook.weight,
+            delete_policies=list(hook.delete_policies),
+            last_run_started=run.started_at if run else None,
+            last_run_completed=run.completed_at if run else None,
+            last_run_phase=run.phase if run else ""))
+    return records
+
+
+def new_release(*, name: str, namespace: str, revision: int, chart: Chart,
+                config: Mapping[str, Any], rendered: Rendered, state: str, description: str,
+                now: datetime, first_deployed: datetime | None = None) -> Any:
+    from pyhelm.release.model import Info, Release
+
+    info = Info(first_deployed=first_deployed or now, last_deployed=now, deleted=None,
+                description=description, status=status(state), notes=rendered.notes)
+    return Release(name=name, namespace=namespace, version=revision, info=info, chart=chart,
+                   config=dict(config), manifest=manifest_text(rendered.manifests),
+                   hooks=hook_records(rendered.hooks, ()))
+
+
+def with_outcome(release: Any, *, state: str, description: str, now: datetime,
+                 hooks: Iterable[Hook] = (), runs: Iterable[HookRun] = ()) -> Any:
+    info = dataclasses.replace(release.info, status=status(state), description=description,
+                               last_deployed=now,
+                               deleted=now if state == "uninstalled" else release.info.deleted)
+    changes: dict[str, Any] = {"info": info}
+    runs = list(runs)
+    if runs:
+        changes["hooks"] = hook_records(hooks, runs)
+    return dataclasses.replace(release, **changes)
+
+
+def state_of(release: Any) -> str:
+    return str(release.info.status.value if hasattr(release.info.status, "value")
+               else release.info.status)
+
+
+def manifests_of(release: Any) -> list[Manifest]:
+    """The manifests a stored release recorded, parsed back into Manifest objects."""
+    from pyhelm.engine.render import parse_manifests
+
+    found: list[Manifest] = []
+    source = "manifest"
+    for block in release.manifest.split("\n---"):
+        text = block.strip().removeprefix("---").strip("\n")
+        lines = text.splitlines()
+        if lines and lines[0].startswith("# Source: "):
+            source = lines[0].removeprefix("# Source: ").strip()
+            text = "\n".join(lines[1:])
+        found += parse_manifests(text, source)
+    return found

@@ -1,0 +1,135 @@
+"""Loading charts: metadata validation, subcharts, .helmignore, and archive safety."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pyhelm.chart.archive import MAX_UNPACKED_BYTES
+from pyhelm.chart.loader import load_chart
+from pyhelm.errors import ChartError, ValuesError
+
+CHARTS = Path(__file__).resolve().parents[2] / "charts"
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_loads_directories_archives_and_subcharts() -> None:
+    chart = load_chart(CHARTS / "platform")
+    assert chart.metadata.name == "platform"
+    assert sorted(s.name for s in chart.subcharts) == ["backend", "frontend"]
+    assert chart.metadata.dependencies[1].alias == "api"
+    uses_lib = load_chart(CHARTS / "uses-lib")
+    assert uses_lib.subcharts[0].metadata.is_library
+    crds = load_chart(CHARTS / "crd-example")
+    assert [f.name for f in crds.crds] == ["crds/widgets.yaml"]
+
+
+def test_helmignore_and_files(tmp_path: Path) -> None:
+    root = _write(tmp_path / "c", {
+        "Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+        ".helmignore": "*.bak\nsecret/\n", "notes.txt": "kept", "old.bak": "x",
+        "secret/key": "x", "templates/a.yaml": ""})
+    chart = load_chart(root)
+    assert sorted(f.name for f in chart.files) == [".helmignore", "notes.txt"]
+
+
+def test_symlinks_in_directories_are_refused(tmp_path: Path) -> None:
+    root = _write(tmp_path / "c", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n"})
+    (root / "link").symlink_to("/etc/passwd")
+    with pytest.raises(ChartError, match="symbolic links are not allowed"):
+        load_chart(root)
+
+
+def test_values_yaml_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    root = _write(tmp_path / "c", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+                                   "values.yaml": "a: 1\nb: [\n"})
+    with pytest.raises(ValuesError, match=r"c/values.yaml: line 3"):
+        load_chart(root)
+
+
+def _archive(tmp_path: Path, members: list[tarfile.TarInfo], data: bytes = b"") -> Path:
+    path = tmp_path / "evil.tgz"
+    with tarfile.open(path, "w:gz") as tar:
+        good = tarfile.TarInfo("c/Chart.yaml")
+        chart_yaml = b"apiVersion: v2\nname: c\nversion: 1.0.0\n"
+        good.size = len(chart_yaml)
+        tar.addfile(good, io.BytesIO(chart_yaml))
+        for member in members:
+            tar.addfile(member, io.BytesIO(data) if member.isfile() else None)
+    return path
+
+
+def _member(name: str, kind: bytes = tarfile.REGTYPE, size: int = 0,
+            link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.size = size
+    info.linkname = link
+    return info
+
+
+@pytest.mark.parametrize(("member", "message"), [
+    (_member("c/../../etc/evil"), "path traversal"),
+    (_member("/etc/evil"), "absolute path"),
+    (_member("c/link", tarfile.SYMTYPE, link="/etc/passwd"), "is a link"),
+    (_member("c/hard", tarfile.LNKTYPE, link="c/Chart.yaml"), "is a link"),
+    (_member("c/dev", tarfile.CHRTYPE), "not a regular file"),
+])
+def test_archive_attacks_are_refused(tmp_path: Path, member: tarfile.TarInfo,
+                                     message: str) -> None:
+    with pytest.raises(ChartError, match=message):
+        load_chart(_archive(tmp_path, [member]))
+
+
+def test_archive_size_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    # a header that claims more than the limit: refused from the header alone
+    path = tmp_path / "bomb.tgz"
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        chart_yaml = b"apiVersion: v2\nname: c\nversion: 1.0.0\n"
+        info = tarfile.TarInfo("c/Chart.yaml")
+        info.size = len(chart_yaml)
+        tar.addfile(info, io.BytesIO(chart_yaml))
+        big = tarfile.TarInfo("c/big")
+        big.size = MAX_UNPACKED_BYTES + 1
+        tar.addfile(big, _Zeros(big.size))
+    import gzip
+
+    path.write_bytes(gzip.compress(raw.getvalue(), compresslevel=1))
+    with pytest.raises(ChartError, match="unpacks to more than"):
+        load_chart(path)
+
+
+class _Zeros(io.RawIOBase):
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        self.left -= n
+        return b"\0" * n
+
+
+@pytest.mark.parametrize(("chart_yaml", "message"), [
+    ("name: c\nversion: 1.0.0\n", '"apiVersion" is required'),
+    ("apiVersion: v3\nname: c\nversion: 1.0.0\n", "is not v1 or v2"),
+    ("apiVersion: v2\nversion: 1.0.0\n", '"name" is required'),
+    ("apiVersion: v2\nname: c\nversion: 1.0\n", "not a valid SemVer 2"),
+    ("apiVersion: v2\nname: c\nversion: 1.0.0\ntype: app\n", "is not application or library"),
+    ("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies: [{version: 1}]\n", "needs a name"),
+    ("apiVersion: v2\nname: c\nversion: 1.0.0\nkeywords: x\n", 'field "keywords"'),
+])
+def test_chart_yaml_errors_name_the_field(tmp_path: Path, chart_yaml: str, message: str) -> None:
+    root = _write(tmp_path / "c", {"Chart.yaml": chart_yaml})
+    with pytest.raises(ChartError, match=message):
+        load_chart(root)
