@@ -1,0 +1,35 @@
+"""Finding stored revisions, with Helm's errors when they are missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyhelm.action.records import state_of
+from pyhelm.errors import ReleaseNotFoundError
+
+
+def history(store: Any, name: str) -> list[Any]:
+    """Every revision of a release, oldest first; an error when there is none."""
+    try:
+        revisions = list(store.history(name))
+    except ReleaseNotFoundError:
+        revisions = []
+    if not revisions:
+        raise ReleaseNotFoundError(f'release "{name}" not found')
+    return sorted(revisions, key=lambda r: r.version)
+
+
+def revision(store: Any, name: str, number: int | None = None) -> Any:
+    """One revision (default: the latest)."""
+    revisions = history(store, name)
+    if number is None or number == 0:
+        return revisions[-1]
+    for found in revisions:
+        if found.version == number:
+            return found
+    raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
+
+
+def last_deployed(revisions: list[Any]) -> Any | None:
+    deployed = [r for r in revisions if state_of(r) == "deployed"]
+    return deployed[-1] if deployed else None

@@ -1,0 +1,98 @@
+"""``rollback``: a new revision that re-applies an earlier one's manifest and values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyhelm.action.apply import ReleaseRef
+from pyhelm.action.configuration import Configuration
+from pyhelm.action.lookup import history, last_deployed
+from pyhelm.action.records import manifests_of, state_of, with_outcome
+from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
+from pyhelm.action.upgrade import PENDING, claim, prune_history, supersede
+from pyhelm.engine.manifest import Hook, Rendered, as_hook
+from pyhelm.errors import PyhelmError, ReleaseError, ReleaseInProgressError, ReleaseNotFoundError
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollbackOptions:
+    name: str
+    revision: int = 0  # 0: the one before the latest
+    namespace: str | None = None
+    wait: bool = False
+    wait_for_jobs: bool = False
+    timeout: float = 300.0
+    no_hooks: bool = False
+    force_conflicts: bool = False
+    cleanup_on_fail: bool = False
+    history_max: int = 10
+    dry_run: bool = False
+
+
+def _target(revisions: list[Any], name: str, number: int) -> Any:
+    if number == 0:
+        if len(revisions) < 2:
+            raise ReleaseError(f'release "{name}" has no previous revision to roll back to')
+        return revisions[-2]
+    for found in revisions:
+        if found.version == number:
+            return found
+    raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
+
+
+def _hooks_of(release: Any) -> tuple[Hook, ...]:
+    from pyhelm.engine.render import parse_manifests
+
+    hooks = []
+    for record in release.hooks or []:
+        for manifest in parse_manifests(record.manifest, record.path):
+            hook = as_hook(manifest)
+            if hook is not None:
+                hooks.append(hook)
+    return tuple(hooks)
+
+
+def run(cfg: Configuration, options: RollbackOptions) -> Any:
+    namespace = options.namespace or cfg.namespace
+    store = cfg.store(namespace)
+    revisions = history(store, options.name)
+    latest = revisions[-1]
+    if state_of(latest) in PENDING:
+        raise ReleaseInProgressError(
+            f'release "{options.name}": another operation ({state_of(latest)}) is in progress')
+    target = _target(revisions, options.name, options.revision)
+    current = last_deployed(revisions) or latest
+    rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=_hooks_of(target),
+                        crds=(), notes=target.info.notes or "", templates={})
+    release = with_outcome(target, state="pending-rollback",
+                           description=f"Rollback to {target.version}", now=cfg.clock())
+    release = _renumbered(release, latest.version + 1)
+    if options.dry_run:
+        return release
+    claim(store, release)
+    settings = RolloutSettings(release=ReleaseRef(options.name, namespace), event="rollback",
+                               timeout=options.timeout, wait=options.wait,
+                               wait_for_jobs=options.wait_for_jobs, no_hooks=options.no_hooks,
+                               force_conflicts=options.force_conflicts, take_ownership=True)
+    report = RolloutReport()
+    try:
+        rollout(cfg, rendered, settings, manifests_of(current), report)
+    except PyhelmError as exc:
+        reason = f"Rollback {options.name!r} to {target.version} failed: {failure_reason(exc)}"
+        store.update(with_outcome(release, state="failed", description=reason,
+                                  now=cfg.clock()))
+        raise
+    done = with_outcome(release, state="deployed",
+                        description=f"Rollback to {target.version}", now=cfg.clock(),
+                        hooks=rendered.hooks, runs=report.hooks)
+    supersede(cfg, store, revisions)
+    store.update(done)
+    prune_history(store, options.name, options.history_max)
+    return done
+
+
+def _renumbered(release: Any, revision: int) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(release, version=revision)
