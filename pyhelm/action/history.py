@@ -1,0 +1,112 @@
+"""``history``, ``status`` and ``get``: reading stored revisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyhelm.action.apply import live_objects
+from pyhelm.action.configuration import Configuration
+from pyhelm.action.lookup import history, revision
+from pyhelm.action.records import manifests_of
+
+GET_WHAT = ("values", "manifest", "notes", "hooks", "metadata", "all")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryOptions:
+    name: str
+    namespace: str | None = None
+    max: int = 256
+
+
+def run_history(cfg: Configuration, options: HistoryOptions) -> list[Any]:
+    revisions = history(cfg.store(options.namespace or cfg.namespace), options.name)
+    return revisions[-options.max:] if options.max > 0 else revisions
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusOptions:
+    name: str
+    namespace: str | None = None
+    revision: int | None = None
+    show_resources: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    ref: str
+    present: bool
+    ready: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    release: Any
+    resources: tuple[ResourceState, ...]
+
+
+def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
+    namespace = options.namespace or cfg.namespace
+    release = revision(cfg.store(namespace), options.name, options.revision)
+    states: list[ResourceState] = []
+    if options.show_resources:
+        for manifest, live in live_objects(cfg.kube, manifests_of(release), namespace):
+            states.append(_state(manifest.ref, live))
+    return StatusResult(release, tuple(states))
+
+
+def _state(ref: str, live: dict[str, Any] | None) -> ResourceState:
+    if live is None:
+        return ResourceState(ref, False, False, "not found")
+    from pyhelm.kube import readiness
+
+    ready, reason = readiness.check(live)
+    return ResourceState(ref, True, ready, reason or "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetOptions:
+    name: str
+    what: str
+    namespace: str | None = None
+    revision: int | None = None
+    all_values: bool = False
+
+
+def run_get(cfg: Configuration, options: GetOptions) -> Any:
+    """The requested part of a revision: values (dict), manifest/notes (text), hooks
+    (list of dicts), metadata (dict) or all (dict of them)."""
+    release = revision(cfg.store(options.namespace or cfg.namespace), options.name,
+                       options.revision)
+    parts = {
+        "values": lambda: _values(release, options.all_values),
+        "manifest": lambda: release.manifest,
+        "notes": lambda: release.info.notes or "",
+        "hooks": lambda: "".join(f"---\n# Source: {h.path}\n{h.manifest}\n"
+                                 for h in release.hooks or []),
+        "metadata": lambda: metadata(release),
+    }
+    if options.what == "all":
+        return {key: make() for key, make in parts.items()}
+    return parts[options.what]()
+
+
+def _values(release: Any, computed: bool) -> dict[str, Any]:
+    if not computed:
+        return dict(release.config or {})
+    from pyhelm.chart.prepare import prepare
+
+    return prepare(release.chart, dict(release.config or {})).values
+
+
+def metadata(release: Any) -> dict[str, Any]:
+    """Helm's ``get metadata`` / ``list -o json`` fields."""
+    from pyhelm.action.records import state_of
+
+    chart = release.chart.metadata
+    return {"name": release.name, "namespace": release.namespace,
+            "revision": str(release.version),
+            "updated": str(release.info.last_deployed), "status": state_of(release),
+            "chart": f"{chart.name}-{chart.version}", "app_version": chart.app_version or ""}
