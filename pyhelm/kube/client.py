@@ -1,0 +1,258 @@
+"""The ``KubeClient`` on the official ``kubernetes`` package: raw REST, no model classes.
+
+The official client supplies kubeconfig loading (several ``KUBECONFIG`` files, contexts,
+exec plugins, OIDC, tokens, certificates, in-cluster service accounts) and its pooled
+HTTP transport; every request here goes through ``ApiClient.call_api`` with JSON bodies
+decoded by ``json.loads``, which is many times faster than its typed models. HTTP errors
+become ``pyhelm.errors.Kube*`` with the server's message and the object named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from pyhelm.errors import (
+    KubeConflictError,
+    KubeError,
+    KubeForbiddenError,
+    KubeInvalidError,
+    KubeNotFoundError,
+    KubeUnreachableError,
+)
+from pyhelm.kube.discovery import Discovery
+from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
+
+_ERRORS: dict[int, type[KubeError]] = {
+    404: KubeNotFoundError, 409: KubeConflictError, 403: KubeForbiddenError,
+    401: KubeForbiddenError, 422: KubeInvalidError, 400: KubeInvalidError,
+}
+
+
+def connect(*, kubeconfig: str | None = None, context: str | None = None,
+            namespace: str | None = None) -> RestKubeClient:
+    """A client for the cluster the kubeconfig (or the in-cluster account) names."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    configuration = client.Configuration()
+    context_namespace = None
+    try:
+        in_cluster = (kubeconfig is None and not os.environ.get("KUBECONFIG")
+                      and not os.path.exists(os.path.expanduser("~/.kube/config"))
+                      and os.environ.get("KUBERNETES_SERVICE_HOST"))
+        if in_cluster:
+            config.load_incluster_config(client_configuration=configuration)
+            path = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+            if os.path.exists(path):
+                with open(path) as handle:
+                    context_namespace = handle.read().strip()
+        else:
+            config.load_kube_config(config_file=kubeconfig, context=context,
+                                    client_configuration=configuration,
+                                    persist_config=False)
+            _, active = config.list_kube_config_contexts(config_file=kubeconfig)
+            if context:
+                contexts, _ = config.list_kube_config_contexts(config_file=kubeconfig)
+                active = next((c for c in contexts if c["name"] == context), active)
+            context_namespace = (active or {}).get("context", {}).get("namespace")
+    except (ConfigException, OSError, TypeError) as exc:
+        where = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        raise KubeUnreachableError(f"kubeconfig {where}: {exc}") from exc
+    configuration.connection_pool_maxsize = 32
+    api = client.ApiClient(configuration)
+    return RestKubeClient(api, namespace or context_namespace or "default")
+
+
+class RestKubeClient:
+    """Implements ``pyhelm.kube.protocol.KubeClient``."""
+
+    def __init__(self, api: Any, namespace: str) -> None:
+        self.api = api
+        self._namespace = namespace
+        self.discovery = Discovery(self._request_json)
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace
+
+    def close(self) -> None:
+        self.api.close()
+
+    # ---------------------------------------------------------------- transport
+    def _send(self, method: str, path: str, *, body: Any = None,
+              query: list[tuple[str, str]] | None = None,
+              content_type: str = "application/json", accept: str = "application/json",
+              stream: bool = False, timeout: float | None = None) -> Any:
+        import urllib3
+
+        method, url, headers, _, _ = self.api.param_serialize(
+            method, path, query_params=query or [],
+            header_params={"Content-Type": content_type, "Accept": accept},
+            auth_settings=["BearerToken"])
+        if body is not None and content_type != "application/json":
+            body = json.dumps(body)
+        try:
+            response = self.api.call_api(method, url, header_params=headers, body=body,
+                                         _request_timeout=timeout)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeUnreachableError(f"cannot reach the API server "
+                                       f"({self.api.configuration.host}): {exc}") from exc
+        if stream:
+            return response
+        response.read()
+        return response
+
+    def _request_json(self, method: str, path: str, what: str = "", **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        text = response.data.decode() if isinstance(response.data, bytes) else response.data
+        if response.status >= 400:
+            raise _error(response.status, text, what or path)
+        return json.loads(text) if text else {}
+
+    # ---------------------------------------------------------------- discovery
+    def server_version(self) -> tuple[int, int, str]:
+        info = self._request_json("GET", "/version")
+        minor = "".join(ch for ch in info.get("minor", "0") if ch.isdigit()) or "0"
+        return int(info.get("major", "0") or 0), int(minor), info.get("gitVersion", "")
+
+    def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
+        return self.discovery.resource_for(api_version, kind)
+
+    def api_versions(self) -> list[str]:
+        return self.discovery.api_versions()
+
+    def _path(self, api_version: str, kind: str, namespace: str | None, name: str | None = None
+              ) -> tuple[str, ResourceInfo]:
+        info = self.resource_for(api_version, kind)
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        if info.namespaced and namespace:
+            base += f"/namespaces/{quote(namespace, safe='')}"
+        path = f"{base}/{info.plural}"
+        if name:
+            path += "/" + quote(name, safe="")
+        return path, info
+
+    def _object_path(self, obj: KubeObject) -> tuple[str, str]:
+        meta = obj.get("metadata") or {}
+        info = self.resource_for(obj["apiVersion"], obj["kind"])
+        namespace = (meta.get("namespace") or self._namespace) if info.namespaced else None
+        path, _ = self._path(obj["apiVersion"], obj["kind"], namespace, meta.get("name"))
+        ref = f"{obj['kind']}/{namespace}/{meta.get('name')}" if namespace else \
+            f"{obj['kind']}/{meta.get('name')}"
+        return path, ref
+
+    # ---------------------------------------------------------------- verbs
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None
+            ) -> KubeObject:
+        path, _ = self._path(api_version, kind, namespace or self._namespace, name)
+        result: KubeObject = self._request_json("GET", path, f"{kind}/{name}")
+        return result
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None,
+             label_selector: str | None = None) -> list[KubeObject]:
+        path, _ = self._path(api_version, kind, namespace)
+        items: list[KubeObject] = []
+        token = ""
+        while True:
+            query = [("limit", "500")]
+            if label_selector:
+                query.append(("labelSelector", label_selector))
+            if token:
+                query.append(("continue", token))
+            page = self._request_json("GET", path, f"{kind} list", query=query)
+            for item in page.get("items") or []:
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                items.append(item)
+            token = (page.get("metadata") or {}).get("continue") or ""
+            if not token:
+                return items
+
+    def create(self, obj: KubeObject) -> KubeObject:
+        path, ref = self._object_path(obj)
+        collection = path.rsplit("/", 1)[0]
+        result: KubeObject = self._request_json("POST", collection, ref, body=obj)
+        return result
+
+    def replace(self, obj: KubeObject) -> KubeObject:
+        path, ref = self._object_path(obj)
+        result: KubeObject = self._request_json("PUT", path, ref, body=obj)
+        return result
+
+    def apply(self, obj: KubeObject, *, field_manager: str = "pyhelm", force: bool = False,
+              dry_run: bool = False) -> KubeObject:
+        path, ref = self._object_path(obj)
+        query = [("fieldManager", field_manager)]
+        if force:
+            query.append(("force", "true"))
+        if dry_run:
+            query.append(("dryRun", "All"))
+        result: KubeObject = self._request_json(
+            "PATCH", path, ref, body=obj, query=query,
+            content_type="application/apply-patch+yaml")
+        return result
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               *, propagation: str = "Background", resource_version: str | None = None
+               ) -> bool:
+        path, _ = self._path(api_version, kind, namespace or self._namespace, name)
+        body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions",
+                                "propagationPolicy": propagation}
+        if resource_version:
+            body["preconditions"] = {"resourceVersion": resource_version}
+        try:
+            self._request_json("DELETE", path, f"{kind}/{name}", body=body)
+        except KubeNotFoundError:
+            return False
+        return True
+
+    def watch(self, api_version: str, kind: str, namespace: str | None = None,
+              field_selector: str | None = None, label_selector: str | None = None,
+              resource_version: str | None = None, timeout_seconds: int | None = None
+              ) -> Iterator[WatchEvent]:
+        path, _ = self._path(api_version, kind, namespace)
+        query = [("watch", "1"), ("allowWatchBookmarks", "false")]
+        for key, value in (("fieldSelector", field_selector),
+                           ("labelSelector", label_selector),
+                           ("resourceVersion", resource_version),
+                           ("timeoutSeconds", str(timeout_seconds) if timeout_seconds else None)):
+            if value:
+                query.append((key, value))
+        response = self._send("GET", path, query=query, stream=True,
+                              timeout=(timeout_seconds or 300) + 5)
+        raw = response.response
+        try:
+            if response.status >= 400:
+                raise _error(response.status, raw.read().decode(), f"watch {kind}")
+            buffer = b""
+            for chunk in raw.stream(4096, decode_content=True):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if not line.strip():
+                        continue
+                    event = json.loads(line)
+                    if event.get("type") == "ERROR":
+                        status = event.get("object") or {}
+                        raise _error(int(status.get("code", 500)), json.dumps(status),
+                                     f"watch {kind}")
+                    yield WatchEvent(event["type"], event["object"])
+        finally:
+            raw.release_conn()
+
+
+def _error(status: int, text: str, what: str) -> KubeError:
+    try:
+        message = json.loads(text).get("message") or text
+    except ValueError:
+        message = text.strip() or f"HTTP {status}"
+    cls = _ERRORS.get(status, KubeError)
+    if status == 409 and "conflict" in message.lower() and "field" in message.lower():
+        message += " (use --force-conflicts to take these fields over)"
+    error = cls(f"{what}: {message}")
+    error.status = status  # type: ignore[attr-defined]
+    return error
