@@ -21,10 +21,18 @@ COMMANDS: dict[str, str] = {
     # name: "module:attribute" -- keep sorted; one line per command
     "create": "pyhelm.cli.create:create_command",
     "dependency": "pyhelm.cli.dependency:dependency_command",
+    "get": "pyhelm.cli.history:get_command",
+    "history": "pyhelm.cli.history:history_command",
+    "install": "pyhelm.cli.install:install_command",
     "lint": "pyhelm.cli.lint:lint_command",
+    "list": "pyhelm.cli.history:list_command",
     "package": "pyhelm.cli.package:package_command",
+    "rollback": "pyhelm.cli.rollback:rollback_command",
     "show": "pyhelm.cli.show:show_command",
+    "status": "pyhelm.cli.history:status_command",
     "template": "pyhelm.cli.template:template_command",
+    "uninstall": "pyhelm.cli.rollback:uninstall_command",
+    "upgrade": "pyhelm.cli.install:upgrade_command",
     "version": "pyhelm.cli.version:version_command",
 }
 

@@ -1,0 +1,129 @@
+"""``pyhelm history``, ``pyhelm status``, ``pyhelm list`` and ``pyhelm get``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from pyhelm.action.records import state_of
+from pyhelm.cli.common import dump, output_option
+from pyhelm.cli.output import configuration, print_release, table
+
+
+def _ns(ctx: click.Context) -> str | None:
+    return (ctx.find_root().obj or {}).get("namespace")
+
+
+def history_rows(revisions: list[Any]) -> list[dict[str, Any]]:
+    return [{"revision": r.version, "updated": str(r.info.last_deployed), "status": state_of(r),
+             "chart": f"{r.chart.metadata.name}-{r.chart.metadata.version}",
+             "app_version": r.chart.metadata.app_version or "",
+             "description": r.info.description} for r in revisions]
+
+
+@click.command("history")
+@click.argument("name")
+@click.option("--max", "max_", default=256, type=int, help="Most revisions to show.")
+@output_option()
+@click.pass_context
+def history_command(ctx: click.Context, name: str, max_: int, output: str) -> None:
+    """Show a release's revisions."""
+    from pyhelm.action.history import HistoryOptions, run_history
+
+    rows = history_rows(run_history(configuration(ctx), HistoryOptions(
+        name=name, namespace=_ns(ctx), max=max_)))
+    if output != "table":
+        click.echo(dump(rows, output))
+        return
+    headers = ["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"]
+    click.echo(table(headers, [list(r.values()) for r in rows]))
+
+
+@click.command("status")
+@click.argument("name")
+@click.option("--revision", type=int, default=None, help="Show this revision.")
+@click.option("--show-resources", is_flag=True, help="Show the live state of each object.")
+@output_option()
+@click.pass_context
+def status_command(ctx: click.Context, name: str, revision: int | None, show_resources: bool,
+                   output: str) -> None:
+    """Show a release's status."""
+    from pyhelm.action.history import StatusOptions, run_status
+
+    result = run_status(configuration(ctx), StatusOptions(
+        name=name, namespace=_ns(ctx), revision=revision, show_resources=show_resources))
+    resources = [{"resource": s.ref, "ready": s.ready, "reason": s.reason}
+                 for s in result.resources]
+    if output != "table":
+        from pyhelm.cli.output import release_summary
+
+        data = release_summary(result.release)
+        if show_resources:
+            data["resources"] = resources
+        click.echo(dump(data, output))
+        return
+    print_release(result.release, "table")
+    if show_resources:
+        click.echo("RESOURCES:\n" + table(["RESOURCE", "READY", "REASON"],
+                                          [list(r.values()) for r in resources]))
+
+
+@click.command("list")
+@click.option("-A", "--all-namespaces", is_flag=True, help="List in every namespace.")
+@click.option("-a", "--all", "all_states", is_flag=True, help="Every status.")
+@click.option("--deployed", is_flag=True)
+@click.option("--failed", is_flag=True)
+@click.option("--pending", is_flag=True)
+@click.option("--uninstalled", is_flag=True)
+@click.option("--superseded", is_flag=True)
+@click.option("-f", "--filter", "filter_", default=None, help="Regex on release names.")
+@click.option("-m", "--max", "max_", default=256, type=int)
+@click.option("-q", "--short", is_flag=True, help="Names only.")
+@output_option()
+@click.pass_context
+def list_command(ctx: click.Context, all_namespaces: bool, all_states: bool, deployed: bool,
+                 failed: bool, pending: bool, uninstalled: bool, superseded: bool,
+                 filter_: str | None, max_: int, short: bool, output: str) -> None:
+    """List releases."""
+    from pyhelm.action.history import metadata
+    from pyhelm.action.list_releases import ListOptions, run
+
+    states = {s for s, on in (("deployed", deployed), ("failed", failed),
+                              ("uninstalled", uninstalled), ("superseded", superseded)) if on}
+    if pending:
+        states |= {"pending-install", "pending-upgrade", "pending-rollback"}
+    found = run(configuration(ctx), ListOptions(
+        namespace=_ns(ctx), all_namespaces=all_namespaces, states=frozenset(states),
+        all_states=all_states, filter=filter_, max=max_))
+    rows = [metadata(r) for r in found]
+    if short:
+        click.echo("\n".join(r["name"] for r in rows))
+    elif output != "table":
+        click.echo(dump(rows, output))
+    else:
+        headers = ["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"]
+        click.echo(table(headers, [list(r.values()) for r in rows]))
+
+
+@click.command("get")
+@click.argument("what", type=click.Choice(["values", "manifest", "notes", "hooks", "metadata",
+                                           "all"]))
+@click.argument("name")
+@click.option("--revision", type=int, default=None)
+@click.option("-a", "--all", "all_values", is_flag=True, help="Computed values.")
+@click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="yaml")
+@click.pass_context
+def get_command(ctx: click.Context, what: str, name: str, revision: int | None,
+                all_values: bool, output: str) -> None:
+    """Show part of a release: values, manifest, notes, hooks, metadata or all."""
+    from pyhelm.action.history import GetOptions, run_get
+
+    data = run_get(configuration(ctx), GetOptions(
+        name=name, what=what, namespace=_ns(ctx), revision=revision, all_values=all_values))
+    if isinstance(data, str):
+        click.echo(data.rstrip("\n"))
+    elif what == "values" and output == "table":
+        click.echo("USER-SUPPLIED VALUES:\n" + dump(data, "yaml").rstrip("\n"))
+    else:
+        click.echo(dump(data, "yaml" if output == "table" else output).rstrip("\n"))

@@ -1,0 +1,116 @@
+"""``pyhelm install NAME CHART`` and ``pyhelm upgrade NAME CHART``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from pyhelm.action.values_options import ValueOptions
+from pyhelm.cli.common import output_option, values_options
+from pyhelm.cli.output import configuration, print_release, seconds, timeout_option
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rollout_options(func: F) -> F:
+    """The flags install and upgrade share."""
+    options = [
+        click.option("--version", default=None, help="Chart version constraint."),
+        click.option("--create-namespace", is_flag=True,
+                     help="Create the release namespace if absent."),
+        click.option("--dry-run", "dry_run", is_flag=False, flag_value="client", default=None,
+                     type=click.Choice(["client", "server", "none"]),
+                     help="Simulate: client (no cluster) or server (server dry-run)."),
+        click.option("--wait", is_flag=True, help="Wait until all objects are ready."),
+        click.option("--wait-for-jobs", is_flag=True, help="Also wait for Jobs to complete."),
+        click.option("--atomic", "--rollback-on-failure", "atomic", is_flag=True,
+                     help="Undo the operation if it fails (implies --wait)."),
+        timeout_option,
+        click.option("--description", default="", help="Custom description."),
+        click.option("--take-ownership", is_flag=True,
+                     help="Adopt existing objects not owned by this release."),
+        click.option("--force-conflicts", is_flag=True,
+                     help="Take fields other field managers own (server-side apply)."),
+        click.option("--skip-crds", is_flag=True, help="Do not install CRDs from crds/."),
+        click.option("--no-hooks", is_flag=True, help="Do not run hooks."),
+        values_options,
+        output_option(),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def value_options(kwargs: dict[str, Any]) -> ValueOptions:
+    return ValueOptions(
+        values_files=tuple(kwargs.pop("values_files")), set_values=tuple(kwargs.pop("set_values")),
+        set_string_values=tuple(kwargs.pop("set_string_values")),
+        set_file_values=tuple(kwargs.pop("set_file_values")),
+        set_json_values=tuple(kwargs.pop("set_json_values")),
+        set_literal_values=tuple(kwargs.pop("set_literal_values")))
+
+
+def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
+    dry_run = kwargs.pop("dry_run")
+    return {
+        "values": value_options(kwargs), "version": kwargs.pop("version"),
+        "create_namespace": kwargs.pop("create_namespace"),
+        "dry_run": None if dry_run in (None, "none") else dry_run,
+        "wait": kwargs.pop("wait"), "wait_for_jobs": kwargs.pop("wait_for_jobs"),
+        "atomic": kwargs.pop("atomic"), "timeout": seconds(kwargs.pop("timeout")),
+        "description": kwargs.pop("description"),
+        "take_ownership": kwargs.pop("take_ownership"),
+        "force_conflicts": kwargs.pop("force_conflicts"), "skip_crds": kwargs.pop("skip_crds"),
+        "no_hooks": kwargs.pop("no_hooks")}
+
+
+@click.command("install")
+@click.argument("args", nargs=-1, required=True)
+@click.option("-g", "--generate-name", is_flag=True, help="Generate the release name.")
+@rollout_options
+@click.pass_context
+def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bool,
+                    output: str, **kwargs: Any) -> None:
+    """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
+    from pyhelm.action import install
+
+    if len(args) not in (1, 2):
+        raise click.UsageError("expected NAME CHART, or CHART with --generate-name")
+    name, chart = (None, args[0]) if len(args) == 1 else args
+    cfg = configuration(ctx)
+    options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
+                                     namespace=ctx.find_root().obj.get("namespace"),
+                                     **shared(kwargs))
+    print_release(install.run(cfg, options), output)
+
+
+@click.command("upgrade")
+@click.argument("name")
+@click.argument("chart")
+@click.option("-i", "--install", "install_missing", is_flag=True,
+              help="Install the release when it does not exist.")
+@click.option("--reuse-values", is_flag=True, help="Merge onto the last release's values.")
+@click.option("--reset-values", is_flag=True, help="Start from the chart's defaults.")
+@click.option("--reset-then-reuse-values", is_flag=True,
+              help="Chart defaults, then the last release's values, then these.")
+@click.option("--cleanup-on-fail", is_flag=True, help="Delete objects created by a failed "
+              "upgrade.")
+@click.option("--history-max", default=10, show_default=True, type=int,
+              help="Revisions to keep (0: no limit).")
+@rollout_options
+@click.pass_context
+def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: bool,
+                    reuse_values: bool, reset_values: bool, reset_then_reuse_values: bool,
+                    cleanup_on_fail: bool, history_max: int, output: str,
+                    **kwargs: Any) -> None:
+    """Upgrade a release to a new chart or values."""
+    from pyhelm.action import upgrade
+
+    options = upgrade.UpgradeOptions(
+        name=name, chart=chart, install=install_missing, reuse_values=reuse_values,
+        reset_values=reset_values, reset_then_reuse_values=reset_then_reuse_values,
+        cleanup_on_fail=cleanup_on_fail, history_max=history_max,
+        namespace=ctx.find_root().obj.get("namespace"), **shared(kwargs))
+    print_release(upgrade.run(configuration(ctx), options), output)

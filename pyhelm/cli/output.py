@@ -1,0 +1,69 @@
+"""Shared plumbing of the release commands: the Configuration from global flags,
+tables, and the release summary Helm prints after install/upgrade/rollback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from pyhelm.action.configuration import Configuration, KubeSettings
+from pyhelm.action.rollout import parse_duration
+from pyhelm.cli.common import dump
+
+timeout_option = click.option("--timeout", default="5m0s", show_default=True,
+                              help="Time to wait for any one operation (Go duration).")
+
+
+def configuration(ctx: click.Context) -> Configuration:
+    obj = ctx.find_root().obj or {}
+    settings = KubeSettings(kubeconfig=obj.get("kubeconfig"), context=obj.get("kube_context"),
+                            namespace=obj.get("namespace"))
+    return Configuration.from_settings(settings, progress=_progress_printer())
+
+
+def _progress_printer() -> Any:
+    def show(message: str) -> None:
+        click.echo(message, err=True)
+
+    return show
+
+
+def seconds(text: str) -> float:
+    return parse_duration(text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns separated by tabs' worth of spaces, as Helm prints them."""
+    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("\t".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                     for row in cells)
+
+
+def release_summary(release: Any) -> dict[str, Any]:
+    from pyhelm.action.history import metadata
+
+    data = metadata(release)
+    data["description"] = release.info.description
+    data["notes"] = release.info.notes or ""
+    return data
+
+
+def print_release(release: Any, fmt: str, *, show_notes: bool = True) -> None:
+    summary = release_summary(release)
+    if fmt != "table":
+        click.echo(dump(summary, fmt))
+        return
+    lines = [f"NAME: {summary['name']}", f"LAST DEPLOYED: {summary['updated']}",
+             f"NAMESPACE: {summary['namespace']}", f"STATUS: {summary['status']}",
+             f"REVISION: {summary['revision']}", f"DESCRIPTION: {summary['description']}"]
+    click.echo("\n".join(lines))
+    if show_notes and summary["notes"]:
+        click.echo("NOTES:\n" + summary["notes"].rstrip("\n"))
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,61 @@
+"""``pyhelm rollback NAME [REVISION]`` and ``pyhelm uninstall NAME``."""
+
+from __future__ import annotations
+
+import click
+
+from pyhelm.cli.output import configuration, seconds, timeout_option
+
+
+@click.command("rollback")
+@click.argument("name")
+@click.argument("revision", type=int, required=False, default=0)
+@click.option("--wait", is_flag=True, help="Wait until all objects are ready.")
+@click.option("--wait-for-jobs", is_flag=True, help="Also wait for Jobs to complete.")
+@timeout_option
+@click.option("--no-hooks", is_flag=True, help="Do not run hooks.")
+@click.option("--force-conflicts", is_flag=True, help="Take conflicting fields.")
+@click.option("--cleanup-on-fail", is_flag=True, help="Delete new objects on failure.")
+@click.option("--history-max", default=10, type=int, help="Revisions to keep.")
+@click.option("--dry-run", is_flag=True, help="Simulate a rollback.")
+@click.pass_context
+def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
+                     wait_for_jobs: bool, timeout: str, no_hooks: bool, force_conflicts: bool,
+                     cleanup_on_fail: bool, history_max: int, dry_run: bool) -> None:
+    """Roll a release back to REVISION (default: the previous one)."""
+    from pyhelm.action import rollback
+
+    options = rollback.RollbackOptions(
+        name=name, revision=revision, namespace=ctx.find_root().obj.get("namespace"),
+        wait=wait, wait_for_jobs=wait_for_jobs, timeout=seconds(timeout), no_hooks=no_hooks,
+        force_conflicts=force_conflicts, cleanup_on_fail=cleanup_on_fail,
+        history_max=history_max, dry_run=dry_run)
+    rollback.run(configuration(ctx), options)
+    click.echo("Rollback was a success! Happy Helming!")
+
+
+@click.command("uninstall")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--keep-history", is_flag=True, help="Keep the history, marked uninstalled.")
+@click.option("--no-hooks", is_flag=True, help="Do not run hooks.")
+@click.option("--wait", is_flag=True, help="Wait until every object is deleted.")
+@timeout_option
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
+@click.option("--description", default="", help="Custom description.")
+@click.pass_context
+def uninstall_command(ctx: click.Context, names: tuple[str, ...], keep_history: bool,
+                      no_hooks: bool, wait: bool, timeout: str, dry_run: bool,
+                      description: str) -> None:
+    """Uninstall one or more releases."""
+    from pyhelm.action import uninstall
+
+    cfg = configuration(ctx)
+    for name in names:
+        result = uninstall.run(cfg, uninstall.UninstallOptions(
+            name=name, namespace=ctx.find_root().obj.get("namespace"),
+            keep_history=keep_history, no_hooks=no_hooks, wait=wait, timeout=seconds(timeout),
+            dry_run=dry_run, description=description))
+        for ref in result.kept:
+            click.echo(f"These resources were kept due to the resource policy:\n[{ref}]")
+        click.echo(f'release "{name}" uninstalled' if not dry_run
+                   else f'release "{name}" would delete: {", ".join(result.deleted)}')
