@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "RepoError": "pyhelm.errors",
     "UsageError": "pyhelm.errors",
     "Chart": "pyhelm.chart.model",
+    "Client": "pyhelm.client",
     "ChartMetadata": "pyhelm.chart.model",
 }
 
