@@ -154,6 +154,11 @@ class RestKubeClient:
 
     def list(self, api_version: str, kind: str, namespace: str | None = None,
              label_selector: str | None = None) -> list[KubeObject]:
+        return self.list_with_version(api_version, kind, namespace, label_selector)[0]
+
+    def list_with_version(self, api_version: str, kind: str, namespace: str | None = None,
+                          label_selector: str | None = None) -> tuple[list[KubeObject], str]:
+        """Every object (following ``continue`` tokens) and the list's resourceVersion."""
         path, _ = self._path(api_version, kind, namespace)
         items: list[KubeObject] = []
         token = ""
@@ -168,9 +173,10 @@ class RestKubeClient:
                 item.setdefault("apiVersion", api_version)
                 item.setdefault("kind", kind)
                 items.append(item)
-            token = (page.get("metadata") or {}).get("continue") or ""
+            metadata = page.get("metadata") or {}
+            token = metadata.get("continue") or ""
             if not token:
-                return items
+                return items, str(metadata.get("resourceVersion") or "")
 
     def create(self, obj: KubeObject) -> KubeObject:
         path, ref = self._object_path(obj)

@@ -1,0 +1,170 @@
+"""Waiting for objects to become ready (or to disappear), driven by watches.
+
+Objects are grouped by kind and namespace; each group is listed once (for a
+resourceVersion) and then watched from there, one thread per group, so waiting costs
+one request stream per group rather than a poll per object. A watch that expires or
+answers ``410 Gone`` is re-listed and resumed. A failed Job or Pod ends the wait at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from pyhelm.errors import KubeError
+from pyhelm.kube.protocol import KubeClient, KubeObject, object_ref
+from pyhelm.kube.readiness import Readiness, readiness
+
+Progress = Callable[[str], None]
+_Key = tuple[str, str, str | None]  # apiVersion, kind, namespace
+
+
+class WaitTimeoutError(KubeError):
+    """The deadline passed with objects still not ready."""
+
+
+class WaitFailedError(KubeError):
+    """An object reached a state it will not recover from (a failed Job, say)."""
+
+
+class _Tracker:
+    """Shared state of one wait: what is still pending and why."""
+
+    def __init__(self, names: dict[_Key, set[str]], progress: Progress | None) -> None:
+        self.pending = {(key, name): "not found yet" for key, names_ in names.items()
+                        for name in names_}
+        self.failure: str | None = None
+        self.changed = threading.Condition()
+        self.progress = progress
+        self._last_report = ""
+
+    def update(self, key: _Key, obj: KubeObject, state: Readiness | None) -> None:
+        name = (obj.get("metadata") or {}).get("name", "")
+        if (key, name) not in self.pending:
+            return
+        with self.changed:
+            if state is None:
+                self.pending[(key, name)] = "deleted"
+            elif state.failed:
+                self.failure = f"{object_ref(obj)}: {state.reason}"
+            elif state.ready:
+                del self.pending[(key, name)]
+            else:
+                self.pending[(key, name)] = state.reason
+            self.changed.notify_all()
+
+    def describe(self) -> str:
+        return ", ".join(f"{kind}/{ns + '/' if ns else ''}{name} ({reason})"
+                         for ((_, kind, ns), name), reason in sorted(self.pending.items(),
+                                                                     key=str))
+
+    def report(self) -> None:
+        text = self.describe()
+        if self.progress and text and text != self._last_report:
+            self._last_report = text
+            self.progress(f"waiting for {len(self.pending)} resource(s): {text}")
+
+
+def _group(kube: KubeClient, objects: Iterable[KubeObject]) -> dict[_Key, set[str]]:
+    groups: dict[_Key, set[str]] = {}
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        info = kube.resource_for(obj["apiVersion"], obj["kind"])
+        namespace = (meta.get("namespace") or kube.namespace) if info.namespaced else None
+        groups.setdefault((obj["apiVersion"], obj["kind"], namespace), set()).add(meta["name"])
+    return groups
+
+
+def _watch_group(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float,
+                 judge: Callable[[KubeObject], Readiness | None], stop: threading.Event
+                 ) -> None:
+    api_version, kind, namespace = key
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            items, version = _list(kube, api_version, kind, namespace)
+            listed = {(i.get("metadata") or {}).get("name") for i in items}
+            for item in items:
+                tracker.update(key, item, judge(item))
+            for name in [n for (k, n) in list(tracker.pending) if k == key and n not in listed]:
+                tracker.update(key, {"kind": kind, "metadata": {"name": name}}, judge(None))
+            remaining = int(deadline - time.monotonic()) + 1
+            for event in kube.watch(api_version, kind, namespace, resource_version=version,
+                                    timeout_seconds=max(1, min(remaining, 300))):
+                if stop.is_set():
+                    return
+                gone = event.type == "DELETED"
+                tracker.update(key, event.object, judge(None if gone else event.object))
+        except KubeError as exc:
+            if getattr(exc, "status", None) != 410:  # 410 Gone: list again and resume
+                with tracker.changed:
+                    tracker.failure = tracker.failure or str(exc)
+                    tracker.changed.notify_all()
+                return
+
+
+def _list(kube: KubeClient, api_version: str, kind: str, namespace: str | None
+          ) -> tuple[list[KubeObject], str | None]:
+    """Objects and the version to watch from (clients without one watch from 'now')."""
+    lister = getattr(kube, "list_with_version", None)
+    if lister:
+        items, version = lister(api_version, kind, namespace)
+        return items, version or None
+    return kube.list(api_version, kind, namespace), None
+
+
+def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
+         judge: Callable[[KubeObject | None], Readiness | None], progress: Progress | None,
+         what: str) -> None:
+    tracker = _Tracker(groups, progress)
+    deadline = time.monotonic() + timeout
+    stop = threading.Event()
+    threads = [threading.Thread(target=_watch_group, daemon=True, name=f"wait-{key[1]}",
+                                args=(kube, key, tracker, deadline, judge, stop))
+               for key in groups]
+    for thread in threads:
+        thread.start()
+    try:
+        with tracker.changed:
+            while tracker.pending and tracker.failure is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise WaitTimeoutError(f"timed out waiting for {what}: "
+                                           f"{tracker.describe()}")
+                tracker.report()
+                tracker.changed.wait(timeout=min(left, 1.0))
+            if tracker.failure:
+                raise WaitFailedError(tracker.failure)
+    finally:
+        stop.set()
+
+
+def wait_for(kube: KubeClient, objects: Sequence[KubeObject], *, timeout: float,
+             wait_for_jobs: bool = False, progress: Progress | None = None) -> None:
+    """Block until every object is ready; raise WaitTimeoutError or WaitFailedError."""
+    if not objects:
+        return
+
+    def judge(obj: KubeObject | None) -> Readiness | None:
+        if obj is None:
+            return Readiness(False, reason="not found")
+        return readiness(obj, wait_for_jobs=wait_for_jobs)
+
+    _run(kube, _group(kube, objects), timeout, judge, progress, "readiness")
+
+
+def wait_for_deletion(kube: KubeClient, objects: Sequence[KubeObject], *, timeout: float,
+                      progress: Progress | None = None) -> None:
+    """Block until every object is gone."""
+    if not objects:
+        return
+
+    def judge(obj: KubeObject | None) -> Readiness | None:
+        return Readiness(True) if obj is None else Readiness(False, reason="still exists")
+
+    _run(kube, _group(kube, objects), timeout, judge, progress, "deletion")
+
+
+def describe(objects: Iterable[Any]) -> str:
+    return ", ".join(object_ref(o) for o in objects)
