@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership
+from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership, wait_gone
 from pyhelm.engine.manifest import Hook, sort_hooks
 from pyhelm.errors import ReleaseError
 from pyhelm.kube.protocol import KubeClient, KubeObject
@@ -99,11 +99,19 @@ class HookSettings:
     timeout: float
     clock: Callable[[], datetime]
     waiter: Callable[[KubeClient, KubeObject, float], str | None] = wait_for_completion
+    await_deletion: Callable[[KubeClient, KubeObject, float], None] = wait_gone
 
 
-def _delete(kube: KubeClient, hook: Hook, namespace: str | None) -> None:
+def _delete(kube: KubeClient, hook: Hook, namespace: str | None, settings: HookSettings
+            ) -> None:
+    """Delete the hook object and wait until it is gone: a re-created hook must not
+    land on a copy that is still terminating."""
     m = hook.manifest
-    kube.delete(m.api_version, m.kind, m.name, namespace, propagation="Foreground")
+    if kube.delete(m.api_version, m.kind, m.name, namespace, propagation="Background"):
+        target = {"apiVersion": m.api_version, "kind": m.kind,
+                  "metadata": {"name": m.name, **({"namespace": namespace} if namespace
+                                                  else {})}}
+        settings.await_deletion(kube, target, settings.timeout)
 
 
 def run_hook(kube: KubeClient, hook: Hook, settings: HookSettings) -> HookRun:
@@ -114,13 +122,13 @@ def run_hook(kube: KubeClient, hook: Hook, settings: HookSettings) -> HookRun:
     if namespace:
         obj["metadata"]["namespace"] = namespace
     if BEFORE_CREATION in effective_policies(hook):
-        _delete(kube, hook, namespace)
+        _delete(kube, hook, namespace, settings)
     started = settings.clock()
     created = kube.apply(obj, field_manager=FIELD_MANAGER, force=True)
     reason = settings.waiter(kube, created, time.monotonic() + settings.timeout)
     phase = "Failed" if reason else "Succeeded"
     if (ON_FAILURE if reason else ON_SUCCESS) in hook.delete_policies:
-        _delete(kube, hook, namespace)
+        _delete(kube, hook, namespace, settings)
     run = HookRun(manifest.name, manifest.kind, manifest.template, hook.events, hook.weight,
                   hook.delete_policies, started, settings.clock(), phase)
     if reason:

@@ -33,7 +33,8 @@ def settings(failures: dict[str, str] | None = None) -> HookSettings:
         return (failures or {}).get(obj["metadata"]["name"])
 
     return HookSettings(release=ReleaseRef("web", "prod"), timeout=5,
-                        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC), waiter=waiter)
+                        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC), waiter=waiter,
+                        await_deletion=lambda kube, obj, timeout: None)
 
 
 def test_hooks_for_selects_the_event_and_orders_by_weight_then_name() -> None:
