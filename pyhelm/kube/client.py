@@ -178,6 +178,17 @@ class RestKubeClient:
             if not token:
                 return items, str(metadata.get("resourceVersion") or "")
 
+    def list_metadata(self, api_version: str, kind: str, namespace: str | None = None,
+                      label_selector: str | None = None) -> list[KubeObject]:
+        """Only the metadata of each object (no data, no spec): cheap to list in bulk."""
+        path, _ = self._path(api_version, kind, namespace)
+        query = [("labelSelector", label_selector)] if label_selector else []
+        page = self._request_json(
+            "GET", path, f"{kind} list", query=query,
+            accept="application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+                   "application/json")
+        return list(page.get("items") or [])
+
     def create(self, obj: KubeObject) -> KubeObject:
         path, ref = self._object_path(obj)
         collection = path.rsplit("/", 1)[0]

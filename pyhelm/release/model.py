@@ -1,0 +1,58 @@
+"""A release revision: what was installed, with which values, and how it went."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pyhelm.chart.model import Chart
+from pyhelm.release.status import Status
+
+
+@dataclass(frozen=True)
+class Info:
+    first_deployed: datetime | None
+    last_deployed: datetime | None
+    deleted: datetime | None
+    description: str
+    status: Status
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class HookRecord:
+    name: str
+    kind: str
+    path: str
+    manifest: str
+    events: list[str]
+    weight: int = 0
+    delete_policies: list[str] = field(default_factory=list)
+    last_run_started: datetime | None = None
+    last_run_completed: datetime | None = None
+    last_run_phase: str = ""
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    namespace: str
+    version: int
+    info: Info
+    chart: Chart
+    config: dict[str, Any]
+    manifest: str
+    hooks: list[HookRecord] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    # fields of a record written by another tool that pyhelm keeps but does not use
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The storage object's name, Helm's: sh.helm.release.v1.NAME.vN."""
+        return storage_key(self.name, self.version)
+
+
+def storage_key(name: str, version: int) -> str:
+    return f"sh.helm.release.v1.{name}.v{version}"
