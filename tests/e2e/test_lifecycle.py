@@ -1,0 +1,73 @@
+"""install -> upgrade -> rollback -> uninstall of charts/demo on the real control plane,
+through the ``pyhelm`` console script and through ``pyhelm.Client``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pyhelm
+from pyhelm.errors import ReleaseError, ReleaseNotFoundError
+from pyhelm.kube.client import connect
+
+pytestmark = pytest.mark.cluster
+
+DEMO = Path(__file__).resolve().parents[2] / "charts" / "demo"
+
+
+def cli(kubeconfig: str, namespace: str, *args: str, check: bool = True
+        ) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pyhelm", "--kubeconfig", kubeconfig, "-n", namespace,
+               *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    if check and done.returncode != 0:
+        raise AssertionError(f"pyhelm {' '.join(args)} failed:\n{done.stderr}")
+    return done
+
+
+def replicas(kubeconfig: str, namespace: str, name: str) -> int:
+    kube = connect(kubeconfig=kubeconfig, namespace=namespace)
+    return int(kube.get("apps/v1", "Deployment", name, namespace)["spec"]["replicas"])
+
+
+def test_cli_lifecycle_with_wait(kubeconfig: str, namespace: str) -> None:
+    cli(kubeconfig, namespace, "install", "web", str(DEMO), "--wait", "--timeout", "2m")
+    assert replicas(kubeconfig, namespace, "web-demo") == 1
+    cli(kubeconfig, namespace, "upgrade", "web", str(DEMO), "--set", "replicaCount=3",
+        "--wait", "--timeout", "2m")
+    assert replicas(kubeconfig, namespace, "web-demo") == 3
+    cli(kubeconfig, namespace, "rollback", "web", "1", "--wait", "--timeout", "2m")
+    assert replicas(kubeconfig, namespace, "web-demo") == 1
+    history = json.loads(cli(kubeconfig, namespace, "history", "web", "-o", "json").stdout)
+    assert [(h["revision"], h["status"]) for h in history] == [
+        (1, "superseded"), (2, "superseded"), (3, "deployed")]
+    listed = json.loads(cli(kubeconfig, namespace, "list", "-o", "json").stdout)
+    assert [(r["name"], r["revision"], r["status"]) for r in listed] == [
+        ("web", "3", "deployed")]
+    values = cli(kubeconfig, namespace, "get", "values", "web", "--revision", "2").stdout
+    assert "replicaCount: 3" in values
+    cli(kubeconfig, namespace, "uninstall", "web", "--wait")
+    gone = cli(kubeconfig, namespace, "status", "web", check=False)
+    assert gone.returncode != 0 and 'release "web" not found' in gone.stderr
+
+
+def test_library_lifecycle_and_errors(kubeconfig: str, namespace: str) -> None:
+    client = pyhelm.Client(kubeconfig=kubeconfig, namespace=namespace)
+    first = client.install("lib", str(DEMO), wait=True, timeout="2m")
+    assert (first.version, first.info.status.value) == (1, "deployed")
+    second = client.upgrade("lib", str(DEMO), values={"replicaCount": 2}, wait=True)
+    assert second.version == 2 and client.get_values("lib") == {"replicaCount": 2}
+    with pytest.raises(ReleaseNotFoundError, match="no revision 9"):
+        client.rollback("lib", 9)
+    with pytest.raises(ReleaseNotFoundError, match="--install"):
+        client.upgrade("missing", str(DEMO))
+    back = client.rollback("lib")
+    assert back.version == 3 and back.config == {}
+    assert [r.name for r in client.list()] == ["lib"]
+    client.uninstall("lib")
+    with pytest.raises(ReleaseError, match="not found"):
+        client.uninstall("lib")
