@@ -8,11 +8,11 @@ from typing import Any
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, last_deployed
-from pyhelm.action.records import manifests_of, state_of, with_outcome
+from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
-from pyhelm.action.upgrade import PENDING, claim, prune_history, supersede
-from pyhelm.engine.manifest import Hook, Rendered, as_hook
-from pyhelm.errors import PyhelmError, ReleaseError, ReleaseInProgressError, ReleaseNotFoundError
+from pyhelm.action.upgrade import claim, prune_history, supersede
+from pyhelm.engine.manifest import Hook, Manifest, Rendered, as_hook
+from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,10 +57,10 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
+    if store.recover(options.name):
+        revisions = history(store, options.name)
     latest = revisions[-1]
-    if state_of(latest) in PENDING:
-        raise ReleaseInProgressError(
-            f'release "{options.name}": another operation ({state_of(latest)}) is in progress')
+    store.check_not_busy(latest)
     target = _target(revisions, options.name, options.revision)
     current = last_deployed(revisions) or latest
     rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=_hooks_of(target),
@@ -77,7 +77,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
                                force_conflicts=options.force_conflicts, take_ownership=True)
     report = RolloutReport()
     try:
-        rollout(cfg, rendered, settings, manifests_of(current), report)
+        rollout(cfg, rendered, settings, _live_candidates(latest, current), report)
     except PyhelmError as exc:
         reason = f"Rollback {options.name!r} to {target.version} failed: {failure_reason(exc)}"
         store.update(with_outcome(release, state="failed", description=reason,
@@ -96,3 +96,12 @@ def _renumbered(release: Any, revision: int) -> Any:
     import dataclasses
 
     return dataclasses.replace(release, version=revision)
+
+
+def _live_candidates(latest: Any, current: Any) -> list[Manifest]:
+    """What may be live now: the last deployed revision's objects and those of a later
+    failed one (an upgrade that died half-way), so the rollback prunes both."""
+    found = {m.ref: m for m in manifests_of(current)}
+    if latest is not current:
+        found.update({m.ref: m for m in manifests_of(latest)})
+    return list(found.values())

@@ -29,8 +29,6 @@ from pyhelm.errors import (
     ReleaseNotFoundError,
 )
 
-PENDING = ("pending-install", "pending-upgrade", "pending-rollback")
-
 
 @dataclass(frozen=True, kw_only=True)
 class UpgradeOptions:
@@ -93,10 +91,10 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
             return install.run(cfg, _as_install(options))
         raise ReleaseNotFoundError(f'release "{options.name}" not found in namespace '
                                    f'"{namespace}" (use --install to install it)') from None
+    if store.recover(options.name):
+        revisions = history(store, options.name)
     latest = revisions[-1]
-    if state_of(latest) in PENDING:
-        raise ReleaseInProgressError(
-            f'release "{options.name}": another operation ({state_of(latest)}) is in progress')
+    store.check_not_busy(latest)
     previous = last_deployed(revisions) or latest
     chart = load_chart_ref(options.chart, options.version)
     capabilities = cfg.capabilities()
