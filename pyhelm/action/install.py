@@ -103,10 +103,10 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     if options.dry_run:
         return with_outcome(release, state="pending-install", description="Dry run complete",
                             now=now)
+    if options.create_namespace:
+        _ensure_namespace(cfg, namespace)  # the release record lives in it too
     store = cfg.store(namespace)
     store.create(release)
-    if options.create_namespace:
-        _ensure_namespace(cfg, namespace)
     settings = RolloutSettings(
         release=ReleaseRef(name, namespace), event="install", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
