@@ -24,7 +24,9 @@ class RollbackOptions:
     wait_for_jobs: bool = False
     timeout: float = 300.0
     no_hooks: bool = False
-    force_conflicts: bool = False
+    # a rollback restores a recorded state, so it takes fields back from other managers
+    # (such as `helm` when the release was made by Helm)
+    force_conflicts: bool = True
     cleanup_on_fail: bool = False
     history_max: int = 10
     dry_run: bool = False

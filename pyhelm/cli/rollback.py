@@ -14,7 +14,8 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.option("--wait-for-jobs", is_flag=True, help="Also wait for Jobs to complete.")
 @timeout_option
 @click.option("--no-hooks", is_flag=True, help="Do not run hooks.")
-@click.option("--force-conflicts", is_flag=True, help="Take conflicting fields.")
+@click.option("--force-conflicts/--no-force-conflicts", default=True, show_default=True,
+              help="Take fields other field managers own.")
 @click.option("--cleanup-on-fail", is_flag=True, help="Delete new objects on failure.")
 @click.option("--history-max", default=10, type=int, help="Revisions to keep.")
 @click.option("--dry-run", is_flag=True, help="Simulate a rollback.")
