@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     # name: "module:attribute" -- keep sorted; one line per command
     "create": "pyhelm.cli.create:create_command",
     "dependency": "pyhelm.cli.dependency:dependency_command",
+    "diff": "pyhelm.cli.diff:diff_command",
     "get": "pyhelm.cli.history:get_command",
     "history": "pyhelm.cli.history:history_command",
     "install": "pyhelm.cli.install:install_command",

@@ -71,3 +71,33 @@ def test_library_lifecycle_and_errors(kubeconfig: str, namespace: str) -> None:
     client.uninstall("lib")
     with pytest.raises(ReleaseError, match="not found"):
         client.uninstall("lib")
+
+
+def test_diff_upgrade_shows_changed_added_and_removed_objects(
+        kubeconfig: str, namespace: str) -> None:
+    cli(kubeconfig, namespace, "install", "cmp", str(DEMO))
+    unchanged = cli(kubeconfig, namespace, "diff", "upgrade", "cmp", str(DEMO),
+                    "--no-color").stdout
+    # the chart's migrate Job is named after the revision: the only objects that change
+    assert [line for line in unchanged.splitlines() if line.endswith(")")] == [
+        "Job/cmp-demo-migrate-2 (added)", "Job/cmp-demo-migrate-1 (removed)"]
+    out = cli(kubeconfig, namespace, "diff", "upgrade", "cmp", str(DEMO), "--no-color",
+              "--set", "replicaCount=4", "--set", "ingress.enabled=false").stdout
+    assert "Deployment/cmp-demo (changed)" in out
+    assert "-  replicas: 1" in out and "+  replicas: 4" in out
+    assert "Ingress/cmp-demo (removed)" in out
+    assert "\x1b[" not in out
+
+
+def test_list_all_namespaces_and_filters(kubeconfig: str, namespace: str) -> None:
+    cli(kubeconfig, namespace, "install", "alpha", str(DEMO))
+    cli(kubeconfig, namespace, "install", "beta", str(DEMO), "--set", "replicaCount=2")
+    cli(kubeconfig, namespace, "uninstall", "beta", "--keep-history")
+    every = json.loads(cli(kubeconfig, namespace, "list", "-A", "-o", "json").stdout)
+    assert ("alpha", namespace) in {(r["name"], r["namespace"]) for r in every}
+    mine = json.loads(cli(kubeconfig, namespace, "list", "-o", "json").stdout)
+    assert [r["name"] for r in mine] == ["alpha"]
+    gone = json.loads(cli(kubeconfig, namespace, "list", "--uninstalled", "-o", "json").stdout)
+    assert [(r["name"], r["status"]) for r in gone] == [("beta", "uninstalled")]
+    short = cli(kubeconfig, namespace, "list", "--all", "--filter", "^b", "-q").stdout
+    assert short.split() == ["beta"]

@@ -1,0 +1,108 @@
+"""``diff upgrade``: what an upgrade would change, against the live objects.
+
+The new manifests are applied with a server-side dry run (so defaults and admission
+run), compared with the live objects as YAML with the server's bookkeeping stripped;
+objects the upgrade would add or prune show as whole-file additions or removals.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyhelm.action import install
+from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests, live_objects
+from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.configuration import Configuration
+from pyhelm.action.lookup import history
+from pyhelm.action.records import manifests_of
+from pyhelm.action.upgrade import UpgradeOptions, effective_values
+from pyhelm.action.values_options import ValueOptions
+from pyhelm.engine.manifest import Manifest
+
+NOISE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp",
+                  "generation", "selfLink")
+NOISE_ANNOTATIONS = ("deployment.kubernetes.io/revision",
+                     "kubectl.kubernetes.io/last-applied-configuration")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiffOptions:
+    name: str
+    chart: str
+    namespace: str | None = None
+    version: str | None = None
+    values: ValueOptions = field(default_factory=ValueOptions)
+    reuse_values: bool = False
+    reset_values: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectDiff:
+    ref: str
+    change: str  # added, removed, changed
+    diff: str
+
+
+def clean(obj: dict[str, Any] | None) -> str:
+    import yaml
+
+    if obj is None:
+        return ""
+    obj = {k: v for k, v in obj.items() if k != "status"}
+    metadata = {k: v for k, v in (obj.get("metadata") or {}).items()
+                if k not in NOISE_METADATA}
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items()
+                   if k not in NOISE_ANNOTATIONS}
+    if annotations:
+        metadata["annotations"] = annotations
+    else:
+        metadata.pop("annotations", None)
+    obj["metadata"] = metadata
+    return str(yaml.safe_dump(obj, sort_keys=True, default_flow_style=False))
+
+
+def unified(ref: str, before: str, after: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True),
+                                        after.splitlines(keepends=True),
+                                        fromfile=f"live {ref}", tofile=f"upgrade {ref}"))
+
+
+def run(cfg: Configuration, options: DiffOptions) -> list[ObjectDiff]:
+    namespace = options.namespace or cfg.namespace
+    revisions = history(cfg.store(namespace), options.name)
+    latest = revisions[-1]
+    chart = load_chart_ref(options.chart, options.version)
+    upgrade_like = UpgradeOptions(name=options.name, chart=options.chart,
+                                  values=options.values, reuse_values=options.reuse_values,
+                                  reset_values=options.reset_values)
+    values = effective_values(upgrade_like, latest)
+    rendered = install.render_for(chart, values, options.name, namespace, latest.version + 1,
+                                  cfg.capabilities(), upgrade=True)
+    live = dict((m.ref, obj) for m, obj in live_objects(cfg.kube, rendered.manifests,
+                                                        namespace))
+    planned = apply_manifests(cfg.kube, rendered.manifests, ApplySettings(
+        release=ReleaseRef(options.name, namespace), dry_run=True, take_ownership=True,
+        force_conflicts=True))
+    diffs = [_compare(m, live.get(m.ref), after)
+             for m, after in zip(_applied_order(rendered.manifests), planned.applied,
+                                 strict=False)]
+    new_refs = {m.ref for m in rendered.manifests}
+    for manifest, obj in live_objects(cfg.kube, manifests_of(latest), namespace):
+        if manifest.ref not in new_refs and obj is not None:
+            diffs.append(ObjectDiff(manifest.ref, "removed",
+                                    unified(manifest.ref, clean(obj), "")))
+    return [d for d in diffs if d.diff]
+
+
+def _applied_order(manifests: tuple[Manifest, ...]) -> list[Manifest]:
+    from pyhelm.action.apply import kind_groups
+
+    return [m for group in kind_groups(manifests) for m in group]
+
+
+def _compare(manifest: Manifest, before: dict[str, Any] | None, after: dict[str, Any]
+             ) -> ObjectDiff:
+    change = "added" if before is None else "changed"
+    return ObjectDiff(manifest.ref, change, unified(manifest.ref, clean(before), clean(after)))
