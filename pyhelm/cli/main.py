@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "show": "pyhelm.cli.show:show_command",
     "status": "pyhelm.cli.history:status_command",
     "template": "pyhelm.cli.template:template_command",
+    "test": "pyhelm.cli.test:test_command",
     "uninstall": "pyhelm.cli.rollback:uninstall_command",
     "upgrade": "pyhelm.cli.install:upgrade_command",
     "version": "pyhelm.cli.version:version_command",

@@ -101,3 +101,21 @@ def test_list_all_namespaces_and_filters(kubeconfig: str, namespace: str) -> Non
     assert [(r["name"], r["status"]) for r in gone] == [("beta", "uninstalled")]
     short = cli(kubeconfig, namespace, "list", "--all", "--filter", "^b", "-q").stdout
     assert short.split() == ["beta"]
+
+
+def test_test_runs_the_release_test_hooks(kubeconfig: str, namespace: str,
+                                          tmp_path: Path) -> None:
+    # a Job: kwok completes Job pods, while it leaves bare Pods running forever
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: probe\nversion: 1.0.0\n")
+    (tmp_path / "templates" / "check.yaml").write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ Release.Name }}-check\n"
+        "  annotations:\n    helm.sh/hook: test\nspec:\n  template:\n    spec:\n"
+        "      restartPolicy: Never\n      containers:\n        - name: c\n"
+        "          image: busybox\n")
+    cli(kubeconfig, namespace, "install", "probe", str(tmp_path))
+    out = cli(kubeconfig, namespace, "test", "probe", "--timeout", "60s").stdout
+    assert "TEST SUITE:     probe-check" in out
+    assert "Phase:          Succeeded" in out
+    hooks = cli(kubeconfig, namespace, "get", "hooks", "probe").stdout
+    assert "name: probe-check" in hooks

@@ -1,0 +1,40 @@
+"""``test``: run a release's ``test`` hooks and record their last run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyhelm.action.apply import ReleaseRef
+from pyhelm.action.configuration import Configuration
+from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
+from pyhelm.action.lookup import revision
+from pyhelm.action.records import with_outcome
+from pyhelm.action.rollback import _hooks_of
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseTestOptions:
+    name: str
+    namespace: str | None = None
+    timeout: float = 300.0
+
+
+@dataclass(frozen=True)
+class ReleaseTestResult:
+    release: Any
+    runs: tuple[HookRun, ...]
+
+
+def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
+    namespace = options.namespace or cfg.namespace
+    store = cfg.store(namespace)
+    release = revision(store, options.name)
+    hooks = _hooks_of(release)
+    settings = HookSettings(release=ReleaseRef(options.name, namespace),
+                            timeout=options.timeout, clock=cfg.clock)
+    runs = run_hooks(cfg.kube, hooks, "test", settings)
+    state = release.info.status.value
+    store.update(with_outcome(release, state=state, description=release.info.description,
+                              now=release.info.last_deployed, hooks=hooks, runs=runs))
+    return ReleaseTestResult(release, tuple(runs))
