@@ -1,0 +1,121 @@
+"""Release benchmark: pyhelm vs helm on the same local API server, in one run.
+
+1. install + upgrade of the 1000-service chart (``bench/charts/microservices`` and its
+   Helm twin ``bench/charts/microservices-helm``), when those charts exist;
+2. ``list -A`` over N releases x M revisions, written directly with the release store.
+
+Usage: python bench/release_bench.py [--releases 1000] [--revisions 10]
+Uses $KUBECONFIG when set, otherwise starts the local control plane.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHARTS = ROOT / "bench" / "charts"
+
+
+@contextlib.contextmanager
+def cluster_kubeconfig() -> Iterator[str]:
+    if os.environ.get("KUBECONFIG"):
+        yield os.environ["KUBECONFIG"]
+        return
+    from pyhelm.testing.cluster import LocalCluster
+
+    with LocalCluster.start() as cluster:
+        yield str(cluster.kubeconfig_path)
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def pyhelm_cmd(kubeconfig: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pyhelm", "--kubeconfig", kubeconfig, *args]
+
+
+def helm_cmd(kubeconfig: str, *args: str) -> list[str]:
+    from pyhelm.testing.peers import helm_binary
+
+    return [str(helm_binary()), "--kubeconfig", kubeconfig, *args]
+
+
+def seed_releases(kubeconfig: str, namespace: str, releases: int, revisions: int) -> None:
+    from pyhelm.action.records import new_release, with_outcome
+    from pyhelm.chart.loader import load_chart
+    from pyhelm.engine.manifest import Rendered
+    from pyhelm.kube.client import connect
+    from pyhelm.storage.store import ReleaseStore, driver_from_env
+
+    kube = connect(kubeconfig=kubeconfig, namespace=namespace)
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    store = ReleaseStore(driver_from_env(kube, namespace))
+    chart = load_chart(ROOT / "charts" / "demo")
+    empty = Rendered(manifests=(), hooks=(), crds=(), notes="", templates={})
+    now = datetime.now(UTC)
+
+    def write(index: int) -> None:
+        for version in range(1, revisions + 1):
+            state = "deployed" if version == revisions else "superseded"
+            record = new_release(name=f"rel-{index:04d}", namespace=namespace,
+                                 revision=version, chart=chart, config={}, rendered=empty,
+                                 state=state, description="bench", now=now)
+            store.create(with_outcome(record, state=state, description="bench", now=now))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(write, range(releases)))
+
+
+def bench_list(kubeconfig: str, env: dict[str, str], releases: int, revisions: int) -> None:
+    started = time.perf_counter()
+    seed_releases(kubeconfig, "bench-list", releases, revisions)
+    print(f"seeded {releases} releases x {revisions} revisions in "
+          f"{time.perf_counter() - started:.1f}s")
+    ours = timed(pyhelm_cmd(kubeconfig, "list", "-A", "--max", "0"), env)
+    theirs = timed(helm_cmd(kubeconfig, "list", "-A", "--max", "0"), env)
+    print(f"list -A: pyhelm {ours:.2f}s, helm {theirs:.2f}s, ratio {ours / theirs:.2f}")
+
+
+def bench_install(kubeconfig: str, env: dict[str, str]) -> None:
+    ours_chart, helm_chart = CHARTS / "microservices", CHARTS / "microservices-helm"
+    if not (ours_chart.exists() and helm_chart.exists()):
+        print("install/upgrade: skipped (bench/charts/microservices[-helm] not present)")
+        return
+    for verb, extra in (("install", ()), ("upgrade", ("--set", "bench.generation=2"))):
+        ours = timed(pyhelm_cmd(kubeconfig, "-n", "bench-py", verb, "ms", str(ours_chart),
+                                *(("--create-namespace",) if verb == "install" else ()),
+                                *extra), env)
+        theirs = timed(helm_cmd(kubeconfig, "-n", "bench-helm", verb, "ms", str(helm_chart),
+                                *(("--create-namespace",) if verb == "install" else ()),
+                                *extra), env)
+        print(f"{verb}: pyhelm {ours:.2f}s, helm {theirs:.2f}s, ratio {ours / theirs:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=int, default=1000)
+    parser.add_argument("--revisions", type=int, default=10)
+    args = parser.parse_args()
+    with cluster_kubeconfig() as kubeconfig:
+        env = dict(os.environ, KUBECONFIG=kubeconfig)
+        bench_install(kubeconfig, env)
+        bench_list(kubeconfig, env, args.releases, args.revisions)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
