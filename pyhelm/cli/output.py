@@ -3,6 +3,7 @@ tables, and the release summary Helm prints after install/upgrade/rollback."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -25,8 +26,13 @@ def configuration(ctx: click.Context) -> Configuration:
 
 
 def _progress_printer() -> Any:
+    """On a terminal one status line rewritten in place; otherwise plain lines (logs)."""
+    if not is_terminal():
+        return lambda message: click.echo(message, err=True)
+
     def show(message: str) -> None:
-        click.echo(message, err=True)
+        width = shutil.get_terminal_size().columns - 1
+        click.echo("\r\x1b[2K" + message[:width], err=True, nl=False)
 
     return show
 
