@@ -12,8 +12,7 @@ import os
 import posixpath
 import tarfile
 from pathlib import Path
-
-import pathspec
+from typing import Any
 
 from pyhelm.errors import ChartError
 
@@ -22,13 +21,16 @@ MAX_FILES = 10_000
 HELMIGNORE = ".helmignore"
 
 
-def ignore_spec(data: bytes | None) -> pathspec.PathSpec | None:
+def ignore_spec(data: bytes | None) -> Any:
+    """A gitignore matcher for .helmignore (pathspec is imported only when needed)."""
     if not data:
         return None
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
 
 
-def is_ignored(spec: pathspec.PathSpec | None, name: str, is_dir: bool = False) -> bool:
+def is_ignored(spec: Any, name: str, is_dir: bool = False) -> bool:
     if spec is None:
         return False
     return spec.match_file(name + "/" if is_dir else name)
