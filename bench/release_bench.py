@@ -88,12 +88,13 @@ def bench_list(kubeconfig: str, env: dict[str, str], releases: int, revisions: i
     print(f"list -A: pyhelm {ours:.2f}s, helm {theirs:.2f}s, ratio {ours / theirs:.2f}")
 
 
-def bench_install(kubeconfig: str, env: dict[str, str]) -> None:
+def bench_install(kubeconfig: str, env: dict[str, str], services: int) -> None:
     ours_chart, helm_chart = CHARTS / "microservices", CHARTS / "microservices-helm"
     if not (ours_chart.exists() and helm_chart.exists()):
         print("install/upgrade: skipped (bench/charts/microservices[-helm] not present)")
         return
-    for verb, extra in (("install", ()), ("upgrade", ("--set", "bench.generation=2"))):
+    size = ("--set", f"services={services}", "--timeout", "10m")
+    for verb, extra in (("install", size), ("upgrade", (*size, "--set", "settings.logLevel=debug"))):
         ours = timed(pyhelm_cmd(kubeconfig, "-n", "bench-py", verb, "ms", str(ours_chart),
                                 *(("--create-namespace",) if verb == "install" else ()),
                                 *extra), env)
@@ -107,11 +108,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=1000)
     parser.add_argument("--revisions", type=int, default=10)
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--only", choices=["install", "list"], default=None)
     args = parser.parse_args()
     with cluster_kubeconfig() as kubeconfig:
         env = dict(os.environ, KUBECONFIG=kubeconfig)
-        bench_install(kubeconfig, env)
-        bench_list(kubeconfig, env, args.releases, args.revisions)
+        if args.only != "list":
+            bench_install(kubeconfig, env, args.services)
+        if args.only != "install":
+            bench_list(kubeconfig, env, args.releases, args.revisions)
     return 0
 
 
