@@ -94,7 +94,8 @@ def bench_install(kubeconfig: str, env: dict[str, str], services: int) -> None:
         print("install/upgrade: skipped (bench/charts/microservices[-helm] not present)")
         return
     size = ("--set", f"services={services}", "--timeout", "10m")
-    for verb, extra in (("install", size), ("upgrade", (*size, "--set", "settings.logLevel=debug"))):
+    changed = (*size, "--set", "settings.logLevel=debug")
+    for verb, extra in (("install", size), ("upgrade", changed)):
         ours = timed(pyhelm_cmd(kubeconfig, "-n", "bench-py", verb, "ms", str(ours_chart),
                                 *(("--create-namespace",) if verb == "install" else ()),
                                 *extra), env)
