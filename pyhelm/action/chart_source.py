@@ -1,4 +1,5 @@
-"""Finding the chart a command names: a directory or a packaged ``.tgz`` on disk."""
+"""Finding the chart a command names: a local directory or ``.tgz``, or (through the
+repository layer, imported only then) ``REPO/CHART``, a package URL or ``oci://``."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from pyhelm.chart.model import Chart
 from pyhelm.errors import ChartError
 
 
-def load_chart_ref(ref: str, version: str | None = None) -> Chart:
-    """Load a local chart; a reference that is not on disk gets a clear error."""
+def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
+                   ) -> Chart:
+    """Load a chart by reference; a local path is used as it is."""
     path = Path(ref)
-    if path.exists():
+    if path.exists() and not repo_url:
         chart = load_chart(path)
         if version and chart.metadata.version != version:
             raise ChartError(f"{ref}: chart version is {chart.metadata.version}, "
                              f"not the requested {version}")
         return chart
-    if "://" in ref or ref.count("/") == 1:
-        raise ChartError(f'{ref}: not a local chart, and chart repositories are not '
-                         "available in this build (use a chart directory or .tgz)")
+    if "://" in ref or ref.count("/") == 1 or repo_url:
+        from pyhelm.repo.locate import locate_chart
+
+        return load_chart(locate_chart(ref, version=version, repo_url=repo_url))
     raise ChartError(f"{ref}: no such chart directory or archive")

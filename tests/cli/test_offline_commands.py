@@ -70,7 +70,7 @@ def test_template_flags_show_only_skip_tests_and_output_dir(tmp_path: Path) -> N
      "values: replicaCount: 'lots' is not of type 'integer'"),
     (["template", "x", "charts/demo", "--set", "secret.password="],
      "secret.password: '' should be non-empty"),
-    (["template", "x", "charts/nope"], "charts/nope: not a local chart"),
+    (["template", "x", "charts/nope"], "no repository named \"charts\""),
     (["template", "x", "charts/demo", "--show-only", "templates/none.yaml"],
      "could not find template"),
 ])

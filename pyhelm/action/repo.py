@@ -1,0 +1,93 @@
+"""Repository verbs: index a directory, add/list/update/remove repositories, search, pull."""
+
+from __future__ import annotations
+
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyhelm.chart.archive import read_archive
+from pyhelm.errors import RepoError
+from pyhelm.repo import client
+from pyhelm.repo.index import Index, build_index, load_index, write_index
+from pyhelm.repo.locate import locate_chart
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexOptions:
+    directory: str
+    url: str = ""
+    merge: str | None = None
+
+
+def index_directory(options: IndexOptions) -> Index:
+    root = Path(options.directory)
+    if not root.is_dir():
+        raise RepoError(f"{root}: not a directory")
+    target = root / "index.yaml"
+    previous = load_index(target.read_bytes(), str(target)) if target.exists() else None
+    merge = None
+    if options.merge:
+        merge_path = Path(options.merge)
+        merge = load_index(merge_path.read_bytes(), str(merge_path)) \
+            if merge_path.exists() else None
+    index = build_index(root, url=options.url, merge=merge, previous=previous)
+    if previous is not None:
+        # nothing changed but the clock: keep the file as it is
+        unchanged = {k: [v.to_dict() for v in vs] for k, vs in previous.entries.items()} == \
+            {k: [v.to_dict() for v in vs] for k, vs in index.entries.items()}
+        if unchanged:
+            return previous
+    write_index(index, target)
+    return index
+
+
+@dataclass(frozen=True, kw_only=True)
+class PullOptions:
+    ref: str
+    version: str | None = None
+    destination: str = "."
+    untar: bool = False
+    untar_dir: str | None = None
+    repo_url: str | None = None
+
+
+def pull(options: PullOptions) -> Path:
+    """Download a chart (digest-verified) into ``destination``; optionally unpack it."""
+    dest = Path(options.destination)
+    package = locate_chart(options.ref, version=options.version, repo_url=options.repo_url,
+                           dest_dir=dest)
+    if not options.untar:
+        return package
+    files = read_archive(package.read_bytes(), str(package))  # safety checks first
+    with tarfile.open(package) as tar:
+        top = tar.getnames()[0].split("/", 1)[0]
+    out = Path(options.untar_dir or dest) / top
+    for relative, data in files.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    package.unlink()
+    return out
+
+
+def add_repository(entry: client.RepoEntry, *, force_update: bool = False) -> None:
+    client.add(entry, force_update=force_update)
+
+
+def list_repositories() -> list[client.RepoEntry]:
+    return client.RepoConfig.load().repositories
+
+
+def update_repositories(names: tuple[str, ...] = ()) -> list[str]:
+    config = client.RepoConfig.load()
+    chosen = [config.get(n) for n in names] if names else config.repositories
+    if not chosen:
+        raise RepoError("no repositories configured (see `pyhelm repo add`)")
+    for entry in chosen:
+        client.refresh(entry)
+    return [e.name for e in chosen]
+
+
+def remove_repository(name: str) -> None:
+    client.remove(name)

@@ -1,0 +1,117 @@
+"""``pyhelm repo add|list|update|remove|index|serve``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from pyhelm.action import repo
+from pyhelm.cli.common import dump, output_option
+from pyhelm.repo.client import RepoEntry
+
+
+@click.group("repo")
+def repo_command() -> None:
+    """Add, list, update and remove chart repositories; index and serve one."""
+
+
+@repo_command.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.option("--username", default="", help="Repository username.")
+@click.option("--password", default="", help="Repository password.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option("--ca-file", default="", help="CA bundle to verify the server.")
+@click.option("--cert-file", default="", help="Client certificate.")
+@click.option("--key-file", default="", help="Client key.")
+@click.option("--insecure-skip-tls-verify", is_flag=True, help="Skip TLS verification.")
+@click.option("--force-update", is_flag=True, help="Replace an existing repository.")
+def add_command(name: str, url: str, username: str, password: str, password_stdin: bool,
+                ca_file: str, cert_file: str, key_file: str, insecure_skip_tls_verify: bool,
+                force_update: bool) -> None:
+    """Add a chart repository."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").read().strip()
+    repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
+                                  insecure_skip_tls_verify), force_update=force_update)
+    click.echo(f'"{name}" has been added to your repositories')
+
+
+@repo_command.command("list")
+@output_option()
+def list_command(output: str) -> None:
+    """List chart repositories."""
+    entries = repo.list_repositories()
+    if output != "table":
+        click.echo(dump([{"name": e.name, "url": e.url} for e in entries], output))
+        return
+    width = max([len(e.name) for e in entries] + [4])
+    click.echo(f"{'NAME':<{width}}\tURL")
+    for entry in entries:
+        click.echo(f"{entry.name:<{width}}\t{entry.url}")
+
+
+@repo_command.command("update")
+@click.argument("names", nargs=-1)
+def update_command(names: tuple[str, ...]) -> None:
+    """Refresh the cached indexes of chart repositories."""
+    for name in repo.update_repositories(names):
+        click.echo(f'...Successfully got an update from the "{name}" chart repository')
+    click.echo("Update Complete. ⎈Happy Helming!⎈")
+
+
+@repo_command.command("remove")
+@click.argument("names", nargs=-1, required=True)
+def remove_command(names: tuple[str, ...]) -> None:
+    """Remove chart repositories."""
+    for name in names:
+        repo.remove_repository(name)
+        click.echo(f'"{name}" has been removed from your repositories')
+
+
+@repo_command.command("index")
+@click.argument("directory")
+@click.option("--url", default="", help="URL of the repository (prefix of package URLs).")
+@click.option("--merge", default=None, help="Merge this index into the new one.")
+def index_command(directory: str, url: str, merge: str | None) -> None:
+    """Generate index.yaml for a directory of packaged charts."""
+    repo.index_directory(repo.IndexOptions(directory=directory, url=url, merge=merge))
+
+
+@repo_command.command("serve")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--address", default="127.0.0.1:8879", show_default=True,
+              help="HOST:PORT to listen on.")
+@click.option("--url", default="", help="Public URL of the repository for the index.")
+@click.option("--enable-upload", is_flag=True, help="Accept POST /api/charts uploads.")
+@click.option("--username", default=None, help="Username for uploads (basic auth).")
+@click.option("--password-env", default="PYHELM_REPO_PASSWORD", show_default=True,
+              help="Environment variable holding the upload password.")
+@click.option("--token-env", default="PYHELM_REPO_TOKEN", show_default=True,
+              help="Environment variable holding a bearer token for uploads.")
+@click.option("--allow-overwrite", is_flag=True, help="Let uploads replace a version.")
+@click.option("--tls-cert", default=None, help="TLS certificate (PEM).")
+@click.option("--tls-key", default=None, help="TLS key (PEM).")
+def serve_command(directory: Path, address: str, url: str, enable_upload: bool,
+                  username: str | None, password_env: str, token_env: str,
+                  allow_overwrite: bool, tls_cert: str | None, tls_key: str | None) -> None:
+    """Serve a directory as a chart repository over HTTP."""
+    from pyhelm.repo.server import ServerSettings, make_server
+
+    host, _, port = address.rpartition(":")
+    server = make_server(ServerSettings(
+        directory=directory, address=host or "127.0.0.1", port=int(port), url=url,
+        enable_upload=enable_upload, username=username,
+        password=os.environ.get(password_env), token=os.environ.get(token_env),
+        allow_overwrite=allow_overwrite, tls_cert=tls_cert, tls_key=tls_key))
+    scheme = "https" if tls_cert else "http"
+    bound_host, bound_port = server.server_address[:2]
+    click.echo(f"Serving {directory} at {scheme}://{bound_host}:{bound_port}/", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

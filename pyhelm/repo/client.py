@@ -1,0 +1,248 @@
+"""The user's chart repositories: ``repositories.yaml``, cached indexes, search, pull.
+
+Files live where Helm users expect them, in XDG locations under ``pyhelm``:
+``$XDG_CONFIG_HOME/pyhelm/repositories.yaml`` and
+``$XDG_CACHE_HOME/pyhelm/repository/NAME-index.yaml`` (``PYHELM_REPOSITORY_CONFIG`` and
+``PYHELM_REPOSITORY_CACHE`` override them). Every write is atomic, and a download is
+verified against the index digest before it is renamed into place, so a failure never
+leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import ssl
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from pyhelm import yamlio
+from pyhelm.chart import semver
+from pyhelm.errors import RepoError
+from pyhelm.release.codec import format_time
+from pyhelm.repo.index import ChartVersion, Index, load_index
+
+TIMEOUT_SECONDS = 30.0
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / fallback) / "pyhelm"
+
+
+def config_path() -> Path:
+    override = os.environ.get("PYHELM_REPOSITORY_CONFIG")
+    return Path(override) if override else _xdg("XDG_CONFIG_HOME", ".config") / \
+        "repositories.yaml"
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("PYHELM_REPOSITORY_CACHE")
+    return Path(override) if override else _xdg("XDG_CACHE_HOME", ".cache") / "repository"
+
+
+@dataclass
+class RepoEntry:
+    name: str
+    url: str
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    insecure_skip_tls_verify: bool = False
+    pass_credentials_all: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "url": self.url, "username": self.username,
+                "password": self.password, "caFile": self.ca_file, "certFile": self.cert_file,
+                "keyFile": self.key_file, "insecure_skip_tls_verify":
+                    self.insecure_skip_tls_verify,
+                "pass_credentials_all": self.pass_credentials_all}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RepoEntry:
+        return cls(name=str(raw.get("name", "")), url=str(raw.get("url", "")),
+                   username=str(raw.get("username") or ""),
+                   password=str(raw.get("password") or ""),
+                   ca_file=str(raw.get("caFile") or ""), cert_file=str(raw.get("certFile") or ""),
+                   key_file=str(raw.get("keyFile") or ""),
+                   insecure_skip_tls_verify=bool(raw.get("insecure_skip_tls_verify")),
+                   pass_credentials_all=bool(raw.get("pass_credentials_all")))
+
+
+@dataclass
+class RepoConfig:
+    repositories: list[RepoEntry] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RepoConfig:
+        path = path or config_path()
+        if not path.exists():
+            return cls()
+        raw = yamlio.load(path.read_text()) or {}
+        return cls([RepoEntry.from_dict(r) for r in raw.get("repositories") or []])
+
+    def save(self, path: Path | None = None) -> None:
+        path = path or config_path()
+        data = {"apiVersion": "", "generated": format_time(datetime.now(UTC)),
+                "repositories": [r.to_dict() for r in self.repositories]}
+        atomic_write(path, yamlio.dump(data, sort_keys=False).encode(), mode=0o600)
+
+    def get(self, name: str) -> RepoEntry:
+        for entry in self.repositories:
+            if entry.name == name:
+                return entry
+        raise RepoError(f'no repository named "{name}" (see `pyhelm repo list`)')
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.chmod(temp, mode)
+    os.replace(temp, path)
+
+
+def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """GET a URL with the repository's credentials and TLS settings."""
+    request = urllib.request.Request(url, headers={"User-Agent": "pyhelm"})
+    if entry and entry.username:
+        token = base64.b64encode(f"{entry.username}:{entry.password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    context = None
+    if url.startswith("https://") and entry:
+        context = ssl.create_default_context(cafile=entry.ca_file or None)
+        if entry.cert_file:
+            context.load_cert_chain(entry.cert_file, entry.key_file or None)
+        if entry.insecure_skip_tls_verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+            return bytes(response.read())
+    except urllib.error.HTTPError as exc:
+        raise RepoError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+    except TimeoutError as exc:
+        raise RepoError(f"{url}: timed out after {timeout:g}s") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RepoError(f"{url}: cannot fetch: {reason}") from exc
+
+
+def index_url(url: str) -> str:
+    return url.rstrip("/") + "/index.yaml"
+
+
+def cached_index_path(name: str) -> Path:
+    return cache_dir() / f"{name}-index.yaml"
+
+
+def refresh(entry: RepoEntry) -> Index:
+    """Download and validate a repository's index, then cache it."""
+    data = fetch(index_url(entry.url), entry)
+    index = load_index(data, index_url(entry.url))
+    atomic_write(cached_index_path(entry.name), data)
+    return index
+
+
+def add(entry: RepoEntry, *, force_update: bool = False) -> None:
+    config = RepoConfig.load()
+    existing = next((r for r in config.repositories if r.name == entry.name), None)
+    if existing and existing.to_dict() != entry.to_dict() and not force_update:
+        raise RepoError(f'repository name "{entry.name}" already exists with other settings '
+                        "(use --force-update)")
+    refresh(entry)
+    config.repositories = [r for r in config.repositories if r.name != entry.name] + [entry]
+    config.save()
+
+
+def remove(name: str) -> None:
+    config = RepoConfig.load()
+    config.get(name)
+    config.repositories = [r for r in config.repositories if r.name != name]
+    config.save()
+    cached_index_path(name).unlink(missing_ok=True)
+
+
+def cached_index(name: str) -> Index:
+    path = cached_index_path(name)
+    if not path.exists():
+        raise RepoError(f'no cached index for "{name}" (run `pyhelm repo update`)')
+    return load_index(path.read_bytes(), str(path))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    name: str
+    version: str
+    app_version: str
+    description: str
+
+
+def search(keyword: str = "", *, constraint: str | None = None, all_versions: bool = False,
+           devel: bool = False) -> list[SearchHit]:
+    """Charts whose name, description or keywords contain ``keyword`` (any case)."""
+    wanted = semver.Constraint.parse(constraint) if constraint else None
+    needle = keyword.lower()
+    hits: list[SearchHit] = []
+    for entry in RepoConfig.load().repositories:
+        index = cached_index(entry.name)
+        for name, versions in index.entries.items():
+            full = f"{entry.name}/{name}"
+            for version in versions:
+                meta = version.metadata
+                text = " ".join([full, str(meta.get("description") or ""),
+                                 *map(str, meta.get("keywords") or [])]).lower()
+                if needle and needle not in text:
+                    continue
+                parsed = version.sort_key()
+                if parsed.prerelease and not devel and not (wanted and wanted.allows(parsed)):
+                    continue
+                if wanted and not wanted.allows(parsed):
+                    continue
+                hits.append(SearchHit(full, version.version, str(meta.get("appVersion") or ""),
+                                      str(meta.get("description") or "")))
+                if not all_versions:
+                    break
+    return sorted(hits, key=lambda h: h.name)
+
+
+def resolve(index: Index, name: str, version: str | None, source: str) -> ChartVersion:
+    """The entry for ``version`` (an exact version or a constraint; default newest)."""
+    versions = index.entries.get(name)
+    if not versions:
+        raise RepoError(f'chart "{name}" not found in {source}')
+    if not version:
+        found = index.get(name)
+    elif index.get(name, version):
+        found = index.get(name, version)
+    else:
+        best = semver.best_match(version, [v.version for v in versions])
+        found = index.get(name, str(best)) if best else None
+    if found is None:
+        raise RepoError(f'chart "{name}" version "{version}" not found in {source}')
+    return found
+
+
+def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_dir: Path
+             ) -> Path:
+    """Download a package, check its digest, then move it into ``dest_dir``."""
+    if not entry.urls:
+        raise RepoError(f"{entry.name}-{entry.version}: the index lists no URL")
+    url = urljoin(base_url.rstrip("/") + "/", entry.urls[0])
+    data = fetch(url, repo)
+    digest = hashlib.sha256(data).hexdigest()
+    if entry.digest and digest != entry.digest:
+        raise RepoError(f"{url}: digest mismatch (index says {entry.digest}, "
+                        f"downloaded {digest})")
+    target = dest_dir / f"{entry.name}-{entry.version}.tgz"
+    atomic_write(target, data)
+    return target

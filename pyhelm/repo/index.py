@@ -1,0 +1,172 @@
+"""A chart repository's ``index.yaml``, in Helm's format.
+
+``apiVersion: v1``, ``entries`` by chart name, each version carrying its Chart.yaml
+fields plus ``urls``, ``digest`` (sha256 of the package) and ``created``; a top-level
+``generated``. Versions are sorted newest first. Building reads only ``NAME/Chart.yaml``
+from each package, never the whole chart, and keeps the ``created`` time of a package
+whose digest is unchanged, so rebuilding an unchanged repository changes nothing but
+``generated``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pyhelm import yamlio
+from pyhelm.chart import semver
+from pyhelm.chart.loader import parse_metadata
+from pyhelm.errors import ChartError, RepoError
+from pyhelm.release.codec import format_time
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class ChartVersion:
+    """One entry of ``entries[name]``: Chart.yaml fields plus where and what it is."""
+
+    metadata: dict[str, Any]
+    urls: list[str]
+    digest: str
+    created: str
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", ""))
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    def sort_key(self) -> semver.Version:
+        try:
+            return semver.Version.parse(self.version)
+        except semver.SemverError:
+            return semver.Version(0, 0, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.metadata, "urls": list(self.urls), "digest": self.digest,
+                "created": self.created}
+
+
+@dataclass
+class Index:
+    entries: dict[str, list[ChartVersion]] = field(default_factory=dict)
+    generated: str = ""
+
+    def add(self, entry: ChartVersion) -> None:
+        versions = [v for v in self.entries.get(entry.name, []) if v.version != entry.version]
+        versions.append(entry)
+        versions.sort(key=ChartVersion.sort_key, reverse=True)
+        self.entries[entry.name] = versions
+
+    def remove(self, name: str, version: str) -> bool:
+        versions = self.entries.get(name, [])
+        kept = [v for v in versions if v.version != version]
+        if len(kept) == len(versions):
+            return False
+        if kept:
+            self.entries[name] = kept
+        else:
+            del self.entries[name]
+        return True
+
+    def get(self, name: str, version: str | None = None) -> ChartVersion | None:
+        """A version (or the newest non-prerelease one when version is None)."""
+        versions = self.entries.get(name) or []
+        if version:
+            return next((v for v in versions if v.version == version.lstrip("v")), None) or \
+                next((v for v in versions if v.version == version), None)
+        stable = [v for v in versions if not v.sort_key().prerelease]
+        return (stable or versions or [None])[0]
+
+    def to_yaml(self) -> str:
+        data = {"apiVersion": "v1",
+                "entries": {name: [v.to_dict() for v in versions]
+                            for name, versions in sorted(self.entries.items())},
+                "generated": self.generated}
+        return yamlio.dump(data, sort_keys=False)
+
+
+def load_index(data: bytes | str, source: str) -> Index:
+    if len(data) > MAX_INDEX_BYTES:
+        raise RepoError(f"{source}: index is larger than {MAX_INDEX_BYTES} bytes")
+    try:
+        raw = yamlio.load(data)
+    except yamlio.YamlSyntaxError as exc:
+        raise RepoError(f"{source}: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("entries", {}), dict):
+        raise RepoError(f"{source}: not a chart repository index (no entries)")
+    if raw.get("apiVersion") not in ("v1", None):
+        raise RepoError(f"{source}: unsupported index apiVersion {raw.get('apiVersion')!r}")
+    index = Index(generated=str(raw.get("generated") or ""))
+    for name, versions in (raw.get("entries") or {}).items():
+        for item in versions or []:
+            if not isinstance(item, dict):
+                raise RepoError(f"{source}: entry {name!r} is not a list of chart versions")
+            meta = {k: v for k, v in item.items() if k not in ("urls", "digest", "created")}
+            meta.setdefault("name", name)
+            index.add(ChartVersion(meta, [str(u) for u in item.get("urls") or []],
+                                   str(item.get("digest") or ""), str(item.get("created") or "")))
+    return index
+
+
+def package_metadata(path: Path) -> dict[str, Any]:
+    """Chart.yaml of a packaged chart, read without unpacking anything else."""
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                parts = member.name.split("/")
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    handle = tar.extractfile(member)
+                    raw = yamlio.load(handle.read() if handle else b"")
+                    parse_metadata(raw, f"{path.name}/Chart.yaml")  # validates
+                    return dict(raw)
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ChartError(f"{path}: not a chart archive: {exc}") from exc
+    except yamlio.YamlSyntaxError as exc:
+        raise ChartError(f"{path}/Chart.yaml: {exc}") from exc
+    raise ChartError(f"{path}: no NAME/Chart.yaml inside")
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_index(directory: Path, *, url: str = "", merge: Index | None = None,
+                previous: Index | None = None, now: datetime | None = None) -> Index:
+    """Index every ``*.tgz`` under ``directory`` (sorted, newest version first)."""
+    stamp = format_time(now or datetime.now(UTC))
+    index = Index(entries={k: list(v) for k, v in (merge.entries if merge else {}).items()})
+    known: Mapping[str, str] = {v.digest: v.created for versions in
+                                (previous.entries.values() if previous else ())
+                                for v in versions}
+    for package in sorted(directory.rglob("*.tgz")):
+        metadata = package_metadata(package)
+        digest = file_digest(package)
+        relative = package.relative_to(directory).as_posix()
+        link = f"{url.rstrip('/')}/{relative}" if url else relative
+        index.add(ChartVersion(metadata, [link], digest, known.get(digest, stamp)))
+    index.generated = stamp
+    return index
+
+
+def write_index(index: Index, path: Path) -> None:
+    """Write atomically (temp file, then rename): readers never see a torn index."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".yaml")
+    with os.fdopen(handle, "w") as out:
+        out.write(index.to_yaml())
+    os.replace(temp, path)

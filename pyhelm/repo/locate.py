@@ -1,0 +1,43 @@
+"""Turning a chart reference into a local chart file: a path, ``REPO/CHART``, a URL of
+a package, or ``oci://HOST/PATH/NAME``. Downloads go to the cache and are verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyhelm.errors import RepoError
+from pyhelm.repo import client
+from pyhelm.repo.index import load_index
+
+
+def downloads_dir() -> Path:
+    return client.cache_dir() / "charts"
+
+
+def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None = None,
+                 dest_dir: Path | None = None) -> Path:
+    """A local path for ``ref``, downloading it into ``dest_dir`` (default: the cache)."""
+    dest = dest_dir or downloads_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    if ref.startswith("oci://"):
+        from pyhelm.repo.oci import pull_chart
+
+        return pull_chart(ref, version=version, dest_dir=dest)
+    if repo_url:
+        index = load_index(client.fetch(client.index_url(repo_url)), repo_url)
+        entry = client.resolve(index, ref, version, repo_url)
+        return client.download(entry, repo_url, None, dest)
+    if ref.startswith(("http://", "https://")):
+        name = ref.rsplit("/", 1)[-1] or "chart.tgz"
+        target = dest / name
+        client.atomic_write(target, client.fetch(ref))
+        return target
+    path = Path(ref)
+    if path.exists():
+        return path
+    if ref.count("/") == 1:
+        repo_name, chart_name = ref.split("/")
+        repo = client.RepoConfig.load().get(repo_name)
+        entry = client.resolve(client.cached_index(repo_name), chart_name, version, repo_name)
+        return client.download(entry, repo.url, repo, dest)
+    raise RepoError(f"{ref}: no such chart directory, archive, repository chart or URL")
