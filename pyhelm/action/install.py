@@ -23,7 +23,14 @@ from pyhelm.chart.semver import Constraint, Version
 from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Rendered, uninstall_order
 from pyhelm.engine.render import render
-from pyhelm.errors import ChartError, KubeNotFoundError, PyhelmError, ReleaseError, UsageError
+from pyhelm.errors import (
+    ChartError,
+    KubeNotFoundError,
+    PyhelmError,
+    ReleaseError,
+    ReleaseExistsError,
+    UsageError,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,7 +113,11 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     if options.create_namespace:
         _ensure_namespace(cfg, namespace)  # the release record lives in it too
     store = cfg.store(namespace)
-    store.create(release)
+    try:
+        store.create(release)
+    except ReleaseExistsError as exc:
+        raise ReleaseExistsError(f'release "{name}" in namespace "{namespace}": cannot '
+                                 "re-use a name that is still in use") from exc
     settings = RolloutSettings(
         release=ReleaseRef(name, namespace), event="install", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,

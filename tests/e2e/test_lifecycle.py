@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import pyhelm
-from pyhelm.errors import ReleaseError, ReleaseNotFoundError
+from pyhelm.errors import ReleaseError, ReleaseExistsError, ReleaseNotFoundError
 from pyhelm.kube.client import connect
 
 pytestmark = pytest.mark.cluster
@@ -59,6 +59,8 @@ def test_library_lifecycle_and_errors(kubeconfig: str, namespace: str) -> None:
     client = pyhelm.Client(kubeconfig=kubeconfig, namespace=namespace)
     first = client.install("lib", str(DEMO), wait=True, timeout="2m")
     assert (first.version, first.info.status.value) == (1, "deployed")
+    with pytest.raises(ReleaseExistsError, match="still in use"):
+        client.install("lib", str(DEMO))
     second = client.upgrade("lib", str(DEMO), values={"replicaCount": 2}, wait=True)
     assert second.version == 2 and client.get_values("lib") == {"replicaCount": 2}
     with pytest.raises(ReleaseNotFoundError, match="no revision 9"):
