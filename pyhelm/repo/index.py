@@ -115,8 +115,13 @@ def load_index(data: bytes | str, source: str) -> Index:
             meta = {k: v for k, v in item.items() if k not in ("urls", "digest", "created")}
             meta.setdefault("name", name)
             index.add(ChartVersion(meta, [str(u) for u in item.get("urls") or []],
-                                   str(item.get("digest") or ""), str(item.get("created") or "")))
+                                   _text(item.get("digest")), _text(item.get("created"))))
     return index
+
+
+def _text(value: Any) -> str:
+    """A scalar as text; an unquoted digest of digits would load as a number."""
+    return "" if value is None else str(value)
 
 
 def package_metadata(path: Path) -> dict[str, Any]:
