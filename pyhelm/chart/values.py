@@ -65,7 +65,9 @@ def merge_overrides(values_files: Sequence[str | Path] = (), set_values: Sequenc
         ("file", set_file_values), ("literal", set_literal_values))
     for kind, expressions in ordered:
         for expr in expressions:
-            merged = merge_maps(merged, parse_set(expr, {}, kind=kind))
+            # Helm parses each expression into the accumulated map, so an index
+            # like a[1]=x edits a list given by a -f file instead of replacing it.
+            parse_set(expr, merged, kind=kind)
     return merged
 
 

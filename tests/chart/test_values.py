@@ -100,3 +100,10 @@ def test_schema_errors_are_all_collected_with_paths_and_no_ref_fetch() -> None:
     assert "c: values: e: 'nope' is not a 'email'" in text
     with pytest.raises(ValuesError, match="cannot resolve \\$ref"):
         prepare(chart, {"r": 1})
+
+
+def test_set_index_edits_a_list_from_a_values_file(tmp_path: Path) -> None:
+    values_file = tmp_path / "v.yaml"
+    values_file.write_text("ports: [80, 443, 8080]\nnested: {keep: 1}\n")
+    merged = merge_overrides([str(values_file)], set_values=["ports[1]=8443", "nested.add=2"])
+    assert merged == {"ports": [80, 8443, 8080], "nested": {"keep": 1, "add": 2}}
