@@ -5,9 +5,8 @@
 2. ``list -A`` over N releases x M revisions, written directly with the release store.
 
 Usage: python bench/release_bench.py [--releases 1000] [--revisions 10]
-Uses $KUBECONFIG when set, otherwise starts the local control plane. The local control
-plane's service range is a /24, so pass ``--services 100`` there (pyhelm's and Helm's
-copies of the chart need a ClusterIP per service each).
+Uses $KUBECONFIG when set, otherwise starts the local control plane (its /12 service
+range has room for both tools' copies of the 1000-service chart).
 """
 
 from __future__ import annotations

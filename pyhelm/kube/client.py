@@ -241,6 +241,8 @@ class RestKubeClient:
                 query.append((key, value))
         response = self._send("GET", path, query=query, stream=True,
                               timeout=(timeout_seconds or 300) + 5)
+        import urllib3
+
         raw = response.response
         try:
             if response.status >= 400:
@@ -258,6 +260,8 @@ class RestKubeClient:
                         raise _error(int(status.get("code", 500)), json.dumps(status),
                                      f"watch {kind}")
                     yield WatchEvent(event["type"], event["object"])
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeUnreachableError(f"watch {kind}: the stream broke: {exc}") from exc
         finally:
             raw.release_conn()
 

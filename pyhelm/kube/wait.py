@@ -19,6 +19,8 @@ from pyhelm.kube.readiness import Readiness, readiness
 
 Progress = Callable[[str], None]
 _Key = tuple[str, str, str | None]  # apiVersion, kind, namespace
+# Short watch windows let the watcher threads notice within seconds that a wait is over.
+WATCH_WINDOW_SECONDS = 5
 
 
 class WaitTimeoutError(KubeError):
@@ -78,30 +80,41 @@ def _group(kube: KubeClient, objects: Iterable[KubeObject]) -> dict[_Key, set[st
 
 
 def _watch_group(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float,
-                 judge: Callable[[KubeObject], Readiness | None], stop: threading.Event
+                 judge: Callable[[KubeObject | None], Readiness | None], stop: threading.Event
                  ) -> None:
+    """List, then watch in short windows until the wait ends; never raise."""
+    try:
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                _list_and_watch(kube, key, tracker, deadline, judge, stop)
+            except KubeError as exc:
+                if getattr(exc, "status", None) != 410:  # 410 Gone: list again, resume
+                    raise
+    except Exception as exc:  # a thread must not die loudly; the waiter reports it
+        if stop.is_set():
+            return
+        with tracker.changed:
+            tracker.failure = tracker.failure or str(exc)
+            tracker.changed.notify_all()
+
+
+def _list_and_watch(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float,
+                    judge: Callable[[KubeObject | None], Readiness | None],
+                    stop: threading.Event) -> None:
     api_version, kind, namespace = key
-    while not stop.is_set() and time.monotonic() < deadline:
-        try:
-            items, version = _list(kube, api_version, kind, namespace)
-            listed = {(i.get("metadata") or {}).get("name") for i in items}
-            for item in items:
-                tracker.update(key, item, judge(item))
-            for name in [n for (k, n) in list(tracker.pending) if k == key and n not in listed]:
-                tracker.update(key, {"kind": kind, "metadata": {"name": name}}, judge(None))
-            remaining = int(deadline - time.monotonic()) + 1
-            for event in kube.watch(api_version, kind, namespace, resource_version=version,
-                                    timeout_seconds=max(1, min(remaining, 300))):
-                if stop.is_set():
-                    return
-                gone = event.type == "DELETED"
-                tracker.update(key, event.object, judge(None if gone else event.object))
-        except KubeError as exc:
-            if getattr(exc, "status", None) != 410:  # 410 Gone: list again and resume
-                with tracker.changed:
-                    tracker.failure = tracker.failure or str(exc)
-                    tracker.changed.notify_all()
-                return
+    items, version = _list(kube, api_version, kind, namespace)
+    listed = {(i.get("metadata") or {}).get("name") for i in items}
+    for item in items:
+        tracker.update(key, item, judge(item))
+    for name in [n for (k, n) in list(tracker.pending) if k == key and n not in listed]:
+        tracker.update(key, {"kind": kind, "metadata": {"name": name}}, judge(None))
+    window = max(1, min(int(deadline - time.monotonic()) + 1, WATCH_WINDOW_SECONDS))
+    for event in kube.watch(api_version, kind, namespace, resource_version=version,
+                            timeout_seconds=window):
+        if stop.is_set():
+            return
+        gone = event.type == "DELETED"
+        tracker.update(key, event.object, judge(None if gone else event.object))
 
 
 def _list(kube: KubeClient, api_version: str, kind: str, namespace: str | None

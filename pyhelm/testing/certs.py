@@ -59,7 +59,7 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurve
             .not_valid_before(now).not_valid_after(now + _VALIDITY))
 
 
-def generate_pki(directory: Path, service_ip: str = "10.0.0.1") -> PkiPaths:
+def generate_pki(directory: Path, service_ip: str = "10.96.0.1") -> PkiPaths:
     """Write a complete PKI for a single-node local control plane into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = PkiPaths(*(directory / n for n in (

@@ -35,7 +35,7 @@ from pyhelm.testing import cluster_build
 from pyhelm.testing.certs import PkiPaths, generate_pki
 
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
-SERVICE_CIDR = "10.0.0.0/24"
+SERVICE_CIDR = "10.96.0.0/12"  # room for the 1000-service benchmark
 DEFAULT_NODES = 3
 
 
@@ -186,7 +186,7 @@ class LocalCluster:
             str(binaries["kwok"]), "--kubeconfig", kubeconfig,
             "--manage-all-nodes=false",
             f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
-            "--node-ip", "10.0.1.1", "--cidr", "10.1.0.0/16",
+            "--node-ip", "10.250.0.1", "--cidr", "10.244.0.0/16",
             "--server-address", f"127.0.0.1:{_free_port()}"])
         for index in range(nodes):
             self._request("POST", "/api/v1/nodes", _fake_node(f"kwok-node-{index}"))
@@ -242,7 +242,7 @@ class LocalCluster:
 
 
 def _fake_node(name: str) -> dict[str, Any]:
-    capacity = {"cpu": "32", "memory": "256Gi", "pods": "250"}
+    capacity = {"cpu": "256", "memory": "1Ti", "pods": "4000"}
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": name, "annotations": {FAKE_NODE_ANNOTATION: "fake"},
