@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pyhelm import yamlio
 from pyhelm.chart import semver
 from pyhelm.chart.archive import read_archive, read_directory
 from pyhelm.chart.model import (
@@ -26,6 +25,7 @@ from pyhelm.chart.model import (
     LockedDependency,
     Maintainer,
 )
+from pyhelm.chart.values import parse_mapping
 from pyhelm.errors import ChartError, ValuesError
 
 KNOWN_FIELDS = frozenset({
@@ -54,9 +54,9 @@ def load_files(files: Mapping[str, bytes], source: str) -> Chart:
     """Build a chart (and its subcharts) from ``{relative path: bytes}``."""
     if "Chart.yaml" not in files:
         raise ChartError(f"{source}: Chart.yaml is missing: not a chart")
-    raw_metadata = _load_yaml_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
+    raw_metadata = parse_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
     metadata = parse_metadata(raw_metadata, f"{source}/Chart.yaml")
-    values = _load_yaml_mapping(files.get("values.yaml", b""), f"{source}/values.yaml",
+    values = parse_mapping(files.get("values.yaml", b""), f"{source}/values.yaml",
                                 ValuesError)
     schema = files.get("values.schema.json")
     if schema is not None:
@@ -90,18 +90,6 @@ def load_files(files: Mapping[str, bytes], source: str) -> Chart:
                  files=tuple(other), subcharts=tuple(subcharts),
                  lock=_parse_lock(files.get("Chart.lock"), f"{source}/Chart.lock"),
                  raw_values=files.get("values.yaml", b""), raw_metadata=raw_metadata)
-
-
-def _load_yaml_mapping(data: bytes, source: str, error: type[Exception]) -> dict[str, Any]:
-    try:
-        loaded = yamlio.load(data) if data.strip() else {}
-    except yamlio.YamlSyntaxError as exc:
-        raise error(f"{source}: {exc}") from exc
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise error(f"{source}: must be a YAML mapping, not {type(loaded).__name__}")
-    return loaded
 
 
 def _field(raw: Mapping[str, Any], key: str, source: str, kind: type | tuple[type, ...],
@@ -182,7 +170,7 @@ def _dependency(raw: Any, index: int, source: str) -> Dependency:
 def _parse_lock(data: bytes | None, source: str) -> ChartLock | None:
     if data is None:
         return None
-    raw = _load_yaml_mapping(data, source, ChartError)
+    raw = parse_mapping(data, source, ChartError)
     return ChartLock(
         generated=str(raw.get("generated", "")), digest=str(raw.get("digest", "")),
         dependencies=tuple(LockedDependency(str(d.get("name", "")), str(d.get("version", "")),

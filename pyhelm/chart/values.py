@@ -29,14 +29,20 @@ def load_values_file(path: str | Path) -> dict[str, Any]:
             text = Path(path).read_text()
     except OSError as exc:
         raise ValuesError(f"{source}: cannot read values file: {exc.strerror}") from exc
+    return parse_mapping(text, source, ValuesError)
+
+
+def parse_mapping(data: str | bytes, source: str, error: type[Exception] = ValuesError
+                  ) -> dict[str, Any]:
+    """A YAML document that must be a mapping (empty is {}); errors name the source."""
     try:
-        loaded = yamlio.load(text) if text.strip() else {}
+        loaded = yamlio.load(data) if data.strip() else {}
     except yamlio.YamlSyntaxError as exc:
-        raise ValuesError(f"{source}: {exc}") from exc
+        raise error(f"{source}: {exc}") from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise ValuesError(f"{source}: a values file must be a YAML mapping")
+        raise error(f"{source}: must be a YAML mapping, not {type(loaded).__name__}")
     return loaded
 
 
