@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.action.apply import ReleaseRef, delete_manifests
+from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests, delete_manifests
 from pyhelm.action.chart_source import load_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import new_release, with_outcome
@@ -25,6 +25,7 @@ from pyhelm.engine.manifest import Rendered, uninstall_order
 from pyhelm.engine.render import render
 from pyhelm.errors import (
     ChartError,
+    KubeForbiddenError,
     KubeNotFoundError,
     PyhelmError,
     ReleaseError,
@@ -90,6 +91,25 @@ def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
                         "metadata": {"name": namespace}}, field_manager="pyhelm")
 
 
+def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, *,
+                   take_ownership: bool, force_conflicts: bool) -> None:
+    """Let the API server validate and admit every object without persisting it.
+
+    Objects are checked one by one: admission of a Pod whose ServiceAccount this same
+    release creates would fail only because nothing was persisted, so that one refusal
+    is accepted."""
+    settings = ApplySettings(release=release, take_ownership=take_ownership,
+                             force_conflicts=force_conflicts, dry_run=True)
+    own_accounts = {m.name for m in rendered.manifests if m.kind == "ServiceAccount"}
+    for manifest in rendered.manifests:
+        try:
+            apply_manifests(cfg.kube, [manifest], settings)
+        except KubeForbiddenError as exc:
+            if not any(f'serviceaccount "{name}" not found' in str(exc)
+                       for name in own_accounts):
+                raise
+
+
 def run(cfg: Configuration, options: InstallOptions) -> Any:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
@@ -108,6 +128,10 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
                           description=options.description or "Initial install underway",
                           now=now)
     if options.dry_run:
+        if options.dry_run == "server":
+            server_dry_run(cfg, rendered, ReleaseRef(name, namespace),
+                           take_ownership=options.take_ownership,
+                           force_conflicts=options.force_conflicts)
         return with_outcome(release, state="pending-install", description="Dry run complete",
                             now=now)
     if options.create_namespace:

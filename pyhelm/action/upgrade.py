@@ -109,6 +109,10 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
                           description=options.description or "Upgrade underway",
                           now=cfg.clock(), first_deployed=latest.info.first_deployed)
     if options.dry_run:
+        if options.dry_run == "server":
+            install.server_dry_run(cfg, rendered, ReleaseRef(options.name, namespace),
+                                   take_ownership=options.take_ownership,
+                                   force_conflicts=options.force_conflicts)
         return with_outcome(release, state="pending-upgrade", description="Dry run complete",
                             now=cfg.clock())
     claim(store, release)
