@@ -91,6 +91,19 @@ def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
                         "metadata": {"name": namespace}}, field_manager="pyhelm")
 
 
+def _install_revision(store: Any, name: str, namespace: str) -> int:
+    """1 for a new name; the next number when the name's kept history ends uninstalled
+    (Helm lets such a name be installed again); an error while the name is in use."""
+    revisions = store.history(name)
+    if not revisions:
+        return 1
+    latest = max(revisions, key=lambda r: r.version)
+    if str(latest.info.status) != "uninstalled":
+        raise ReleaseExistsError(f'release "{name}" in namespace "{namespace}": cannot '
+                                 "re-use a name that is still in use")
+    return int(latest.version) + 1
+
+
 def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, *,
                    take_ownership: bool, force_conflicts: bool) -> None:
     """Let the API server validate and admit every object without persisting it.
@@ -121,9 +134,11 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     capabilities = Capabilities() if client_only else cfg.capabilities()
     check_kube_version(chart, capabilities)
     values = options.values.merged()
-    rendered = render_for(chart, values, name, namespace, 1, capabilities, upgrade=False)
+    revision = 1 if client_only else _install_revision(cfg.store(namespace), name, namespace)
+    rendered = render_for(chart, values, name, namespace, revision, capabilities,
+                          upgrade=False)
     now = cfg.clock()
-    release = new_release(name=name, namespace=namespace, revision=1, chart=chart,
+    release = new_release(name=name, namespace=namespace, revision=revision, chart=chart,
                           config=values, rendered=rendered, state="pending-install",
                           description=options.description or "Initial install underway",
                           now=now)

@@ -103,6 +103,11 @@ def test_list_all_namespaces_and_filters(kubeconfig: str, namespace: str) -> Non
     assert [(r["name"], r["status"]) for r in gone] == [("beta", "uninstalled")]
     short = cli(kubeconfig, namespace, "list", "--all", "--filter", "^b", "-q").stdout
     assert short.split() == ["beta"]
+    # a name whose kept history ends uninstalled can be installed again, as in Helm
+    cli(kubeconfig, namespace, "install", "beta", str(DEMO))
+    history = json.loads(cli(kubeconfig, namespace, "history", "beta", "-o", "json").stdout)
+    assert [(h["revision"], h["status"]) for h in history] == [
+        (1, "uninstalled"), (2, "deployed")]
 
 
 def test_test_runs_the_release_test_hooks(kubeconfig: str, namespace: str,
