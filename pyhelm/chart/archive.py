@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-import tarfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import tarfile
 
 from pyhelm.errors import ChartError
 
@@ -79,6 +81,8 @@ def _checked_name(archive: str, member: tarfile.TarInfo) -> str:
 
 def read_archive(data: bytes, source: str) -> dict[str, bytes]:
     """The files of a chart archive, relative to its single top directory."""
+    import tarfile  # only archives need it; keeps `pyhelm template DIR` quick to start
+
     # sizes come from the tar headers, so a bomb is refused before it is inflated
     files: dict[str, bytes] = {}
     total = 0

@@ -9,18 +9,25 @@ satisfies a constraint whose own comparators carry a prerelease, as in Mastermin
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import total_ordering
 
-_STRICT = re.compile(
+_STRICT_PATTERN = (
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
-_LOOSE = re.compile(
+_LOOSE_PATTERN = (
     r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?"
     r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
+
+
+@functools.cache
+def _pattern(text: str) -> re.Pattern[str]:
+    """Compiled on first use: these are large, and most commands never need them."""
+    return re.compile(text)
 
 
 class SemverError(ValueError):
@@ -43,7 +50,7 @@ class Version:
     @classmethod
     def parse(cls, text: str, *, strict: bool = False) -> Version:
         text = str(text).strip()
-        match = (_STRICT if strict else _LOOSE).match(text)
+        match = _pattern(_STRICT_PATTERN if strict else _LOOSE_PATTERN).match(text)
         if not match:
             raise SemverError(f'"{text}" is not a valid SemVer 2 version')
         major, minor, patch, pre, build = match.groups()
@@ -80,11 +87,11 @@ class Version:
 
 def is_valid(text: str) -> bool:
     """True for a strict SemVer 2 version (Chart.yaml's rule)."""
-    return bool(_STRICT.match(str(text).strip()))
+    return bool(_pattern(_STRICT_PATTERN).match(str(text).strip()))
 
 
 _WILD = {"x", "X", "*"}
-_COMPARATOR = re.compile(r"^(=|!=|>=|<=|>|<|~>|~|\^)?\s*v?((?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}"
+_COMPARATOR_PATTERN = (r"^(=|!=|>=|<=|>|<|~>|~|\^)?\s*v?((?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}"
                          r"(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
 
 
@@ -192,7 +199,7 @@ class Constraint:
                     comparators += [_comparator(">=", low), _comparator("<=", high)]
                     i += 3
                     continue
-                match = _COMPARATOR.match(tokens[i])
+                match = _pattern(_COMPARATOR_PATTERN).match(tokens[i])
                 if not match:
                     raise SemverError(f'"{source}" is not a valid version constraint '
                                       f'(at "{tokens[i]}")')
