@@ -104,9 +104,10 @@ def _values(release: Any, computed: bool) -> dict[str, Any]:
 def metadata(release: Any) -> dict[str, Any]:
     """Helm's ``get metadata`` / ``list -o json`` fields."""
     from pyhelm.action.records import state_of
+    from pyhelm.release.timefmt import go_string
 
     chart = release.chart.metadata
     return {"name": release.name, "namespace": release.namespace,
             "revision": str(release.version),
-            "updated": str(release.info.last_deployed), "status": state_of(release),
+            "updated": go_string(release.info.last_deployed), "status": state_of(release),
             "chart": f"{chart.name}-{chart.version}", "app_version": chart.app_version or ""}

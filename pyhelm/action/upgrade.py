@@ -149,8 +149,10 @@ def claim(store: Any, release: Any) -> None:
 def supersede(cfg: Configuration, store: Any, revisions: list[Any]) -> None:
     for old in revisions:
         if state_of(old) == "deployed":
+            # Helm keeps a superseded revision's time: it says when that one was deployed
             store.update(with_outcome(old, state="superseded",
-                                      description=old.info.description, now=cfg.clock()))
+                                      description=old.info.description,
+                                      now=old.info.last_deployed or cfg.clock()))
 
 
 def prune_history(store: Any, name: str, keep: int) -> None:

@@ -15,8 +15,12 @@ def _ns(ctx: click.Context) -> str | None:
     return (ctx.find_root().obj or {}).get("namespace")
 
 
-def history_rows(revisions: list[Any]) -> list[dict[str, Any]]:
-    return [{"revision": r.version, "updated": str(r.info.last_deployed), "status": state_of(r),
+def history_rows(revisions: list[Any], *, for_table: bool) -> list[dict[str, Any]]:
+    from pyhelm.release.codec import format_time
+    from pyhelm.release.timefmt import ansic
+
+    when = ansic if for_table else format_time
+    return [{"revision": r.version, "updated": when(r.info.last_deployed), "status": state_of(r),
              "chart": f"{r.chart.metadata.name}-{r.chart.metadata.version}",
              "app_version": r.chart.metadata.app_version or "",
              "description": r.info.description} for r in revisions]
@@ -32,7 +36,7 @@ def history_command(ctx: click.Context, name: str, max_: int, output: str) -> No
     from pyhelm.action.history import HistoryOptions, run_history
 
     rows = history_rows(run_history(configuration(ctx), HistoryOptions(
-        name=name, namespace=_ns(ctx), max=max_)))
+        name=name, namespace=_ns(ctx), max=max_)), for_table=output == "table")
     if output != "table":
         click.echo(dump(rows, output))
         return

@@ -63,7 +63,9 @@ def print_release(release: Any, fmt: str, *, show_notes: bool = True) -> None:
     if fmt != "table":
         click.echo(dump(summary, fmt))
         return
-    lines = [f"NAME: {summary['name']}", f"LAST DEPLOYED: {summary['updated']}",
+    from pyhelm.release.timefmt import ansic
+
+    lines = [f"NAME: {summary['name']}", f"LAST DEPLOYED: {ansic(release.info.last_deployed)}",
              f"NAMESPACE: {summary['namespace']}", f"STATUS: {summary['status']}",
              f"REVISION: {summary['revision']}", f"DESCRIPTION: {summary['description']}"]
     click.echo("\n".join(lines))

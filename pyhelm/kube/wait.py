@@ -41,6 +41,7 @@ class _Tracker:
         self.changed = threading.Condition()
         self.progress = progress
         self._last_report = ""
+        self.unlisted = set(names)  # groups not listed yet: nothing to report about them
 
     def update(self, key: _Key, obj: KubeObject, state: Readiness | None) -> None:
         name = (obj.get("metadata") or {}).get("name", "")
@@ -62,7 +63,14 @@ class _Tracker:
                          for ((_, kind, ns), name), reason in sorted(self.pending.items(),
                                                                      key=str))
 
+    def listed(self, key: _Key) -> None:
+        with self.changed:
+            self.unlisted.discard(key)
+            self.changed.notify_all()
+
     def report(self) -> None:
+        if self.unlisted:
+            return
         text = self.describe()
         if self.progress and text and text != self._last_report:
             self._last_report = text
@@ -108,6 +116,7 @@ def _list_and_watch(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: fl
         tracker.update(key, item, judge(item))
     for name in [n for (k, n) in list(tracker.pending) if k == key and n not in listed]:
         tracker.update(key, {"kind": kind, "metadata": {"name": name}}, judge(None))
+    tracker.listed(key)
     window = max(1, min(int(deadline - time.monotonic()) + 1, WATCH_WINDOW_SECONDS))
     for event in kube.watch(api_version, kind, namespace, resource_version=version,
                             timeout_seconds=window):
