@@ -34,7 +34,7 @@ bench: venv
 	$(PY) bench/run.py
 
 repo-index: venv
-	$(PY) -m pyhelm.cli.main repo index-charts charts repo-index
+	$(PY) tools/build_repo_index.py charts repo-index
 
 clean:
 	rm -rf $(VENV) build *.egg-info
