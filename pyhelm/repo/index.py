@@ -10,11 +10,12 @@ whose digest is unchanged, so rebuilding an unchanged repository changes nothing
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,11 +47,15 @@ class ChartVersion:
     def version(self) -> str:
         return str(self.metadata.get("version", ""))
 
-    def sort_key(self) -> semver.Version:
+    @functools.cached_property
+    def parsed_version(self) -> semver.Version:
         try:
             return semver.Version.parse(self.version)
         except semver.SemverError:
             return semver.Version(0, 0, 0)
+
+    def sort_key(self) -> semver.Version:
+        return self.parsed_version
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.metadata, "urls": list(self.urls), "digest": self.digest,
@@ -63,10 +68,18 @@ class Index:
     generated: str = ""
 
     def add(self, entry: ChartVersion) -> None:
-        versions = [v for v in self.entries.get(entry.name, []) if v.version != entry.version]
-        versions.append(entry)
-        versions.sort(key=ChartVersion.sort_key, reverse=True)
-        self.entries[entry.name] = versions
+        self.add_all([entry])
+
+    def add_all(self, entries: Iterable[ChartVersion]) -> None:
+        """Add (or replace) versions, then sort each touched chart once, newest first."""
+        merged: dict[str, dict[str, ChartVersion]] = {}
+        for entry in entries:
+            if entry.name not in merged:
+                merged[entry.name] = {v.version: v for v in self.entries.get(entry.name, [])}
+            merged[entry.name][entry.version] = entry
+        for name, by_version in merged.items():
+            self.entries[name] = sorted(by_version.values(), key=ChartVersion.sort_key,
+                                        reverse=True)
 
     def remove(self, name: str, version: str) -> bool:
         versions = self.entries.get(name, [])
@@ -88,12 +101,14 @@ class Index:
         stable = [v for v in versions if not v.sort_key().prerelease]
         return (stable or versions or [None])[0]
 
-    def to_yaml(self) -> str:
-        data = {"apiVersion": "v1",
+    def to_dict(self) -> dict[str, Any]:
+        return {"apiVersion": "v1",
                 "entries": {name: [v.to_dict() for v in versions]
                             for name, versions in sorted(self.entries.items())},
                 "generated": self.generated}
-        return yamlio.dump(data, sort_keys=False)
+
+    def to_yaml(self) -> str:
+        return yamlio.dump(self.to_dict(), sort_keys=False)
 
 
 def load_index(data: bytes | str, source: str) -> Index:
@@ -103,19 +118,25 @@ def load_index(data: bytes | str, source: str) -> Index:
         raw = yamlio.load(data)
     except yamlio.YamlSyntaxError as exc:
         raise RepoError(f"{source}: {exc}") from exc
+    return index_from_dict(raw, source)
+
+
+def index_from_dict(raw: Any, source: str) -> Index:
     if not isinstance(raw, dict) or not isinstance(raw.get("entries", {}), dict):
         raise RepoError(f"{source}: not a chart repository index (no entries)")
     if raw.get("apiVersion") not in ("v1", None):
         raise RepoError(f"{source}: unsupported index apiVersion {raw.get('apiVersion')!r}")
     index = Index(generated=str(raw.get("generated") or ""))
+    found = []
     for name, versions in (raw.get("entries") or {}).items():
         for item in versions or []:
             if not isinstance(item, dict):
                 raise RepoError(f"{source}: entry {name!r} is not a list of chart versions")
             meta = {k: v for k, v in item.items() if k not in ("urls", "digest", "created")}
             meta.setdefault("name", name)
-            index.add(ChartVersion(meta, [str(u) for u in item.get("urls") or []],
-                                   _text(item.get("digest")), _text(item.get("created"))))
+            found.append(ChartVersion(meta, [str(u) for u in item.get("urls") or []],
+                                      _text(item.get("digest")), _text(item.get("created"))))
+    index.add_all(found)
     return index
 
 
@@ -158,12 +179,14 @@ def build_index(directory: Path, *, url: str = "", merge: Index | None = None,
     known: Mapping[str, str] = {v.digest: v.created for versions in
                                 (previous.entries.values() if previous else ())
                                 for v in versions}
+    found = []
     for package in sorted(directory.rglob("*.tgz")):
         metadata = package_metadata(package)
         digest = file_digest(package)
         relative = package.relative_to(directory).as_posix()
         link = f"{url.rstrip('/')}/{relative}" if url else relative
-        index.add(ChartVersion(metadata, [link], digest, known.get(digest, stamp)))
+        found.append(ChartVersion(metadata, [link], digest, known.get(digest, stamp)))
+    index.add_all(found)
     index.generated = stamp
     return index
 
