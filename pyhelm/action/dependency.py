@@ -1,5 +1,5 @@
-"""``dependency list|build``: the state of a chart's dependencies, and building local
-(``file://``) ones into ``charts/``."""
+"""``dependency list``: the state of a chart's dependencies (building and updating them
+is ``dependency_update``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pyhelm.chart import semver
 from pyhelm.chart.archive import read_archive
 from pyhelm.chart.loader import load_chart, load_files
 from pyhelm.chart.model import Dependency
-from pyhelm.chart.package import write_package
 from pyhelm.errors import ChartError
 
 
@@ -62,19 +61,3 @@ def list_dependencies(chart_dir: str) -> list[DependencyStatus]:
     present = _present(root)
     return [DependencyStatus(d.name, d.version, d.repository, _status(d, present))
             for d in chart.metadata.dependencies]
-
-
-def build_dependencies(chart_dir: str) -> list[Path]:
-    """Package every ``file://`` dependency into ``charts/``; others must already be there."""
-    root = Path(chart_dir)
-    chart = load_chart(root)
-    written: list[Path] = []
-    for dependency in chart.metadata.dependencies:
-        if dependency.repository.startswith("file://"):
-            source = (root / dependency.repository[len("file://"):]).resolve()
-            written.append(write_package(source, root / "charts"))
-        elif _status(dependency, _present(root)) in ("missing", "wrong version"):
-            raise ChartError(f"{root}: dependency {dependency.name} ({dependency.repository}) "
-                             "is not in charts/ and only file:// repositories can be built "
-                             "offline")
-    return written

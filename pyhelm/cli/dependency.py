@@ -25,6 +25,19 @@ def list_command(chart: str) -> None:
 @dependency_command.command("build")
 @click.argument("chart", default=".")
 def build_command(chart: str) -> None:
-    """Build charts/ from the local (file://) dependencies of CHART."""
-    for path in dependency.build_dependencies(chart):
-        click.echo(f"Saving {path}")
+    """Rebuild charts/ from Chart.lock (without a lock, the same as update)."""
+    from pyhelm.action import dependency_update
+
+    for entry in dependency_update.build(chart):
+        click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
+
+
+@dependency_command.command("update")
+@click.argument("chart", default=".")
+def update_command(chart: str) -> None:
+    """Resolve dependencies against their repositories, download them, write Chart.lock."""
+    from pyhelm.action import dependency_update
+
+    for entry in dependency_update.update(chart):
+        click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
+    click.echo("Deleting outdated charts")

@@ -11,7 +11,6 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,32 +19,9 @@ from pyhelm.chart.package import write_package
 from pyhelm.errors import RepoError
 from pyhelm.repo import client
 from pyhelm.repo.index import build_index, load_index, write_index
-from pyhelm.repo.server import ServerSettings, make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = "Basic " + base64.b64encode(b"admin:secret").decode()
-
-
-@pytest.fixture
-def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    directory = tmp_path / "repo"
-    for chart in ("demo", "platform", "common-lib"):
-        write_package(ROOT / "charts" / chart, directory)
-    server = make_server(ServerSettings(directory=directory, port=0, enable_upload=True,
-                                        username="admin", password="secret"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
 
 
 def request(url: str, data: bytes | None = None, method: str = "GET",

@@ -1,0 +1,89 @@
+"""``dependency update`` / ``build`` against a served repository and file:// paths, with
+a Chart.lock that Helm itself accepts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pyhelm.action import dependency_update
+from pyhelm.chart.loader import load_chart
+from pyhelm.chart.package import write_package
+from pyhelm.errors import ChartError, RepoError
+from pyhelm.repo import client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _parent(tmp_path: Path, dependencies: str) -> Path:
+    root = tmp_path / "parent"
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n{dependencies}")
+    return root
+
+
+def test_update_resolves_constraints_downloads_and_locks(served: str, user_dirs: Path,
+                                                         tmp_path: Path) -> None:
+    upload = tmp_path / "more"
+    for version in ("0.1.5", "0.2.0", "1.0.0"):
+        path = write_package(ROOT / "charts/demo", upload, version=version)
+        shutil.copy(path, tmp_path / "repo" / path.name)
+    from pyhelm.action.repo import IndexOptions, index_directory
+
+    index_directory(IndexOptions(directory=str(tmp_path / "repo")))
+    client.add(client.RepoEntry("local", served))
+    (tmp_path / "lib").mkdir()
+    shutil.copytree(ROOT / "charts/common-lib", tmp_path / "lib" / "common-lib")
+    root = _parent(tmp_path, (
+        f"  - name: demo\n    version: '>=0.1.0 <0.3.0'\n    repository: {served}\n"
+        "  - name: platform\n    version: ~0.1.0\n    repository: '@local'\n"
+        "  - name: common-lib\n    version: ^0.1.0\n    repository: file://../lib/common-lib\n"))
+    write_package(ROOT / "charts/demo", root / "charts", version="0.0.9")  # to be replaced
+    locked = dependency_update.update(str(root))
+    assert [(d["name"], d["version"]) for d in locked] == [
+        ("demo", "0.2.0"), ("platform", "0.1.0"), ("common-lib", "0.1.0")]
+    assert sorted(p.name for p in (root / "charts").iterdir()) == [
+        "common-lib-0.1.0.tgz", "demo-0.2.0.tgz", "platform-0.1.0.tgz"]
+    chart = load_chart(root)
+    assert chart.lock is not None and chart.lock.digest.startswith("sha256:")
+
+    shutil.rmtree(root / "charts")
+    dependency_update.build(str(root))
+    assert len(list((root / "charts").iterdir())) == 3
+
+    (root / "Chart.yaml").write_text((root / "Chart.yaml").read_text().replace("~0.1.0",
+                                                                                "~0.1.1"))
+    with pytest.raises(ChartError, match="out of sync"):
+        dependency_update.build(str(root))
+
+
+def test_unsatisfiable_constraints_and_unknown_repositories(served: str, user_dirs: Path,
+                                                            tmp_path: Path) -> None:
+    root = _parent(tmp_path, f"  - name: demo\n    version: ^9.0.0\n    repository: {served}\n")
+    with pytest.raises(RepoError, match=r'"demo" version "\^9\.0\.0" not found'):
+        dependency_update.update(str(root))
+    root = _parent(tmp_path / "b", "  - name: demo\n    version: ^0.1.0\n"
+                                   "    repository: '@nowhere'\n")
+    with pytest.raises(RepoError, match='no repository named "nowhere"'):
+        dependency_update.update(str(root))
+
+
+@pytest.mark.helm
+def test_helm_accepts_a_pyhelm_chart_lock(tmp_path: Path) -> None:
+    from pyhelm.testing.peers import helm_binary
+
+    shutil.copytree(ROOT / "charts/uses-lib", tmp_path / "uses-lib")
+    shutil.copytree(ROOT / "charts/common-lib", tmp_path / "common-lib")
+    dependency_update.update(str(tmp_path / "uses-lib"))
+    env = {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "hc"),
+           "HELM_CACHE_HOME": str(tmp_path / "hca"), "HELM_DATA_HOME": str(tmp_path / "hd")}
+    done = subprocess.run([str(helm_binary()), "dependency", "build",
+                           str(tmp_path / "uses-lib")], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "out of sync" not in done.stdout + done.stderr
