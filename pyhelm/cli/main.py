@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "list": "pyhelm.cli.history:list_command",
     "package": "pyhelm.cli.package:package_command",
     "pull": "pyhelm.cli.pull:pull_command",
+    "push": "pyhelm.cli.push:push_command",
+    "registry": "pyhelm.cli.registry:registry_command",
     "repo": "pyhelm.cli.repo:repo_command",
     "rollback": "pyhelm.cli.rollback:rollback_command",
     "search": "pyhelm.cli.search:search_command",

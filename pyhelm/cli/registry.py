@@ -1,0 +1,42 @@
+"""``pyhelm registry login|logout HOST``."""
+
+from __future__ import annotations
+
+import click
+
+from pyhelm.errors import UsageError
+
+
+@click.group("registry")
+def registry_command() -> None:
+    """Log in to or out of an OCI registry."""
+
+
+@registry_command.command("login")
+@click.argument("host")
+@click.option("-u", "--username", required=True, help="Registry username.")
+@click.option("-p", "--password", default=None, help="Registry password.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option("--plain-http", is_flag=True, default=None, help="Use HTTP, not HTTPS.")
+def login_command(host: str, username: str, password: str | None, password_stdin: bool,
+                  plain_http: bool | None) -> None:
+    """Check credentials against HOST and store them."""
+    from pyhelm.repo.oci import login
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").read().strip()
+    if password is None:
+        raise UsageError("give --password or --password-stdin")
+    login(host, username, password, plain_http=plain_http)
+    click.echo("Login Succeeded")
+
+
+@registry_command.command("logout")
+@click.argument("host")
+def logout_command(host: str) -> None:
+    """Forget the stored credentials of HOST."""
+    from pyhelm.repo.registry_auth import forget
+
+    if not forget(host):
+        raise UsageError(f"not logged in to {host}")
+    click.echo(f"Removing login credentials for {host}")
