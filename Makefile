@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv test lint unit demo cluster-bins bench repo-index clean
+.PHONY: venv test lint unit demo cluster-bins system-deps bench repo-index clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ lint: venv
 cluster-bins: venv
 	$(PY) -m pyhelm.testing.cluster build
 
-test: venv lint cluster-bins
+# Debian's OCI registry (distribution 2.8) and htpasswd, for the registry tests.
+system-deps:
+	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	   apt-get install -y -qq docker-registry apache2-utils >/dev/null)
+
+test: venv lint system-deps cluster-bins
 	$(VENV)/bin/pytest -p no:cacheprovider tests
 
 unit: venv
