@@ -19,6 +19,7 @@ from pyhelm.chart.package import write_package
 from pyhelm.errors import RepoError
 from pyhelm.repo import client
 from pyhelm.repo.index import build_index, load_index, write_index
+from pyhelm.repo.server import ServerSettings, make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = "Basic " + base64.b64encode(b"admin:secret").decode()
@@ -182,3 +183,40 @@ def test_helm_adds_searches_and_pulls_from_a_pyhelm_repository(served: str,
     helm("pull", "pyh/demo", "-d", str(tmp_path / "pulled"))
     pulled = (tmp_path / "pulled" / "demo-0.1.0.tgz").read_bytes()
     assert pulled == (tmp_path / "repo" / "demo-0.1.0.tgz").read_bytes()
+
+
+def test_tls_serving_with_a_ca_file_and_bearer_token_uploads(tmp_path: Path,
+                                                            user_dirs: Path) -> None:
+    from pyhelm.testing.certs import generate_pki
+
+    pki = generate_pki(tmp_path / "pki")
+    directory = tmp_path / "tls-repo"
+    write_package(ROOT / "charts/demo", directory)
+    server = make_server(ServerSettings(
+        directory=directory, port=0, enable_upload=True, token="t0ken",
+        tls_cert=str(pki.serving_cert), tls_key=str(pki.serving_key)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(RepoError, match="cannot fetch"):  # unknown CA: refused
+            client.add(client.RepoEntry("tls", url))
+        client.add(client.RepoEntry("tls", url, ca_file=str(pki.ca_cert)))
+        assert [h.name for h in client.search("demo")] == ["tls/demo"]
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(pki.ca_cert))
+        package = write_package(ROOT / "charts/demo", tmp_path / "up", version="0.9.0")
+        for token, expected in (("wrong", 401), ("t0ken", 201)):
+            request = urllib.request.Request(
+                f"{url}/api/charts", data=package.read_bytes(), method="POST",
+                headers={"Authorization": f"Bearer {token}"})
+            try:
+                with urllib.request.urlopen(request, timeout=10, context=context) as reply:
+                    status = reply.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            assert status == expected
+    finally:
+        server.shutdown()
+        server.server_close()
