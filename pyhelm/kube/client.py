@@ -99,8 +99,9 @@ class RestKubeClient:
             response = self.api.call_api(method, url, header_params=headers, body=body,
                                          _request_timeout=timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeUnreachableError(f"cannot reach the API server "
-                                       f"({self.api.configuration.host}): {exc}") from exc
+            raise KubeUnreachableError(f"cannot reach the API server at "
+                                       f"{self.api.configuration.host}: {_root_cause(exc)}"
+                                       ) from exc
         if stream:
             return response
         response.read()
@@ -264,6 +265,17 @@ class RestKubeClient:
             raise KubeUnreachableError(f"watch {kind}: the stream broke: {exc}") from exc
         finally:
             raw.release_conn()
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a urllib3 error chain, e.g. 'Connection refused'."""
+    reason: BaseException = exc
+    while isinstance(getattr(reason, "reason", None), BaseException):
+        reason = reason.reason  # type: ignore[attr-defined]
+    text = str(reason)
+    if "] " in text:  # "[Errno 111] Connection refused" inside urllib3's wrapper text
+        text = text.rsplit("] ", 1)[1].rstrip("\"')")
+    return text or type(reason).__name__
 
 
 def _error(status: int, text: str, what: str) -> KubeError:
