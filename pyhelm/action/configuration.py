@@ -20,7 +20,7 @@ from pyhelm.engine.context import Capabilities
 from pyhelm.kube.protocol import KubeClient
 
 Clock = Callable[[], datetime]
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # an empty message: a wait is over (clear any status line)
 
 
 def utc_now() -> datetime:

@@ -28,9 +28,10 @@ def configuration(ctx: click.Context) -> Configuration:
 def _progress_printer() -> Any:
     """On a terminal one status line rewritten in place; otherwise plain lines (logs)."""
     if not is_terminal():
-        return lambda message: click.echo(message, err=True)
+        return lambda message: message and click.echo(message, err=True)
 
     def show(message: str) -> None:
+        """An empty message means the wait is over: clear the line for what follows."""
         width = shutil.get_terminal_size().columns - 1
         click.echo("\r\x1b[2K" + message[:width], err=True, nl=False)
 

@@ -17,7 +17,7 @@ from pyhelm.errors import KubeError
 from pyhelm.kube.protocol import KubeClient, KubeObject, object_ref
 from pyhelm.kube.readiness import Readiness, readiness
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # an empty message: a wait is over (clear any status line)
 _Key = tuple[str, str, str | None]  # apiVersion, kind, namespace
 # Short watch windows let the watcher threads notice within seconds that a wait is over.
 WATCH_WINDOW_SECONDS = 5
@@ -67,6 +67,11 @@ class _Tracker:
         with self.changed:
             self.unlisted.discard(key)
             self.changed.notify_all()
+
+    def finish(self) -> None:
+        """Tell the progress display the wait is over (an empty message)."""
+        if self.progress:
+            self.progress("")
 
     def report(self) -> None:
         if self.unlisted:
@@ -160,6 +165,7 @@ def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
                 raise WaitFailedError(tracker.failure)
     finally:
         stop.set()
+        tracker.finish()
 
 
 def wait_for(kube: KubeClient, objects: Sequence[KubeObject], *, timeout: float,
