@@ -68,3 +68,13 @@ def helm_binary() -> Path:
 
 def kubectl_binary() -> Path:
     return peer_binary("kubectl")
+
+
+def helm_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for a Helm run whose config, cache and data live under ``home``,
+    so tests never touch the user's own Helm files."""
+    import os
+
+    return {**os.environ, "HELM_CONFIG_HOME": str(home / "helm-config"),
+            "HELM_CACHE_HOME": str(home / "helm-cache"),
+            "HELM_DATA_HOME": str(home / "helm-data"), **extra}

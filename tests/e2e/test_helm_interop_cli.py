@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from pyhelm.testing import peers
 from pyhelm.testing.peers import helm_binary
 
 pytestmark = [pytest.mark.cluster, pytest.mark.helm]
@@ -18,10 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def helm_env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
-    return {**os.environ, "KUBECONFIG": kubeconfig,
-            "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
-            "HELM_CACHE_HOME": str(tmp_path / "helm-cache"),
-            "HELM_DATA_HOME": str(tmp_path / "helm-data")}
+    return peers.helm_env(tmp_path, KUBECONFIG=kubeconfig)
 
 
 def helm(env: dict[str, str], *args: str) -> str:

@@ -3,7 +3,6 @@ a Chart.lock that Helm itself accepts."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -75,13 +74,12 @@ def test_unsatisfiable_constraints_and_unknown_repositories(served: str, user_di
 
 @pytest.mark.helm
 def test_helm_accepts_a_pyhelm_chart_lock(tmp_path: Path) -> None:
-    from pyhelm.testing.peers import helm_binary
+    from pyhelm.testing.peers import helm_binary, helm_env
 
     shutil.copytree(ROOT / "charts/uses-lib", tmp_path / "uses-lib")
     shutil.copytree(ROOT / "charts/common-lib", tmp_path / "common-lib")
     dependency_update.update(str(tmp_path / "uses-lib"))
-    env = {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "hc"),
-           "HELM_CACHE_HOME": str(tmp_path / "hca"), "HELM_DATA_HOME": str(tmp_path / "hd")}
+    env = helm_env(tmp_path)
     done = subprocess.run([str(helm_binary()), "dependency", "build",
                            str(tmp_path / "uses-lib")], env=env, capture_output=True,
                           text=True, timeout=60, check=False)

@@ -3,7 +3,6 @@ behind htpasswd, with pyhelm and Helm 4 pushing and pulling each other's charts.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -126,10 +125,9 @@ def test_auth_is_required_and_login_stores_docker_style_credentials(
 
 @pytest.mark.helm
 def test_helm_and_pyhelm_pull_what_the_other_pushed(registry: str, tmp_path: Path) -> None:
-    from pyhelm.testing.peers import helm_binary
+    from pyhelm.testing.peers import helm_binary, helm_env
 
-    env = {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "hc"),
-           "HELM_CACHE_HOME": str(tmp_path / "hca"), "HELM_DATA_HOME": str(tmp_path / "hd")}
+    env = helm_env(tmp_path)
 
     def helm(*args: str) -> None:
         done = subprocess.run([str(helm_binary()), *args], env=env, capture_output=True,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import subprocess
 import threading
 import urllib.error
@@ -165,10 +164,9 @@ def test_unreachable_and_silent_servers_are_one_line_errors(user_dirs: Path) -> 
 @pytest.mark.helm
 def test_helm_adds_searches_and_pulls_from_a_pyhelm_repository(served: str,
                                                                  tmp_path: Path) -> None:
-    from pyhelm.testing.peers import helm_binary
+    from pyhelm.testing.peers import helm_binary, helm_env
 
-    env = {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "hc"),
-           "HELM_CACHE_HOME": str(tmp_path / "hca"), "HELM_DATA_HOME": str(tmp_path / "hd")}
+    env = helm_env(tmp_path)
 
     def helm(*args: str) -> str:
         done = subprocess.run([str(helm_binary()), *args], env=env, capture_output=True,
