@@ -3,6 +3,7 @@ repository layer, imported only then) ``REPO/CHART``, a package URL or ``oci://`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyhelm.chart.loader import load_chart
@@ -10,18 +11,34 @@ from pyhelm.chart.model import Chart
 from pyhelm.errors import ChartError
 
 
-def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
-                   ) -> Chart:
-    """Load a chart by reference; a local path is used as it is."""
+@dataclass(frozen=True)
+class ChartSource:
+    """A loaded chart and the directory or archive it was loaded from (Helm charts are
+    rendered by Helm's engine from there)."""
+
+    chart: Chart
+    path: Path
+
+
+def open_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
+                   ) -> ChartSource:
+    """Locate and load a chart by reference; a local path is used as it is."""
     path = Path(ref)
     if path.exists() and not repo_url:
         chart = load_chart(path)
         if version and chart.metadata.version != version:
             raise ChartError(f"{ref}: chart version is {chart.metadata.version}, "
                              f"not the requested {version}")
-        return chart
+        return ChartSource(chart, path)
     if "://" in ref or ref.count("/") == 1 or repo_url:
         from pyhelm.repo.locate import locate_chart
 
-        return load_chart(locate_chart(ref, version=version, repo_url=repo_url))
+        located = Path(locate_chart(ref, version=version, repo_url=repo_url))
+        return ChartSource(load_chart(located), located)
     raise ChartError(f"{ref}: no such chart directory or archive")
+
+
+def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
+                   ) -> Chart:
+    """Load a chart by reference (see ``open_chart_ref``)."""
+    return open_chart_ref(ref, version, repo_url).chart

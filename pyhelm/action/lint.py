@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
-from pyhelm.action.template import TemplateOptions, render_release
+from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
+from pyhelm.chart.engine_kind import HELM, tree_engine
 from pyhelm.chart.loader import KNOWN_FIELDS, load_chart
 from pyhelm.chart.model import Chart
+from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Manifest
 from pyhelm.errors import PyhelmError
 
@@ -62,6 +64,8 @@ class LintOptions:
     strict: bool = False
     with_subcharts: bool = False
     namespace: str = "default"
+    kube_version: str | None = None
+    skip_schema_validation: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,17 +111,44 @@ def lint_chart(path: str, options: LintOptions) -> ChartLint:
         chart = load_chart(path)
     except PyhelmError as exc:
         return ChartLint(path, (LintMessage(Severity.ERROR, "Chart.yaml", str(exc)),))
+    try:
+        engine = tree_engine(chart)
+    except PyhelmError as exc:
+        return ChartLint(path, (LintMessage(Severity.ERROR, "Chart.yaml", str(exc)),))
+    if engine == HELM:
+        return ChartLint(path, tuple(_helm_lint(path, options)))
     messages += _metadata_messages(chart)
     if not chart.metadata.is_library:
         try:
-            rendered = render_release(chart, TemplateOptions(
-                chart=path, values=options.values, namespace=options.namespace))
+            capabilities = Capabilities(**({"kube_version": options.kube_version}
+                                           if options.kube_version else {}))
+            rendered = render_chart(RenderSpec(
+                chart=chart, chart_path=Path(path), values=options.values,
+                release=ReleaseContext("release-name", options.namespace),
+                capabilities=capabilities, objects=True,
+                skip_schema_validation=options.skip_schema_validation)).rendered
         except PyhelmError as exc:
             messages.append(LintMessage(Severity.ERROR, "templates/", str(exc)))
         else:
             for manifest in [*rendered.manifests, *(h.manifest for h in rendered.hooks)]:
                 messages += _manifest_messages(manifest)
     return ChartLint(path, tuple(messages))
+
+
+def _helm_lint(path: str, options: LintOptions) -> list[LintMessage]:
+    """Helm's own lint rules, for a Helm (Go template) chart."""
+    from pyhelm.engine import helm_engine
+
+    try:
+        found = helm_engine.lint(Path(path), options.values.sources(),
+                                 namespace=options.namespace,
+                                 kube_version=options.kube_version,
+                                 skip_schema_validation=options.skip_schema_validation)
+    except PyhelmError as exc:
+        return [LintMessage(Severity.ERROR, "templates/", str(exc))]
+    levels = {"INFO": Severity.INFO, "WARNING": Severity.WARNING, "ERROR": Severity.ERROR}
+    return [LintMessage(levels.get(severity, Severity.ERROR), where, text)
+            for severity, where, text in found]
 
 
 def run(options: LintOptions) -> LintResult:

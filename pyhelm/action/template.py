@@ -1,17 +1,23 @@
-"""``template``: render a chart offline, as ``helm template`` does."""
+"""``template``: render a chart offline and assemble the text as ``helm template`` does.
+
+The text is Helm's: CRDs (with ``--include-crds``) and manifests in install order, each
+under ``---`` and ``# Source:``, trimmed, then the hooks; ``--show-only`` keeps the
+documents whose source path (without the chart name) matches a glob, as Helm's
+``filepath.Match``.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.chart_source import open_chart_ref
+from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
-from pyhelm.chart.prepare import prepare
 from pyhelm.engine.context import Capabilities, ReleaseContext
-from pyhelm.engine.manifest import Manifest, Rendered, manifest_text
-from pyhelm.engine.render import render
+from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 from pyhelm.errors import UsageError
 
 
@@ -30,6 +36,7 @@ class TemplateOptions:
     is_upgrade: bool = False
     show_only: tuple[str, ...] = ()
     output_dir: str | None = None
+    skip_schema_validation: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,51 +44,85 @@ class TemplateResult:
     chart: Chart
     rendered: Rendered
     documents: tuple[Manifest, ...]
-
-    @property
-    def text(self) -> str:
-        return manifest_text(self.documents)
+    text: str
 
 
-def render_release(chart: Chart, options: TemplateOptions) -> Rendered:
-    """Prepare values and render; shared by template and the release verbs."""
-    prepared = prepare(chart, options.values.merged())
+def _is_test(hook: Hook) -> bool:
+    return "test" in hook.events or "test-success" in hook.events
+
+
+def run(options: TemplateOptions) -> TemplateResult:
+    source = open_chart_ref(options.chart, options.version)
     capabilities = Capabilities(
         **({"kube_version": options.kube_version} if options.kube_version else {}),
         extra_api_versions=options.api_versions)
     release = ReleaseContext(options.release_name, options.namespace,
                              is_install=not options.is_upgrade, is_upgrade=options.is_upgrade)
-    return render(prepared, release=release, capabilities=capabilities)
-
-
-def _is_test(template: str) -> bool:
-    return "/templates/tests/" in template
-
-
-def _selected(documents: list[Manifest], show_only: tuple[str, ...]) -> list[Manifest]:
-    if not show_only:
-        return documents
-    picked = [m for m in documents
-              if any(m.template == s or m.template.endswith("/" + s.lstrip("./"))
-                     for s in show_only)]
-    if not picked:
-        raise UsageError(f"could not find template(s) {', '.join(show_only)} in chart")
-    return picked
-
-
-def run(options: TemplateOptions) -> TemplateResult:
-    chart = load_chart_ref(options.chart, options.version)
-    rendered = render_release(chart, options)
-    documents = list(rendered.crds) if options.include_crds else []
-    documents += list(rendered.manifests)
-    if not options.no_hooks:
-        documents += [h.manifest for h in rendered.hooks
-                      if not (options.skip_tests and ("test" in h.events or _is_test(
-                          h.manifest.template)))]
-    documents = _selected(documents, options.show_only)
+    outcome = render_chart(RenderSpec(
+        chart=source.chart, chart_path=source.path, values=options.values, release=release,
+        capabilities=capabilities, default_kube_version=options.kube_version is None,
+        objects=False, skip_schema_validation=options.skip_schema_validation))
+    rendered = outcome.rendered
+    resources = [*(rendered.crds if options.include_crds else ()), *rendered.manifests]
+    hooks = [] if options.no_hooks else [
+        h.manifest for h in rendered.hooks if not (options.skip_tests and _is_test(h))]
+    documents = [*resources, *hooks]
     if options.output_dir:
         _write_output_dir(Path(options.output_dir), documents)
-    return TemplateResult(chart, rendered, tuple(documents))
+    text = manifest_text(resources).strip() + "\n" + manifest_text(hooks)
+    if options.show_only:
+        text = show_only(text, options.show_only)
+    return TemplateResult(source.chart, rendered, tuple(documents), text)
+
+
+# Helm's releaseutil.SplitManifests separator; \s is Go's ASCII whitespace class
+_SEPARATOR = re.compile(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*")
+_SOURCE = re.compile(r"# Source: [^/]+/(.+)")
+_GO_SPACE = "\t\n\f\r "
+
+
+def show_only(text: str, patterns: tuple[str, ...]) -> str:
+    """The documents of ``text`` whose template path matches a pattern, Helm's way."""
+    documents = [d.strip(_GO_SPACE) for d in _SEPARATOR.split(text.strip(_GO_SPACE)) if d]
+    picked: list[str] = []
+    for pattern in patterns:
+        matcher = _glob(pattern.replace("\\", "/"))
+        found = False
+        for document in documents:
+            source = _SOURCE.search(document)
+            if source and matcher.fullmatch(source.group(1)):
+                picked.append(document)
+                found = True
+        if not found:
+            raise UsageError(f"could not find template {pattern} in chart")
+    return "".join(f"---\n{d}\n" for d in picked)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match as a regex: * and ? never cross '/', [...] classes."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", index + 2)
+            if end < 0:
+                raise UsageError(f"--show-only {pattern}: syntax error in pattern")
+            body = pattern[index + 1:end]
+            body = "^" + body[1:] if body.startswith("^") else body
+            out.append(f"[{body.replace(chr(92), chr(92) * 2)}]")
+            index = end
+        elif char == "\\" and index + 1 < len(pattern):
+            index += 1
+            out.append(re.escape(pattern[index]))
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out))
 
 
 def _write_output_dir(root: Path, documents: list[Manifest]) -> None:

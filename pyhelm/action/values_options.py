@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.chart.values import merge_maps, merge_overrides
+from pyhelm.chart.values import merge_maps, merge_overrides, read_values_text
+from pyhelm.engine.helm_engine import ValueSources
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,3 +33,16 @@ class ValueOptions:
         return not (self.values_files or self.values or self.set_values
                     or self.set_string_values or self.set_file_values
                     or self.set_json_values or self.set_literal_values)
+
+    def sources(self) -> ValueSources:
+        """The same sources unparsed, for Helm's engine to parse with Helm's rules."""
+        files = tuple((name, read_values_text(name)) for name in self.values_files)
+        stdin = None
+        if any(spec.partition("=")[2].strip() == "-" for spec in self.set_file_values):
+            import sys
+
+            stdin = sys.stdin.read()
+        return ValueSources(files=files, mapping=dict(self.values),
+                            set_json=self.set_json_values, set=self.set_values,
+                            set_string=self.set_string_values, set_file=self.set_file_values,
+                            set_literal=self.set_literal_values, stdin=stdin)

@@ -17,19 +17,22 @@ from pyhelm.chart.setparser import Kind, parse_set
 from pyhelm.errors import ValuesError
 
 
-def load_values_file(path: str | Path) -> dict[str, Any]:
-    """A values file as a mapping; '-' reads standard input."""
+def read_values_text(path: str | Path) -> str:
+    """A values file's text; '-' reads standard input."""
     source = str(path)
     try:
         if source == "-":
             import sys
 
-            text = sys.stdin.read()
-        else:
-            text = Path(path).read_text()
+            return sys.stdin.read()
+        return Path(path).read_text()
     except OSError as exc:
         raise ValuesError(f"{source}: cannot read values file: {exc.strerror}") from exc
-    return parse_mapping(text, source, ValuesError)
+
+
+def load_values_file(path: str | Path) -> dict[str, Any]:
+    """A values file as a mapping; '-' reads standard input."""
+    return parse_mapping(read_values_text(path), str(path), ValuesError)
 
 
 def parse_mapping(data: str | bytes, source: str, error: type[Exception] = ValuesError

@@ -26,6 +26,8 @@ from pyhelm.errors import UsageError
 @click.option("--is-upgrade", is_flag=True, help="Set Release.IsUpgrade instead of IsInstall.")
 @click.option("--kube-version", default=None, help="Kubernetes version for Capabilities.")
 @click.option("--api-versions", "-a", multiple=True, help="Extra API versions for Capabilities.")
+@click.option("--skip-schema-validation", is_flag=True,
+              help="Do not validate values against values.schema.json.")
 @click.pass_context
 def template_command(ctx: click.Context, args: tuple[str, ...], namespace: str | None,
                      release_name: str | None, generate_name: bool, **kwargs: Any) -> None:
@@ -42,7 +44,8 @@ def template_command(ctx: click.Context, args: tuple[str, ...], namespace: str |
         show_only=tuple(kwargs["show_only"]), output_dir=kwargs["output_dir"],
         include_crds=kwargs["include_crds"], skip_tests=kwargs["skip_tests"],
         no_hooks=kwargs["no_hooks"], is_upgrade=kwargs["is_upgrade"],
-        kube_version=kwargs["kube_version"], api_versions=tuple(kwargs["api_versions"])))
+        kube_version=kwargs["kube_version"], api_versions=tuple(kwargs["api_versions"]),
+        skip_schema_validation=kwargs["skip_schema_validation"]))
     if kwargs["output_dir"]:
         for name_ in sorted({m.template for m in result.documents}):
             click.echo(f"wrote {kwargs['output_dir']}/{name_}")

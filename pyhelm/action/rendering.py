@@ -1,0 +1,90 @@
+"""The one place a chart is rendered for a verb, whichever engine the chart is written for.
+
+``render_chart`` takes the chart, where it was loaded from, the user's value sources, the
+release and the capabilities, and returns what rendering produced plus the values to
+record in the release (``config``). Jinja2 charts render in process
+(``pyhelm.engine.render``); Helm charts render in Helm's own engine
+(``pyhelm.engine.helm_engine``), which parses ``-f``/``--set`` itself so every value has
+Helm's type. Upgrades say what to do with the previous values through ``ReuseRule``,
+with Helm's rules for both engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyhelm.action.values_options import ValueOptions
+from pyhelm.chart.engine_kind import HELM, tree_engine
+from pyhelm.chart.model import Chart
+from pyhelm.chart.prepare import prepare
+from pyhelm.chart.values import merge_maps
+from pyhelm.engine.context import Capabilities, ReleaseContext
+from pyhelm.engine.helm_engine import KubeTarget, ReuseRule
+from pyhelm.engine.manifest import Rendered
+from pyhelm.errors import ChartError
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderSpec:
+    chart: Chart
+    chart_path: Path | None
+    values: ValueOptions
+    release: ReleaseContext
+    capabilities: Capabilities
+    cluster: bool = False  # capabilities come from a live cluster (not offline defaults)
+    default_kube_version: bool = True  # offline and no --kube-version given
+    reuse: ReuseRule | None = None
+    kube: KubeTarget | None = None  # where Helm charts' `lookup` reads; None: offline
+    objects: bool = True  # parse every object (not needed to print them)
+    skip_schema_validation: bool = False
+    subchart_notes: bool = False
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    rendered: Rendered
+    config: dict[str, Any]
+    engine: str
+
+
+def render_chart(spec: RenderSpec) -> RenderOutcome:
+    if tree_engine(spec.chart) == HELM:
+        return _render_helm(spec)
+    config = _reused(spec.reuse, spec.values)
+    from pyhelm.engine.render import render
+
+    prepared = prepare(spec.chart, config)
+    return RenderOutcome(render(prepared, release=spec.release,
+                                capabilities=spec.capabilities), config, "jinja2")
+
+
+def _reused(reuse: ReuseRule | None, values: ValueOptions) -> dict[str, Any]:
+    """Helm's upgrade rules for the user's values, on pyhelm's own parsing."""
+    overrides = values.merged()
+    if reuse is None or reuse.mode == "reset":
+        return overrides
+    if reuse.mode in ("reuse", "reset-then-reuse"):
+        return merge_maps(dict(reuse.previous_config), overrides)
+    if values.is_empty():
+        return dict(reuse.previous_config)
+    return overrides
+
+
+def _render_helm(spec: RenderSpec) -> RenderOutcome:
+    from pyhelm.engine import helm_engine
+
+    if spec.chart_path is None:
+        raise ChartError(f"{spec.chart.name}: a Helm chart renders from its directory or "
+                         "archive, and none is known here")
+    caps = spec.capabilities
+    request = helm_engine.EngineRequest(
+        chart_path=spec.chart_path, release=spec.release, values=spec.values.sources(),
+        kube_version=None if spec.default_kube_version else caps.kube_version,
+        api_versions=(caps.api_versions if spec.cluster else ()) + caps.extra_api_versions,
+        cluster=spec.cluster, reuse=spec.reuse, kube=spec.kube, objects=spec.objects,
+        skip_schema_validation=spec.skip_schema_validation,
+        subchart_notes=spec.subchart_notes)
+    result = helm_engine.render(request)
+    return RenderOutcome(result.rendered, result.config, HELM)

@@ -1,0 +1,225 @@
+"""Rendering Helm (Go template) charts with Helm's own engine, in a helper process.
+
+pyhelm does not re-implement Go's text/template, Sprig and go-yaml: ``helm-engine``
+(built from ``tools/helm-engine``, pinned to Helm v4.1.4) loads the chart, merges the
+user's values with Helm's parsers, renders, and splits and sorts the manifests as Helm
+does. This module finds that binary, sends it one JSON request on stdin and turns the
+JSON reply into the same ``Rendered`` that Jinja2 charts produce, so everything after
+rendering (apply, hooks, waits, storage) is shared by both engines.
+
+The binary is found, in order: ``$PYHELM_HELM_ENGINE``; the optional
+``pyhelm-helm-engine`` wheel (``pip install 'pyhelm-k8s[helm-charts]'``); the build
+cache that ``python -m pyhelm.testing.engine_build`` fills.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyhelm.engine.context import ReleaseContext
+from pyhelm.engine.manifest import Hook, Manifest, Rendered
+from pyhelm.errors import ChartError, RenderError
+
+ENGINE_ENV = "PYHELM_HELM_ENGINE"
+BINARY_NAME = "helm-engine.exe" if os.name == "nt" else "helm-engine"
+HELM_VERSION = "v4.1.4"
+_HOW_TO_GET = ("it needs pyhelm's Helm engine: pip install 'pyhelm-k8s[helm-charts]', or "
+               "build it from source with `python -m pyhelm.testing.engine_build` (needs Go), "
+               f"or point ${ENGINE_ENV} at a helm-engine binary")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValueSources:
+    """The user's values as Helm's command line gives them: Helm's parsers type them."""
+
+    files: tuple[tuple[str, str], ...] = ()  # (name, YAML text), in -f order
+    mapping: Mapping[str, Any] = field(default_factory=dict)
+    set_json: tuple[str, ...] = ()
+    set: tuple[str, ...] = ()
+    set_string: tuple[str, ...] = ()
+    set_file: tuple[str, ...] = ()
+    set_literal: tuple[str, ...] = ()
+    stdin: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"files": [{"name": n, "data": d} for n, d in self.files],
+                "mapping": dict(self.mapping), "setJSON": list(self.set_json),
+                "set": list(self.set), "setString": list(self.set_string),
+                "setFile": list(self.set_file), "setLiteral": list(self.set_literal),
+                "stdin": self.stdin}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReuseRule:
+    """What an upgrade does with the previous release's values (Helm's reuseValues).
+
+    ``mode``: "reset", "reuse", "reset-then-reuse", or "default" (reuse only when the
+    user gave no values)."""
+
+    mode: str
+    previous_config: Mapping[str, Any] = field(default_factory=dict)
+    previous_chart_values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KubeTarget:
+    """The cluster ``lookup`` reads, named as kubectl names it."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineRequest:
+    chart_path: Path
+    release: ReleaseContext
+    values: ValueSources
+    kube_version: str | None = None  # None: Helm's default (as `helm template`)
+    api_versions: tuple[str, ...] = ()
+    cluster: bool = False  # api_versions are the cluster's, not extras to Helm's defaults
+    reuse: ReuseRule | None = None
+    kube: KubeTarget | None = None
+    objects: bool = False  # parse each manifest (install needs them; template does not)
+    skip_schema_validation: bool = False
+    subchart_notes: bool = False
+    enable_dns: bool = False
+    timeout: float = 60.0
+    max_output_bytes: int = 64 << 20
+    max_memory_bytes: int = 2 << 30
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    rendered: Rendered
+    config: dict[str, Any]  # the user's values as Helm records them in the release
+
+
+def find_binary() -> Path:
+    """The helm-engine binary, or a ChartError saying how to get one."""
+    override = os.environ.get(ENGINE_ENV)
+    if override:
+        if not Path(override).is_file():
+            raise ChartError(f"${ENGINE_ENV} names {override}, which does not exist")
+        return Path(override)
+    try:
+        from pyhelm_helm_engine import binary_path  # type: ignore[import-not-found]
+
+        return Path(binary_path())
+    except ImportError:
+        pass
+    cached = engine_cache_dir() / BINARY_NAME
+    if cached.is_file():
+        return cached
+    raise ChartError(f"this is a Helm (Go template) chart: {_HOW_TO_GET}")
+
+
+def engine_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pyhelm" / "helm-engine" / "bin"
+
+
+def call(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    """Run the helper once; its chart errors come back as RenderError."""
+    binary = find_binary()
+    try:
+        done = subprocess.run([str(binary)], input=json.dumps(request).encode(),
+                              capture_output=True, timeout=timeout + 10, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"the Helm engine did not answer within {timeout + 10:g}s") from None
+    except OSError as exc:
+        raise RenderError(f"cannot run the Helm engine {binary}: {exc.strerror}") from exc
+    try:
+        reply: dict[str, Any] = json.loads(done.stdout)
+    except ValueError:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        last = lines[-1] if lines else "no output"
+        raise RenderError(f"the Helm engine failed (exit {done.returncode}): {last}") from None
+    if reply.get("error"):
+        raise RenderError(str(reply["error"]))
+    return reply
+
+
+def _request_json(request: EngineRequest) -> dict[str, Any]:
+    capabilities = {"cluster": request.cluster, "kubeVersion": request.kube_version or "",
+                    "apiVersions": list(request.api_versions)}
+    values = request.values.as_json()
+    if request.reuse is not None:
+        values.update(reuse=request.reuse.mode,
+                      previousConfig=dict(request.reuse.previous_config),
+                      previousChartValues=dict(request.reuse.previous_chart_values))
+    release = request.release
+    payload: dict[str, Any] = {
+        "op": "render", "chartPath": str(request.chart_path),
+        "release": {"name": release.name, "namespace": release.namespace,
+                    "revision": release.revision, "isUpgrade": release.is_upgrade},
+        "capabilities": capabilities, "values": values,
+        "render": {"skipSchemaValidation": request.skip_schema_validation,
+                   "subchartNotes": request.subchart_notes, "objects": request.objects,
+                   "enableDNS": request.enable_dns},
+        "limits": {"timeoutSeconds": request.timeout,
+                   "maxOutputBytes": request.max_output_bytes,
+                   "maxMemoryBytes": request.max_memory_bytes},
+    }
+    if request.kube is not None:
+        payload["kube"] = {"kubeconfig": request.kube.kubeconfig or "",
+                           "context": request.kube.context or ""}
+    return payload
+
+
+def render(request: EngineRequest) -> EngineResult:
+    """Render a Helm chart; manifests come in Helm's install order, hooks as Helm lists
+    them (by kind within the files' order), CRDs as the chart's crds/ files."""
+    reply = call(_request_json(request), request.timeout)
+    manifests = tuple(_manifest(item, request.objects) for item in reply.get("manifests") or ())
+    hooks = tuple(Hook(_manifest(item, request.objects), tuple(item.get("events") or ()),
+                       int(item.get("weight") or 0), tuple(item.get("deletePolicies") or ()))
+                  for item in reply.get("hooks") or ())
+    crds = tuple(crd for item in reply.get("crds") or () for crd in _crds(item, request.objects))
+    rendered = Rendered(manifests=manifests, hooks=hooks, crds=crds,
+                        notes=str(reply.get("notes") or ""), templates={})
+    return EngineResult(rendered, dict(reply.get("config") or {}))
+
+
+def _manifest(item: Mapping[str, Any], with_object: bool) -> Manifest:
+    obj: dict[str, Any] = dict(item.get("object") or {}) if with_object else {}
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    namespace = metadata.get("namespace") if metadata else None
+    return Manifest(template=str(item["name"]), content=str(item["content"]), obj=obj,
+                    api_version=str(item.get("apiVersion") or ""),
+                    kind=str(item.get("kind") or ""), name=str(item.get("objectName") or ""),
+                    namespace=str(namespace) if namespace else None)
+
+
+def _crds(item: Mapping[str, Any], with_objects: bool) -> list[Manifest]:
+    """A crds/ file: as Helm prints it (one entry, the file's text) for ``template``;
+    as the objects it holds when they are to be applied."""
+    from pyhelm.engine.render import parse_manifests
+
+    text, name = str(item["data"]), str(item["filename"])
+    if with_objects:
+        return parse_manifests(text, name)
+    return [Manifest(template=name, content=text, obj={}, api_version="",
+                     kind="CustomResourceDefinition", name="", namespace=None)]
+
+
+def lint(chart_path: Path, values: ValueSources, *, namespace: str,
+         kube_version: str | None, skip_schema_validation: bool,
+         timeout: float = 60.0) -> list[tuple[str, str, str]]:
+    """Helm's lint rules: (severity, path, message) per finding."""
+    reply = call({"op": "lint", "chartPath": str(chart_path), "values": values.as_json(),
+                  "capabilities": {"kubeVersion": kube_version or ""},
+                  "render": {"skipSchemaValidation": skip_schema_validation},
+                  "lint": {"namespace": namespace},
+                  "limits": {"timeoutSeconds": timeout}}, timeout)
+    return [(str(m["severity"]), str(m["path"]), str(m["message"]))
+            for m in reply.get("messages") or ()]
+
+
+def version() -> dict[str, Any]:
+    return call({"op": "version"}, 30.0).get("version") or {}
