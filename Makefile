@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv test lint unit demo cluster-bins system-deps bench repo-index clean
+.PHONY: venv test lint unit demo cluster-bins engine-bin system-deps bench repo-index clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,22 +21,26 @@ lint: venv
 cluster-bins: venv
 	$(PY) -m pyhelm.testing.cluster build
 
+# Builds (or reuses) helm-engine, Helm's own renderer for Go-template charts.
+engine-bin: venv
+	$(PY) -m pyhelm.testing.engine_build
+
 # Debian's OCI registry (distribution 2.8) and htpasswd, for the registry tests.
 system-deps:
 	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	   apt-get install -y -qq docker-registry apache2-utils >/dev/null)
 
-test: venv lint system-deps cluster-bins
+test: venv lint system-deps cluster-bins engine-bin
 	$(VENV)/bin/pytest -p no:cacheprovider tests
 
-unit: venv
+unit: venv engine-bin
 	$(VENV)/bin/pytest -p no:cacheprovider -m 'not cluster' tests
 
-demo: venv cluster-bins
+demo: venv cluster-bins engine-bin
 	$(PY) -m pyhelm.testing.demo
 
-bench: venv
+bench: venv engine-bin
 	$(PY) bench/run.py
 
 repo-index: venv

@@ -77,3 +77,12 @@ def namespace(request: pytest.FixtureRequest, kube_api: Any) -> Iterator[str]:
 def chart_dir() -> Path:
     """The example charts shipped in the repository."""
     return Path(__file__).resolve().parents[1] / "charts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Helm (Go template) charts render with helm-engine: build it once (a hash check
+    when warm) and make every pyhelm the tests start use exactly that build."""
+    if not os.environ.get("PYHELM_HELM_ENGINE"):
+        from pyhelm.testing.engine_build import build
+
+        os.environ["PYHELM_HELM_ENGINE"] = str(build())

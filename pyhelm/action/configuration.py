@@ -59,6 +59,7 @@ class Configuration:
     clock: Clock = utc_now
     owner: str = field(default_factory=default_owner)
     progress: Progress = _silent
+    kube_settings: KubeSettings | None = None  # where the kube client was told to connect
     _kube: KubeClient | None = field(default=None, init=False, repr=False)
     _stores: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _capabilities: Capabilities | None = field(default=None, init=False, repr=False)
@@ -66,7 +67,7 @@ class Configuration:
     @classmethod
     def from_settings(cls, settings: KubeSettings, **kwargs: Any) -> Configuration:
         return cls(kube_factory=lambda: connect_kube(settings),
-                   namespace_override=settings.namespace, **kwargs)
+                   namespace_override=settings.namespace, kube_settings=settings, **kwargs)
 
     @property
     def kube(self) -> KubeClient:

@@ -11,14 +11,15 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.action import install
 from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests, live_objects
-from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history
 from pyhelm.action.records import manifests_of
-from pyhelm.action.upgrade import UpgradeOptions, effective_values
+from pyhelm.action.rendering import render_for_release
+from pyhelm.action.upgrade import reuse_rule
 from pyhelm.action.values_options import ValueOptions
+from pyhelm.engine.context import ReleaseContext
 from pyhelm.engine.manifest import Manifest
 
 NOISE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp",
@@ -73,13 +74,12 @@ def run(cfg: Configuration, options: DiffOptions) -> list[ObjectDiff]:
     namespace = options.namespace or cfg.namespace
     revisions = history(cfg.store(namespace), options.name)
     latest = revisions[-1]
-    chart = load_chart_ref(options.chart, options.version)
-    upgrade_like = UpgradeOptions(name=options.name, chart=options.chart,
-                                  values=options.values, reuse_values=options.reuse_values,
-                                  reset_values=options.reset_values)
-    values = effective_values(upgrade_like, latest)
-    rendered = install.render_for(chart, values, options.name, namespace, latest.version + 1,
-                                  cfg.capabilities(), upgrade=True)
+    source = open_chart_ref(options.chart, options.version)
+    rendered = render_for_release(
+        cfg, source, options.values,
+        ReleaseContext(options.name, namespace, latest.version + 1, is_install=False,
+                       is_upgrade=True),
+        reuse=reuse_rule(options.reset_values, options.reuse_values, False, latest)).rendered
     live = dict((m.ref, obj) for m, obj in live_objects(cfg.kube, rendered.manifests,
                                                         namespace))
     planned = apply_manifests(cfg.kube, rendered.manifests, ApplySettings(

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests, delete_manifests
-from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import new_release, with_outcome
+from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -18,13 +19,9 @@ from pyhelm.action.rollout import (
 )
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
-from pyhelm.chart.prepare import prepare
-from pyhelm.chart.semver import Constraint, Version
-from pyhelm.engine.context import Capabilities, ReleaseContext
+from pyhelm.engine.context import ReleaseContext
 from pyhelm.engine.manifest import Rendered, uninstall_order
-from pyhelm.engine.render import render
 from pyhelm.errors import (
-    ChartError,
     KubeForbiddenError,
     KubeNotFoundError,
     PyhelmError,
@@ -53,16 +50,8 @@ class InstallOptions:
     force_conflicts: bool = False
     skip_crds: bool = False
     no_hooks: bool = False
-
-
-def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:
-    wanted = chart.metadata.kube_version
-    if not wanted:
-        return
-    version = Version.parse(capabilities.kube_version.lstrip("v").split("+")[0])
-    if not Constraint.parse(wanted).allows(version):
-        raise ChartError(f"chart {chart.name} requires kubeVersion {wanted}, which is "
-                         f"incompatible with Kubernetes {capabilities.kube_version}")
+    skip_schema_validation: bool = False
+    render_subchart_notes: bool = False
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
@@ -73,14 +62,6 @@ def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> s
     if not options.name:
         raise UsageError("must give a release name, or --generate-name")
     return options.name
-
-
-def render_for(chart: Chart, values: dict[str, Any], name: str, namespace: str, revision: int,
-               capabilities: Capabilities, *, upgrade: bool) -> Rendered:
-    prepared = prepare(chart, values)
-    context = ReleaseContext(name, namespace, revision, is_install=not upgrade,
-                             is_upgrade=upgrade)
-    return render(prepared, release=context, capabilities=capabilities)
 
 
 def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
@@ -126,17 +107,18 @@ def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, 
 def run(cfg: Configuration, options: InstallOptions) -> Any:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
-    chart = load_chart_ref(options.chart, options.version)
+    source = open_chart_ref(options.chart, options.version)
+    chart = source.chart
+    client_only = options.dry_run == "client"
     namespace = options.namespace or cfg.namespace
     name = release_name(options, chart, int(cfg.clock().timestamp()))
     validate_release_name(name)
-    client_only = options.dry_run == "client"
-    capabilities = Capabilities() if client_only else cfg.capabilities()
-    check_kube_version(chart, capabilities)
-    values = options.values.merged()
     revision = 1 if client_only else _install_revision(cfg.store(namespace), name, namespace)
-    rendered = render_for(chart, values, name, namespace, revision, capabilities,
-                          upgrade=False)
+    outcome = render_for_release(
+        cfg, source, options.values, ReleaseContext(name, namespace, revision),
+        offline=client_only, skip_schema_validation=options.skip_schema_validation,
+        subchart_notes=options.render_subchart_notes)
+    rendered, values = outcome.rendered, outcome.config
     now = cfg.clock()
     release = new_release(name=name, namespace=namespace, revision=revision, chart=chart,
                           config=values, rendered=rendered, state="pending-install",

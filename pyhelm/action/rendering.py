@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyhelm.action.chart_source import ChartSource
+from pyhelm.action.configuration import Configuration
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
 from pyhelm.chart.model import Chart
 from pyhelm.chart.prepare import prepare
+from pyhelm.chart.semver import Constraint, Version
 from pyhelm.chart.values import merge_maps
 from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.helm_engine import KubeTarget, ReuseRule
@@ -52,7 +55,8 @@ class RenderOutcome:
 def render_chart(spec: RenderSpec) -> RenderOutcome:
     if tree_engine(spec.chart) == HELM:
         return _render_helm(spec)
-    config = _reused(spec.reuse, spec.values)
+    check_kube_version(spec.chart, spec.capabilities)
+    config = reused_values(spec.reuse, spec.values)
     from pyhelm.engine.render import render
 
     prepared = prepare(spec.chart, config)
@@ -60,7 +64,35 @@ def render_chart(spec: RenderSpec) -> RenderOutcome:
                                 capabilities=spec.capabilities), config, "jinja2")
 
 
-def _reused(reuse: ReuseRule | None, values: ValueOptions) -> dict[str, Any]:
+def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOptions,
+                       release: ReleaseContext, *, reuse: ReuseRule | None = None,
+                       offline: bool = False, skip_schema_validation: bool = False,
+                       subchart_notes: bool = False) -> RenderOutcome:
+    """Render for install, upgrade or diff: the cluster's capabilities, and `lookup`
+    reading the cluster (``offline``: Helm's defaults and no cluster, as
+    ``--dry-run=client``)."""
+    settings = cfg.kube_settings
+    kube = None
+    if not offline and settings is not None:
+        kube = KubeTarget(kubeconfig=settings.kubeconfig, context=settings.context)
+    return render_chart(RenderSpec(
+        chart=source.chart, chart_path=source.path, values=values, release=release,
+        capabilities=Capabilities() if offline else cfg.capabilities(), cluster=not offline,
+        default_kube_version=offline, reuse=reuse, kube=kube, objects=True,
+        skip_schema_validation=skip_schema_validation, subchart_notes=subchart_notes))
+
+
+def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:
+    wanted = chart.metadata.kube_version
+    if not wanted:
+        return
+    version = Version.parse(capabilities.kube_version.lstrip("v").split("+")[0])
+    if not Constraint.parse(wanted).allows(version):
+        raise ChartError(f"chart {chart.name} requires kubeVersion {wanted}, which is "
+                         f"incompatible with Kubernetes {capabilities.kube_version}")
+
+
+def reused_values(reuse: ReuseRule | None, values: ValueOptions) -> dict[str, Any]:
     """Helm's upgrade rules for the user's values, on pyhelm's own parsing."""
     overrides = values.merged()
     if reuse is None or reuse.mode == "reset":

@@ -7,10 +7,11 @@ from typing import Any
 
 from pyhelm.action import install
 from pyhelm.action.apply import ReleaseRef, delete_manifests
-from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, last_deployed
 from pyhelm.action.records import manifests_of, new_release, state_of, with_outcome
+from pyhelm.action.rendering import render_for_release, reused_values
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -19,7 +20,8 @@ from pyhelm.action.rollout import (
     validate_release_name,
 )
 from pyhelm.action.values_options import ValueOptions
-from pyhelm.chart.values import merge_maps
+from pyhelm.engine.context import ReleaseContext
+from pyhelm.engine.helm_engine import ReuseRule
 from pyhelm.engine.manifest import uninstall_order
 from pyhelm.errors import (
     PyhelmError,
@@ -54,19 +56,27 @@ class UpgradeOptions:
     force_conflicts: bool = False
     skip_crds: bool = False
     no_hooks: bool = False
+    skip_schema_validation: bool = False
+    render_subchart_notes: bool = False
+
+
+def reuse_rule(reset_values: bool, reuse_values: bool, reset_then_reuse_values: bool,
+               previous: Any) -> ReuseRule:
+    """Helm's rules for the previous release's values: --reset-values drops them,
+    --reuse-values merges the new ones over them (and, for Helm charts, makes the old
+    chart's values the defaults), --reset-then-reuse-values merges over fresh chart
+    defaults; an upgrade given no values at all keeps them."""
+    mode = ("reset" if reset_values else "reuse" if reuse_values
+            else "reset-then-reuse" if reset_then_reuse_values else "default")
+    return ReuseRule(mode=mode, previous_config=dict(previous.config or {}),
+                     previous_chart_values=dict(previous.chart.values or {}))
 
 
 def effective_values(options: UpgradeOptions, previous: Any) -> dict[str, Any]:
-    """Helm's rules: --reuse-values merges onto the last config, --reset-then-reuse onto
-    the last config over fresh chart defaults; plain upgrades with no values reuse."""
-    overrides = options.values.merged()
-    if options.reset_values:
-        return overrides
-    if options.reuse_values or options.reset_then_reuse_values:
-        return merge_maps(dict(previous.config or {}), overrides)
-    if options.values.is_empty():
-        return dict(previous.config or {})
-    return overrides
+    """The values a Jinja2 chart's upgrade records (Helm charts: Helm's engine decides)."""
+    return reused_values(reuse_rule(options.reset_values, options.reuse_values,
+                                    options.reset_then_reuse_values, previous),
+                         options.values)
 
 
 def _as_install(options: UpgradeOptions) -> install.InstallOptions:
@@ -77,7 +87,8 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         wait_for_jobs=options.wait_for_jobs, atomic=options.atomic, timeout=options.timeout,
         description=options.description, take_ownership=options.take_ownership,
         force_conflicts=options.force_conflicts, skip_crds=options.skip_crds,
-        no_hooks=options.no_hooks)
+        no_hooks=options.no_hooks, skip_schema_validation=options.skip_schema_validation,
+        render_subchart_notes=options.render_subchart_notes)
 
 
 def run(cfg: Configuration, options: UpgradeOptions) -> Any:
@@ -96,13 +107,18 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     previous = last_deployed(revisions) or latest
-    chart = load_chart_ref(options.chart, options.version)
-    capabilities = cfg.capabilities()
-    install.check_kube_version(chart, capabilities)
-    values = effective_values(options, previous)
+    source = open_chart_ref(options.chart, options.version)
+    chart = source.chart
     revision = latest.version + 1
-    rendered = install.render_for(chart, values, options.name, namespace, revision,
-                                  capabilities, upgrade=True)
+    outcome = render_for_release(
+        cfg, source, options.values,
+        ReleaseContext(options.name, namespace, revision, is_install=False, is_upgrade=True),
+        reuse=reuse_rule(options.reset_values, options.reuse_values,
+                         options.reset_then_reuse_values, previous),
+        offline=options.dry_run == "client",
+        skip_schema_validation=options.skip_schema_validation,
+        subchart_notes=options.render_subchart_notes)
+    rendered, values = outcome.rendered, outcome.config
     release = new_release(name=options.name, namespace=namespace, revision=revision,
                           chart=chart, config=values, rendered=rendered,
                           state="pending-upgrade",

@@ -35,6 +35,10 @@ def rollout_options(func: F) -> F:
                      help="Take fields other field managers own (server-side apply)."),
         click.option("--skip-crds", is_flag=True, help="Do not install CRDs from crds/."),
         click.option("--no-hooks", is_flag=True, help="Do not run hooks."),
+        click.option("--skip-schema-validation", is_flag=True,
+                     help="Do not validate values against values.schema.json."),
+        click.option("--render-subchart-notes", is_flag=True,
+                     help="Render subchart NOTES.txt along with the parent's."),
         values_options,
         output_option(),
     ]
@@ -63,7 +67,9 @@ def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
         "description": kwargs.pop("description"),
         "take_ownership": kwargs.pop("take_ownership"),
         "force_conflicts": kwargs.pop("force_conflicts"), "skip_crds": kwargs.pop("skip_crds"),
-        "no_hooks": kwargs.pop("no_hooks")}
+        "no_hooks": kwargs.pop("no_hooks"),
+        "skip_schema_validation": kwargs.pop("skip_schema_validation"),
+        "render_subchart_notes": kwargs.pop("render_subchart_notes")}
 
 
 @click.command("install")

@@ -35,6 +35,8 @@ def lint_command(ctx: click.Context, paths: tuple[str, ...], namespace: str | No
             click.echo(str(message))
         click.echo()
     failed = len(result.failed)
-    click.echo(f"{len(result.charts)} chart(s) linted, {failed} chart(s) failed")
-    if failed:
+    summary = f"{len(result.charts)} chart(s) linted, {failed} chart(s) failed"
+    if failed:  # Helm returns the summary as its error
+        click.echo(f"Error: {summary}", err=True)
         sys.exit(1)
+    click.echo(summary)
