@@ -28,7 +28,11 @@ RELEASE_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "Helm"  # Helm refuses to adopt objects whose label says anything else
 RESOURCE_POLICY_ANNOTATIONS = ("helm.sh/resource-policy", "pyhelm.sh/resource-policy")
-FIELD_MANAGER = "pyhelm"
+# Helm applies as "helm" (its binary's name). pyhelm applies as the same manager so a
+# release moves between the two tools as if one tool managed it: no conflicts on fields
+# the API server omits when zero, and a field one tool drops is removed when the other
+# set it.
+FIELD_MANAGER = "helm"
 MAX_WORKERS = 8
 
 ObjectKey = tuple[str, str, str, str]  # (group, kind, namespace, name)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests, delete_manifests
+from pyhelm.action.apply import (
+    FIELD_MANAGER,
+    ApplySettings,
+    ReleaseRef,
+    apply_manifests,
+    delete_manifests,
+)
 from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import new_release, with_outcome
@@ -69,7 +75,7 @@ def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
         cfg.kube.get("v1", "Namespace", namespace)
     except KubeNotFoundError:
         cfg.kube.apply({"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": {"name": namespace}}, field_manager="pyhelm")
+                        "metadata": {"name": namespace}}, field_manager=FIELD_MANAGER)
 
 
 def _install_revision(store: Any, name: str, namespace: str) -> int:

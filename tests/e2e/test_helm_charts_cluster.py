@@ -1,0 +1,118 @@
+"""Helm (Go template) charts on the real API server, with Helm 4 beside pyhelm.
+
+A community chart installed by pyhelm is upgraded by Helm and rolled back by pyhelm, and
+the other way round; both tools read every revision. When Helm upgrades a pyhelm
+revision with the same values, the manifest it records is the one pyhelm recorded: the
+render on the cluster (capabilities from discovery) is Helm's. ``lookup`` reads the
+live cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyhelm.testing import peers
+
+pytestmark = [pytest.mark.cluster, pytest.mark.helm]
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT.parent / "shared" / "helm-charts"
+PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+
+
+@pytest.fixture
+def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
+    return peers.helm_env(tmp_path, KUBECONFIG=kubeconfig)
+
+
+def tool(binary: str, env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([binary, *args], env=env, capture_output=True, text=True,
+                          timeout=240, check=False)
+    assert done.returncode == 0, f"{binary} {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def helm(env: dict[str, str], *args: str) -> str:
+    return tool(str(peers.helm_binary()), env, *args)
+
+
+def pyhelm(env: dict[str, str], *args: str) -> str:
+    return tool(PYHELM, env, *args)
+
+
+def history(env: dict[str, str], name: str, namespace: str) -> list[tuple[int, str]]:
+    by_helm = json.loads(helm(env, "history", name, "-n", namespace, "-o", "json"))
+    by_pyhelm = json.loads(pyhelm(env, "-n", namespace, "history", name, "-o", "json"))
+    assert [(h["revision"], h["status"]) for h in by_helm] == \
+        [(int(h["revision"]), h["status"]) for h in by_pyhelm]
+    return [(h["revision"], h["status"]) for h in by_helm]
+
+
+def manifest(env: dict[str, str], name: str, namespace: str, revision: int) -> str:
+    return helm(env, "get", "manifest", name, "-n", namespace, "--revision", str(revision))
+
+
+def test_pyhelm_install_helm_upgrade_pyhelm_rollback(env: dict[str, str],
+                                                     namespace: str) -> None:
+    chart = str(CORPUS / "prometheus-node-exporter")
+    pyhelm(env, "-n", namespace, "install", "pne", chart, "--set", "service.port=9200",
+           "--wait", "--timeout", "120s")
+    helm(env, "upgrade", "pne", chart, "-n", namespace, "--reuse-values")
+    assert manifest(env, "pne", namespace, 2) == manifest(env, "pne", namespace, 1)
+    helm(env, "upgrade", "pne", chart, "-n", namespace, "--reuse-values",
+         "--set", "podLabels.tier=metrics")
+    pyhelm(env, "-n", namespace, "rollback", "pne", "1", "--wait", "--timeout", "120s")
+    assert history(env, "pne", namespace) == [(1, "superseded"), (2, "superseded"),
+                                              (3, "superseded"), (4, "deployed")]
+    assert manifest(env, "pne", namespace, 4) == manifest(env, "pne", namespace, 1)
+    values = json.loads(helm(env, "get", "values", "pne", "-n", namespace, "-o", "json"))
+    assert values == {"service": {"port": 9200}}
+    service = json.loads(subprocess.run(
+        [str(peers.kubectl_binary()), "get", "service", "pne-prometheus-node-exporter",
+         "-n", namespace, "-o", "json"], env=env, capture_output=True, text=True,
+        check=True).stdout)
+    assert service["spec"]["ports"][0]["port"] == 9200
+
+
+def test_helm_install_pyhelm_upgrade_helm_rollback(env: dict[str, str],
+                                                   namespace: str) -> None:
+    chart = str(CORPUS / "metrics-server")
+    helm(env, "install", "ms", chart, "-n", namespace, "--set", "replicas=2")
+    pyhelm(env, "-n", namespace, "upgrade", "ms", chart, "--reuse-values")
+    assert manifest(env, "ms", namespace, 2) == manifest(env, "ms", namespace, 1)
+    pyhelm(env, "-n", namespace, "upgrade", "ms", chart, "--reuse-values",
+           "--set", "args={--kubelet-insecure-tls}", "--wait", "--timeout", "120s")
+    third = manifest(env, "ms", namespace, 3)
+    assert "--kubelet-insecure-tls" in third and "replicas: 2" in third
+    helm(env, "rollback", "ms", "1", "-n", namespace)
+    assert history(env, "ms", namespace) == [(1, "superseded"), (2, "superseded"),
+                                             (3, "superseded"), (4, "deployed")]
+    values = json.loads(pyhelm(env, "-n", namespace, "get", "values", "ms", "-o", "json"))
+    assert values == {"replicas": 2}
+
+
+def test_lookup_reads_the_live_cluster(env: dict[str, str], namespace: str,
+                                       tmp_path: Path) -> None:
+    chart = tmp_path / "looker"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: looker\nversion: 0.1.0\n")
+    (chart / "templates" / "_h.tpl").write_text('{{- define "seed" -}}seed{{- end -}}')
+    (chart / "templates" / "cm.yaml").write_text(
+        '{{- $seed := lookup "v1" "ConfigMap" .Release.Namespace (include "seed" .) }}\n'
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-copy\n"
+        "data:\n  color: {{ dig \"data\" \"color\" \"none\" $seed | quote }}\n"
+        "  namespaces: {{ gt (len ((lookup \"v1\" \"Namespace\" \"\" \"\").items | default list))"
+        " 1 | quote }}\n")
+    subprocess.run([str(peers.kubectl_binary()), "create", "configmap", "seed", "-n", namespace,
+                    "--from-literal=color=teal"], env=env, check=True, capture_output=True)
+    pyhelm(env, "-n", namespace, "install", "lk", str(chart))
+    copied = json.loads(subprocess.run(
+        [str(peers.kubectl_binary()), "get", "configmap", "lk-copy", "-n", namespace,
+         "-o", "json"], env=env, capture_output=True, text=True, check=True).stdout)
+    assert copied["data"] == {"color": "teal", "namespaces": "true"}
+    offline = pyhelm(env, "-n", namespace, "template", "lk", str(chart))
+    assert 'color: "none"' in offline
