@@ -1,5 +1,5 @@
 """``python -m pyhelm`` runs the command line."""
 
-from pyhelm.cli.main import main
+from pyhelm.cli.entry import main
 
 main()

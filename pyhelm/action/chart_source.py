@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyhelm.chart.loader import load_chart
-from pyhelm.chart.model import Chart
 from pyhelm.errors import ChartError
+
+if TYPE_CHECKING:
+    from pyhelm.chart.model import Chart
 
 
 @dataclass(frozen=True)
@@ -20,22 +22,34 @@ class ChartSource:
     path: Path
 
 
-def open_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
-                   ) -> ChartSource:
-    """Locate and load a chart by reference; a local path is used as it is."""
+def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
+                     ) -> Path:
+    """The local directory or archive of a chart reference, downloading it if needed; a
+    local path is used as it is (and must hold ``version`` when one is asked for)."""
     path = Path(ref)
     if path.exists() and not repo_url:
-        chart = load_chart(path)
-        if version and chart.metadata.version != version:
-            raise ChartError(f"{ref}: chart version is {chart.metadata.version}, "
-                             f"not the requested {version}")
-        return ChartSource(chart, path)
+        if version:
+            from pyhelm.chart.loader import load_chart
+
+            chart = load_chart(path)
+            if chart.metadata.version != version:
+                raise ChartError(f"{ref}: chart version is {chart.metadata.version}, "
+                                 f"not the requested {version}")
+        return path
     if "://" in ref or ref.count("/") == 1 or repo_url:
         from pyhelm.repo.locate import locate_chart
 
-        located = Path(locate_chart(ref, version=version, repo_url=repo_url))
-        return ChartSource(load_chart(located), located)
+        return Path(locate_chart(ref, version=version, repo_url=repo_url))
     raise ChartError(f"{ref}: no such chart directory or archive")
+
+
+def open_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
+                   ) -> ChartSource:
+    """Locate and load a chart by reference (see ``locate_chart_ref``)."""
+    from pyhelm.chart.loader import load_chart
+
+    path = locate_chart_ref(ref, version, repo_url)
+    return ChartSource(load_chart(path), path)
 
 
 def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None

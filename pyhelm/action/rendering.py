@@ -13,25 +13,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyhelm.action.chart_source import ChartSource
-from pyhelm.action.configuration import Configuration
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
-from pyhelm.chart.model import Chart
-from pyhelm.chart.prepare import prepare
-from pyhelm.chart.semver import Constraint, Version
-from pyhelm.chart.values import merge_maps
 from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.helm_engine import KubeTarget, ReuseRule
 from pyhelm.engine.manifest import Rendered
 from pyhelm.errors import ChartError
 
+if TYPE_CHECKING:
+    from pyhelm.action.chart_source import ChartSource
+    from pyhelm.action.configuration import Configuration
+    from pyhelm.chart.model import Chart
+
 
 @dataclass(frozen=True, kw_only=True)
 class RenderSpec:
-    chart: Chart
+    """What to render. ``chart`` may be None for a Helm chart whose ``engine`` is known:
+    Helm's engine loads it from ``chart_path`` itself."""
+
+    chart: Chart | None
     chart_path: Path | None
     values: ValueOptions
     release: ReleaseContext
@@ -43,6 +45,7 @@ class RenderSpec:
     objects: bool = True  # parse every object (not needed to print them)
     skip_schema_validation: bool = False
     subchart_notes: bool = False
+    engine: str | None = None  # None: decided from the chart
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,14 @@ class RenderOutcome:
 
 
 def render_chart(spec: RenderSpec) -> RenderOutcome:
-    if tree_engine(spec.chart) == HELM:
+    engine = spec.engine or (tree_engine(spec.chart) if spec.chart else HELM)
+    if engine == HELM:
         return _render_helm(spec)
+    if spec.chart is None:
+        raise ChartError("a Jinja2 chart renders from its loaded model, and none was given")
     check_kube_version(spec.chart, spec.capabilities)
     config = reused_values(spec.reuse, spec.values)
+    from pyhelm.chart.prepare import prepare
     from pyhelm.engine.render import render
 
     prepared = prepare(spec.chart, config)
@@ -86,6 +93,8 @@ def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:
     wanted = chart.metadata.kube_version
     if not wanted:
         return
+    from pyhelm.chart.semver import Constraint, Version
+
     version = Version.parse(capabilities.kube_version.lstrip("v").split("+")[0])
     if not Constraint.parse(wanted).allows(version):
         raise ChartError(f"chart {chart.name} requires kubeVersion {wanted}, which is "
@@ -98,6 +107,8 @@ def reused_values(reuse: ReuseRule | None, values: ValueOptions) -> dict[str, An
     if reuse is None or reuse.mode == "reset":
         return overrides
     if reuse.mode in ("reuse", "reset-then-reuse"):
+        from pyhelm.chart.values import merge_maps
+
         return merge_maps(dict(reuse.previous_config), overrides)
     if values.is_empty():
         return dict(reuse.previous_config)
@@ -108,8 +119,9 @@ def _render_helm(spec: RenderSpec) -> RenderOutcome:
     from pyhelm.engine import helm_engine
 
     if spec.chart_path is None:
-        raise ChartError(f"{spec.chart.name}: a Helm chart renders from its directory or "
-                         "archive, and none is known here")
+        name = spec.chart.name if spec.chart else "chart"
+        raise ChartError(f"{name}: a Helm chart renders from its directory or archive, and "
+                         "none is known here")
     caps = spec.capabilities
     request = helm_engine.EngineRequest(
         chart_path=spec.chart_path, release=spec.release, values=spec.values.sources(),

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyhelm.action.chart_source import open_chart_ref
+from pyhelm.action.chart_source import locate_chart_ref
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
-from pyhelm.chart.model import Chart
+from pyhelm.chart.engine_kind import HELM, path_engine
 from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 from pyhelm.errors import UsageError
@@ -41,7 +41,7 @@ class TemplateOptions:
 
 @dataclass(frozen=True)
 class TemplateResult:
-    chart: Chart
+    engine: str
     rendered: Rendered
     documents: tuple[Manifest, ...]
     text: str
@@ -52,16 +52,23 @@ def _is_test(hook: Hook) -> bool:
 
 
 def run(options: TemplateOptions) -> TemplateResult:
-    source = open_chart_ref(options.chart, options.version)
+    path = locate_chart_ref(options.chart, options.version)
+    engine = path_engine(path)
+    # a Helm chart is loaded by Helm's engine; only a Jinja2 chart needs pyhelm's model
+    chart = None
+    if engine != HELM:
+        from pyhelm.chart.loader import load_chart
+
+        chart = load_chart(path)
     capabilities = Capabilities(
         **({"kube_version": options.kube_version} if options.kube_version else {}),
         extra_api_versions=options.api_versions)
     release = ReleaseContext(options.release_name, options.namespace,
                              is_install=not options.is_upgrade, is_upgrade=options.is_upgrade)
     outcome = render_chart(RenderSpec(
-        chart=source.chart, chart_path=source.path, values=options.values, release=release,
+        chart=chart, chart_path=path, values=options.values, release=release,
         capabilities=capabilities, default_kube_version=options.kube_version is None,
-        objects=False, skip_schema_validation=options.skip_schema_validation))
+        objects=False, skip_schema_validation=options.skip_schema_validation, engine=engine))
     rendered = outcome.rendered
     resources = [*(rendered.crds if options.include_crds else ()), *rendered.manifests]
     hooks = [] if options.no_hooks else [
@@ -72,7 +79,7 @@ def run(options: TemplateOptions) -> TemplateResult:
     text = manifest_text(resources).strip() + "\n" + manifest_text(hooks)
     if options.show_only:
         text = show_only(text, options.show_only)
-    return TemplateResult(source.chart, rendered, tuple(documents), text)
+    return TemplateResult(engine, rendered, tuple(documents), text)
 
 
 # Helm's releaseutil.SplitManifests separator; \s is Go's ASCII whitespace class

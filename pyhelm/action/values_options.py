@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.chart.values import merge_maps, merge_overrides, read_values_text
 from pyhelm.engine.helm_engine import ValueSources
 
 
@@ -23,6 +22,8 @@ class ValueOptions:
     set_literal_values: tuple[str, ...] = ()
 
     def merged(self) -> dict[str, Any]:
+        from pyhelm.chart.values import merge_maps, merge_overrides
+
         from_files = merge_overrides(self.values_files)
         flags = merge_overrides(
             (), self.set_values, self.set_string_values, self.set_file_values,
@@ -36,6 +37,8 @@ class ValueOptions:
 
     def sources(self) -> ValueSources:
         """The same sources unparsed, for Helm's engine to parse with Helm's rules."""
+        from pyhelm.chart.values import read_values_text
+
         files = tuple((name, read_values_text(name)) for name in self.values_files)
         stdin = None
         if any(spec.partition("=")[2].strip() == "-" for spec in self.set_file_values):

@@ -17,11 +17,16 @@ error, since one engine cannot include the other's partials.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyhelm.chart.model import Chart
 from pyhelm.errors import ChartError
+
+if TYPE_CHECKING:
+    from pyhelm.chart.model import Chart
 
 ANNOTATION = "pyhelm.sh/engine"
 JINJA2 = "jinja2"
@@ -41,20 +46,25 @@ def chart_engine(chart: Chart) -> str:
 
 def _declared_or_guessed(chart: Chart) -> str | None:
     """The declared engine, else the one the templates show, else None (plain YAML)."""
-    declared = chart.metadata.annotations.get(ANNOTATION)
+    return _decide(chart.name, chart.metadata.annotations.get(ANNOTATION),
+                   ((t.name, t.data) for t in chart.templates))
+
+
+def _decide(chart_name: str, declared: object, templates: Iterable[tuple[str, bytes]]
+            ) -> str | None:
     if declared is not None:
         if declared not in ENGINES:
-            raise ChartError(f"{chart.name}/Chart.yaml: annotation {ANNOTATION} is "
+            raise ChartError(f"{chart_name}/Chart.yaml: annotation {ANNOTATION} is "
                              f"{declared!r}; use one of {', '.join(ENGINES)}")
-        return declared
+        return str(declared)
     helm = jinja = 0
-    for template in chart.templates:
-        base = template.name.rsplit("/", 1)[-1]
+    for name, data in templates:
+        base = name.rsplit("/", 1)[-1]
         if base.startswith("_") and base.endswith(".tpl"):
             helm += 10
         elif base.startswith("_") and base.endswith(".j2"):
             jinja += 10
-        text = template.data.decode("utf-8", "replace")
+        text = data.decode("utf-8", "replace")
         helm += len(_GO_ACTION.findall(text))
         jinja += len(_JINJA_BLOCK.findall(text))
     if helm == jinja == 0:
@@ -78,3 +88,70 @@ def tree_engine(chart: Chart) -> str:
                              f"renders with one engine (set {ANNOTATION} in Chart.yaml if "
                              "the guess is wrong)")
     return engine
+
+
+def path_engine(path: Path) -> str:
+    """The engine of the chart tree at a directory or archive, without building the chart
+    model (``template`` of a Helm chart never needs it): Chart.yaml is parsed only when it
+    names an engine, and only templates are read."""
+    if path.is_dir():
+        return files_engine(_chart_files(path), path.name)
+    from pyhelm.chart.archive import read_archive
+
+    return files_engine(read_archive(path.read_bytes(), str(path)), path.name)
+
+
+def files_engine(files: Mapping[str, bytes], name: str) -> str:
+    """``tree_engine`` for a chart given as ``{relative path: bytes}``."""
+    roots = sorted({""} | {f[: f.index("/templates/") + 1] for f in files
+                            if "/templates/" in f and f.startswith("charts/")}, key=len)
+    engines: dict[str, str | None] = {}
+    for root in roots:
+        templates = [(f[len(root):], data) for f, data in files.items()
+                     if f.startswith(root + "templates/")]
+        engines[root] = _decide(f"{name}/{root}".rstrip("/"),
+                                _declared(files.get(root + "Chart.yaml"), f"{name}/{root}"),
+                                templates)
+    top = engines.pop("") or JINJA2
+    for root, engine in engines.items():
+        if engine is not None and engine != top:
+            raise ChartError(f"{name}/{root.rstrip('/')}: a {engine} subchart in a {top} "
+                             f"chart: a chart tree renders with one engine (set {ANNOTATION} "
+                             "in Chart.yaml if the guess is wrong)")
+    return top
+
+
+def _declared(chart_yaml: bytes | None, where: str) -> object:
+    if not chart_yaml or ANNOTATION.encode() not in chart_yaml:
+        return None
+    from pyhelm.chart.values import parse_mapping
+
+    annotations = parse_mapping(chart_yaml, f"{where}Chart.yaml", ChartError).get("annotations")
+    return annotations.get(ANNOTATION) if isinstance(annotations, dict) else None
+
+
+_MAX_SCANNED = 10_000
+
+
+def _chart_files(root: Path) -> dict[str, bytes]:
+    """Chart.yaml and templates of a chart directory and its unpacked subcharts."""
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel = "" if rel == "." else rel + "/"
+        dirnames[:] = [d for d in dirnames if _scanned(rel + d + "/")]
+        for filename in filenames:
+            name = rel + filename
+            if filename == "Chart.yaml" or "templates/" in name:
+                files[name] = (Path(dirpath) / filename).read_bytes()
+                if len(files) > _MAX_SCANNED:
+                    raise ChartError(f"{root}: more than {_MAX_SCANNED} chart files")
+    return files
+
+
+def _scanned(rel_dir: str) -> bool:
+    """Only templates/ and charts/<name>/ trees hold what decides the engine."""
+    parts = rel_dir.rstrip("/").split("/")
+    while parts[:2] and parts[0] == "charts":
+        parts = parts[2:]
+    return not parts or parts[0] == "templates"

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyhelm import yamlio
 from pyhelm.chart.setparser import Kind, parse_set
 from pyhelm.errors import ValuesError
 
@@ -38,6 +37,8 @@ def load_values_file(path: str | Path) -> dict[str, Any]:
 def parse_mapping(data: str | bytes, source: str, error: type[Exception] = ValuesError
                   ) -> dict[str, Any]:
     """A YAML document that must be a mapping (empty is {}); errors name the source."""
+    from pyhelm import yamlio  # lazily: reading files as text needs no YAML parser
+
     try:
         loaded = yamlio.load(data) if data.strip() else {}
     except yamlio.YamlSyntaxError as exc:

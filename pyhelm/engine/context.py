@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm import yamlio
 from pyhelm.chart.model import TEMPLATES_DIR, Chart, ChartFile
 
 DEFAULT_KUBE_VERSION = "v1.34.0"
@@ -101,11 +100,15 @@ class Files:
     def as_config(self) -> str:
         data = {n.rsplit("/", 1)[-1]: d.decode("utf-8", "replace")
                 for n, d in sorted(self._files.items())}
+        from pyhelm import yamlio
+
         return yamlio.dump(data).rstrip("\n") if data else ""
 
     def as_secrets(self) -> str:
         data = {n.rsplit("/", 1)[-1]: base64.b64encode(d).decode()
                 for n, d in sorted(self._files.items())}
+        from pyhelm import yamlio
+
         return yamlio.dump(data).rstrip("\n") if data else ""
 
     def __iter__(self) -> Any:

@@ -7,31 +7,26 @@ does. This module finds that binary, sends it one JSON request on stdin and turn
 JSON reply into the same ``Rendered`` that Jinja2 charts produce, so everything after
 rendering (apply, hooks, waits, storage) is shared by both engines.
 
-The binary is found, in order: ``$PYHELM_HELM_ENGINE``; the optional
-``pyhelm-helm-engine`` wheel (``pip install 'pyhelm-k8s[helm-charts]'``); the build
-cache that ``python -m pyhelm.testing.engine_build`` fills.
+``engine_process`` finds and starts the binary.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyhelm.engine.context import ReleaseContext
+from pyhelm.engine import engine_process
 from pyhelm.engine.manifest import Hook, Manifest, Rendered
-from pyhelm.errors import ChartError, RenderError
+from pyhelm.errors import RenderError
 
-ENGINE_ENV = "PYHELM_HELM_ENGINE"
-BINARY_NAME = "helm-engine.exe" if os.name == "nt" else "helm-engine"
+if TYPE_CHECKING:
+    from pyhelm.engine.context import ReleaseContext
+
 HELM_VERSION = "v4.1.4"
-_HOW_TO_GET = ("it needs pyhelm's Helm engine: pip install 'pyhelm-k8s[helm-charts]', or "
-               "build it from source with `python -m pyhelm.testing.engine_build` (needs Go), "
-               f"or point ${ENGINE_ENV} at a helm-engine binary")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,46 +95,25 @@ class EngineResult:
     config: dict[str, Any]  # the user's values as Helm records them in the release
 
 
-def find_binary() -> Path:
-    """The helm-engine binary, or a ChartError saying how to get one."""
-    override = os.environ.get(ENGINE_ENV)
-    if override:
-        if not Path(override).is_file():
-            raise ChartError(f"${ENGINE_ENV} names {override}, which does not exist")
-        return Path(override)
-    try:
-        from pyhelm_helm_engine import binary_path  # type: ignore[import-not-found]
-
-        return Path(binary_path())
-    except ImportError:
-        pass
-    cached = engine_cache_dir() / BINARY_NAME
-    if cached.is_file():
-        return cached
-    raise ChartError(f"this is a Helm (Go template) chart: {_HOW_TO_GET}")
-
-
-def engine_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pyhelm" / "helm-engine" / "bin"
-
-
 def call(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
     """Run the helper once; its chart errors come back as RenderError."""
-    binary = find_binary()
     try:
-        done = subprocess.run([str(binary)], input=json.dumps(request).encode(),
-                              capture_output=True, timeout=timeout + 10, check=False)
+        process = engine_process.start()
+        stdout, stderr = process.communicate(json.dumps(request).encode(),
+                                             timeout=timeout + 10)
     except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
         raise RenderError(f"the Helm engine did not answer within {timeout + 10:g}s") from None
     except OSError as exc:
-        raise RenderError(f"cannot run the Helm engine {binary}: {exc.strerror}") from exc
+        raise RenderError(f"cannot run the Helm engine: {exc.strerror}") from exc
     try:
-        reply: dict[str, Any] = json.loads(done.stdout)
+        reply: dict[str, Any] = json.loads(stdout)
     except ValueError:
-        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        lines = stderr.decode(errors="replace").strip().splitlines()
         last = lines[-1] if lines else "no output"
-        raise RenderError(f"the Helm engine failed (exit {done.returncode}): {last}") from None
+        raise RenderError(f"the Helm engine failed (exit {process.returncode}): {last}"
+                          ) from None
     if reply.get("error"):
         raise RenderError(str(reply["error"]))
     return reply

@@ -19,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from pyhelm.engine.helm_engine import BINARY_NAME, HELM_VERSION, engine_cache_dir
+from pyhelm.engine.engine_process import BINARY_NAME, engine_cache_dir
+from pyhelm.engine.helm_engine import HELM_VERSION
 
 SOURCE_DIR = Path(__file__).resolve().parents[2] / "tools" / "helm-engine"
 HELM_COMMIT = "05fa37973dc9e42b76e1d2883494c87174b6074f"  # the v4.1.4 tag
@@ -55,19 +56,19 @@ def build_binary(output: Path, goos: str | None = None, goarch: str | None = Non
 
 def build() -> Path:
     """Build (or reuse) the host's helper; return the path find_binary() will use."""
-    installed = engine_cache_dir() / BINARY_NAME
-    stamp = engine_cache_dir() / ".stamp"
+    installed = Path(engine_cache_dir()) / BINARY_NAME
+    stamp = Path(engine_cache_dir()) / ".stamp"
     wanted = source_hash()
     if installed.is_file() and stamp.is_file() and stamp.read_text() == wanted:
         return installed
-    engine_cache_dir().mkdir(parents=True, exist_ok=True)
-    with (engine_cache_dir() / ".lock").open("w") as lock:
+    Path(engine_cache_dir()).mkdir(parents=True, exist_ok=True)
+    with (Path(engine_cache_dir()) / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if installed.is_file() and stamp.is_file() and stamp.read_text() == wanted:
             return installed
         started = time.monotonic()
         print("pyhelm: building helm-engine ...", file=sys.stderr, flush=True)
-        built = build_binary(engine_cache_dir().parent / wanted / BINARY_NAME)
+        built = build_binary(Path(engine_cache_dir()).parent / wanted / BINARY_NAME)
         staging = installed.with_name(BINARY_NAME + ".new")
         shutil.copy2(built, staging)
         staging.replace(installed)
