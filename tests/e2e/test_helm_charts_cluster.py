@@ -84,6 +84,9 @@ def test_helm_install_pyhelm_upgrade_helm_rollback(env: dict[str, str],
     helm(env, "install", "ms", chart, "-n", namespace, "--set", "replicas=2")
     pyhelm(env, "-n", namespace, "upgrade", "ms", chart, "--reuse-values")
     assert manifest(env, "ms", namespace, 2) == manifest(env, "ms", namespace, 1)
+    diff = pyhelm(env, "-n", namespace, "diff", "upgrade", "ms", chart, "--reuse-values",
+                  "--set", "args={--kubelet-insecure-tls}")
+    assert "+        - --kubelet-insecure-tls" in diff and "Deployment" in diff
     pyhelm(env, "-n", namespace, "upgrade", "ms", chart, "--reuse-values",
            "--set", "args={--kubelet-insecure-tls}", "--wait", "--timeout", "120s")
     third = manifest(env, "ms", namespace, 3)

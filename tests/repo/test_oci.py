@@ -146,3 +146,31 @@ def test_helm_and_pyhelm_pull_what_the_other_pushed(registry: str, tmp_path: Pat
     pulled = oci.pull_chart(f"oci://{registry}/charts/platform", version="0.1.0",
                             dest_dir=tmp_path / "by-pyhelm")
     assert pulled.read_bytes() == theirs.read_bytes()
+
+
+@pytest.mark.helm
+def test_a_helm_chart_pushed_by_helm_renders_through_pyhelm_from_oci(
+        registry: str, tmp_path: Path) -> None:
+    """A Go-template chart straight from a registry: `pyhelm template oci://…` prints what
+    `helm template` prints for the same reference."""
+    import sys
+
+    from pyhelm.testing.peers import helm_binary, helm_env
+
+    env = helm_env(tmp_path, XDG_CONFIG_HOME=str(tmp_path / "config"),
+                   XDG_CACHE_HOME=str(tmp_path / "cache"))
+    helm = str(helm_binary())
+    subprocess.run([helm, "create", "gochart"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    subprocess.run([helm, "package", "gochart"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    subprocess.run([helm, "push", "gochart-0.1.0.tgz", f"oci://{registry}/charts",
+                    "--plain-http"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    ref = f"oci://{registry}/charts/gochart"
+    args = ["template", "r", ref, "--version", "0.1.0", "--set", "replicaCount=2"]
+    theirs = subprocess.run([helm, *args, "--plain-http"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=True)
+    ours = subprocess.run([str(Path(sys.executable).with_name("pyhelm")), *args], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, check=False)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout

@@ -1,0 +1,49 @@
+"""A Helm (Go template) chart served from a chart repository renders through pyhelm as
+Helm renders the same chart: `repo add`, then `template REPO/CHART`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyhelm.repo.server import ServerSettings, make_server
+from pyhelm.testing import peers
+
+pytestmark = pytest.mark.helm
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT.parent / "shared" / "helm-charts"
+PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+
+
+@pytest.fixture
+def served_corpus(tmp_path: Path) -> Iterator[str]:
+    directory = tmp_path / "repo"
+    directory.mkdir()
+    for chart in ("metrics-server", "prometheus-node-exporter"):
+        subprocess.run([PYHELM, "package", str(CORPUS / chart), "-d", str(directory)],
+                       check=True, capture_output=True)
+    server = make_server(ServerSettings(directory=directory, port=0))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_repo_chart_renders_like_the_local_chart_in_helm(served_corpus: str,
+                                                         tmp_path: Path) -> None:
+    env = peers.helm_env(tmp_path, XDG_CONFIG_HOME=str(tmp_path / "config"),
+                         XDG_CACHE_HOME=str(tmp_path / "cache"))
+    subprocess.run([PYHELM, "repo", "add", "corpus", served_corpus], env=env, check=True,
+                   capture_output=True)
+    for chart in ("metrics-server", "prometheus-node-exporter"):
+        ours = subprocess.run([PYHELM, "template", "rel", f"corpus/{chart}", "-n", "ns"],
+                              env=env, capture_output=True, text=True, check=False)
+        assert ours.returncode == 0, ours.stderr
+        assert ours.stdout == (CORPUS / "expected" / f"{chart}__default.yaml").read_text()
