@@ -260,3 +260,18 @@ def test_lint_of_a_helm_chart_reports_helms_findings(tmp_path: Path, scaffold: P
             helm, mine = both(["lint", str(chart), *flags], tmp_path, helm_env)
             assert (mine.returncode, mine.stdout, mine.stderr) == (
                 helm.returncode, helm.stdout, helm.stderr)
+
+
+def test_library_values_keep_python_number_types(scaffold: Path, tmp_path: Path,
+                                                 helm_env: dict[str, str]) -> None:
+    """Values a Python caller passes as ints render as ints (as --set numbers do), not as
+    the floats a JSON round trip would make of them (1e+06)."""
+    import pyhelm
+
+    rendered = pyhelm.Client().template(
+        "rel", str(scaffold), values={"replicaCount": 1000000, "service": {"port": 8080.5}})
+    helm = run(str(peers.helm_binary()), ["template", "rel", str(scaffold), "--set",
+                                          "replicaCount=1000000", "--set-json",
+                                          "service.port=8080.5"], tmp_path, helm_env)
+    assert "replicas: 1000000" in rendered
+    assert rendered == helm.stdout

@@ -16,17 +16,17 @@ import (
 // valueSources are the user's values exactly as given on Helm's command line, so
 // Helm's own parsers decide every type (a --set number is an int64, a file's a float64).
 type valueSources struct {
-	Files      []namedData    `json:"files"`
-	Mapping    map[string]any `json:"mapping"` // library callers' values, after the files
-	JSON       []string       `json:"setJSON"`
-	Set        []string       `json:"set"`
-	String     []string       `json:"setString"`
-	File       []string       `json:"setFile"`
-	Literal    []string       `json:"setLiteral"`
-	Stdin      *string        `json:"stdin"`
-	Reuse      string         `json:"reuse"` // "", "reuse", "reset-then-reuse", "reset", "default"
-	Previous   map[string]any `json:"previousConfig"`
-	PrevValues map[string]any `json:"previousChartValues"`
+	Files      []namedData     `json:"files"`
+	Mapping    json.RawMessage `json:"mapping"` // library callers' values, after the files
+	JSON       []string        `json:"setJSON"`
+	Set        []string        `json:"set"`
+	String     []string        `json:"setString"`
+	File       []string        `json:"setFile"`
+	Literal    []string        `json:"setLiteral"`
+	Stdin      *string         `json:"stdin"`
+	Reuse      string          `json:"reuse"` // "", "reuse", "reset-then-reuse", "reset", "default"
+	Previous   map[string]any  `json:"previousConfig"`
+	PrevValues map[string]any  `json:"previousChartValues"`
 }
 
 type namedData struct {
@@ -45,7 +45,11 @@ func (v valueSources) merge() (map[string]any, error) {
 		base = loader.MergeMaps(base, current)
 	}
 	if len(v.Mapping) > 0 {
-		base = loader.MergeMaps(base, v.Mapping)
+		mapping, err := decodeTyped(v.Mapping)
+		if err != nil {
+			return nil, fmt.Errorf("values given by the caller: %w", err)
+		}
+		base = loader.MergeMaps(base, mapping)
 	}
 	for _, value := range v.JSON {
 		trimmed := strings.TrimSpace(value)
@@ -121,4 +125,37 @@ func copyJSON(in map[string]any) map[string]any {
 	out := map[string]any{}
 	_ = json.NewDecoder(&buffer).Decode(&out)
 	return out
+}
+
+// decodeTyped decodes a Python caller's values keeping its int/float distinction:
+// integral literals become int64 (as a Go SDK caller's ints), others float64.
+func decodeTyped(raw json.RawMessage) (map[string]any, error) {
+	decoder := json.NewDecoder(bytes.NewReader(raw))
+	decoder.UseNumber()
+	var out map[string]any
+	if err := decoder.Decode(&out); err != nil {
+		return nil, err
+	}
+	typed, _ := numbersTyped(out).(map[string]any)
+	return typed, nil
+}
+
+func numbersTyped(value any) any {
+	switch v := value.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case map[string]any:
+		for key, item := range v {
+			v[key] = numbersTyped(item)
+		}
+	case []any:
+		for index, item := range v {
+			v[index] = numbersTyped(item)
+		}
+	}
+	return value
 }
