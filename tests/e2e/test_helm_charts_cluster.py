@@ -119,3 +119,25 @@ def test_lookup_reads_the_live_cluster(env: dict[str, str], namespace: str,
     assert copied["data"] == {"color": "teal", "namespaces": "true"}
     offline = pyhelm(env, "-n", namespace, "template", "lk", str(chart))
     assert 'color: "none"' in offline
+
+
+def test_test_hooks_of_a_helm_chart_run_with_pyhelm_and_helm(env: dict[str, str],
+                                                             namespace: str,
+                                                             tmp_path: Path) -> None:
+    chart = tmp_path / "tested"
+    (chart / "templates" / "tests").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: tested\nversion: 0.1.0\n")
+    (chart / "templates" / "_h.tpl").write_text('{{- define "n" -}}{{ .Release.Name }}{{- end }}')
+    (chart / "templates" / "cm.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "n" . }}\n')
+    (chart / "templates" / "tests" / "check.yaml").write_text(
+        'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ include "n" . }}-check\n'
+        '  annotations:\n    "helm.sh/hook": test\n'
+        '    "helm.sh/hook-delete-policy": before-hook-creation\n'
+        'spec:\n  template:\n    spec:\n      restartPolicy: Never\n'
+        '      containers: [{name: c, image: busybox}]\n')
+    pyhelm(env, "-n", namespace, "install", "tt", str(chart))
+    assert "Phase:          Succeeded" in pyhelm(env, "-n", namespace, "test", "tt",
+                                                 "--timeout", "120s")
+    assert "Phase:          Succeeded" in helm(env, "test", "tt", "-n", namespace,
+                                               "--timeout", "120s")
