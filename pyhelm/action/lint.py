@@ -12,7 +12,7 @@ from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
 from pyhelm.chart.loader import KNOWN_FIELDS, load_chart
 from pyhelm.chart.model import Chart
-from pyhelm.engine.context import Capabilities, ReleaseContext
+from pyhelm.engine.context import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Manifest
 from pyhelm.errors import PyhelmError
 
@@ -120,8 +120,8 @@ def lint_chart(path: str, options: LintOptions) -> ChartLint:
     messages += _metadata_messages(chart)
     if not chart.metadata.is_library:
         try:
-            capabilities = Capabilities(**({"kube_version": options.kube_version}
-                                           if options.kube_version else {}))
+            capabilities = Capabilities(
+                kube_version=options.kube_version or DEFAULT_KUBE_VERSION)
             rendered = render_chart(RenderSpec(
                 chart=chart, chart_path=Path(path), values=options.values,
                 release=ReleaseContext("release-name", options.namespace),

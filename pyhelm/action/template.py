@@ -16,7 +16,7 @@ from pyhelm.action.chart_source import locate_chart_ref
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, path_engine
-from pyhelm.engine.context import Capabilities, ReleaseContext
+from pyhelm.engine.context import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 from pyhelm.errors import UsageError
 
@@ -60,9 +60,8 @@ def run(options: TemplateOptions) -> TemplateResult:
         from pyhelm.chart.loader import load_chart
 
         chart = load_chart(path)
-    capabilities = Capabilities(
-        **({"kube_version": options.kube_version} if options.kube_version else {}),
-        extra_api_versions=options.api_versions)
+    capabilities = Capabilities(kube_version=options.kube_version or DEFAULT_KUBE_VERSION,
+                                extra_api_versions=options.api_versions)
     release = ReleaseContext(options.release_name, options.namespace,
                              is_install=not options.is_upgrade, is_upgrade=options.is_upgrade)
     outcome = render_chart(RenderSpec(
