@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pyhelm.repo.server import ServerSettings, make_server
+from pyhelm.repo.server import ServerSettings
 from pyhelm.testing import peers
 
 pytestmark = pytest.mark.helm
@@ -21,19 +20,13 @@ PYHELM = str(Path(sys.executable).with_name("pyhelm"))
 
 
 @pytest.fixture
-def served_corpus(tmp_path: Path) -> Iterator[str]:
+def served_corpus(tmp_path: Path, serve_repository: Callable[[ServerSettings], str]) -> str:
     directory = tmp_path / "repo"
     directory.mkdir()
     for chart in ("metrics-server", "prometheus-node-exporter"):
         subprocess.run([PYHELM, "package", str(CORPUS / chart), "-d", str(directory)],
                        check=True, capture_output=True)
-    server = make_server(ServerSettings(directory=directory, port=0))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
+    return serve_repository(ServerSettings(directory=directory, port=0))
 
 
 def test_repo_chart_renders_like_the_local_chart_in_helm(served_corpus: str,
