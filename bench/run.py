@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from pyhelm.chart.loader import load_chart  # noqa: E402
 from pyhelm.chart.prepare import prepare  # noqa: E402
-from pyhelm.engine.context import ReleaseContext  # noqa: E402
+from pyhelm.engine.release_info import ReleaseContext  # noqa: E402
 from pyhelm.engine.render import render  # noqa: E402
 
 CHART = ROOT / "bench" / "charts" / "microservices"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pyhelm.engine.context import Capabilities
+from pyhelm.engine.release_info import Capabilities
 from pyhelm.kube.protocol import KubeClient
 
 Clock = Callable[[], datetime]

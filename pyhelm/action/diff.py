@@ -19,8 +19,8 @@ from pyhelm.action.records import manifests_of
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.upgrade import reuse_rule
 from pyhelm.action.values_options import ValueOptions
-from pyhelm.engine.context import ReleaseContext
 from pyhelm.engine.manifest import Manifest
+from pyhelm.engine.release_info import ReleaseContext
 
 NOISE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp",
                   "generation", "selfLink")

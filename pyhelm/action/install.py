@@ -25,8 +25,8 @@ from pyhelm.action.rollout import (
 )
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
-from pyhelm.engine.context import ReleaseContext
 from pyhelm.engine.manifest import Rendered, uninstall_order
+from pyhelm.engine.release_info import ReleaseContext
 from pyhelm.errors import (
     KubeForbiddenError,
     KubeNotFoundError,

@@ -12,8 +12,8 @@ from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
 from pyhelm.chart.loader import KNOWN_FIELDS, load_chart
 from pyhelm.chart.model import Chart
-from pyhelm.engine.context import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Manifest
+from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.errors import PyhelmError
 
 _DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"

@@ -16,8 +16,8 @@ from pyhelm.action.chart_source import locate_chart_ref
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, path_engine
-from pyhelm.engine.context import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
+from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.errors import UsageError
 
 

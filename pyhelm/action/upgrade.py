@@ -20,9 +20,9 @@ from pyhelm.action.rollout import (
     validate_release_name,
 )
 from pyhelm.action.values_options import ValueOptions
-from pyhelm.engine.context import ReleaseContext
 from pyhelm.engine.helm_engine import ReuseRule
 from pyhelm.engine.manifest import uninstall_order
+from pyhelm.engine.release_info import ReleaseContext
 from pyhelm.errors import (
     PyhelmError,
     ReleaseError,

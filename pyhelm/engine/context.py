@@ -1,8 +1,8 @@
-"""The names every template sees: Release, Chart, Capabilities, Files, Template.
+"""The names a Jinja2 template sees besides Values, Release and Capabilities
+(``release_info``): Chart, Files, Template.
 
-``Values``, ``Release``, ``Chart`` and ``Template`` are plain dicts (the sandbox reads
-mapping keys as attributes); ``Files`` and ``Capabilities.APIVersions`` are small
-objects with methods, as in Helm.
+``Chart`` and ``Template`` are plain dicts (the sandbox reads mapping keys as
+attributes); ``Files`` is a small object with methods, as in Helm.
 """
 
 from __future__ import annotations
@@ -10,67 +10,9 @@ from __future__ import annotations
 import base64
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pyhelm.chart.model import TEMPLATES_DIR, Chart, ChartFile
-
-DEFAULT_KUBE_VERSION = "v1.34.0"
-
-
-@dataclass(frozen=True)
-class ReleaseContext:
-    name: str
-    namespace: str = "default"
-    revision: int = 1
-    is_install: bool = True
-    is_upgrade: bool = False
-    service: str = "pyhelm"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"Name": self.name, "Namespace": self.namespace, "Revision": self.revision,
-                "IsInstall": self.is_install, "IsUpgrade": self.is_upgrade,
-                "Service": self.service}
-
-
-class APIVersions:
-    """``Capabilities.APIVersions.has("apps/v1")`` or ``has("apps/v1/Deployment")``."""
-
-    def __init__(self, versions: Iterable[str]) -> None:
-        self._versions = frozenset(versions)
-
-    def has(self, version: str) -> bool:
-        return version in self._versions
-
-    def __iter__(self) -> Any:
-        return iter(sorted(self._versions))
-
-    def __len__(self) -> int:
-        return len(self._versions)
-
-
-BUILTIN_API_VERSIONS = (
-    "v1", "apps/v1", "batch/v1", "autoscaling/v1", "autoscaling/v2", "policy/v1",
-    "networking.k8s.io/v1", "rbac.authorization.k8s.io/v1", "storage.k8s.io/v1",
-    "apiextensions.k8s.io/v1", "admissionregistration.k8s.io/v1", "coordination.k8s.io/v1",
-    "discovery.k8s.io/v1", "scheduling.k8s.io/v1", "certificates.k8s.io/v1",
-    "apiregistration.k8s.io/v1", "events.k8s.io/v1", "node.k8s.io/v1")
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    kube_version: str = DEFAULT_KUBE_VERSION
-    api_versions: tuple[str, ...] = BUILTIN_API_VERSIONS
-    extra_api_versions: tuple[str, ...] = field(default=())
-
-    def as_dict(self) -> dict[str, Any]:
-        text = self.kube_version if self.kube_version.startswith("v") else "v" + self.kube_version
-        major, minor = [*text[1:].split("."), "0", "0"][:2]
-        return {
-            "KubeVersion": {"Version": text, "GitVersion": text, "Major": major,
-                            "Minor": minor.split("-")[0]},
-            "APIVersions": APIVersions(self.api_versions + self.extra_api_versions),
-        }
 
 
 class Files:

@@ -24,7 +24,7 @@ from pyhelm.engine.manifest import Hook, Manifest, Rendered
 from pyhelm.errors import RenderError
 
 if TYPE_CHECKING:
-    from pyhelm.engine.context import ReleaseContext
+    from pyhelm.engine.release_info import ReleaseContext
 
 HELM_VERSION = "v4.1.4"
 

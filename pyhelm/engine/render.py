@@ -21,13 +21,7 @@ from pyhelm import yamlio
 from pyhelm.chart.model import TEMPLATES_DIR, Chart
 from pyhelm.chart.prepare import PreparedChart
 from pyhelm.engine import functions
-from pyhelm.engine.context import (
-    Capabilities,
-    Files,
-    ReleaseContext,
-    chart_dict,
-    template_dict,
-)
+from pyhelm.engine.context import Files, chart_dict, template_dict
 from pyhelm.engine.manifest import (
     Hook,
     Manifest,
@@ -36,6 +30,7 @@ from pyhelm.engine.manifest import (
     install_order,
     sort_hooks,
 )
+from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.engine.sandbox import ChartSandbox, MemoryLoader, RenderLimits, index_value_paths
 from pyhelm.errors import RenderError
 

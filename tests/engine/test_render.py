@@ -8,8 +8,8 @@ import pytest
 
 from pyhelm.chart.model import Chart, ChartFile, ChartMetadata
 from pyhelm.chart.prepare import prepare
-from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.manifest import manifest_text
+from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.engine.render import render
 from pyhelm.errors import RenderError
 
