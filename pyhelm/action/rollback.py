@@ -10,7 +10,7 @@ from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, last_deployed
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
-from pyhelm.action.upgrade import claim, prune_history, supersede
+from pyhelm.action.upgrade import claim, finish, prune_history, record_failure
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, as_hook
 from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
 
@@ -72,7 +72,8 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     release = _renumbered(release, latest.version + 1)
     if options.dry_run:
         return release
-    claim(store, release)
+    store.check_size(release)
+    claim(store, release, latest)
     settings = RolloutSettings(release=ReleaseRef(options.name, namespace), event="rollback",
                                timeout=options.timeout, wait=options.wait,
                                wait_for_jobs=options.wait_for_jobs, no_hooks=options.no_hooks,
@@ -82,14 +83,13 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
         rollout(cfg, rendered, settings, _live_candidates(latest, current), report)
     except PyhelmError as exc:
         reason = f"Rollback {options.name!r} to {target.version} failed: {failure_reason(exc)}"
-        store.update(with_outcome(release, state="failed", description=reason,
-                                  now=cfg.clock()))
+        record_failure(store, with_outcome(release, state="failed", description=reason,
+                                           now=cfg.clock()), exc)
         raise
     done = with_outcome(release, state="deployed",
                         description=f"Rollback to {target.version}", now=cfg.clock(),
                         hooks=rendered.hooks, runs=report.hooks)
-    supersede(cfg, store, revisions)
-    store.update(done)
+    finish(cfg, store, release, done)
     prune_history(store, options.name, options.history_max)
     return done
 

@@ -253,6 +253,21 @@ class ReleaseStore:
                 "recovered; another operation holds it") from exc
         return message
 
+    def assert_held(self, release: Release) -> None:
+        """Raise ReleaseConflictError unless our pending record is still as we wrote it."""
+        slot = (release.name, release.version)
+        if slot in self._lost:
+            raise ReleaseConflictError(f'release "{release.name}": this operation lost its '
+                                       f"lock on revision {release.version} "
+                                       f"({self._lost[slot]})")
+        stored = self.get(release.name, release.version)
+        key = (release.namespace, release.key)
+        if self._chain.resolve(key, release.resource_version) != stored.resource_version:
+            self._lost[slot] = "another operation wrote it"
+            raise ReleaseConflictError(
+                f'release "{release.name}": this operation lost its lock on revision '
+                f"{release.version} (another operation wrote it)")
+
     def lost(self, release: Release) -> str | None:
         """Why this process no longer holds the release's pending revision, or None."""
         return self._lost.get((release.name, release.version))
@@ -308,6 +323,8 @@ class ReleaseStore:
             key = (release.namespace, release.key)
             self._chain.forget(key)
             self._chain.wrote(key, "", version)
+            if release.resource_version:  # copied from the record it was made from
+                self._chain.wrote(key, release.resource_version, version)
             self._hold(locked)
 
     def update(self, release: Release) -> None:
