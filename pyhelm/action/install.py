@@ -14,7 +14,8 @@ from pyhelm.action.apply import (
 )
 from pyhelm.action.chart_source import load_chart_ref
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.records import manifests_of, new_release, with_outcome
+from pyhelm.action.lookup import possibly_live
+from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -180,8 +181,8 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     report = RolloutReport()
     try:
         # after an interrupted install or uninstall, its objects are pruned if not wanted
-        rollout(cfg, rendered, settings, manifests_of(interrupted) if interrupted else (),
-                report=report)
+        rollout(cfg, rendered, settings,
+                possibly_live(store.history(name)) if interrupted else (), report=report)
     except PyhelmError as exc:
         _record_failure(cfg, store, release, rendered, report, exc, atomic=options.atomic)
         raise

@@ -7,11 +7,11 @@ from typing import Any
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.lookup import history, last_deployed
+from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
 from pyhelm.action.upgrade import claim, finish, prune_history, record_failure
-from pyhelm.engine.manifest import Hook, Manifest, Rendered, as_hook
+from pyhelm.engine.manifest import Hook, Rendered, as_hook
 from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
 
 
@@ -64,7 +64,6 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     target = _target(revisions, options.name, options.revision)
-    current = last_deployed(revisions) or latest
     rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=_hooks_of(target),
                         crds=(), notes=target.info.notes or "", templates={})
     release = with_outcome(target, state="pending-rollback",
@@ -80,7 +79,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
                                force_conflicts=options.force_conflicts, take_ownership=True)
     report = RolloutReport()
     try:
-        rollout(cfg, rendered, settings, _live_candidates(latest, current), report)
+        rollout(cfg, rendered, settings, possibly_live(revisions), report)
     except PyhelmError as exc:
         reason = f"Rollback {options.name!r} to {target.version} failed: {failure_reason(exc)}"
         record_failure(store, with_outcome(release, state="failed", description=reason,
@@ -98,12 +97,3 @@ def _renumbered(release: Any, revision: int) -> Any:
     import dataclasses
 
     return dataclasses.replace(release, version=revision)
-
-
-def _live_candidates(latest: Any, current: Any) -> list[Manifest]:
-    """What may be live now: the last deployed revision's objects and those of a later
-    failed one (an upgrade that died half-way), so the rollback prunes both."""
-    found = {m.ref: m for m in manifests_of(current)}
-    if latest is not current:
-        found.update({m.ref: m for m in manifests_of(latest)})
-    return list(found.values())

@@ -15,8 +15,8 @@ from pyhelm.action.apply import (
 )
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookSettings, run_hooks
-from pyhelm.action.lookup import history
-from pyhelm.action.records import manifests_of, with_outcome
+from pyhelm.action.lookup import history, possibly_live
+from pyhelm.action.records import with_outcome
 from pyhelm.action.rollback import _hooks_of
 from pyhelm.engine.manifest import uninstall_order
 from pyhelm.errors import (
@@ -54,7 +54,8 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
         revisions = history(store, options.name)
     latest = revisions[-1]
     store.check_not_busy(latest)
-    manifests = uninstall_order(manifests_of(latest))
+    # with the objects a failed or interrupted operation may have left
+    manifests = uninstall_order(possibly_live(revisions))
     kept = tuple(m.ref for m in manifests if keeps_on_delete(m))
     if options.dry_run:
         doomed = tuple(m.ref for m in manifests if not keeps_on_delete(m))

@@ -9,8 +9,8 @@ from pyhelm.action import install
 from pyhelm.action.apply import ReleaseRef, delete_manifests, describe_delete_failures
 from pyhelm.action.chart_source import load_chart_ref
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.lookup import history, last_deployed
-from pyhelm.action.records import manifests_of, new_release, state_of, with_outcome
+from pyhelm.action.lookup import history, last_deployed, possibly_live
+from pyhelm.action.records import new_release, state_of, with_outcome
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -125,7 +125,7 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts)
     report = RolloutReport()
     try:
-        rollout(cfg, rendered, settings, manifests_of(previous), report)
+        rollout(cfg, rendered, settings, possibly_live(revisions), report)
     except PyhelmError as exc:
         _fail(cfg, store, release, report, exc, options, previous)
         raise
