@@ -65,8 +65,8 @@ RENEW_EVERY = 15.0
 # The encoded record (gzip + base64, what Helm stores) of one revision. Helm itself
 # fails above ~1 MiB (one Secret); pyhelm chunks up to this. 3 MiB is the API server's
 # request-body limit, a size no sane chart reaches (the 1000-service benchmark chart's
-# record is ~60 KiB), and keeps a revision at 4 objects: a 50 MB values file is refused
-# instead of becoming 55 Secrets per revision, times the history.
+# record, 6000 objects, is 85 KiB) and keeps a revision at 4 objects: a 50 MB values file
+# is refused instead of becoming 55 Secrets per revision, times the history.
 MAX_RECORD_BYTES = 3 * 1024 * 1024
 _MEMORY_DRIVERS: dict[str, MemoryDriver] = {}
 
