@@ -146,7 +146,13 @@ def claim(store: Any, release: Any, previous: Any) -> None:
         raise ReleaseInProgressError(
             f'release "{release.name}": another operation is in progress '
             f"(revision {release.version} was recorded first)") from exc
-    now = store.get(previous.name, previous.version)
+    try:
+        now = store.get(previous.name, previous.version)
+    except ReleaseNotFoundError:  # an uninstall purged it meanwhile
+        store.delete(release.name, release.version)
+        raise ReleaseInProgressError(
+            f'release "{release.name}": operation in progress (revision '
+            f"{previous.version} was deleted meanwhile)") from None
     if now.info.status.is_pending:
         store.delete(release.name, release.version)  # nothing was applied yet
         store.check_not_busy(now)
