@@ -43,6 +43,11 @@ class ReleaseInProgressError(ReleaseError):
     """Another operation holds the release."""
 
 
+class ReleaseConflictError(ReleaseInProgressError):
+    """A release record changed since it was read: another operation wrote it (this one
+    lost its lock, or never had it)."""
+
+
 class KubeError(PyhelmError):
     """An error from the Kubernetes API server or the way to reach it."""
 

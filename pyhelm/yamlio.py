@@ -58,8 +58,96 @@ def _install_resolvers(cls: type) -> None:
         cls.add_implicit_resolver(tag, regex, _FIRST_CHARS.get(kind, ["<"]))
 
 
+# go-yaml's defences, which every YAML read here shares (values, templates' output,
+# Chart.yaml, repository indexes): a document whose aliases expand it far beyond its
+# own size ("billion laughs") is refused as go-yaml refuses it, before anything is built
+# from it; so is nesting deeper than MAX_DEPTH (go-yaml allows 10,000, but building a
+# deeper document here would exhaust Python's stack; no real manifest comes close).
+MAX_DEPTH = 200
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    """go-yaml v3's allowedAliasRatio: generous for small documents, strict for huge."""
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
+def check_node(root: yaml.Node) -> None:
+    """Raise YamlSyntaxError for excessive aliasing, self-containing anchors or nesting
+    deeper than MAX_DEPTH. Iterative (the check cannot blow the stack), and it visits
+    each collection node once: scalars are counted, not visited."""
+    size: dict[int, int] = {}   # collection node -> nodes it expands to
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    scalar = yaml.ScalarNode
+    mapping = yaml.MappingNode
+    stack: list[Any] = [root]
+    written = 1  # nodes as written: each collection once, with its scalars
+    while stack:
+        node = stack[-1]
+        key = id(node)
+        if key in size:
+            stack.pop()
+            continue
+        if isinstance(node, scalar):
+            return  # a scalar document
+        kids = ([part for pair in node.value for part in pair] if isinstance(node, mapping)
+                else node.value)
+        if key not in on_path:
+            on_path.add(key)
+            if len(on_path) > MAX_DEPTH:
+                raise _at(node, f"exceeded max depth of {MAX_DEPTH}")
+            pending = [k for k in kids if not isinstance(k, scalar) and id(k) not in size]
+            for kid in pending:
+                if id(kid) in on_path:
+                    raise _at(kid, "anchor value contains itself")
+            if pending:
+                stack.extend(pending)
+                continue
+        total, deepest = 1, 0
+        for kid in kids:
+            if isinstance(kid, scalar):
+                total += 1
+                written += 1
+                deepest = deepest or 1
+            else:
+                total += size[id(kid)]
+                deepest = max(deepest, depth[id(kid)])
+        size[key], depth[key] = total, deepest + 1
+        on_path.discard(key)
+        stack.pop()
+    decoded = size[id(root)]
+    aliased = decoded - written - len(size) + 1
+    if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
+        raise _at(root, "document contains excessive aliasing")
+
+
+def _at(node: yaml.Node, problem: str) -> YamlSyntaxError:
+    mark = node.start_mark
+    return YamlSyntaxError(problem, mark.line + 1 if mark else None,
+                           mark.column + 1 if mark else None)
+
+
 class GoYamlLoader(_CLoader):  # type: ignore[misc,valid-type]
-    """libyaml parsing, go-yaml v2 scalar resolution."""
+    """libyaml parsing, go-yaml v2 scalar resolution, go-yaml's alias and depth limits."""
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_node(node)
+        return self.construct_document(node)
+
+    def get_data(self) -> Any:
+        if self.check_node():
+            node = self.get_node()
+            check_node(node)
+            return self.construct_document(node)
+        return None
 
 
 _install_resolvers(GoYamlLoader)

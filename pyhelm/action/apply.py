@@ -20,7 +20,7 @@ from itertools import groupby
 from typing import Any
 
 from pyhelm.engine.manifest import Manifest, install_order, kind_rank, uninstall_order
-from pyhelm.errors import KubeConflictError, KubeNotFoundError
+from pyhelm.errors import KubeConflictError, KubeError, KubeNotFoundError
 from pyhelm.kube.protocol import KubeClient, KubeObject
 
 RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
@@ -179,10 +179,15 @@ def apply_manifests(kube: KubeClient, manifests: Sequence[Manifest], settings: A
 
 
 def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str,
-                     *, honour_keep: bool = True) -> list[str]:
+                     *, honour_keep: bool = True, failures: list[str] | None = None
+                     ) -> list[str]:
     """Delete in the order given (callers pass uninstall order); returns refs deleted.
-    Kinds the server no longer knows are skipped: nothing of them can be left."""
+    Kinds the server no longer knows are skipped: nothing of them can be left. A refused
+    delete does not stop the others: each failure is collected as "ref: cause" into
+    ``failures`` when given, else raised together at the end (``DeleteError``)."""
     deleted: list[str] = []
+    failed: list[str] = [] if failures is None else failures
+    start = len(failed)
     for manifest in manifests:
         if honour_keep and keeps_on_delete(manifest):
             continue
@@ -190,9 +195,34 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
             _, namespace = _namespaced_object(kube, manifest, default_namespace)
         except KubeNotFoundError:
             continue
-        if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace):
-            deleted.append(manifest.ref)
+        try:
+            if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace):
+                deleted.append(manifest.ref)
+        except KubeError as exc:
+            failed.append(f"{manifest.ref}: {_cause(exc, manifest.ref)}")
+    if failures is None and len(failed) > start:
+        raise DeleteError(failed[start:], deleted)
     return deleted
+
+
+def _cause(exc: KubeError, ref: str) -> str:
+    text = str(exc)
+    kind_name = ref.split("/", 1)[0] + "/" + ref.rsplit("/", 1)[-1]
+    return text.removeprefix(f"{kind_name}: ")
+
+
+class DeleteError(KubeError):
+    """Some objects could not be deleted; every one is named with its cause."""
+
+    def __init__(self, failures: list[str], deleted: list[str]) -> None:
+        super().__init__(describe_delete_failures(failures))
+        self.failures = failures
+        self.deleted = deleted
+
+
+def describe_delete_failures(failures: list[str]) -> str:
+    noun = "object" if len(failures) == 1 else "objects"
+    return f"could not delete {len(failures)} {noun}: " + "; ".join(failures)
 
 
 def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str

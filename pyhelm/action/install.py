@@ -11,9 +11,11 @@ from pyhelm.action.apply import (
     ReleaseRef,
     apply_manifests,
     delete_manifests,
+    describe_delete_failures,
 )
 from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
+from pyhelm.action.lookup import possibly_live
 from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
@@ -78,17 +80,24 @@ def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
                         "metadata": {"name": namespace}}, field_manager=FIELD_MANAGER)
 
 
-def _install_revision(store: Any, name: str, namespace: str) -> int:
+def _install_revision(store: Any, name: str, namespace: str) -> tuple[int, Any]:
     """1 for a new name; the next number when the name's kept history ends uninstalled
-    (Helm lets such a name be installed again); an error while the name is in use."""
+    (Helm lets such a name be installed again) or in an install or uninstall whose
+    process died (recovered here as upgrades recover; that revision is returned too, its
+    objects are what may be live); an error while the name is in use."""
     revisions = store.history(name)
     if not revisions:
-        return 1
+        return 1, None
     latest = max(revisions, key=lambda r: r.version)
+    if latest.info.status.is_pending:
+        if not store.recover(name):
+            store.check_not_busy(latest)  # a live operation holds it: raises
+        if str(latest.info.status) in ("pending-install", "uninstalling"):
+            return int(latest.version) + 1, latest
     if str(latest.info.status) != "uninstalled":
         raise ReleaseExistsError(f'release "{name}" in namespace "{namespace}": cannot '
                                  "re-use a name that is still in use")
-    return int(latest.version) + 1
+    return int(latest.version) + 1, None
 
 
 def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, *,
@@ -119,7 +128,8 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     namespace = options.namespace or cfg.namespace
     name = release_name(options, chart, int(cfg.clock().timestamp()))
     validate_release_name(name)
-    revision = 1 if client_only else _install_revision(cfg.store(namespace), name, namespace)
+    revision, interrupted = (1, None) if client_only else _install_revision(
+        cfg.store(namespace), name, namespace)
     outcome = render_for_release(
         cfg, source, options.values, ReleaseContext(name, namespace, revision),
         offline=client_only, skip_schema_validation=options.skip_schema_validation,
@@ -137,6 +147,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
                            force_conflicts=options.force_conflicts)
         return with_outcome(release, state="pending-install", description="Dry run complete",
                             now=now)
+    cfg.store(namespace).check_size(release)  # before anything is written
     if options.create_namespace:
         _ensure_namespace(cfg, namespace)  # the release record lives in it too
     store = cfg.store(namespace)
@@ -152,23 +163,35 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts)
     report = RolloutReport()
     try:
-        rollout(cfg, rendered, settings, report=report)
+        # after an interrupted install or uninstall, its objects are pruned if not wanted
+        rollout(cfg, rendered, settings,
+                possibly_live(store.history(name)) if interrupted else (), report=report)
     except PyhelmError as exc:
         _record_failure(cfg, store, release, rendered, report, exc, atomic=options.atomic)
         raise
     done = with_outcome(release, state="deployed",
                         description=options.description or "Install complete",
                         now=cfg.clock(), hooks=rendered.hooks, runs=report.hooks)
+    store.assert_held(release)
     store.update(done)
     return done
 
 
 def _record_failure(cfg: Configuration, store: Any, release: Any, rendered: Rendered,
                     report: RolloutReport, exc: PyhelmError, *, atomic: bool) -> None:
+    from pyhelm.action.upgrade import record_failure
+
     reason = f"Release {release.name!r} failed: {failure_reason(exc)}"
-    store.update(with_outcome(release, state="failed", description=reason, now=cfg.clock(),
-                              hooks=rendered.hooks, runs=report.hooks))
+    record_failure(store, with_outcome(release, state="failed", description=reason,
+                                       now=cfg.clock(), hooks=rendered.hooks,
+                                       runs=report.hooks), exc)
     if atomic:
-        delete_manifests(cfg.kube, uninstall_order(rendered.manifests), release.namespace)
+        failures: list[str] = []
+        delete_manifests(cfg.kube, uninstall_order(rendered.manifests), release.namespace,
+                         failures=failures)
+        if failures:  # keep the failed record: `uninstall` can finish the job
+            raise ReleaseError(f"{reason}; --atomic cleanup incomplete, the release is kept "
+                               f"(failed): {describe_delete_failures(failures)}") from exc
         store.delete(release.name, release.version)
+        store.sweep(release.name)
         raise ReleaseError(f"{reason}; the release was uninstalled (--atomic)") from exc

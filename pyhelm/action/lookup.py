@@ -33,3 +33,22 @@ def revision(store: Any, name: str, number: int | None = None) -> Any:
 def last_deployed(revisions: list[Any]) -> Any | None:
     deployed = [r for r in revisions if state_of(r) == "deployed"]
     return deployed[-1] if deployed else None
+
+
+def possibly_live(revisions: list[Any]) -> list[Any]:
+    """The manifests whose objects may be live: the newest revision that was ever fully
+    deployed (deployed or superseded) and every later one, since a failed, interrupted or
+    killed operation may have applied part of its objects. Deduplicated by object, the
+    newest revision's version of each."""
+    from pyhelm.action.records import manifests_of
+
+    ordered = sorted(revisions, key=lambda r: r.version)
+    start = 0
+    for index, found in enumerate(ordered):
+        if state_of(found) in ("deployed", "superseded"):
+            start = index
+    seen: dict[str, Any] = {}
+    for found in ordered[start:]:
+        for manifest in manifests_of(found):
+            seen[manifest.ref] = manifest
+    return list(seen.values())

@@ -7,11 +7,11 @@ from typing import Any
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.lookup import history, last_deployed
+from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
-from pyhelm.action.upgrade import claim, prune_history, supersede
-from pyhelm.engine.manifest import Hook, Manifest, Rendered, as_hook
+from pyhelm.action.upgrade import claim, finish, prune_history, record_failure
+from pyhelm.engine.manifest import Hook, Rendered, as_hook
 from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
 
 
@@ -64,7 +64,6 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     target = _target(revisions, options.name, options.revision)
-    current = last_deployed(revisions) or latest
     rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=_hooks_of(target),
                         crds=(), notes=target.info.notes or "", templates={})
     release = with_outcome(target, state="pending-rollback",
@@ -72,24 +71,24 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     release = _renumbered(release, latest.version + 1)
     if options.dry_run:
         return release
-    claim(store, release)
+    store.check_size(release)
+    claim(store, release, latest)
     settings = RolloutSettings(release=ReleaseRef(options.name, namespace), event="rollback",
                                timeout=options.timeout, wait=options.wait,
                                wait_for_jobs=options.wait_for_jobs, no_hooks=options.no_hooks,
                                force_conflicts=options.force_conflicts, take_ownership=True)
     report = RolloutReport()
     try:
-        rollout(cfg, rendered, settings, _live_candidates(latest, current), report)
+        rollout(cfg, rendered, settings, possibly_live(revisions), report)
     except PyhelmError as exc:
         reason = f"Rollback {options.name!r} to {target.version} failed: {failure_reason(exc)}"
-        store.update(with_outcome(release, state="failed", description=reason,
-                                  now=cfg.clock()))
+        record_failure(store, with_outcome(release, state="failed", description=reason,
+                                           now=cfg.clock()), exc)
         raise
     done = with_outcome(release, state="deployed",
                         description=f"Rollback to {target.version}", now=cfg.clock(),
                         hooks=rendered.hooks, runs=report.hooks)
-    supersede(cfg, store, revisions)
-    store.update(done)
+    finish(cfg, store, release, done)
     prune_history(store, options.name, options.history_max)
     return done
 
@@ -98,12 +97,3 @@ def _renumbered(release: Any, revision: int) -> Any:
     import dataclasses
 
     return dataclasses.replace(release, version=revision)
-
-
-def _live_candidates(latest: Any, current: Any) -> list[Manifest]:
-    """What may be live now: the last deployed revision's objects and those of a later
-    failed one (an upgrade that died half-way), so the rollback prunes both."""
-    found = {m.ref: m for m in manifests_of(current)}
-    if latest is not current:
-        found.update({m.ref: m for m in manifests_of(latest)})
-    return list(found.values())

@@ -7,14 +7,24 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pyhelm.action.apply import ReleaseRef, delete_manifests, keeps_on_delete
+from pyhelm.action.apply import (
+    ReleaseRef,
+    delete_manifests,
+    describe_delete_failures,
+    keeps_on_delete,
+)
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookSettings, run_hooks
-from pyhelm.action.lookup import history
-from pyhelm.action.records import manifests_of, with_outcome
+from pyhelm.action.lookup import history, possibly_live
+from pyhelm.action.records import with_outcome
 from pyhelm.action.rollback import _hooks_of
 from pyhelm.engine.manifest import uninstall_order
-from pyhelm.errors import KubeNotFoundError, ReleaseError
+from pyhelm.errors import (
+    KubeNotFoundError,
+    ReleaseConflictError,
+    ReleaseError,
+    ReleaseInProgressError,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,21 +50,33 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
+    if not options.dry_run and store.recover(options.name):
+        revisions = history(store, options.name)
     latest = revisions[-1]
-    manifests = uninstall_order(manifests_of(latest))
+    store.check_not_busy(latest)
+    # with the objects a failed or interrupted operation may have left
+    manifests = uninstall_order(possibly_live(revisions))
     kept = tuple(m.ref for m in manifests if keeps_on_delete(m))
     if options.dry_run:
         doomed = tuple(m.ref for m in manifests if not keeps_on_delete(m))
         return UninstallResult(latest, doomed, kept)
-    releasing = with_outcome(latest, state="uninstalling", description="Deletion in progress",
-                             now=cfg.clock())
-    store.update(releasing)
+    releasing = _claim(cfg, store, latest)
     hooks = _hooks_of(latest)
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
                             timeout=options.timeout, clock=cfg.clock)
     if not options.no_hooks:
         run_hooks(cfg.kube, hooks, "pre-delete", settings)
-    deleted = delete_manifests(cfg.kube, manifests, namespace)
+    failures: list[str] = []
+    deleted = delete_manifests(cfg.kube, manifests, namespace, failures=failures)
+    if failures:
+        # keep the history: the next uninstall (or upgrade) finishes from this record
+        message = describe_delete_failures(failures)
+        store.update(with_outcome(releasing, state="failed",
+                                  description=f"Uninstallation incomplete: {message}",
+                                  now=cfg.clock()))
+        raise ReleaseError(f'uninstall of "{options.name}" incomplete: {message} (the '
+                           "release is kept, marked failed; run uninstall again once "
+                           "these can be deleted)")
     if options.wait:
         _wait_gone(cfg, manifests, namespace, options.timeout)
     if not options.no_hooks:
@@ -65,9 +87,33 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
     if options.keep_history:
         store.update(done)
     else:
-        for revision in revisions:
+        # the newest first: an interrupted purge leaves the oldest, never a gap at the top
+        for revision in sorted(history(store, options.name), key=lambda r: -r.version):
             store.delete(options.name, revision.version)
+        store.sweep(options.name)
     return UninstallResult(done, tuple(deleted), kept)
+
+
+def _claim(cfg: Configuration, store: Any, latest: Any) -> Any:
+    """Mark the latest revision uninstalling: the lock, taken like the other writes.
+
+    The write is conditional on the revision read, and a revision recorded meanwhile
+    (an upgrade's claim) makes this uninstall step back: one of the two fails."""
+    releasing = with_outcome(latest, state="uninstalling", description="Deletion in progress",
+                             now=cfg.clock())
+    try:
+        store.update(releasing)
+    except ReleaseConflictError as exc:
+        raise ReleaseInProgressError(
+            f'release "{latest.name}": operation in progress (revision {latest.version} '
+            "changed while uninstall was starting)") from exc
+    newest = max(r.version for r in history(store, latest.name))
+    if newest > latest.version:
+        store.update(latest)  # give the revision back as it was
+        raise ReleaseInProgressError(
+            f'release "{latest.name}": operation in progress (revision {newest} was '
+            "recorded while uninstall was starting)")
+    return releasing
 
 
 def _wait_gone(cfg: Configuration, manifests: list[Any], namespace: str, timeout: float) -> None:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyhelm.action import install
-from pyhelm.action.apply import ReleaseRef, delete_manifests
+from pyhelm.action.apply import ReleaseRef, delete_manifests, describe_delete_failures
 from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.lookup import history, last_deployed
-from pyhelm.action.records import manifests_of, new_release, state_of, with_outcome
+from pyhelm.action.lookup import history, last_deployed, possibly_live
+from pyhelm.action.records import new_release, state_of, with_outcome
 from pyhelm.action.rendering import render_for_release, reused_values
 from pyhelm.action.rollout import (
     RolloutReport,
@@ -25,6 +25,7 @@ from pyhelm.engine.manifest import uninstall_order
 from pyhelm.engine.release_info import ReleaseContext
 from pyhelm.errors import (
     PyhelmError,
+    ReleaseConflictError,
     ReleaseError,
     ReleaseExistsError,
     ReleaseInProgressError,
@@ -131,7 +132,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
                                    force_conflicts=options.force_conflicts)
         return with_outcome(release, state="pending-upgrade", description="Dry run complete",
                             now=cfg.clock())
-    claim(store, release)
+    store.check_size(release)
+    claim(store, release, latest)
     settings = RolloutSettings(
         release=ReleaseRef(options.name, namespace), event="upgrade", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
@@ -139,27 +141,48 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts)
     report = RolloutReport()
     try:
-        rollout(cfg, rendered, settings, manifests_of(previous), report)
+        rollout(cfg, rendered, settings, possibly_live(revisions), report)
     except PyhelmError as exc:
         _fail(cfg, store, release, report, exc, options, previous)
         raise
     done = with_outcome(release, state="deployed",
                         description=options.description or "Upgrade complete",
                         now=cfg.clock(), hooks=rendered.hooks, runs=report.hooks)
-    supersede(cfg, store, revisions)
-    store.update(done)
+    finish(cfg, store, release, done)
     prune_history(store, options.name, options.history_max)
     return done
 
 
-def claim(store: Any, release: Any) -> None:
-    """Record the pending revision; the store's atomic create is the lock."""
+def claim(store: Any, release: Any, previous: Any) -> None:
+    """Record the pending revision; the store's atomic create is the lock. An uninstall
+    that marked ``previous`` meanwhile holds the release: step back (one of them fails)."""
     try:
         store.create(release)
     except ReleaseExistsError as exc:
         raise ReleaseInProgressError(
             f'release "{release.name}": another operation is in progress '
             f"(revision {release.version} was recorded first)") from exc
+    try:
+        now = store.get(previous.name, previous.version)
+    except ReleaseNotFoundError:  # an uninstall purged it meanwhile
+        store.delete(release.name, release.version)
+        raise ReleaseInProgressError(
+            f'release "{release.name}": operation in progress (revision '
+            f"{previous.version} was deleted meanwhile)") from None
+    if now.info.status.is_pending:
+        store.delete(release.name, release.version)  # nothing was applied yet
+        store.check_not_busy(now)
+        raise ReleaseInProgressError(
+            f'release "{release.name}": operation in progress ({now.info.status})')
+
+
+def finish(cfg: Configuration, store: Any, release: Any, done: Any) -> None:
+    """Supersede the deployed revisions and record ours deployed, only while we still
+    hold the release (a write over a newer operation's records is never made)."""
+    store.assert_held(release)
+    supersede(cfg, store, [r for r in store.history(release.name)
+                           if r.version < release.version])
+    store.update(done)
 
 
 def supersede(cfg: Configuration, store: Any, revisions: list[Any]) -> None:
@@ -176,19 +199,44 @@ def prune_history(store: Any, name: str, keep: int) -> None:
         store.prune(name, keep)
 
 
+def record_failure(store: Any, failed: Any, exc: PyhelmError) -> None:
+    """Record a failed revision; if the lock was lost, say so and do nothing more."""
+    try:
+        store.update(failed)
+    except ReleaseConflictError as lost:
+        raise ReleaseConflictError(
+            f"{failed.info.description}; then this operation found it no longer holds the "
+            f"release ({lost}): nothing was rolled back or cleaned up") from exc
+
+
 def _fail(cfg: Configuration, store: Any, release: Any, report: RolloutReport,
           exc: PyhelmError, options: UpgradeOptions, previous: Any) -> None:
     reason = f"Upgrade {release.name!r} failed: {failure_reason(exc)}"
-    store.update(with_outcome(release, state="failed", description=reason, now=cfg.clock()))
+    record_failure(store, with_outcome(release, state="failed", description=reason,
+                                       now=cfg.clock()), exc)
     if options.cleanup_on_fail:
-        delete_manifests(cfg.kube, uninstall_order(report.applied.created), release.namespace)
+        failures: list[str] = []
+        delete_manifests(cfg.kube, uninstall_order(report.applied.created), release.namespace,
+                         failures=failures)
+        if failures:
+            reason += f"; --cleanup-on-fail {describe_delete_failures(failures)}"
+            if not options.atomic:
+                raise ReleaseError(reason) from exc
     if options.atomic:
+        newest = max(r.version for r in store.history(release.name))
+        if newest != release.version:  # never roll back over a newer operation's revision
+            raise ReleaseError(f"{reason}; not rolled back: revision {newest} was recorded "
+                               "since") from exc
         from pyhelm.action import rollback
 
-        rollback.run(cfg, rollback.RollbackOptions(
-            name=release.name, namespace=release.namespace, revision=previous.version,
-            wait=True, timeout=options.timeout, force_conflicts=True,
-            history_max=options.history_max))
+        try:
+            rollback.run(cfg, rollback.RollbackOptions(
+                name=release.name, namespace=release.namespace, revision=previous.version,
+                wait=True, timeout=options.timeout, force_conflicts=True,
+                history_max=options.history_max))
+        except PyhelmError as undo:
+            raise ReleaseError(f"{reason}; and the rollback to revision {previous.version} "
+                               f"(--atomic) failed too: {undo}") from exc
         raise ReleaseError(f"{reason}; rolled back to revision {previous.version} "
                            "(--atomic)") from exc
 

@@ -48,10 +48,55 @@ def schema_errors(chart: Chart, values: Mapping[str, Any], where: str) -> list[s
     try:
         errors = sorted(validator.iter_errors(_plain(values)),
                         key=lambda e: [str(p) for p in e.absolute_path])
-        return [f"{where}: values: {_path(e.absolute_path)}: {e.message}" for e in errors]
+        return [f"{where}: values: {_path(e.absolute_path)}: {describe(e)}" for e in errors]
     except referencing.exceptions.Unresolvable as exc:
         raise ValuesError(f"{where}/values.schema.json: cannot resolve $ref {exc.ref!r} "
                           "(references outside the schema are not fetched)") from exc
+
+
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+               (list, "array"), (dict, "object"), (type(None), "null"))
+
+
+def _type_name(value: Any) -> str:
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), "unknown")
+
+
+def describe(error: Any) -> str:
+    """A schema violation in words that name the rule and the types involved, never the
+    offending value (values hold passwords; Helm prints path and types only)."""
+    rule, want = error.validator, error.validator_value
+    given = _type_name(error.instance)
+    if rule == "type":
+        wanted = ", ".join(want) if isinstance(want, list) else want
+        return f"Invalid type. Expected: {wanted}, given: {given}"
+    plain = {
+        "required": lambda: error.message,  # names the missing key, from the schema
+        "enum": lambda: f"must be one of the {len(want)} values the schema allows",
+        "const": lambda: "does not equal the schema's constant",
+        "pattern": lambda: f"does not match pattern {want!r}",
+        "format": lambda: f"is not a valid {want!r}",
+        "minLength": lambda: ("must not be empty" if want == 1
+                              else f"must be at least {want} characters long"),
+        "maxLength": lambda: f"must be at most {want} characters long",
+        "minimum": lambda: f"must be >= {want}",
+        "maximum": lambda: f"must be <= {want}",
+        "exclusiveMinimum": lambda: f"must be > {want}",
+        "exclusiveMaximum": lambda: f"must be < {want}",
+        "multipleOf": lambda: f"must be a multiple of {want}",
+        "minItems": lambda: f"must have at least {want} items",
+        "maxItems": lambda: f"must have at most {want} items",
+        "uniqueItems": lambda: "items must be unique",
+        "minProperties": lambda: f"must have at least {want} properties",
+        "maxProperties": lambda: f"must have at most {want} properties",
+        "additionalProperties": lambda: "additional properties are not allowed (" + ", ".join(
+            repr(k) for k in sorted(set(error.instance) - set(error.schema.get(
+                "properties", {})))) + ")" if isinstance(error.instance, dict) else
+            "additional properties are not allowed",
+    }
+    if rule in plain:
+        return str(plain[rule]())
+    return f"{given} does not satisfy the schema's {rule!r} rule"
 
 
 def _plain(values: Any) -> Any:

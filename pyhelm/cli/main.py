@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "template": "pyhelm.cli.template:template_command",
     "test": "pyhelm.cli.test:test_command",
     "uninstall": "pyhelm.cli.rollback:uninstall_command",
+    "unlock": "pyhelm.cli.unlock:unlock_command",
     "upgrade": "pyhelm.cli.install:upgrade_command",
     "version": "pyhelm.cli.version:version_command",
 }

@@ -26,6 +26,23 @@ from pyhelm.errors import (
 from pyhelm.kube.discovery import Discovery
 from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
 
+# Every request but a watch (which has its own window) gives up on a server that accepts
+# the connection and never answers: (connect, read) seconds. A read is not retried (a
+# server that hung once will hang again); PYHELM_REQUEST_TIMEOUT overrides the read one.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+
+
+def request_timeout() -> tuple[float, float]:
+    raw = os.environ.get("PYHELM_REQUEST_TIMEOUT", "")
+    try:
+        read = float(raw) if raw else READ_TIMEOUT
+    except ValueError:
+        read = READ_TIMEOUT
+    read = read if read > 0 else READ_TIMEOUT
+    return min(CONNECT_TIMEOUT, read), read
+
+
 _ERRORS: dict[int, type[KubeError]] = {
     404: KubeNotFoundError, 409: KubeConflictError, 403: KubeForbiddenError,
     401: KubeForbiddenError, 422: KubeInvalidError, 400: KubeInvalidError,
@@ -35,6 +52,7 @@ _ERRORS: dict[int, type[KubeError]] = {
 def connect(*, kubeconfig: str | None = None, context: str | None = None,
             namespace: str | None = None) -> RestKubeClient:
     """A client for the cluster the kubeconfig (or the in-cluster account) names."""
+    import yaml
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
@@ -59,9 +77,9 @@ def connect(*, kubeconfig: str | None = None, context: str | None = None,
                 contexts, _ = config.list_kube_config_contexts(config_file=kubeconfig)
                 active = next((c for c in contexts if c["name"] == context), active)
             context_namespace = (active or {}).get("context", {}).get("namespace")
-    except (ConfigException, OSError, TypeError) as exc:
+    except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError) as exc:
         where = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
-        raise KubeUnreachableError(f"kubeconfig {where}: {exc}") from exc
+        raise KubeUnreachableError(f"kubeconfig {where}: {_one_line(exc)}") from exc
     configuration.connection_pool_maxsize = 32
     api = client.ApiClient(configuration)
     return RestKubeClient(api, namespace or context_namespace or "default")
@@ -74,6 +92,14 @@ class RestKubeClient:
         self.api = api
         self._namespace = namespace
         self.discovery = Discovery(self._request_json)
+        self._timeout = request_timeout()
+        pools = getattr(getattr(api, "rest_client", None), "pool_manager", None)
+        if pools is not None:
+            import urllib3
+
+            # reconnect after a refused or reset connection, never re-send after a timeout
+            pools.connection_pool_kw["retries"] = urllib3.util.Retry(
+                total=3, connect=3, read=0, status=0, other=0, redirect=3)
 
     @property
     def namespace(self) -> str:
@@ -97,11 +123,17 @@ class RestKubeClient:
             body = json.dumps(body)
         try:
             response = self.api.call_api(method, url, header_params=headers, body=body,
-                                         _request_timeout=timeout)
+                                         _request_timeout=timeout or self._timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            host = self.api.configuration.host
+            if _timed_out(exc):
+                connect, read = timeout or self._timeout  # type: ignore[misc]
+                raise KubeUnreachableError(
+                    f"the API server at {host} did not answer {method} {path.split('?')[0]} "
+                    f"within {read:g} s (connect timeout {connect:g} s; "
+                    "PYHELM_REQUEST_TIMEOUT sets it)") from exc
             raise KubeUnreachableError(f"cannot reach the API server at "
-                                       f"{self.api.configuration.host}: {_root_cause(exc)}"
-                                       ) from exc
+                                       f"{host}: {_root_cause(exc)}") from exc
         if stream:
             return response
         response.read()
@@ -265,6 +297,32 @@ class RestKubeClient:
             raise KubeUnreachableError(f"watch {kind}: the stream broke: {exc}") from exc
         finally:
             raw.release_conn()
+
+
+def _one_line(exc: BaseException) -> str:
+    """A YAML error's problem and position (its text spans lines and quotes the file)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if problem:
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        return f"not valid YAML: {where}{problem}"
+    return " ".join(str(exc).split())
+
+
+def _timed_out(exc: BaseException) -> bool:
+    import socket
+
+    import urllib3
+
+    reason: BaseException | None = exc
+    while reason is not None:
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+            return False  # refused or unresolvable (urllib3 files it under timeouts)
+        if isinstance(reason, (urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)):
+            return True
+        reason = getattr(reason, "reason", None) if isinstance(
+            getattr(reason, "reason", None), BaseException) else None
+    return False
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -47,6 +47,9 @@ class Release:
     labels: dict[str, str] = field(default_factory=dict)
     # fields of a record written by another tool that pyhelm keeps but does not use
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # the storage object's resourceVersion when this record was read (not part of the
+    # record): an update must carry it, so a write over someone else's fails
+    resource_version: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:

@@ -2,16 +2,34 @@
 
 A Secret holds ``data.release`` = base64 of the encoded record (Secret data is base64
 by definition) with type ``helm.sh/release.v1``; a ConfigMap holds the encoded record
-as it is. Beyond Helm: a record too large for one object (1 MiB) is split; the object
-under Helm's name holds the first part and a ``pyhelm.sh/parts`` label, and companions
-``<name>.part<i>`` the rest (owner ``pyhelm``, so Helm never lists them). Helm cannot
-read such records; every normal-sized record stays exactly in Helm's format.
+as it is. Every update is conditional on the ``resourceVersion`` the record was read at.
+
+Beyond Helm, a record too large for one object (1 MiB) is chunked so that no crash can
+tear it:
+
+* the record *body* (the release with its status fields blanked) is split into parts
+  ``<name>.<id>.part<i>`` whose names carry ``id``, a hash of the body, so a write
+  never changes an existing part: it creates new ones (owner ``pyhelm``, so Helm never
+  lists them);
+* the object under Helm's name is written last, conditionally; it holds no payload, only
+  ``pyhelm.sh/parts`` (count) and ``pyhelm.sh/parts-id`` labels and the status fields
+  (``info`` and the lock) in the ``pyhelm.sh/head`` annotation. A status change
+  (superseded, failed, a lease renewal) rewrites only this small object;
+* parts no longer referenced are deleted after the head moved on (and whenever a
+  revision is created or deleted), so a crash leaves at worst unreferenced parts.
+
+A reader sees either the old head with its old parts or the new head with its new parts.
+Helm cannot read chunked records; every normal-sized record stays in Helm's format.
+Records of the first chunked layout (``<name>.part<i>``, body in the head) are still read.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,28 +38,68 @@ from typing import Any
 from pyhelm.errors import (
     KubeConflictError,
     KubeNotFoundError,
+    PyhelmError,
+    ReleaseError,
     ReleaseExistsError,
     ReleaseNotFoundError,
 )
 from pyhelm.kube.protocol import KubeClient, KubeObject
 from pyhelm.release import codec
-from pyhelm.release.model import Release, storage_key
-from pyhelm.storage.driver import helm_labels
+from pyhelm.release.model import Info, Release, storage_key
+from pyhelm.release.status import Status
+from pyhelm.storage.driver import LOCK_FIELD, conflict, helm_labels, warn_stderr
 
 PART_SIZE = 900_000
 PARTS_LABEL = "pyhelm.sh/parts"
+PARTS_ID_LABEL = "pyhelm.sh/parts-id"
+HEAD_ANNOTATION = "pyhelm.sh/head"
+
+
+def _body_and_head(release: Release) -> tuple[str, dict[str, Any]]:
+    """The record without its status fields (stable across status changes), and those."""
+    info = release.info
+    head = {"first_deployed": codec.format_time(info.first_deployed),
+            "last_deployed": codec.format_time(info.last_deployed),
+            "deleted": codec.format_time(info.deleted), "description": info.description,
+            "status": str(info.status), LOCK_FIELD: release.extra.get(LOCK_FIELD)}
+    body = dataclasses.replace(
+        release, info=Info(None, None, None, "", Status.UNKNOWN, info.notes),
+        extra={k: v for k, v in release.extra.items() if k != LOCK_FIELD})
+    return codec.encode(body), head
+
+
+def _with_head(release: Release, head: dict[str, Any]) -> Release:
+    try:
+        status = Status(head.get("status") or "unknown")
+    except ValueError:
+        status = Status.UNKNOWN
+    info = Info(codec.parse_time(head.get("first_deployed")),
+                codec.parse_time(head.get("last_deployed")),
+                codec.parse_time(head.get("deleted")), head.get("description", ""), status,
+                release.info.notes)
+    extra = dict(release.extra)
+    if head.get(LOCK_FIELD):
+        extra[LOCK_FIELD] = head[LOCK_FIELD]
+    return dataclasses.replace(release, info=info, extra=extra)
+
+
+def _meta(obj: KubeObject) -> dict[str, Any]:
+    return obj.get("metadata") or {}
 
 
 class KubeObjectDriver:
     """Revisions as Secrets (``kind="Secret"``) or ConfigMaps (``kind="ConfigMap"``)."""
 
     def __init__(self, kube: KubeClient, namespace: str, kind: str = "Secret",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 warn: Callable[[str], None] = warn_stderr) -> None:
         self.kube = kube
         self.namespace = namespace
         self.kind = kind
         self.name = "secret" if kind == "Secret" else "configmap"
         self._clock = clock
+        self.warn = warn
+        self._written_ids: dict[tuple[str, str], tuple[str, str]] = {}  # (rv, parts id)
 
     # --------------------------------------------------------------- encoding
     def _payload(self, text: str) -> dict[str, Any]:
@@ -54,70 +112,157 @@ class KubeObjectDriver:
         value = (obj.get("data") or {}).get("release", "")
         return base64.b64decode(value).decode() if self.kind == "Secret" else value
 
-    def _objects(self, release: Release) -> list[KubeObject]:
-        """The main object first, then its parts (if the record needs them)."""
+    def _objects(self, release: Release) -> tuple[KubeObject, list[KubeObject]]:
+        """The object under Helm's name, and the parts it points at (if it needs them)."""
         encoded = codec.encode(release)
-        chunks = [encoded[i:i + PART_SIZE] for i in range(0, len(encoded), PART_SIZE)] or [""]
         key = storage_key(release.name, release.version)
         labels = helm_labels(release, int(self._clock()))
-        if len(chunks) > 1:
-            labels[PARTS_LABEL] = str(len(chunks))
-        main = {"apiVersion": "v1", "kind": self.kind,
-                "metadata": {"name": key, "namespace": release.namespace, "labels": labels},
-                **self._payload(chunks[0])}
+        metadata: dict[str, Any] = {"name": key, "namespace": release.namespace,
+                                    "labels": labels}
+        if len(encoded) <= PART_SIZE:
+            return {"apiVersion": "v1", "kind": self.kind, "metadata": metadata,
+                    **self._payload(encoded)}, []
+        body, head = _body_and_head(release)
+        parts_id = hashlib.sha256(body.encode()).hexdigest()[:16]
+        chunks = [body[i:i + PART_SIZE] for i in range(0, len(body), PART_SIZE)]
+        labels[PARTS_LABEL] = str(len(chunks))
+        labels[PARTS_ID_LABEL] = parts_id
+        metadata["annotations"] = {HEAD_ANNOTATION: json.dumps(head, sort_keys=True)}
+        main = {"apiVersion": "v1", "kind": self.kind, "metadata": metadata,
+                **self._payload("")}
         parts = [{"apiVersion": "v1", "kind": self.kind,
-                  "metadata": {"name": f"{key}.part{index}", "namespace": release.namespace,
+                  "metadata": {"name": f"{key}.{parts_id}.part{index}",
+                               "namespace": release.namespace,
                                "labels": {"owner": "pyhelm", "name": release.name,
-                                          "version": str(release.version)}},
-                  **self._payload(chunk)} for index, chunk in enumerate(chunks[1:], 1)]
-        return [main, *parts]
+                                          "version": str(release.version),
+                                          PARTS_ID_LABEL: parts_id}},
+                  **self._payload(chunk)} for index, chunk in enumerate(chunks)]
+        return main, parts
 
     def _decode(self, obj: KubeObject) -> Release:
-        text = self._text(obj)
-        parts = int(((obj.get("metadata") or {}).get("labels") or {}).get(PARTS_LABEL) or 1)
-        if parts > 1:
-            meta = obj["metadata"]
-            text += "".join(self._text(self.kube.get(
-                "v1", self.kind, f"{meta['name']}.part{i}", meta.get("namespace")))
-                for i in range(1, parts))
-        labels = dict((obj.get("metadata") or {}).get("labels") or {})
-        return dataclasses.replace(codec.decode(text), labels=labels)
+        meta = _meta(obj)
+        labels = dict(meta.get("labels") or {})
+        parts = int(labels.get(PARTS_LABEL) or 1)
+        parts_id = labels.get(PARTS_ID_LABEL, "")
+        name, namespace = meta["name"], meta.get("namespace")
+        if parts_id:
+            text = "".join(self._part(f"{name}.{parts_id}.part{i}", namespace, name)
+                           for i in range(parts))
+            if hashlib.sha256(text.encode()).hexdigest()[:16] != parts_id:
+                raise ReleaseError(f"record {name} is unreadable: its parts do not match "
+                                   f"their checksum {parts_id}")
+            head = json.loads((meta.get("annotations") or {}).get(HEAD_ANNOTATION) or "{}")
+            release = _with_head(codec.decode(text), head)
+        else:  # the first layout: body in the head object, then <name>.part<i>
+            text = self._text(obj) + "".join(
+                self._part(f"{name}.part{i}", namespace, name) for i in range(1, parts))
+            release = codec.decode(text)
+        return dataclasses.replace(release, labels=labels,
+                                   resource_version=str(meta.get("resourceVersion") or ""))
+
+    def _part(self, part: str, namespace: str | None, record: str) -> str:
+        try:
+            return self._text(self.kube.get("v1", self.kind, part, namespace))
+        except KubeNotFoundError as exc:
+            raise ReleaseError(f"record {record} is unreadable: part {part} not found"
+                               ) from exc
 
     # --------------------------------------------------------------- writes
-    def create(self, release: Release) -> None:
-        main, *parts = self._objects(release)
+    def create(self, release: Release) -> str:
+        main, parts = self._objects(release)
+        for part in parts:
+            self._put_part(part)
         try:
-            self.kube.create(main)
+            created = self.kube.create(main)
         except KubeConflictError as exc:
             raise ReleaseExistsError(f"{main['metadata']['name']} already exists") from exc
-        for part in parts:
-            self._put(part)
+        slot = (release.namespace, main["metadata"]["name"])
+        version = str(_meta(created).get("resourceVersion") or "")
+        self._written_ids[slot] = (version, _meta(main)["labels"].get(PARTS_ID_LABEL, ""))
+        self._sweep(release.name, release.version, _meta(main)["labels"].get(PARTS_ID_LABEL))
+        return version
 
-    def update(self, release: Release) -> None:
-        main, *parts = self._objects(release)
-        for part in parts:
-            self._put(part)
+    def update(self, release: Release) -> str:
+        main, parts = self._objects(release)
+        key = main["metadata"]["name"]
+        slot = (release.namespace, key)
+        base = release.resource_version
+        if not base:  # an unconditional write: learn the version now
+            try:
+                base = str(_meta(self.kube.get("v1", self.kind, key, release.namespace))
+                           .get("resourceVersion") or "")
+            except KubeNotFoundError as exc:
+                raise ReleaseNotFoundError(f"{key} not found") from exc
+        old_id = self._current_parts_id(release, slot, base)
+        new_id = _meta(main)["labels"].get(PARTS_ID_LABEL)
+        if new_id and new_id != old_id:
+            for part in parts:  # new names: nothing a reader uses is touched
+                self._put_part(part)
+        main["metadata"]["resourceVersion"] = base
         try:
-            self.kube.replace(main)
+            replaced = self.kube.replace(main)
         except KubeNotFoundError as exc:
-            raise ReleaseNotFoundError(f"{main['metadata']['name']} not found") from exc
+            raise ReleaseNotFoundError(f"{key} not found") from exc
+        except KubeConflictError as exc:
+            raise conflict(release) from exc
+        version = str(_meta(replaced).get("resourceVersion") or "")
+        self._written_ids[slot] = (version, new_id or "")
+        if old_id != (new_id or ""):
+            self._sweep(release.name, release.version, new_id)
+        return version
 
-    def _put(self, obj: KubeObject) -> None:
-        try:
+    def _current_parts_id(self, release: Release, slot: tuple[str, str], base: str) -> str:
+        """The parts id of the stored head (from our last write or the labels read, else
+        "?": unknown)."""
+        written = self._written_ids.get(slot)
+        if written and written[0] == base:
+            return written[1]
+        if release.resource_version == base and release.labels:
+            labels = release.labels
+            if PARTS_LABEL in labels and PARTS_ID_LABEL not in labels:
+                return "?"  # first layout: its parts go once the head moved on
+            return labels.get(PARTS_ID_LABEL, "")
+        return "?"
+
+    def _put_part(self, obj: KubeObject) -> None:
+        # a conflict: same name, so same content (the name is the content's hash)
+        with contextlib.suppress(KubeConflictError):
             self.kube.create(obj)
-        except KubeConflictError:
-            self.kube.replace(obj)
+
+    def _sweep(self, name: str, version: int, keep: str | None) -> None:
+        """Delete the parts of one revision that its head does not point at."""
+        lister = getattr(self.kube, "list_metadata", None) or self.kube.list
+        try:
+            found = lister("v1", self.kind, self.namespace or None,
+                           label_selector=f"owner=pyhelm,name={name},version={version}")
+        except PyhelmError as exc:
+            self.warn(f"could not list the parts of {storage_key(name, version)}: {exc}")
+            return
+        for obj in found:
+            meta = _meta(obj)
+            if keep and (meta.get("labels") or {}).get(PARTS_ID_LABEL) == keep:
+                continue
+            try:
+                self.kube.delete("v1", self.kind, meta["name"], meta.get("namespace"))
+            except PyhelmError as exc:
+                self.warn(f"could not delete the unused part {meta['name']}: {exc}")
 
     def delete(self, name: str, version: int) -> None:
         key = storage_key(name, version)
-        try:
-            main = self.kube.get("v1", self.kind, key, self.namespace)
-        except KubeNotFoundError:
+        self.kube.delete("v1", self.kind, key, self.namespace)  # the head first: no reader
+        self._written_ids.pop((self.namespace, key), None)      # sees it without parts
+        self._sweep(name, version, None)
+
+    def sweep_release(self, name: str) -> None:
+        """Delete every part of a release none of whose records exist (after uninstall)."""
+        lister = getattr(self.kube, "list_metadata", None) or self.kube.list
+        heads = lister("v1", self.kind, self.namespace or None,
+                       label_selector=f"owner=helm,name={name}")
+        if heads:
             return
-        parts = int((main["metadata"].get("labels") or {}).get(PARTS_LABEL) or 1)
-        self.kube.delete("v1", self.kind, key, self.namespace)
-        for index in range(1, parts):
-            self.kube.delete("v1", self.kind, f"{key}.part{index}", self.namespace)
+        for obj in lister("v1", self.kind, self.namespace or None,
+                          label_selector=f"owner=pyhelm,name={name}"):
+            self.kube.delete("v1", self.kind, _meta(obj)["name"], _meta(obj).get("namespace"))
 
     # --------------------------------------------------------------- reads
     def get(self, name: str, version: int) -> Release:
@@ -128,33 +273,44 @@ class KubeObjectDriver:
                 from exc
         return self._decode(obj)
 
+    def _readable(self, obj: KubeObject) -> Release | None:
+        try:
+            return self._decode(obj)
+        except ReleaseError as exc:
+            self.warn(f"skipping {_meta(obj).get('namespace', '')}/{_meta(obj).get('name')}: "
+                      f"{exc}")
+            return None
+
     def history(self, name: str) -> list[Release]:
         objects = self.kube.list("v1", self.kind, self.namespace or None,
                                  label_selector=f"owner=helm,name={name}")
-        return sorted((self._decode(o) for o in objects), key=lambda r: r.version)
+        found = [r for r in (self._readable(o) for o in objects) if r is not None]
+        return sorted(found, key=lambda r: r.version)
 
     def latest(self) -> list[Release]:
-        """The newest revision of every release, decoding only those."""
-        metas = self._label_index()
-        newest: dict[tuple[str, str], tuple[int, str]] = {}
-        for namespace, key, labels in metas:
+        """The newest readable revision of every release, decoding only those."""
+        by_release: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        for namespace, key, labels in self._label_index():
             try:
                 version = int(labels.get("version", "0"))
             except ValueError:
                 continue
-            slot = (namespace, labels.get("name", ""))
-            if slot not in newest or version > newest[slot][0]:
-                newest[slot] = (version, key)
+            by_release.setdefault((namespace, labels.get("name", "")), []).append(
+                (version, key))
 
-        def fetch(item: tuple[tuple[str, str], tuple[int, str]]) -> Release | None:
-            (namespace, _), (_, key) = item
-            try:
-                return self._decode(self.kube.get("v1", self.kind, key, namespace))
-            except KubeNotFoundError:
-                return None  # deleted since it was listed
+        def fetch(item: tuple[tuple[str, str], list[tuple[int, str]]]) -> Release | None:
+            (namespace, _), candidates = item
+            for _, key in sorted(candidates, reverse=True):
+                try:
+                    found = self._readable(self.kube.get("v1", self.kind, key, namespace))
+                except KubeNotFoundError:
+                    continue  # deleted since it was listed
+                if found is not None:
+                    return found
+            return None
 
         with ThreadPoolExecutor(max_workers=16) as pool:
-            return [r for r in pool.map(fetch, newest.items()) if r is not None]
+            return [r for r in pool.map(fetch, by_release.items()) if r is not None]
 
     def _label_index(self) -> list[tuple[str, str, dict[str, str]]]:
         """(namespace, name, labels) of every record, without their payloads."""
@@ -162,5 +318,5 @@ class KubeObjectDriver:
         namespace = self.namespace or None
         objects = (lister("v1", self.kind, namespace, label_selector="owner=helm") if lister
                    else self.kube.list("v1", self.kind, namespace, label_selector="owner=helm"))
-        return [((o.get("metadata") or {}).get("namespace", ""), o["metadata"]["name"],
-                 (o.get("metadata") or {}).get("labels") or {}) for o in objects]
+        return [(_meta(o).get("namespace", ""), o["metadata"]["name"],
+                 _meta(o).get("labels") or {}) for o in objects]

@@ -1,16 +1,24 @@
 """The release store: history, atomic revision claims, locks that survive crashes.
 
 A pending revision is the lock on its release. Its record carries (in a field Helm
-ignores) who holds it and until when: ``pyhelm_lock: {owner, since, expires}``. Another
-operation that finds a pending revision refuses at once, naming the holder, unless the
-holder is provably gone (same host, process no longer running) or its lease expired; then
-``recover`` marks that revision failed, with a description saying so, and work goes on.
+ignores) who holds it and until when: ``pyhelm_lock: {owner, since, expires, host, boot,
+pidns, pid, start}``. The lease is short (``DEFAULT_LEASE``, 60 s) and a daemon thread
+renews it every ``RENEW_EVERY`` seconds while the operation runs (waits included), with
+conditional writes: a holder whose record was taken over learns it at its next renewal
+or write (``ReleaseConflictError``) and stops writing. Another operation that finds a
+pending revision refuses at once, naming the holder, unless the lease ran out or the
+holder is provably gone: same boot of the same host, same PID namespace, and that
+process (pid and start time) no longer runs. PID checks are never trusted across PID
+namespaces or hosts; there only the lease decides. ``recover`` then marks that revision
+failed, with a description saying so, and work goes on; ``force_unlock`` is the
+operator's escape for a holder that is known dead but whose lease has not run out.
 Helm leaves such a release in ``pending-*`` forever; pyhelm does not.
 
 Use::
 
+    store.check_size(pending)        # before anything is written: MAX_RECORD_BYTES
     store.create(pending)            # atomic: ReleaseExistsError if the number is taken
-    ...apply...
+    ...apply...                      # the lease is renewed meanwhile
     store.update(done)               # deployed/failed: the lock field is dropped
 """
 
@@ -19,20 +27,47 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from pyhelm.errors import ReleaseInProgressError, ReleaseNotFoundError, UsageError
+from pyhelm.errors import (
+    PyhelmError,
+    ReleaseConflictError,
+    ReleaseError,
+    ReleaseInProgressError,
+    ReleaseNotFoundError,
+    UsageError,
+)
 from pyhelm.kube.protocol import KubeClient
+from pyhelm.release import codec
 from pyhelm.release.codec import format_time, parse_time
-from pyhelm.release.model import Release
+from pyhelm.release.model import Release, storage_key
 from pyhelm.release.status import Status
-from pyhelm.storage.driver import Driver, MemoryDriver
+from pyhelm.storage.driver import LOCK_FIELD, Driver, MemoryDriver, WriteChain
 from pyhelm.storage.kube_objects import KubeObjectDriver
 
-LOCK_FIELD = "pyhelm_lock"
-DEFAULT_LEASE = timedelta(minutes=15)
+__all__ = [
+    "DEFAULT_LEASE",
+    "LOCK_FIELD",
+    "MAX_RECORD_BYTES",
+    "Lock",
+    "ReleaseStore",
+    "default_owner",
+    "driver_for",
+    "driver_from_env",
+]
+
+DEFAULT_LEASE = timedelta(seconds=60)
+RENEW_EVERY = 15.0
+# The encoded record (gzip + base64, what Helm stores) of one revision. Helm itself
+# fails above ~1 MiB (one Secret); pyhelm chunks up to this. 3 MiB is the API server's
+# request-body limit, a size no sane chart reaches (the 1000-service benchmark chart's
+# record, 6000 objects, is 85 KiB) and keeps a revision at 4 objects: a 50 MB values file
+# is refused instead of becoming 55 Secrets per revision, times the history.
+MAX_RECORD_BYTES = 3 * 1024 * 1024
 _MEMORY_DRIVERS: dict[str, MemoryDriver] = {}
 
 
@@ -44,25 +79,62 @@ def default_owner() -> str:
     return f"pyhelm@{socket.gethostname()}/{os.getpid()}"
 
 
+def _read(path: str) -> str:
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+@cache
+def _boot_id() -> str:
+    return _read("/proc/sys/kernel/random/boot_id")
+
+
+@cache
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return ""
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot ("" when it is gone)."""
+    stat = _read(f"/proc/{pid}/stat")
+    return stat.rpartition(")")[2].split()[19] if stat else ""
+
+
+def process_identity() -> dict[str, str]:
+    """What tells this process apart from any other, across hosts and PID namespaces."""
+    pid = os.getpid()
+    return {"host": socket.gethostname(), "boot": _boot_id(), "pidns": _pid_namespace(),
+            "pid": str(pid), "start": _start_time(pid)}
+
+
 @dataclass(frozen=True)
 class Lock:
     owner: str
     since: datetime
     expires: datetime
+    identity: tuple[tuple[str, str], ...] = ()
 
     def holder_is_gone(self, now: datetime) -> bool:
+        """The lease ran out, or the holder ran on this very machine and PID namespace
+        and its process no longer exists (pid gone, or reused by a later process)."""
         if now >= self.expires:
             return True
-        host, _, pid = self.owner.partition("@")[2].rpartition("/")
-        if host != socket.gethostname() or not pid.isdigit():
+        held = dict(self.identity)
+        mine = process_identity()
+        if not held.get("boot") or not held.get("pidns") or any(
+                held.get(k) != mine[k] for k in ("host", "boot", "pidns")):
+            return False  # elsewhere, or unknowable: only the lease decides
+        pid = held.get("pid", "")
+        if not pid.isdigit():
             return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+        start = _start_time(int(pid))
+        return not start or (bool(held.get("start")) and start != held["start"])
 
 
 def driver_for(name: str, kube: KubeClient | None, namespace: str) -> Driver:
@@ -90,11 +162,23 @@ def _need(kube: KubeClient | None) -> KubeClient:
 
 class ReleaseStore:
     def __init__(self, driver: Driver, *, clock: Callable[[], datetime] = _now,
-                 owner: str | None = None, lease: timedelta = DEFAULT_LEASE) -> None:
+                 owner: str | None = None, lease: timedelta = DEFAULT_LEASE,
+                 renew_every: float | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
         self.driver = driver
+        if warn is not None and hasattr(driver, "warn"):
+            driver.warn = warn  # where unreadable records are reported
         self.clock = clock
         self.owner = owner or default_owner()
         self.lease = lease
+        self.renew_every = renew_every if renew_every is not None else min(
+            RENEW_EVERY, lease.total_seconds() / 4)
+        self._mutex = threading.RLock()  # one writer of this store's records at a time
+        self._held: dict[tuple[str, int], Release] = {}  # pending records we hold
+        self._lost: dict[tuple[str, int], str] = {}
+        self._wake = threading.Event()
+        self._keeper: threading.Thread | None = None
+        self._chain = WriteChain()  # versions this store wrote: it may build on its own
 
     # ------------------------------------------------------------ locks
     @staticmethod
@@ -105,7 +189,9 @@ class ReleaseStore:
         since, expires = parse_time(raw.get("since")), parse_time(raw.get("expires"))
         if since is None or expires is None:
             return None
-        return Lock(str(raw.get("owner", "")), since, expires)
+        identity = tuple(sorted((k, str(v)) for k, v in raw.items()
+                                if k in ("host", "boot", "pidns", "pid", "start")))
+        return Lock(str(raw.get("owner", "")), since, expires, identity)
 
     def _locked(self, release: Release) -> Release:
         extra = {k: v for k, v in release.extra.items() if k != LOCK_FIELD}
@@ -114,7 +200,8 @@ class ReleaseStore:
             held = self.lock_of(release)
             since = held.since if held and held.owner == self.owner else now
             extra[LOCK_FIELD] = {"owner": self.owner, "since": format_time(since),
-                                 "expires": format_time(now + self.lease)}
+                                 "expires": format_time(now + self.lease),
+                                 **process_identity()}
         return dataclasses.replace(release, extra=extra)
 
     def check_not_busy(self, release: Release) -> None:
@@ -136,27 +223,146 @@ class ReleaseStore:
         lock = self.lock_of(latest)
         if not latest.info.status.is_pending or lock is None:
             return None
-        now = self.clock()
-        if not lock.holder_is_gone(now):
+        if not lock.holder_is_gone(self.clock()):
             return None
-        message = (f"recovered: {latest.info.status} by {lock.owner} (started "
-                   f"{format_time(lock.since)}) did not finish; revision {latest.version} "
-                   "marked failed")
+        return self._fail_pending(latest, lock, "recovered", "did not finish")
+
+    def force_unlock(self, name: str, by: str) -> str:
+        """The operator's escape: fail the pending revision whatever its lease says."""
+        latest = self.last(name)
+        if not latest.info.status.is_pending:
+            raise ReleaseError(f'release "{name}" is not locked (revision '
+                               f"{latest.version} is {latest.info.status})")
+        lock = self.lock_of(latest)
+        return self._fail_pending(latest, lock, f"unlocked by {by}", "was forcibly unlocked")
+
+    def _fail_pending(self, latest: Release, lock: Lock | None, verb: str,
+                      what: str) -> str:
+        holder = (f"{lock.owner} (started {format_time(lock.since)})" if lock
+                  else "an unknown owner")
+        message = (f"{verb}: {latest.info.status} by {holder} {what}; revision "
+                   f"{latest.version} marked failed")
+        now = self.clock()
         info = dataclasses.replace(latest.info, status=Status.FAILED, description=message,
                                    last_deployed=now)
-        self.driver.update(dataclasses.replace(
-            latest, info=info, extra={k: v for k, v in latest.extra.items() if k != LOCK_FIELD}))
+        try:
+            self.update(dataclasses.replace(latest, info=info))
+        except ReleaseConflictError as exc:
+            raise ReleaseInProgressError(
+                f'release "{latest.name}": revision {latest.version} changed while being '
+                "recovered; another operation holds it") from exc
         return message
 
+    def assert_held(self, release: Release) -> None:
+        """Raise ReleaseConflictError unless our pending record is still as we wrote it."""
+        slot = (release.name, release.version)
+        if slot in self._lost:
+            raise ReleaseConflictError(f'release "{release.name}": this operation lost its '
+                                       f"lock on revision {release.version} "
+                                       f"({self._lost[slot]})")
+        stored = self.get(release.name, release.version)
+        key = (release.namespace, release.key)
+        if self._chain.resolve(key, release.resource_version) != stored.resource_version:
+            self._lost[slot] = "another operation wrote it"
+            raise ReleaseConflictError(
+                f'release "{release.name}": this operation lost its lock on revision '
+                f"{release.version} (another operation wrote it)")
+
+    def lost(self, release: Release) -> str | None:
+        """Why this process no longer holds the release's pending revision, or None."""
+        return self._lost.get((release.name, release.version))
+
+    # ------------------------------------------------------------ lease renewal
+    def _hold(self, release: Release) -> None:
+        slot = (release.name, release.version)
+        if release.info.status.is_pending:
+            self._held[slot] = release
+            if self._keeper is None or not self._keeper.is_alive():
+                self._keeper = threading.Thread(target=self._keep, daemon=True,
+                                                name="pyhelm-lease")
+                self._keeper.start()
+        else:
+            self._held.pop(slot, None)
+
+    def _keep(self) -> None:
+        while True:
+            self._wake.wait(self.renew_every)
+            self._wake.clear()
+            with self._mutex:
+                if not self._held:
+                    self._keeper = None
+                    return
+                for slot, release in list(self._held.items()):
+                    self._renew(slot, release)
+
+    def _renew(self, slot: tuple[str, int], release: Release) -> None:
+        try:
+            self._held[slot] = self._write(self._locked(release))
+        except (ReleaseConflictError, ReleaseNotFoundError) as exc:
+            self._held.pop(slot, None)
+            self._lost[slot] = str(exc)
+        except PyhelmError:
+            pass  # unreachable for now: try again; the lease covers a few misses
+
     # ------------------------------------------------------------ writes
+    def check_size(self, release: Release) -> None:
+        """Refuse a record over MAX_RECORD_BYTES before anything is written."""
+        size = len(codec.encode(release))
+        if size > MAX_RECORD_BYTES:
+            raise ReleaseError(
+                f'release "{release.name}": its record would be {size / 2**20:.1f} MiB '
+                f"(compressed), over the {MAX_RECORD_BYTES / 2**20:.0f} MiB limit; every "
+                "revision stores the chart and its values: move large data out of values "
+                "and chart files")
+
     def create(self, release: Release) -> None:
-        self.driver.create(self._locked(release))
+        self.check_size(release)
+        with self._mutex:
+            locked = self._locked(release)
+            version = self.driver.create(locked)
+            key = (release.namespace, release.key)
+            self._chain.forget(key)
+            self._chain.wrote(key, "", version)
+            if release.resource_version:  # copied from the record it was made from
+                self._chain.wrote(key, release.resource_version, version)
+            self._hold(locked)
 
     def update(self, release: Release) -> None:
-        self.driver.update(self._locked(release))
+        slot = (release.name, release.version)
+        with self._mutex:
+            if slot in self._lost:
+                raise ReleaseConflictError(
+                    f'release "{release.name}": this operation lost its lock on revision '
+                    f"{release.version} ({self._lost[slot]})")
+            try:
+                locked = self._write(self._locked(release))
+            except ReleaseConflictError as exc:
+                self._held.pop(slot, None)
+                self._lost[slot] = str(exc)
+                raise
+            self._hold(locked)
+
+    def _write(self, release: Release) -> Release:
+        """A conditional update from the version read, or from this store's own later
+        write of it; the release as written."""
+        key = (release.namespace, release.key)
+        base = self._chain.resolve(key, release.resource_version)
+        version = self.driver.update(dataclasses.replace(release, resource_version=base))
+        self._chain.wrote(key, base, version)
+        return release
 
     def delete(self, name: str, version: int) -> None:
-        self.driver.delete(name, version)
+        with self._mutex:
+            self._held.pop((name, version), None)
+            self.driver.delete(name, version)
+            namespace = getattr(self.driver, "namespace", "")
+            self._chain.forget((namespace, storage_key(name, version)))
+
+    def sweep(self, name: str) -> None:
+        """Remove leftovers of a release whose records are all gone (chunk parts)."""
+        sweeper = getattr(self.driver, "sweep_release", None)
+        if sweeper is not None:
+            sweeper(name)
 
     def prune(self, name: str, keep: int) -> list[int]:
         """Delete the oldest revisions beyond ``keep``; never the deployed or a pending one."""

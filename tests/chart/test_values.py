@@ -96,10 +96,30 @@ def test_schema_errors_are_all_collected_with_paths_and_no_ref_fetch() -> None:
         prepare(chart, {"n": "x", "e": "nope"})
     text = str(info.value)
     assert text.startswith("values don't meet the schema (2 errors)")
-    assert "c: values: n: 'x' is not of type 'integer'" in text
-    assert "c: values: e: 'nope' is not a 'email'" in text
+    assert "c: values: n: Invalid type. Expected: integer, given: string" in text
+    assert "c: values: e: is not a valid 'email'" in text
     with pytest.raises(ValuesError, match="cannot resolve \\$ref"):
         prepare(chart, {"r": 1})
+
+
+def test_schema_errors_never_print_the_offending_value() -> None:
+    schema = (b'{"type":"object","properties":{"secret":{"type":"object","properties":{'
+              b'"password":{"type":"string"},"pin":{"type":"string","pattern":"^[0-9]{4}$"},'
+              b'"token":{"type":"string","minLength":40},"mode":{"enum":["a","b"]},'
+              b'"n":{"type":"integer","maximum":3}},"additionalProperties":false}}}')
+    chart = Chart(ChartMetadata("v2", "c", "1.0.0"), schema=schema)
+    values = {"secret": {"password": ["S3cr3t"], "pin": "S3cr3t-pin", "token": "S3cr3t-tok",
+                         "mode": "S3cr3t-mode", "n": 7342, "extra": "S3cr3t-extra"}}
+    with pytest.raises(ValuesError) as info:
+        prepare(chart, values)
+    text = str(info.value)
+    assert "S3cr3t" not in text and "7342" not in text, text
+    assert "c: values: secret.password: Invalid type. Expected: string, given: array" in text
+    assert "secret.pin: does not match pattern '^[0-9]{4}$'" in text
+    assert "secret.token: must be at least 40 characters long" in text
+    assert "secret.mode: must be one of the 2 values the schema allows" in text
+    assert "secret.n: must be <= 3" in text
+    assert "secret: additional properties are not allowed ('extra')" in text
 
 
 def test_set_index_edits_a_list_from_a_values_file(tmp_path: Path) -> None:

@@ -67,9 +67,9 @@ def test_template_flags_show_only_skip_tests_and_output_dir(tmp_path: Path) -> N
 @pytest.mark.parametrize(("args", "message"), [
     (["template", "x", "charts/demo", "--set", "a[x]=1"], '--set "a[x]=1": invalid index'),
     (["template", "x", "charts/demo", "--set", "replicaCount=lots"],
-     "values: replicaCount: 'lots' is not of type 'integer'"),
+     "values: replicaCount: Invalid type. Expected: integer, given: string"),
     (["template", "x", "charts/demo", "--set", "secret.password="],
-     "secret.password: '' should be non-empty"),
+     "secret.password: must not be empty"),
     (["template", "x", "charts/nope"], "no repository named \"charts\""),
     (["template", "x", "charts/demo", "--show-only", "templates/none.yaml"],
      "could not find template"),

@@ -1,0 +1,78 @@
+"""go-yaml's defences in every YAML read: alias bombs and excessive depth are refused
+with one line (values files, rendered templates, Chart.yaml), not expanded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyhelm import yamlio
+
+SCRIPT = Path(sys.executable).parent / "pyhelm"
+
+
+def laughs(levels: int, width: int = 9) -> str:
+    """A "billion laughs": each level is ``width`` aliases of the one before."""
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_as_go_yaml_refuses_it() -> None:
+    with pytest.raises(yamlio.YamlSyntaxError, match="excessive aliasing"):
+        yamlio.load(laughs(7))
+    with pytest.raises(yamlio.YamlSyntaxError, match="excessive aliasing"):
+        yamlio.load_all("a: 1\n---\n" + laughs(7))
+
+
+def test_ordinary_aliases_and_merge_keys_still_load() -> None:
+    text = "base: &b {a: 1, b: [1, 2]}\nx: *b\nz: {<<: *b, c: 2}\n" + laughs(3)
+    loaded = yamlio.load(text)
+    assert loaded["z"] == {"a": 1, "b": [1, 2], "c": 2}
+    assert len(loaded["l2"]) == 9 and loaded["l2"][0][0] == ["lol"] * 9
+
+
+def test_self_containing_anchors_and_deep_nesting_are_refused() -> None:
+    with pytest.raises(yamlio.YamlSyntaxError, match="anchor value contains itself"):
+        yamlio.load("a: &x [1, *x]\n")
+    deep_block = "".join("  " * i + "k:\n" for i in range(500))
+    with pytest.raises(yamlio.YamlSyntaxError, match="exceeded max depth of 200"):
+        yamlio.load(deep_block)
+    with pytest.raises(yamlio.YamlSyntaxError, match="exceeded max depth of 200"):
+        yamlio.load("[" * 300 + "]" * 300)
+    assert yamlio.load("".join("  " * i + "k:\n" for i in range(150)))
+
+
+def _chart(root: Path, template: str, values: str = "x: 1\n") -> Path:
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text("apiVersion: v2\nname: bomb\nversion: 1.0.0\n")
+    (root / "values.yaml").write_text(values)
+    (root / "templates" / "cm.yaml").write_text(template)
+    return root
+
+
+@pytest.mark.parametrize("where", ["template", "values", "deep-values"])
+def test_template_refuses_a_bomb_in_one_line_without_expanding_it(
+        tmp_path: Path, where: str) -> None:
+    bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n" + laughs(6)
+    if where == "template":
+        chart = _chart(tmp_path / "c", bomb)
+    elif where == "values":
+        chart = _chart(tmp_path / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+                       laughs(6))
+    else:
+        chart = _chart(tmp_path / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+                       "".join("  " * i + "k:\n" for i in range(400)))
+    result = subprocess.run(
+        ["prlimit", "--as=1500000000", str(SCRIPT), "template", "x", str(chart)],
+        capture_output=True, text=True, env={**os.environ, "PYHELM_DEBUG": ""}, timeout=120,
+        check=False)
+    assert result.returncode == 1, result.stdout[:200]
+    first = result.stderr.splitlines()[0]  # (a render error quotes its source after it)
+    assert first.startswith("Error: ") and "Traceback" not in result.stderr, result.stderr
+    assert ("excessive aliasing" if where != "deep-values" else "exceeded max depth") in first
