@@ -73,7 +73,8 @@ def run(cfg: Configuration, options: DiffOptions) -> list[ObjectDiff]:
     namespace = options.namespace or cfg.namespace
     revisions = history(cfg.store(namespace), options.name)
     latest = revisions[-1]
-    chart = load_chart_ref(options.chart, options.version)
+    chart = load_chart_ref(options.chart, options.version,
+                           paths=cfg.settings.repo_paths)
     upgrade_like = UpgradeOptions(name=options.name, chart=options.chart,
                                   values=options.values, reuse_values=options.reuse_values,
                                   reset_values=options.reset_values)

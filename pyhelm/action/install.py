@@ -126,7 +126,8 @@ def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, 
 def run(cfg: Configuration, options: InstallOptions) -> Any:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
-    chart = load_chart_ref(options.chart, options.version)
+    chart = load_chart_ref(options.chart, options.version,
+                           paths=cfg.settings.repo_paths)
     namespace = options.namespace or cfg.namespace
     name = release_name(options, chart, int(cfg.clock().timestamp()))
     validate_release_name(name)

@@ -13,6 +13,7 @@ from pyhelm.engine.context import Capabilities, ReleaseContext
 from pyhelm.engine.manifest import Manifest, Rendered, manifest_text
 from pyhelm.engine.render import render
 from pyhelm.errors import UsageError
+from pyhelm.settings import RepoPaths
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,8 +70,8 @@ def _selected(documents: list[Manifest], show_only: tuple[str, ...]) -> list[Man
     return picked
 
 
-def run(options: TemplateOptions) -> TemplateResult:
-    chart = load_chart_ref(options.chart, options.version)
+def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateResult:
+    chart = load_chart_ref(options.chart, options.version, paths=paths)
     rendered = render_release(chart, options)
     documents = list(rendered.crds) if options.include_crds else []
     documents += list(rendered.manifests)

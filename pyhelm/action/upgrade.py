@@ -96,7 +96,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     previous = last_deployed(revisions) or latest
-    chart = load_chart_ref(options.chart, options.version)
+    chart = load_chart_ref(options.chart, options.version,
+                           paths=cfg.settings.repo_paths)
     capabilities = cfg.capabilities()
     install.check_kube_version(chart, capabilities)
     values = effective_values(options, previous)

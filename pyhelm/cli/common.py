@@ -54,14 +54,3 @@ def value_options(kwargs: dict[str, Any]) -> Any:
     return ValueOptions(**{name: tuple(kwargs.pop(name)) for name in (
         "values_files", "set_values", "set_string_values", "set_file_values",
         "set_json_values", "set_literal_values")})
-
-
-def namespace_option(func: F) -> F:
-    """``-n/--namespace`` on the subcommand too (Helm accepts it on either side)."""
-    return click.option("-n", "--namespace", "namespace", default=None,
-                        help="Namespace scope for this request.")(func)
-
-
-def resolve_namespace(ctx: click.Context, namespace: str | None) -> str | None:
-    """The subcommand's -n, else the group's -n, else None (the kubeconfig decides)."""
-    return namespace or (ctx.obj or {}).get("namespace")

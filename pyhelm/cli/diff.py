@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from pyhelm.cli.common import values_options
+from pyhelm.cli.globals import settings
 from pyhelm.cli.install import value_options
 from pyhelm.cli.output import configuration
 
@@ -35,7 +36,7 @@ def diff_upgrade(ctx: click.Context, name: str, chart: str, version: str | None,
     diffs = run(configuration(ctx), DiffOptions(
         name=name, chart=chart, version=version, values=value_options(kwargs),
         reuse_values=reuse_values, reset_values=reset_values,
-        namespace=(ctx.find_root().obj or {}).get("namespace")))
+        namespace=settings(ctx).namespace))
     if not diffs:
         click.echo("no changes")
         return

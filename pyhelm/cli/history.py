@@ -8,11 +8,12 @@ import click
 
 from pyhelm.action.records import state_of
 from pyhelm.cli.common import dump, output_option
+from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, print_release, table
 
 
 def _ns(ctx: click.Context) -> str | None:
-    return (ctx.find_root().obj or {}).get("namespace")
+    return settings(ctx).namespace
 
 
 def history_rows(revisions: list[Any], *, for_table: bool) -> list[dict[str, Any]]:
@@ -36,7 +37,7 @@ def history_command(ctx: click.Context, name: str, max_: int, output: str) -> No
     from pyhelm.action.history import HistoryOptions, run_history
 
     rows = history_rows(run_history(configuration(ctx), HistoryOptions(
-        name=name, namespace=_ns(ctx), max=max_)), for_table=output == "table")
+        name=name, namespace=settings(ctx).namespace, max=max_)), for_table=output == "table")
     if output != "table":
         click.echo(dump(rows, output))
         return
@@ -56,7 +57,8 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
     from pyhelm.action.history import StatusOptions, run_status
 
     result = run_status(configuration(ctx), StatusOptions(
-        name=name, namespace=_ns(ctx), revision=revision, show_resources=show_resources))
+        name=name, namespace=settings(ctx).namespace, revision=revision,
+        show_resources=show_resources))
     resources = [{"resource": s.ref, "ready": s.ready, "reason": s.reason}
                  for s in result.resources]
     if output != "table":
@@ -98,7 +100,7 @@ def list_command(ctx: click.Context, all_namespaces: bool, all_states: bool, dep
     if pending:
         states |= {"pending-install", "pending-upgrade", "pending-rollback"}
     found = run(configuration(ctx), ListOptions(
-        namespace=_ns(ctx), all_namespaces=all_namespaces, states=frozenset(states),
+        namespace=settings(ctx).namespace, all_namespaces=all_namespaces, states=frozenset(states),
         all_states=all_states, filter=filter_, max=max_))
     rows = [metadata(r) for r in found]
     if short:
@@ -124,7 +126,8 @@ def get_command(ctx: click.Context, what: str, name: str, revision: int | None,
     from pyhelm.action.history import GetOptions, run_get
 
     data = run_get(configuration(ctx), GetOptions(
-        name=name, what=what, namespace=_ns(ctx), revision=revision, all_values=all_values))
+        name=name, what=what, namespace=settings(ctx).namespace, revision=revision,
+        all_values=all_values))
     if isinstance(data, str):
         click.echo(data.rstrip("\n"))
     elif what == "values" and output == "table":

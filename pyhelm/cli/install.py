@@ -9,6 +9,7 @@ import click
 
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.cli.common import output_option, values_options
+from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, print_release, seconds, timeout_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,7 +82,7 @@ def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bo
     name, chart = (None, args[0]) if len(args) == 1 else args
     cfg = configuration(ctx)
     options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
-                                     namespace=ctx.find_root().obj.get("namespace"),
+                                     namespace=settings(ctx).namespace,
                                      **shared(kwargs))
     print_release(install.run(cfg, options), output)
 
@@ -112,5 +113,5 @@ def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: 
         name=name, chart=chart, install=install_missing, reuse_values=reuse_values,
         reset_values=reset_values, reset_then_reuse_values=reset_then_reuse_values,
         cleanup_on_fail=cleanup_on_fail, history_max=history_max,
-        namespace=ctx.find_root().obj.get("namespace"), **shared(kwargs))
+        namespace=settings(ctx).namespace, **shared(kwargs))
     print_release(upgrade.run(configuration(ctx), options), output)

@@ -10,19 +10,17 @@ from typing import Any
 
 import click
 
-from pyhelm.action.configuration import Configuration, KubeSettings
+from pyhelm.action.configuration import Configuration
 from pyhelm.action.rollout import parse_duration
 from pyhelm.cli.common import dump
+from pyhelm.cli.globals import settings
 
 timeout_option = click.option("--timeout", default="5m0s", show_default=True,
                               help="Time to wait for any one operation (Go duration).")
 
 
 def configuration(ctx: click.Context) -> Configuration:
-    obj = ctx.find_root().obj or {}
-    settings = KubeSettings(kubeconfig=obj.get("kubeconfig"), context=obj.get("kube_context"),
-                            namespace=obj.get("namespace"))
-    return Configuration.from_settings(settings, progress=_progress_printer())
+    return Configuration.from_settings(settings(ctx), progress=_progress_printer())
 
 
 def _progress_printer() -> Any:

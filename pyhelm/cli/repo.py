@@ -9,6 +9,7 @@ import click
 
 from pyhelm.action import repo
 from pyhelm.cli.common import dump, output_option
+from pyhelm.cli.globals import repo_paths
 from pyhelm.repo.client import RepoEntry
 
 
@@ -35,7 +36,8 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
     if password_stdin:
         password = click.get_text_stream("stdin").read().strip()
     repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
-                                  insecure_skip_tls_verify), force_update=force_update)
+                                  insecure_skip_tls_verify), force_update=force_update,
+                        paths=repo_paths())
     click.echo(f'"{name}" has been added to your repositories')
 
 
@@ -43,7 +45,7 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
 @output_option()
 def list_command(output: str) -> None:
     """List chart repositories."""
-    entries = repo.list_repositories()
+    entries = repo.list_repositories(repo_paths())
     if output != "table":
         click.echo(dump([{"name": e.name, "url": e.url} for e in entries], output))
         return
@@ -57,7 +59,7 @@ def list_command(output: str) -> None:
 @click.argument("names", nargs=-1)
 def update_command(names: tuple[str, ...]) -> None:
     """Refresh the cached indexes of chart repositories."""
-    for name in repo.update_repositories(names):
+    for name in repo.update_repositories(names, repo_paths()):
         click.echo(f'...Successfully got an update from the "{name}" chart repository')
     click.echo("Update Complete. ⎈Happy Helming!⎈")
 
@@ -67,7 +69,7 @@ def update_command(names: tuple[str, ...]) -> None:
 def remove_command(names: tuple[str, ...]) -> None:
     """Remove chart repositories."""
     for name in names:
-        repo.remove_repository(name)
+        repo.remove_repository(name, repo_paths())
         click.echo(f'"{name}" has been removed from your repositories')
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, seconds, timeout_option
 
 
@@ -27,7 +28,7 @@ def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
     from pyhelm.action import rollback
 
     options = rollback.RollbackOptions(
-        name=name, revision=revision, namespace=ctx.find_root().obj.get("namespace"),
+        name=name, revision=revision, namespace=settings(ctx).namespace,
         wait=wait, wait_for_jobs=wait_for_jobs, timeout=seconds(timeout), no_hooks=no_hooks,
         force_conflicts=force_conflicts, cleanup_on_fail=cleanup_on_fail,
         history_max=history_max, dry_run=dry_run)
@@ -53,7 +54,7 @@ def uninstall_command(ctx: click.Context, names: tuple[str, ...], keep_history: 
     cfg = configuration(ctx)
     for name in names:
         result = uninstall.run(cfg, uninstall.UninstallOptions(
-            name=name, namespace=ctx.find_root().obj.get("namespace"),
+            name=name, namespace=settings(ctx).namespace,
             keep_history=keep_history, no_hooks=no_hooks, wait=wait, timeout=seconds(timeout),
             dry_run=dry_run, description=description))
         for ref in result.kept:

@@ -77,11 +77,6 @@ def driver_for(name: str, kube: KubeClient | None, namespace: str) -> Driver:
     raise UsageError(f'unknown storage driver "{name}" (use secret, configmap or memory)')
 
 
-def driver_from_env(kube: KubeClient | None, namespace: str) -> Driver:
-    return driver_for(os.environ.get("PYHELM_DRIVER") or os.environ.get("HELM_DRIVER") or "",
-                      kube, namespace)
-
-
 def _need(kube: KubeClient | None) -> KubeClient:
     if kube is None:
         raise UsageError("this storage driver needs a cluster connection")
