@@ -46,6 +46,9 @@ class RepoPaths:
 class Settings:
     namespace: str | None = None
     kubeconfig: str | None = None
+    kubeconfig_env: str | None = None  # $KUBECONFIG: files to merge (kubectl's rules)
+    service_host: str | None = None  # $KUBERNETES_SERVICE_HOST/PORT: in-cluster
+    service_port: str | None = None
     kube_context: str | None = None
     kube_token: str | None = None
     kube_apiserver: str | None = None
@@ -82,6 +85,9 @@ class Settings:
         groups = get("KUBEASGROUPS")
         return cls(
             namespace=get("NAMESPACE"), kubeconfig=env.get("PYHELM_KUBECONFIG") or None,
+            kubeconfig_env=env.get("KUBECONFIG") or None,
+            service_host=env.get("KUBERNETES_SERVICE_HOST") or None,
+            service_port=env.get("KUBERNETES_SERVICE_PORT") or None,
             kube_context=get("KUBECONTEXT"), kube_token=get("KUBETOKEN"),
             kube_apiserver=get("KUBEAPISERVER"), kube_as_user=get("KUBEASUSER"),
             kube_as_groups=tuple(g for g in (groups or "").split(",") if g),

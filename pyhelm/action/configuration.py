@@ -39,9 +39,17 @@ def _silent(_: str) -> None:
 
 def connect_kube(settings: Settings) -> KubeClient:
     from pyhelm.kube.client import connect  # lazy: keeps `kubernetes` out of offline verbs
+    from pyhelm.kube.kubeconfig import KubeOverrides
 
-    return connect(kubeconfig=settings.kubeconfig, context=settings.kube_context,
-                   namespace=settings.namespace)
+    return connect(overrides=KubeOverrides(
+        kubeconfig=settings.kubeconfig, kubeconfig_env=settings.kubeconfig_env,
+        service_host=settings.service_host, service_port=settings.service_port,
+        context=settings.kube_context, namespace=settings.namespace,
+        token=settings.kube_token, apiserver=settings.kube_apiserver,
+        as_user=settings.kube_as_user, as_groups=settings.kube_as_groups,
+        ca_file=settings.kube_ca_file,
+        insecure_skip_tls_verify=settings.kube_insecure_skip_tls_verify,
+        tls_server_name=settings.kube_tls_server_name))
 
 
 @dataclass
