@@ -39,12 +39,42 @@ def output_option(formats: tuple[str, ...] = ("table", "json", "yaml"),
 
 
 def dump(data: Any, fmt: str) -> str:
-    """Render data as json or yaml text for -o."""
+    """Render data for -o as Helm does: json is Go's ``json.Encoder`` (compact, HTML
+    characters escaped, fields in struct order); yaml is ``sigs.k8s.io/yaml`` (the
+    JSON form as YAML, so keys sorted). No trailing newline (echo adds it)."""
     if fmt == "json":
-        return json.dumps(data, indent=2, sort_keys=False, default=str)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+        for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                              ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+            text = text.replace(char, escaped)
+        return text
     import yaml
 
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    return yaml.dump(json.loads(json.dumps(data, default=str)), Dumper=_output_dumper(),
+                     sort_keys=True, default_flow_style=False, allow_unicode=True,
+                     width=80).rstrip("\n")
+
+
+def _output_dumper() -> type:
+    """go-yaml v2's encoder: a string that would read back as another type (or is empty)
+    is double-quoted; the emitter decides the rest."""
+    import yaml
+
+    from pyhelm.yamlio import GoYamlDumper
+
+    class OutputDumper(GoYamlDumper):  # type: ignore[misc, valid-type]
+        pass
+
+    def represent(dumper: Any, data: str) -> Any:
+        style = None
+        if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data:
+            style = "|"
+        elif dumper.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str":
+            style = '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    OutputDumper.add_representer(str, represent)
+    return OutputDumper
 
 
 def value_options(kwargs: dict[str, Any]) -> Any:

@@ -40,11 +40,20 @@ def seconds(text: str) -> float:
     return parse_duration(text)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-aligned columns separated by tabs' worth of spaces, as Helm prints them."""
-    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join("\t".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+def table(headers: Sequence[str] | None, rows: Sequence[Sequence[Any]],
+          max_width: int = 0) -> str:
+    """Helm's tables (gosuri/uitable): every cell, the last too, padded to its column's
+    width and joined by a tab; cells wider than ``max_width`` (0: no limit) cut to it
+    with "..."; ``headers`` None for --no-headers."""
+    def cut(text: str) -> str:
+        return text if not max_width or len(text) <= max_width else \
+            text[:max(max_width - 3, 0)] + "..."
+
+    cells = [[cut(str(c)) for c in row] for row in ([headers] if headers else []) + list(rows)]
+    if not cells:
+        return ""
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return "\n".join("\t".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
                      for row in cells)
 
 

@@ -49,10 +49,12 @@ def list_command(output: str) -> None:
     if output != "table":
         click.echo(dump([{"name": e.name, "url": e.url} for e in entries], output))
         return
-    width = max([len(e.name) for e in entries] + [4])
-    click.echo(f"{'NAME':<{width}}\tURL")
-    for entry in entries:
-        click.echo(f"{entry.name:<{width}}\t{entry.url}")
+    if not entries:  # Helm: a message on stderr, and success
+        click.echo("no repositories to show", err=True)
+        return
+    from pyhelm.cli.output import table
+
+    click.echo(table(["NAME", "URL"], [[e.name, e.url] for e in entries]))
 
 
 @repo_command.command("update")

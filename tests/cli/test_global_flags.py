@@ -74,6 +74,7 @@ def test_helm_namespace_variable_and_flag_precedence(tmp_path: Path, ns_chart: s
 def test_every_global_flag_is_accepted_before_between_and_after(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("")
+    (tmp_path / "repos.yaml").write_text("repositories:\n- name: r\n  url: http://r.example\n")
     flags = ["--kube-context", "c", "--kubeconfig", str(tmp_path / "kc"), "--debug",
              "--kube-token", "t", "--kube-apiserver", "https://127.0.0.1:1",
              "--kube-as-user", "u", "--kube-as-group", "g", "--kube-ca-file", str(ca),
@@ -86,7 +87,7 @@ def test_every_global_flag_is_accepted_before_between_and_after(tmp_path: Path) 
     for args in (["repo", *flags, "list"], [*flags, "repo", "list"], ["repo", "list", *flags]):
         done = pyhelm(*args, env=env)
         assert done.returncode == 0, (args, done.stderr)
-        assert done.stdout.startswith("NAME"), done.stdout
+        assert done.stdout.split() == ["NAME", "URL", "r", "http://r.example"], done.stdout
 
 
 def test_repository_config_flag_and_variable_choose_the_file(tmp_path: Path) -> None:
