@@ -175,7 +175,8 @@ def apply_manifests(kube: KubeClient, manifests: Sequence[Manifest], settings: A
 
 
 def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str,
-                     *, honour_keep: bool = True) -> list[str]:
+                     *, honour_keep: bool = True, propagation: str = "Background"
+                     ) -> list[str]:
     """Delete in the order given (callers pass uninstall order); returns refs deleted.
     Kinds the server no longer knows are skipped: nothing of them can be left."""
     deleted: list[str] = []
@@ -186,7 +187,8 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
             _, namespace = _namespaced_object(kube, manifest, default_namespace)
         except KubeNotFoundError:
             continue
-        if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace):
+        if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace,
+                       propagation=propagation):
             deleted.append(manifest.ref)
     return deleted
 

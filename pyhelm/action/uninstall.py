@@ -14,7 +14,7 @@ from pyhelm.action.lookup import history
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollback import _hooks_of
 from pyhelm.engine.manifest import uninstall_order
-from pyhelm.errors import KubeNotFoundError, ReleaseError
+from pyhelm.errors import KubeNotFoundError, ReleaseError, UsageError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +27,7 @@ class UninstallOptions:
     timeout: float = 300.0
     dry_run: bool = False
     description: str = ""
+    cascade: str = "background"  # background, foreground or orphan (Kubernetes' policies)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class UninstallResult:
 
 
 def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
+    propagation = _propagation(options.cascade)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
@@ -54,7 +56,8 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
                             timeout=options.timeout, clock=cfg.clock)
     if not options.no_hooks:
         run_hooks(cfg.kube, hooks, "pre-delete", settings)
-    deleted = delete_manifests(cfg.kube, manifests, namespace)
+    deleted = delete_manifests(cfg.kube, manifests, namespace,
+                               propagation=propagation)
     if options.wait:
         _wait_gone(cfg, manifests, namespace, options.timeout)
     if not options.no_hooks:
@@ -68,6 +71,14 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
         for revision in revisions:
             store.delete(options.name, revision.version)
     return UninstallResult(done, tuple(deleted), kept)
+
+
+def _propagation(cascade: str) -> str:
+    policies = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
+    if cascade not in policies:
+        raise UsageError(f'invalid cascade value "{cascade}": must be "background", '
+                         '"orphan", or "foreground"')
+    return policies[cascade]
 
 
 def _wait_gone(cfg: Configuration, manifests: list[Any], namespace: str, timeout: float) -> None:

@@ -78,38 +78,60 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
 @click.command("list")
 @click.option("-A", "--all-namespaces", is_flag=True, help="List in every namespace.")
 @click.option("-a", "--all", "all_states", is_flag=True, help="Every status.")
-@click.option("--deployed", is_flag=True)
-@click.option("--failed", is_flag=True)
-@click.option("--pending", is_flag=True)
-@click.option("--uninstalled", is_flag=True)
-@click.option("--superseded", is_flag=True)
+@click.option("--deployed", is_flag=True, help="Show deployed releases.")
+@click.option("--failed", is_flag=True, help="Show failed releases.")
+@click.option("--pending", is_flag=True, help="Show pending releases.")
+@click.option("--uninstalled", is_flag=True, help="Show uninstalled releases (kept history).")
+@click.option("--uninstalling", is_flag=True, help="Show releases being uninstalled.")
+@click.option("--superseded", is_flag=True, help="Show superseded releases.")
 @click.option("-f", "--filter", "filter_", default=None, help="Regex on release names.")
-@click.option("-m", "--max", "max_", default=256, type=int)
+@click.option("-l", "--selector", default=None,
+              help="Label selector on the release records (=, ==, !=), e.g. -l status=failed.")
+@click.option("-d", "--date", "by_date", is_flag=True, help="Sort by release date.")
+@click.option("-r", "--reverse", is_flag=True, help="Reverse the sort order.")
+@click.option("-m", "--max", "max_", default=256, show_default=True, type=int,
+              help="Most releases to show (0: all).")
+@click.option("--offset", default=0, type=int, help="Skip this many releases first.")
+@click.option("--no-headers", is_flag=True, help="No header row in the table.")
+@click.option("--time-format", default=None,
+              help='Go time layout for UPDATED, e.g. "2006-01-02 15:04:05Z0700".')
 @click.option("-q", "--short", is_flag=True, help="Names only.")
 @output_option()
 @click.pass_context
 def list_command(ctx: click.Context, all_namespaces: bool, all_states: bool, deployed: bool,
-                 failed: bool, pending: bool, uninstalled: bool, superseded: bool,
-                 filter_: str | None, max_: int, short: bool, output: str) -> None:
+                 failed: bool, pending: bool, uninstalled: bool, uninstalling: bool,
+                 superseded: bool, filter_: str | None, selector: str | None, by_date: bool,
+                 reverse: bool, max_: int, offset: int, no_headers: bool,
+                 time_format: str | None, short: bool, output: str) -> None:
     """List releases."""
     from pyhelm.action.history import metadata
     from pyhelm.action.list_releases import ListOptions, run
 
     states = {s for s, on in (("deployed", deployed), ("failed", failed),
-                              ("uninstalled", uninstalled), ("superseded", superseded)) if on}
+                              ("uninstalled", uninstalled), ("uninstalling", uninstalling),
+                              ("superseded", superseded)) if on}
     if pending:
         states |= {"pending-install", "pending-upgrade", "pending-rollback"}
     found = run(configuration(ctx), ListOptions(
-        namespace=settings(ctx).namespace, all_namespaces=all_namespaces, states=frozenset(states),
-        all_states=all_states, filter=filter_, max=max_))
+        namespace=settings(ctx).namespace, all_namespaces=all_namespaces,
+        states=frozenset(states), all_states=all_states, filter=filter_, selector=selector,
+        by_date=by_date, reverse=reverse, offset=offset, max=max_))
     rows = [metadata(r) for r in found]
+    if time_format:
+        from pyhelm.release.timefmt import go_format
+
+        for row, release in zip(rows, found, strict=True):
+            row["updated"] = go_format(release.info.last_deployed, time_format)
     if short:
-        click.echo("\n".join(r["name"] for r in rows))
+        if rows:
+            click.echo("\n".join(r["name"] for r in rows))
     elif output != "table":
         click.echo(dump(rows, output))
     else:
         headers = ["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"]
-        click.echo(table(headers, [list(r.values()) for r in rows]))
+        text = table(None if no_headers else headers, [list(r.values()) for r in rows])
+        if text:
+            click.echo(text)
 
 
 @click.command("get")

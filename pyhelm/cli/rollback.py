@@ -44,19 +44,30 @@ def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
 @timeout_option
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
 @click.option("--description", default="", help="Custom description.")
+@click.option("--ignore-not-found", is_flag=True,
+              help='Treat "release not found" as a successful uninstall.')
+@click.option("--cascade", type=click.Choice(["background", "foreground", "orphan"]),
+              default="background", show_default=True,
+              help="Deletion cascading strategy for the dependents.")
 @click.pass_context
 def uninstall_command(ctx: click.Context, names: tuple[str, ...], keep_history: bool,
                       no_hooks: bool, wait: bool, timeout: str, dry_run: bool,
-                      description: str) -> None:
+                      description: str, ignore_not_found: bool, cascade: str) -> None:
     """Uninstall one or more releases."""
     from pyhelm.action import uninstall
+    from pyhelm.errors import ReleaseNotFoundError
 
     cfg = configuration(ctx)
     for name in names:
-        result = uninstall.run(cfg, uninstall.UninstallOptions(
-            name=name, namespace=settings(ctx).namespace,
-            keep_history=keep_history, no_hooks=no_hooks, wait=wait, timeout=seconds(timeout),
-            dry_run=dry_run, description=description))
+        try:
+            result = uninstall.run(cfg, uninstall.UninstallOptions(
+                name=name, namespace=settings(ctx).namespace, keep_history=keep_history,
+                no_hooks=no_hooks, wait=wait, timeout=seconds(timeout), dry_run=dry_run,
+                description=description, cascade=cascade))
+        except ReleaseNotFoundError:
+            if ignore_not_found:
+                continue
+            raise
         for ref in result.kept:
             click.echo(f"These resources were kept due to the resource policy:\n[{ref}]")
         click.echo(f'release "{name}" uninstalled' if not dry_run
