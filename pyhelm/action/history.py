@@ -45,16 +45,18 @@ class ResourceState:
 class StatusResult:
     release: Any
     resources: tuple[ResourceState, ...]
+    live: list[tuple[Any, dict[str, Any] | None]]  # each manifest with its live object
 
 
 def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     namespace = options.namespace or cfg.namespace
     release = revision(cfg.store(namespace), options.name, options.revision)
     states: list[ResourceState] = []
+    found: list[tuple[Any, dict[str, Any] | None]] = []
     if options.show_resources:
-        for manifest, live in live_objects(cfg.kube, manifests_of(release), namespace):
-            states.append(_state(manifest.ref, live))
-    return StatusResult(release, tuple(states))
+        found = live_objects(cfg.kube, manifests_of(release), namespace)
+        states = [_state(manifest.ref, live) for manifest, live in found]
+    return StatusResult(release, tuple(states), found)
 
 
 def _state(ref: str, live: dict[str, Any] | None) -> ResourceState:
@@ -77,11 +79,13 @@ class GetOptions:
 
 def run_get(cfg: Configuration, options: GetOptions) -> Any:
     """The requested part of a revision: values (dict), manifest/notes (text), hooks
-    (list of dicts), metadata (dict) or all (dict of them)."""
+    (list of dicts), metadata (dict) or all (dict of them); "release": the record."""
     release = revision(cfg.store(options.namespace or cfg.namespace), options.name,
                        options.revision)
+    if options.what == "release":
+        return release
     parts = {
-        "values": lambda: _values(release, options.all_values),
+        "values": lambda: release_values(release, options.all_values),
         "manifest": lambda: release.manifest,
         "notes": lambda: release.info.notes or "",
         "hooks": lambda: "".join(f"---\n# Source: {h.path}\n{h.manifest}\n"
@@ -93,12 +97,17 @@ def run_get(cfg: Configuration, options: GetOptions) -> Any:
     return parts[options.what]()
 
 
-def _values(release: Any, computed: bool) -> dict[str, Any]:
+def release_values(release: Any, computed: bool) -> dict[str, Any]:
+    """The user-supplied values, or (computed) the chart's coalesced with them, as
+    ``helm get values [-a]``: an empty ``global`` the coalescing added is left out."""
     if not computed:
         return dict(release.config or {})
     from pyhelm.chart.prepare import prepare
 
-    return prepare(release.chart, dict(release.config or {})).values
+    values = dict(prepare(release.chart, dict(release.config or {})).values)
+    if values.get("global") == {} and "global" not in (release.config or {}):
+        del values["global"]
+    return values
 
 
 def metadata(release: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,6 +39,15 @@ def output_option(formats: tuple[str, ...] = ("table", "json", "yaml"),
                         default=default, show_default=True, help="Output format.")
 
 
+def sorted_tree(data: Any) -> Any:
+    """Mappings with sorted keys at every level: how Go encodes a map (not a struct)."""
+    if isinstance(data, dict):
+        return {k: sorted_tree(data[k]) for k in sorted(data)}
+    if isinstance(data, list):
+        return [sorted_tree(v) for v in data]
+    return data
+
+
 def dump(data: Any, fmt: str) -> str:
     """Render data for -o as Helm does: json is Go's ``json.Encoder`` (compact, HTML
     characters escaped, fields in struct order); yaml is ``sigs.k8s.io/yaml`` (the
@@ -55,6 +65,12 @@ def dump(data: Any, fmt: str) -> str:
                      width=80).rstrip("\n")
 
 
+# go-yaml v2 reads these as timestamps, so its encoder quotes them
+_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
+    r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$")
+
+
 def _output_dumper() -> type:
     """go-yaml v2's encoder: a string that would read back as another type (or is empty)
     is double-quoted; the emitter decides the rest."""
@@ -69,7 +85,8 @@ def _output_dumper() -> type:
         style = None
         if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data:
             style = "|"
-        elif dumper.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str":
+        elif dumper.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str" \
+                or _TIMESTAMP.match(data):
             style = '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 

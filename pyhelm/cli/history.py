@@ -9,7 +9,7 @@ import click
 from pyhelm.action.records import state_of
 from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import settings
-from pyhelm.cli.output import configuration, print_release, table
+from pyhelm.cli.output import configuration, table
 
 
 def _ns(ctx: click.Context) -> str | None:
@@ -55,24 +55,20 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
                    output: str) -> None:
     """Show a release's status."""
     from pyhelm.action.history import StatusOptions, run_status
+    from pyhelm.cli.release_output import resources_by_kind, status_dict, status_text
 
-    result = run_status(configuration(ctx), StatusOptions(
+    cfg = configuration(ctx)
+    # -o json/yaml carry the live objects, as Helm 4's do
+    result = run_status(cfg, StatusOptions(
         name=name, namespace=settings(ctx).namespace, revision=revision,
-        show_resources=show_resources))
-    resources = [{"resource": s.ref, "ready": s.ready, "reason": s.reason}
-                 for s in result.resources]
+        show_resources=show_resources or output != "table"))
     if output != "table":
-        from pyhelm.cli.output import release_summary
-
-        data = release_summary(result.release)
-        if show_resources:
-            data["resources"] = resources
-        click.echo(dump(data, output))
+        click.echo(dump(status_dict(result.release, resources_by_kind(result.live)), output))
         return
-    print_release(result.release, "table")
+    click.echo(status_text(result.release), nl=False)
     if show_resources:
-        click.echo("RESOURCES:\n" + table(["RESOURCE", "READY", "REASON"],
-                                          [list(r.values()) for r in resources]))
+        resources = [[s.ref, s.ready, s.reason] for s in result.resources]
+        click.echo("RESOURCES:\n" + table(["RESOURCE", "READY", "REASON"], resources))
 
 
 @click.command("list")
@@ -138,21 +134,46 @@ def list_command(ctx: click.Context, all_namespaces: bool, all_states: bool, dep
 @click.argument("what", type=click.Choice(["values", "manifest", "notes", "hooks", "metadata",
                                            "all"]))
 @click.argument("name")
-@click.option("--revision", type=int, default=None)
+@click.option("--revision", type=int, default=None, help="Get this revision.")
 @click.option("-a", "--all", "all_values", is_flag=True, help="Computed values.")
-@click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="yaml")
+@output_option()
 @click.pass_context
 def get_command(ctx: click.Context, what: str, name: str, revision: int | None,
                 all_values: bool, output: str) -> None:
     """Show part of a release: values, manifest, notes, hooks, metadata or all."""
     from pyhelm.action.history import GetOptions, run_get
+    from pyhelm.cli import release_output as shape
 
-    data = run_get(configuration(ctx), GetOptions(
-        name=name, what=what, namespace=settings(ctx).namespace, revision=revision,
-        all_values=all_values))
-    if isinstance(data, str):
-        click.echo(data.rstrip("\n"))
-    elif what == "values" and output == "table":
-        click.echo("USER-SUPPLIED VALUES:\n" + dump(data, "yaml").rstrip("\n"))
+    release = run_get(configuration(ctx), GetOptions(
+        name=name, what="release", namespace=settings(ctx).namespace, revision=revision))
+    if what == "values":
+        values = run_get_values(release, all_values)
+        if output != "table":  # Go encodes maps with sorted keys; no values: null
+            click.echo(dump(values, output))
+            return
+        title = "COMPUTED VALUES:" if all_values else "USER-SUPPLIED VALUES:"
+        click.echo(title + "\n" + shape.values_yaml(values), nl=False)
+    elif what == "metadata":
+        click.echo(shape.metadata_text(release) if output == "table"
+                   else dump(shape.metadata_dict(release), output))
+    elif what == "manifest":
+        click.echo(release.manifest)
+    elif what == "hooks":
+        click.echo("".join(f"---\n# Source: {h.path}\n{h.manifest}\n"
+                           for h in release.hooks or []), nl=False)
+    elif what == "notes":
+        if release.info.notes:
+            click.echo(f"NOTES:\n{release.info.notes}")
     else:
-        click.echo(dump(data, "yaml" if output == "table" else output).rstrip("\n"))
+        values = (run_get_values(release, False), run_get_values(release, True))
+        click.echo(shape.status_text(release, show_metadata=True, values=values,
+                                     show_manifest=True), nl=False)
+
+
+def run_get_values(release: object, computed: bool) -> dict[str, object] | None:
+    """A release's values as Go holds them: keys sorted, None when there are none."""
+    from pyhelm.action.history import release_values
+    from pyhelm.cli.common import sorted_tree
+
+    values = release_values(release, computed)
+    return sorted_tree(values) if values or computed else None
