@@ -11,14 +11,12 @@ from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import state_of
 from pyhelm.errors import UsageError
 
-DEFAULT_STATES = frozenset({"deployed", "failed"})
-
 
 @dataclass(frozen=True, kw_only=True)
 class ListOptions:
     namespace: str | None = None
     all_namespaces: bool = False
-    states: frozenset[str] = frozenset()  # empty: deployed and failed, as Helm
+    states: frozenset[str] = frozenset()  # empty: every status, as Helm 4
     all_states: bool = False
     filter: str | None = None
     selector: str | None = None  # Helm's -l: key=value, key==value, key!=value, comma-joined
@@ -35,14 +33,13 @@ def select(revisions: list[Any], options: ListOptions) -> list[Any]:
         key = (found.namespace, found.name)
         if key not in latest or found.version > latest[key].version:
             latest[key] = found
-    wanted = options.states or DEFAULT_STATES
     try:
         pattern = re.compile(options.filter) if options.filter else None
     except re.error as exc:
         raise UsageError(f"--filter {options.filter!r}: {exc}") from exc
     matches = parse_selector(options.selector)
     picked = [r for r in latest.values()
-              if (options.all_states or state_of(r) in wanted)
+              if (options.all_states or not options.states or state_of(r) in options.states)
               and (pattern is None or pattern.search(r.name))
               and matches(record_labels(r))]
     if options.by_date:

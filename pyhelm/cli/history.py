@@ -73,7 +73,7 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
 
 @click.command("list")
 @click.option("-A", "--all-namespaces", is_flag=True, help="List in every namespace.")
-@click.option("-a", "--all", "all_states", is_flag=True, help="Every status.")
+@click.option("-a", "--all", "all_states", is_flag=True, help="Every status (the default in Helm 4; kept for Helm 3 habits).")
 @click.option("--deployed", is_flag=True, help="Show deployed releases.")
 @click.option("--failed", is_flag=True, help="Show failed releases.")
 @click.option("--pending", is_flag=True, help="Show pending releases.")

@@ -114,4 +114,10 @@ def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: 
         reset_values=reset_values, reset_then_reuse_values=reset_then_reuse_values,
         cleanup_on_fail=cleanup_on_fail, history_max=history_max,
         namespace=settings(ctx).namespace, **shared(kwargs))
-    print_release(upgrade.run(configuration(ctx), options), output)
+    release = upgrade.run(configuration(ctx), options)
+    if output == "table":
+        if release.version == 1:
+            click.echo(f'Release "{name}" does not exist. Installing it now.')
+        else:
+            click.echo(f'Release "{name}" has been upgraded. Happy Helming!')
+    print_release(release, output)

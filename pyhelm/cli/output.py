@@ -57,28 +57,14 @@ def table(headers: Sequence[str] | None, rows: Sequence[Sequence[Any]],
                      for row in cells)
 
 
-def release_summary(release: Any) -> dict[str, Any]:
-    from pyhelm.action.history import metadata
+def print_release(release: Any, fmt: str) -> None:
+    """What install, upgrade (and rollback) print: Helm's status text, or the release."""
+    from pyhelm.cli.release_output import release_dict, status_text
 
-    data = metadata(release)
-    data["description"] = release.info.description
-    data["notes"] = release.info.notes or ""
-    return data
-
-
-def print_release(release: Any, fmt: str, *, show_notes: bool = True) -> None:
-    summary = release_summary(release)
     if fmt != "table":
-        click.echo(dump(summary, fmt))
+        click.echo(dump(release_dict(release), fmt))
         return
-    from pyhelm.release.timefmt import ansic
-
-    lines = [f"NAME: {summary['name']}", f"LAST DEPLOYED: {ansic(release.info.last_deployed)}",
-             f"NAMESPACE: {summary['namespace']}", f"STATUS: {summary['status']}",
-             f"REVISION: {summary['revision']}", f"DESCRIPTION: {summary['description']}"]
-    click.echo("\n".join(lines))
-    if show_notes and summary["notes"]:
-        click.echo("NOTES:\n" + summary["notes"].rstrip("\n"))
+    click.echo(status_text(release), nl=False)
 
 
 def is_terminal() -> bool:

@@ -30,6 +30,7 @@ def status_text(release: Any, *, show_metadata: bool = False,
         lines += [f"CHART: {meta.name}", f"VERSION: {meta.version}",
                   f"APP_VERSION: {meta.app_version or ''}"]
     lines.append(f"DESCRIPTION: {info.description}")
+    lines += _test_suite(release)
     text = "\n".join(lines) + "\n"
     if values is not None:
         supplied, computed = values
@@ -42,6 +43,29 @@ def status_text(release: Any, *, show_metadata: bool = False,
     if (info.notes or "").strip():
         text += f"NOTES:\n{info.notes.strip()}\n"
     return text
+
+
+def _test_suite(release: Any) -> list[str]:
+    """Helm's TEST SUITE lines: None without test hooks; a block per test that ran."""
+    from pyhelm.release.timefmt import ansic
+
+    tests = [h for h in release.hooks or [] if "test" in h.events]
+    if not tests:
+        return ["TEST SUITE: None"]
+    return [line for h in tests if h.last_run_started for line in (
+        f"TEST SUITE:     {h.name}", f"Last Started:   {ansic(h.last_run_started)}",
+        f"Last Completed: {ansic(h.last_run_completed)}", f"Phase:          {h.last_run_phase}")]
+
+
+def release_dict(release: Any) -> dict[str, Any]:
+    """``install/upgrade -o json``: the whole release record, chart included."""
+    from pyhelm.release.codec import to_dict
+
+    data = status_dict(release, None)
+    data["chart"] = to_dict(release)["chart"]
+    order = ("name", "info", "chart", "config", "manifest", "hooks", "version", "namespace")
+    return {k: data[k] for k in order if k in data} | {
+        k: v for k, v in data.items() if k not in order}
 
 
 def values_yaml(values: dict[str, Any] | None) -> str:
@@ -63,7 +87,9 @@ def status_dict(release: Any, resources: dict[str, list[Any]] | None) -> dict[st
     data["info"] = info
     if "config" in data:
         data["config"] = sorted_tree(data["config"])
-    data["hooks"] = [_hook_order(h) for h in data.get("hooks") or []]
+    hooks = [_hook_order(h) for h in data.pop("hooks", None) or []]
+    if hooks:  # omitempty, as Go writes it
+        data["hooks"] = hooks
     return {key: data[key] for key in ("name", "info", "config", "manifest", "hooks",
                                        "version", "namespace") if key in data} | {
         key: value for key, value in data.items()

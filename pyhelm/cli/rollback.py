@@ -65,9 +65,10 @@ def uninstall_command(ctx: click.Context, names: tuple[str, ...], keep_history: 
                 no_hooks=no_hooks, wait=wait, timeout=seconds(timeout), dry_run=dry_run,
                 description=description, cascade=cascade))
         except ReleaseNotFoundError:
-            if ignore_not_found:
-                continue
-            raise
+            if not ignore_not_found:
+                raise
+            click.echo(f'release "{name}" uninstalled')  # what Helm 4 prints here too
+            continue
         for ref in result.kept:
             click.echo(f"These resources were kept due to the resource policy:\n[{ref}]")
         click.echo(f'release "{name}" uninstalled' if not dry_run
