@@ -73,7 +73,8 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
 
 @click.command("list")
 @click.option("-A", "--all-namespaces", is_flag=True, help="List in every namespace.")
-@click.option("-a", "--all", "all_states", is_flag=True, help="Every status (the default in Helm 4; kept for Helm 3 habits).")
+@click.option("-a", "--all", "all_states", is_flag=True,
+              help="Every status (Helm 4's default; kept for Helm 3 habits).")
 @click.option("--deployed", is_flag=True, help="Show deployed releases.")
 @click.option("--failed", is_flag=True, help="Show failed releases.")
 @click.option("--pending", is_flag=True, help="Show pending releases.")
@@ -165,8 +166,8 @@ def get_command(ctx: click.Context, what: str, name: str, revision: int | None,
         if release.info.notes:
             click.echo(f"NOTES:\n{release.info.notes}")
     else:
-        values = (run_get_values(release, False), run_get_values(release, True))
-        click.echo(shape.status_text(release, show_metadata=True, values=values,
+        both = (run_get_values(release, False), run_get_values(release, True))
+        click.echo(shape.status_text(release, show_metadata=True, values=both,
                                      show_manifest=True), nl=False)
 
 

@@ -10,6 +10,7 @@ models. HTTP errors become ``pyhelm.errors.Kube*`` with the server's message and
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -86,8 +87,13 @@ def _temp_file(data: bytes | None) -> str | None:
     handle, path = tempfile.mkstemp(prefix="pyhelm-kube-", suffix=".pem")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    atexit.register(_remove, path)
     return path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class RestKubeClient:
