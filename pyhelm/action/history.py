@@ -59,6 +59,24 @@ def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     return StatusResult(release, tuple(states), found)
 
 
+def live_tables(cfg: Configuration, release: Any, namespace: str
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Each object of the release as the server prints it (meta.k8s.io Table), grouped
+    by ``VERSION/Kind`` as Helm groups them; objects gone from the cluster are left out."""
+    from pyhelm.errors import KubeNotFoundError
+
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for manifest in manifests_of(release):
+        try:
+            printed = cfg.kube.get_table(manifest.api_version, manifest.kind, manifest.name,
+                                         manifest.namespace or namespace)
+        except KubeNotFoundError:
+            continue
+        key = f"{manifest.api_version.rsplit('/', 1)[-1]}/{manifest.kind}"
+        grouped.setdefault(key, []).append(printed)
+    return dict(sorted(grouped.items()))
+
+
 def _state(ref: str, live: dict[str, Any] | None) -> ResourceState:
     if live is None:
         return ResourceState(ref, False, False, "not found")

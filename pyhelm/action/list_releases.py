@@ -43,7 +43,9 @@ def select(revisions: list[Any], options: ListOptions) -> list[Any]:
               and (pattern is None or pattern.search(r.name))
               and matches(record_labels(r))]
     if options.by_date:
-        picked.sort(key=lambda r: (r.info.last_deployed, r.name))
+        # Helm compares whole seconds; its (stable, for few items) sort keeps name order
+        picked.sort(key=lambda r: (int(r.info.last_deployed.timestamp())
+                                   if r.info.last_deployed else 0, r.name))
     else:
         picked.sort(key=lambda r: (r.name, r.namespace))
     if options.reverse:

@@ -57,6 +57,7 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
     from pyhelm.action.history import StatusOptions, run_status
     from pyhelm.cli.release_output import resources_by_kind, status_dict, status_text
 
+
     cfg = configuration(ctx)
     # -o json/yaml carry the live objects, as Helm 4's do
     result = run_status(cfg, StatusOptions(
@@ -65,7 +66,11 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
     if output != "table":
         click.echo(dump(status_dict(result.release, resources_by_kind(result.live)), output))
         return
-    click.echo(status_text(result.release), nl=False)
+    from pyhelm.action.history import live_tables
+    from pyhelm.cli.release_output import resources_text
+
+    tables = live_tables(cfg, result.release, result.release.namespace)
+    click.echo(status_text(result.release, resources=resources_text(tables)), nl=False)
     if show_resources:
         resources = [[s.ref, s.ready, s.reason] for s in result.resources]
         click.echo("RESOURCES:\n" + table(["RESOURCE", "READY", "REASON"], resources))

@@ -13,7 +13,7 @@ from pyhelm.cli.common import dump, sorted_tree
 _APPLY_METHODS = {"ssa": "server-side apply", "csa": "client-side apply"}
 
 
-def status_text(release: Any, *, show_metadata: bool = False,
+def status_text(release: Any, *, show_metadata: bool = False, resources: str = "",
                 values: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
                 show_manifest: bool = False) -> str:
     """Helm's status printer; ``get all`` turns on metadata, values and manifests."""
@@ -31,7 +31,7 @@ def status_text(release: Any, *, show_metadata: bool = False,
                   f"APP_VERSION: {meta.app_version or ''}"]
     lines.append(f"DESCRIPTION: {info.description}")
     lines += _test_suite(release)
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n" + resources
     if values is not None:
         supplied, computed = values
         text += f"USER-SUPPLIED VALUES:\n{values_yaml(supplied)}\n"
@@ -43,6 +43,41 @@ def status_text(release: Any, *, show_metadata: bool = False,
     if (info.notes or "").strip():
         text += f"NOTES:\n{info.notes.strip()}\n"
     return text
+
+
+def resources_text(tables: dict[str, list[dict[str, Any]]]) -> str:
+    """Helm 4's RESOURCES section: per kind, each object printed as kubectl prints a
+    server Table (columns of priority 0, upper-cased; one tabwriter flush per object,
+    the header with the first), a blank line after each kind and one more at the end."""
+    if not tables:
+        return ""
+    out = "RESOURCES:\n"
+    for key, printed in tables.items():
+        out += f"==> {key}\n"
+        for index, table in enumerate(printed):
+            columns = [i for i, c in enumerate(table.get("columnDefinitions") or [])
+                       if not c.get("priority")]
+            rows = [[_cell(r["cells"][i]) for i in columns] for r in table.get("rows") or []]
+            if index == 0:
+                rows.insert(0, [table["columnDefinitions"][i]["name"].upper()
+                                for i in columns])
+            out += _kubectl_tabwriter(rows)
+        out += "\n"
+    return out + "\n"
+
+
+def _cell(value: Any) -> str:
+    return "<none>" if value is None else str(value)
+
+
+def _kubectl_tabwriter(rows: list[list[str]]) -> str:
+    """Go's tabwriter as kubectl configures it: min width 6, padding 3, spaces; the
+    last cell of a line is not padded."""
+    if not rows:
+        return ""
+    widths = [max(max(len(r[i]) for r in rows) + 3, 6) for i in range(len(rows[0]) - 1)]
+    return "".join("".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + r[-1] + "\n"
+                   for r in rows)
 
 
 def _test_suite(release: Any) -> list[str]:

@@ -188,6 +188,14 @@ class RestKubeClient:
         result: KubeObject = self._request_json("GET", path, f"{kind}/{name}")
         return result
 
+    def get_table(self, api_version: str, kind: str, name: str, namespace: str | None = None
+                  ) -> KubeObject:
+        """The object as the server prints it for kubectl (a meta.k8s.io/v1 Table)."""
+        path, _ = self._path(api_version, kind, namespace or self._namespace, name)
+        accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+        result: KubeObject = self._request_json("GET", path, f"{kind}/{name}", accept=accept)
+        return result
+
     def list(self, api_version: str, kind: str, namespace: str | None = None,
              label_selector: str | None = None) -> list[KubeObject]:
         return self.list_with_version(api_version, kind, namespace, label_selector)[0]

@@ -74,6 +74,11 @@ class KubeClient(Protocol):
         """Server-side apply."""
         ...
 
+    def get_table(self, api_version: str, kind: str, name: str, namespace: str | None = None
+                  ) -> KubeObject:
+        """The object as a server-printed Table (kubectl's columns)."""
+        ...
+
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
                *, propagation: str = "Background", resource_version: str | None = None
                ) -> bool:
