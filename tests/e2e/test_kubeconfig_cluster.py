@@ -178,3 +178,16 @@ def test_readme_install_line_with_flags_after_the_verb(kubeconfig: str, fresh_na
     records = client.CoreV1Api(kube_api).list_namespaced_config_map(
         fresh_namespace, label_selector="owner=helm,name=web").items
     assert [r.metadata.name for r in records] == ["sh.helm.release.v1.web.v1"]
+
+
+def test_helm_max_history_variable_and_flag(kubeconfig: str, namespace: str,
+                                            ns_chart: str) -> None:
+    env = {"KUBECONFIG": kubeconfig, "HELM_MAX_HISTORY": "2", "HELM_NAMESPACE": namespace}
+    for _ in range(4):
+        done = run("upgrade", "--install", "h", ns_chart, env=env)
+        assert done.returncode == 0, done.stderr
+    revisions = [line.split()[0] for line in run("history", "h", env=env).stdout.splitlines()]
+    assert revisions == ["REVISION", "3", "4"]
+    run("upgrade", "h", ns_chart, "--history-max", "3", env=env)
+    revisions = [line.split()[0] for line in run("history", "h", env=env).stdout.splitlines()]
+    assert revisions == ["REVISION", "3", "4", "5"]
