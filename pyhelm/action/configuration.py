@@ -49,7 +49,8 @@ def connect_kube(settings: Settings) -> KubeClient:
         as_user=settings.kube_as_user, as_groups=settings.kube_as_groups,
         ca_file=settings.kube_ca_file,
         insecure_skip_tls_verify=settings.kube_insecure_skip_tls_verify,
-        tls_server_name=settings.kube_tls_server_name))
+        tls_server_name=settings.kube_tls_server_name),
+        qps=settings.qps, burst=settings.burst_limit)
 
 
 @dataclass

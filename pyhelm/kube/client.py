@@ -37,7 +37,8 @@ _ERRORS: dict[int, type[KubeError]] = {
 
 def connect(*, kubeconfig: str | None = None, context: str | None = None,
             namespace: str | None = None, overrides: KubeOverrides | None = None,
-            environ: Mapping[str, str] | None = None) -> RestKubeClient:
+            environ: Mapping[str, str] | None = None, qps: float = 0.0, burst: int = 100
+            ) -> RestKubeClient:
     """A client for the cluster the kubeconfig (or the in-cluster account) names.
 
     ``overrides`` carries every setting (``pyhelm.settings`` builds it); the keyword
@@ -49,10 +50,11 @@ def connect(*, kubeconfig: str | None = None, context: str | None = None,
                                   kubeconfig_env=env.get("KUBECONFIG"),
                                   service_host=env.get("KUBERNETES_SERVICE_HOST"),
                                   service_port=env.get("KUBERNETES_SERVICE_PORT"))
-    return client_for(resolve(overrides, env))
+    return client_for(resolve(overrides, env), qps=qps, burst=burst)
 
 
-def client_for(connection: Connection) -> RestKubeClient:
+def client_for(connection: Connection, *, qps: float = 0.0, burst: int = 100
+               ) -> RestKubeClient:
     """A REST client on the official package's transport for a resolved connection."""
     from kubernetes import client
 
@@ -74,7 +76,8 @@ def client_for(connection: Connection) -> RestKubeClient:
     if connection.as_user:
         headers.append(("Impersonate-User", connection.as_user))
     headers += [("Impersonate-Group", group) for group in connection.as_groups]
-    return RestKubeClient(api, connection.namespace, extra_headers=headers)
+    return RestKubeClient(api, connection.namespace, extra_headers=headers,
+                          throttle=Throttle(qps, burst) if qps > 0 else None)
 
 
 def _temp_file(data: bytes | None) -> str | None:
@@ -91,6 +94,29 @@ def _temp_file(data: bytes | None) -> str | None:
     return path
 
 
+class Throttle:
+    """client-go's client-side rate limit (--qps, --burst-limit): a token bucket."""
+
+    def __init__(self, qps: float, burst: int, clock: Any = None, sleep: Any = None) -> None:
+        import time
+
+        self.qps, self.burst = qps, max(burst, 1)
+        self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
+        self._tokens = float(self.burst)
+        self._last = self._clock()
+
+    def wait(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.qps)
+        self._last = now
+        if self._tokens < 1:
+            self._sleep((1 - self._tokens) / self.qps)
+            self._last = self._clock()
+            self._tokens = 1.0
+        self._tokens -= 1
+
+
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
@@ -100,7 +126,9 @@ class RestKubeClient:
     """Implements ``pyhelm.kube.protocol.KubeClient``."""
 
     def __init__(self, api: Any, namespace: str,
-                 extra_headers: list[tuple[str, str]] | None = None) -> None:
+                 extra_headers: list[tuple[str, str]] | None = None,
+                 throttle: Throttle | None = None) -> None:
+        self._throttle = throttle
         self.api = api
         self._namespace = namespace
         self._extra_headers = list(extra_headers or ())  # may repeat (Impersonate-Group)
@@ -120,6 +148,8 @@ class RestKubeClient:
               stream: bool = False, timeout: float | None = None) -> Any:
         import urllib3
 
+        if self._throttle is not None:
+            self._throttle.wait()
         method, url, headers, _, _ = self.api.param_serialize(
             method, path, query_params=query or [],
             header_params={"Content-Type": content_type, "Accept": accept},
