@@ -40,8 +40,12 @@ def diff_upgrade(ctx: click.Context, name: str, chart: str, version: str | None,
     if not diffs:
         click.echo("no changes")
         return
+    # --color never|auto|always (Helm's global flag): auto colors a terminal only
+    force = {"never": False, "always": True}.get(settings(ctx).color)
+    if no_color:
+        force = False
     for found in diffs:
         click.echo(f"{found.ref} ({found.change})")
         for line in found.diff.splitlines():
-            color = None if no_color else COLORS.get(line[:1])
-            click.echo(click.style(line, fg=color) if color else line)
+            color = COLORS.get(line[:1])
+            click.echo(click.style(line, fg=color) if color else line, color=force)

@@ -191,3 +191,14 @@ def test_helm_max_history_variable_and_flag(kubeconfig: str, namespace: str,
     run("upgrade", "h", ns_chart, "--history-max", "3", env=env)
     revisions = [line.split()[0] for line in run("history", "h", env=env).stdout.splitlines()]
     assert revisions == ["REVISION", "3", "4", "5"]
+
+
+def test_color_flag_and_variable_decide_diff_colors(kubeconfig: str, namespace: str) -> None:
+    env = {"KUBECONFIG": kubeconfig, "HELM_NAMESPACE": namespace}
+    demo = str(ROOT / "charts" / "demo")
+    assert run("install", "web", demo, env=env).returncode == 0
+    args = ["diff", "upgrade", "web", demo, "--set", "replicaCount=3"]
+    assert "\x1b[" not in run(*args, env=env).stdout  # auto: not a terminal
+    assert "\x1b[" in run(*args, "--color", "always", env=env).stdout
+    assert "\x1b[" in run(*args, env={**env, "HELM_COLOR": "always"}).stdout
+    assert "\x1b[" not in run(*args, "--no-color", env={**env, "HELM_COLOR": "always"}).stdout
