@@ -59,22 +59,52 @@ def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     return StatusResult(release, tuple(states), found)
 
 
+RELATED = "v1/Pod(related)"
+_WORKLOADS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"}
+
+
 def live_tables(cfg: Configuration, release: Any, namespace: str
                 ) -> dict[str, list[dict[str, Any]]]:
     """Each object of the release as the server prints it (meta.k8s.io Table), grouped
-    by ``VERSION/Kind`` as Helm groups them; objects gone from the cluster are left out."""
+    by ``VERSION/Kind`` as Helm groups them, and the Pods each workload's selector picks
+    under "v1/Pod(related)"; objects gone from the cluster are left out."""
     from pyhelm.errors import KubeNotFoundError
 
     grouped: dict[str, list[dict[str, Any]]] = {}
     for manifest in manifests_of(release):
+        where = manifest.namespace or namespace
         try:
             printed = cfg.kube.get_table(manifest.api_version, manifest.kind, manifest.name,
-                                         manifest.namespace or namespace)
+                                         where)
         except KubeNotFoundError:
             continue
         key = f"{manifest.api_version.rsplit('/', 1)[-1]}/{manifest.kind}"
         grouped.setdefault(key, []).append(printed)
+        selector = _workload_selector(manifest)
+        if selector:
+            grouped.setdefault(RELATED, []).append(
+                cfg.kube.get_table("v1", "Pod", None, where, label_selector=selector))
     return dict(sorted(grouped.items()))
+
+
+def related_pods(cfg: Configuration, live: list[tuple[Any, dict[str, Any] | None]],
+                 namespace: str) -> list[dict[str, Any]]:
+    """A PodList per live workload, of the Pods its selector picks (Helm's related pods)."""
+    lists = []
+    for manifest, obj in live:
+        selector = _workload_selector(manifest) if obj is not None else None
+        if selector:
+            pods = cfg.kube.list("v1", "Pod", manifest.namespace or namespace, selector)
+            lists.append({"apiVersion": "v1", "items": pods, "kind": "PodList",
+                          "metadata": {}})
+    return lists
+
+
+def _workload_selector(manifest: Any) -> str | None:
+    if manifest.kind not in _WORKLOADS:
+        return None
+    labels = ((manifest.obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or None
 
 
 def _state(ref: str, live: dict[str, Any] | None) -> ResourceState:

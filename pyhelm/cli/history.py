@@ -48,7 +48,8 @@ def history_command(ctx: click.Context, name: str, max_: int, output: str) -> No
 @click.command("status")
 @click.argument("name")
 @click.option("--revision", type=int, default=None, help="Show this revision.")
-@click.option("--show-resources", is_flag=True, help="Show the live state of each object.")
+@click.option("--show-resources", is_flag=True,
+              help="Also show pyhelm's readiness verdict for each object.")
 @output_option()
 @click.pass_context
 def status_command(ctx: click.Context, name: str, revision: int | None, show_resources: bool,
@@ -64,16 +65,22 @@ def status_command(ctx: click.Context, name: str, revision: int | None, show_res
         name=name, namespace=settings(ctx).namespace, revision=revision,
         show_resources=show_resources or output != "table"))
     if output != "table":
-        click.echo(dump(status_dict(result.release, resources_by_kind(result.live)), output))
+        from pyhelm.action.history import RELATED, related_pods
+
+        resources = resources_by_kind(result.live)
+        pods = related_pods(cfg, result.live, result.release.namespace)
+        if pods:
+            resources[RELATED] = pods
+        click.echo(dump(status_dict(result.release, resources), output))
         return
     from pyhelm.action.history import live_tables
     from pyhelm.cli.release_output import resources_text
 
     tables = live_tables(cfg, result.release, result.release.namespace)
     click.echo(status_text(result.release, resources=resources_text(tables)), nl=False)
-    if show_resources:
-        resources = [[s.ref, s.ready, s.reason] for s in result.resources]
-        click.echo("RESOURCES:\n" + table(["RESOURCE", "READY", "REASON"], resources))
+    if show_resources:  # pyhelm's readiness verdict per object, beyond Helm's tables
+        verdicts = [[s.ref, s.ready, s.reason] for s in result.resources]
+        click.echo("READINESS:\n" + table(["RESOURCE", "READY", "REASON"], verdicts))
 
 
 @click.command("list")

@@ -54,13 +54,17 @@ def resources_text(tables: dict[str, list[dict[str, Any]]]) -> str:
     out = "RESOURCES:\n"
     for key, printed in tables.items():
         out += f"==> {key}\n"
-        for index, table in enumerate(printed):
+        header = True  # kubectl prints the header with the first object of a kind only
+        for table in printed:
+            if not table.get("rows"):  # a workload without pods prints nothing
+                continue
             columns = [i for i, c in enumerate(table.get("columnDefinitions") or [])
                        if not c.get("priority")]
-            rows = [[_cell(r["cells"][i]) for i in columns] for r in table.get("rows") or []]
-            if index == 0:
+            rows = [[_cell(r["cells"][i]) for i in columns] for r in table["rows"]]
+            if header:
                 rows.insert(0, [table["columnDefinitions"][i]["name"].upper()
                                 for i in columns])
+                header = False
             out += _kubectl_tabwriter(rows)
         out += "\n"
     return out + "\n"

@@ -218,12 +218,16 @@ class RestKubeClient:
         result: KubeObject = self._request_json("GET", path, f"{kind}/{name}")
         return result
 
-    def get_table(self, api_version: str, kind: str, name: str, namespace: str | None = None
+    def get_table(self, api_version: str, kind: str, name: str | None,
+                  namespace: str | None = None, label_selector: str | None = None
                   ) -> KubeObject:
-        """The object as the server prints it for kubectl (a meta.k8s.io/v1 Table)."""
+        """The object (or, without a name, the objects the selector picks) as the server
+        prints it for kubectl: a meta.k8s.io/v1 Table."""
         path, _ = self._path(api_version, kind, namespace or self._namespace, name)
         accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
-        result: KubeObject = self._request_json("GET", path, f"{kind}/{name}", accept=accept)
+        query = [("labelSelector", label_selector)] if label_selector else None
+        result: KubeObject = self._request_json("GET", path, f"{kind}/{name or ''}",
+                                                accept=accept, query=query)
         return result
 
     def list(self, api_version: str, kind: str, namespace: str | None = None,

@@ -74,9 +74,10 @@ class KubeClient(Protocol):
         """Server-side apply."""
         ...
 
-    def get_table(self, api_version: str, kind: str, name: str, namespace: str | None = None
+    def get_table(self, api_version: str, kind: str, name: str | None,
+                  namespace: str | None = None, label_selector: str | None = None
                   ) -> KubeObject:
-        """The object as a server-printed Table (kubectl's columns)."""
+        """The object (or the selector's objects) as a server-printed Table."""
         ...
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ def shared(tmp_path_factory: pytest.TempPathFactory, kubeconfig: str,
     core = client.CoreV1Api(kube_api)
     core.create_namespace({"metadata": {"name": namespace}})
     demo = str(ROOT / "charts" / "demo")
-    for args in (["install", "web", demo], ["upgrade", "web", demo, "--set", "replicaCount=2"]):
+    for args in (["install", "web", demo, "--wait", "--wait-for-jobs"],
+                 ["upgrade", "web", demo, "--set", "replicaCount=2", "--wait",
+                  "--wait-for-jobs"]):
         done = pyhelm(*args, "-n", namespace)
         assert done.returncode == 0, done.stderr
     yield helm, pyhelm, namespace
@@ -83,13 +86,23 @@ def test_status_structured_output_matches_helm(shared: Any, fmt: str) -> None:
 
     helm, pyhelm, namespace = shared
     load = json.loads if fmt == "json" else yaml.safe_load
-    theirs = load(helm("status", "web", "-n", namespace, "-o", fmt).stdout)
-    ours = load(pyhelm("status", "web", "-n", namespace, "-o", fmt).stdout)
-    their_live, our_live = theirs["info"].pop("resources"), ours["info"].pop("resources")
+
+    def names(objects: list[Any]) -> list[Any]:
+        return [sorted(p["metadata"]["name"] for p in o["items"]) if o["kind"] == "PodList"
+                else o["metadata"]["name"] for o in objects]
+
+    for _ in range(10):  # live state (a Pod still going away) may change between the calls
+        theirs = load(helm("status", "web", "-n", namespace, "-o", fmt).stdout)
+        ours = load(pyhelm("status", "web", "-n", namespace, "-o", fmt).stdout)
+        their_live, our_live = theirs["info"].pop("resources"), ours["info"].pop("resources")
+        their_names = {k: names(v) for k, v in their_live.items()}
+        our_names = {k: names(v) for k, v in our_live.items()}
+        if our_names == their_names:
+            break
+        time.sleep(1)
     assert ours == theirs
-    their_live.pop("v1/Pod(related)", None)  # pods of workloads: pyhelm leaves them out
-    assert {k: [o["metadata"]["name"] for o in v] for k, v in our_live.items()} == \
-        {k: [o["metadata"]["name"] for o in v] for k, v in their_live.items()}
+    assert our_names == their_names
+    assert "v1/Pod(related)" in our_live
 
 
 def status_parts(text: str) -> tuple[str, dict[str, str], str]:
@@ -106,10 +119,14 @@ def status_parts(text: str) -> tuple[str, dict[str, str], str]:
 def test_status_text_matches_helm_but_for_the_order_of_kinds(shared: Any) -> None:
     """Helm prints the kinds in Go's random map order; pyhelm sorts them."""
     helm, pyhelm, namespace = shared
-    theirs = status_parts(helm("status", "web", "-n", namespace).stdout)
-    ours = status_parts(pyhelm("status", "web", "-n", namespace).stdout)
-    theirs[1].pop("==> v1/Pod(related)", None)  # pods of workloads: pyhelm leaves them out
+    for _ in range(10):  # live state (a Pod still going away) may change between the calls
+        theirs = status_parts(helm("status", "web", "-n", namespace).stdout)
+        ours = status_parts(pyhelm("status", "web", "-n", namespace).stdout)
+        if ours == theirs:
+            break
+        time.sleep(1)
     assert ours == theirs
+    assert "==> v1/Pod(related)" in ours[1]
     assert list(ours[1]) == sorted(ours[1])
 
 
