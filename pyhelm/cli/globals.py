@@ -70,6 +70,8 @@ def attach(command: click.Command) -> click.Command:
         return command
     own = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
     command.params.extend(o for o in make_options(hidden=True) if not own & set(o.opts))
+    if command.epilog is None:
+        command.epilog = "Global flags (pyhelm --help) are accepted here too."
     setattr(command, _ATTACHED, True)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
@@ -81,8 +83,8 @@ def settings(ctx: click.Context) -> Settings:
     """The environment with the given global flags on top, built once per run."""
     root = ctx.find_root()
     if _SETTINGS not in root.meta:
-        base = root.meta.get("pyhelm.environ_settings") or Settings.from_environ()
-        root.meta[_SETTINGS] = base.with_flags(**root.meta.get(_GIVEN, {}))
+        given = root.meta.get(_GIVEN, {})
+        root.meta[_SETTINGS] = Settings.from_environ().with_flags(**given)
     result: Settings = root.meta[_SETTINGS]
     return result
 
