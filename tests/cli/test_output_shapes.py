@@ -77,3 +77,18 @@ def test_written_files_are_0644(tmp_path: Path) -> None:
         os.umask(old)
     modes = {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()}
     assert modes == {"demo-0.1.0.tgz": "0o644", "index.yaml": "0o644"}
+
+
+def test_version_has_helms_build_info_fields(tmp_path: Path) -> None:
+    import json
+    import re
+
+    helm, ours = both(helm_env(tmp_path), "version")
+    field = re.compile(r"(\w+):\"")
+    theirs = field.findall(helm.stdout)
+    mine = field.findall(ours.stdout)
+    assert mine[:len(theirs)] == theirs  # Helm's fields, in Helm's order, then ours
+    as_json = json.loads(subprocess.run([str(SCRIPT), "version", "-o", "json"],
+                                        capture_output=True, text=True, check=True).stdout)
+    snake = [re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower() for name in theirs]
+    assert list(as_json)[:len(snake)] == snake
