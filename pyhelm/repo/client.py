@@ -197,7 +197,10 @@ def search(keyword: str = "", *, constraint: str | None = None, all_versions: bo
     wanted = semver.Constraint.parse(constraint) if constraint else None
     needle = keyword.lower()
     hits: list[SearchHit] = []
-    for entry in RepoConfig.load(paths).repositories:
+    repositories = RepoConfig.load(paths).repositories
+    if not repositories:
+        raise RepoError("no repositories configured")  # Helm's words
+    for entry in repositories:
         index = cached_index(entry.name, paths)
         for name, versions in index.entries.items():
             full = f"{entry.name}/{name}"

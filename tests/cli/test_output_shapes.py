@@ -61,6 +61,12 @@ def test_empty_repo_list_says_so_like_helm(tmp_path: Path) -> None:
     assert helm.returncode == ours.returncode == 0
     assert ours.stderr == helm.stderr == "no repositories to show\n"
     assert ours.stdout == helm.stdout == ""
+    for fmt in ("json", "yaml"):
+        helm, ours = both(helm_env(tmp_path), "repo", "list", "-o", fmt)
+        assert ours.stdout == helm.stdout == "[]\n"
+    helm, ours = both(helm_env(tmp_path), "search", "repo", "x")
+    assert helm.returncode == ours.returncode == 1
+    assert ours.stderr == helm.stderr == "Error: no repositories configured\n"
 
 
 def test_written_files_are_0644(tmp_path: Path) -> None:
