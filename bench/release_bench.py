@@ -58,11 +58,11 @@ def seed_releases(kubeconfig: str, namespace: str, releases: int, revisions: int
     from pyhelm.chart.loader import load_chart
     from pyhelm.engine.manifest import Rendered
     from pyhelm.kube.client import connect
-    from pyhelm.storage.store import ReleaseStore, driver_from_env
+    from pyhelm.storage.store import ReleaseStore, driver_for
 
     kube = connect(kubeconfig=kubeconfig, namespace=namespace)
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-    store = ReleaseStore(driver_from_env(kube, namespace))
+    store = ReleaseStore(driver_for("secret", kube, namespace))
     chart = load_chart(ROOT / "charts" / "demo")
     empty = Rendered(manifests=(), hooks=(), crds=(), notes="", templates={})
     now = datetime.now(UTC)

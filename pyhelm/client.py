@@ -16,9 +16,10 @@ from pyhelm.action import history as history_action
 from pyhelm.action import install as install_action
 from pyhelm.action import list_releases, rollback, uninstall, upgrade
 from pyhelm.action import template as template_action
-from pyhelm.action.configuration import Configuration, KubeSettings
+from pyhelm.action.configuration import Configuration
 from pyhelm.action.rollout import parse_duration
 from pyhelm.action.values_options import ValueOptions
+from pyhelm.settings import Settings
 
 
 class Client:
@@ -27,10 +28,11 @@ class Client:
     def __init__(self, kubeconfig: str | None = None, context: str | None = None,
                  namespace: str | None = None, driver: str | None = None,
                  progress: Callable[[str], None] | None = None) -> None:
-        settings = KubeSettings(kubeconfig=kubeconfig, context=context, namespace=namespace)
+        # like the CLI: Helm's environment variables, then these arguments
+        settings = Settings.from_environ().with_flags(kubeconfig=kubeconfig,
+                                                      kube_context=context,
+                                                      namespace=namespace, driver=driver)
         extra: dict[str, Any] = {"progress": progress} if progress else {}
-        if driver:
-            extra["store_factory"] = _store_factory(driver)
         self.config = Configuration.from_settings(settings, **extra)
 
     def install(self, name: str, chart: str, *, values: Mapping[str, Any] | None = None,
@@ -95,12 +97,3 @@ def _values(values: Mapping[str, Any] | None, files: tuple[str, ...], sets: tupl
             ) -> ValueOptions:
     return ValueOptions(values=dict(values or {}), values_files=tuple(files),
                         set_values=tuple(sets))
-
-
-def _store_factory(driver: str) -> Callable[[Any, str], Any]:
-    def build(kube: Any, namespace: str) -> Any:
-        from pyhelm.storage.store import ReleaseStore, driver_for
-
-        return ReleaseStore(driver_for(driver, kube, namespace))
-
-    return build

@@ -179,7 +179,8 @@ def apply_manifests(kube: KubeClient, manifests: Sequence[Manifest], settings: A
 
 
 def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str,
-                     *, honour_keep: bool = True, failures: list[str] | None = None
+                     *, honour_keep: bool = True, failures: list[str] | None = None,
+                     propagation: str = "Background"
                      ) -> list[str]:
     """Delete in the order given (callers pass uninstall order); returns refs deleted.
     Kinds the server no longer knows are skipped: nothing of them can be left. A refused
@@ -196,7 +197,8 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
         except KubeNotFoundError:
             continue
         try:
-            if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace):
+            if kube.delete(manifest.api_version, manifest.kind, manifest.name, namespace,
+                           propagation=propagation):
                 deleted.append(manifest.ref)
         except KubeError as exc:
             failed.append(f"{manifest.ref}: {_cause(exc, manifest.ref)}")

@@ -11,6 +11,7 @@ from pyhelm.errors import ChartError
 
 if TYPE_CHECKING:
     from pyhelm.chart.model import Chart
+    from pyhelm.settings import RepoPaths
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,8 @@ class ChartSource:
     path: Path
 
 
-def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
-                     ) -> Path:
+def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None,
+                     paths: RepoPaths | None = None) -> Path:
     """The local directory or archive of a chart reference, downloading it if needed; a
     local path is used as it is (and must hold ``version`` when one is asked for)."""
     path = Path(ref)
@@ -39,20 +40,20 @@ def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None 
     if "://" in ref or ref.count("/") == 1 or repo_url:
         from pyhelm.repo.locate import locate_chart
 
-        return Path(locate_chart(ref, version=version, repo_url=repo_url))
+        return Path(locate_chart(ref, version=version, repo_url=repo_url, paths=paths))
     raise ChartError(f"{ref}: no such chart directory or archive")
 
 
-def open_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
-                   ) -> ChartSource:
+def open_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None,
+                   paths: RepoPaths | None = None) -> ChartSource:
     """Locate and load a chart by reference (see ``locate_chart_ref``)."""
     from pyhelm.chart.loader import load_chart
 
-    path = locate_chart_ref(ref, version, repo_url)
+    path = locate_chart_ref(ref, version, repo_url, paths)
     return ChartSource(load_chart(path), path)
 
 
-def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None
-                   ) -> Chart:
+def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None,
+                   paths: RepoPaths | None = None) -> Chart:
     """Load a chart by reference (see ``open_chart_ref``)."""
-    return open_chart_ref(ref, version, repo_url).chart
+    return open_chart_ref(ref, version, repo_url, paths).chart

@@ -3,7 +3,8 @@
 ``Configuration`` holds a lazily connected kube client, the release store built on it,
 the clock, this process's owner id (written into pending revisions so another process
 can tell a live lock from a crashed one), a progress callback and the capabilities of
-the cluster. Nothing here connects until an action asks for it, so ``--dry-run=client``
+the cluster, and the user's ``Settings`` (flags and environment, read by the CLI).
+Nothing here connects until an action asks for it, so ``--dry-run=client``
 and offline verbs never reach a cluster. Tests pass a fake kube client and clock in.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from pyhelm.engine.release_info import Capabilities
 from pyhelm.kube.protocol import KubeClient
+from pyhelm.settings import Settings
 
 Clock = Callable[[], datetime]
 Progress = Callable[[str], None]  # an empty message: a wait is over (clear any status line)
@@ -35,18 +37,20 @@ def _silent(_: str) -> None:
     return None
 
 
-@dataclass(frozen=True)
-class KubeSettings:
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-
-
-def connect_kube(settings: KubeSettings) -> KubeClient:
+def connect_kube(settings: Settings) -> KubeClient:
     from pyhelm.kube.client import connect  # lazy: keeps `kubernetes` out of offline verbs
+    from pyhelm.kube.kubeconfig import KubeOverrides
 
-    return connect(kubeconfig=settings.kubeconfig, context=settings.context,
-                   namespace=settings.namespace)
+    return connect(overrides=KubeOverrides(
+        kubeconfig=settings.kubeconfig, kubeconfig_env=settings.kubeconfig_env,
+        service_host=settings.service_host, service_port=settings.service_port,
+        context=settings.kube_context, namespace=settings.namespace,
+        token=settings.kube_token, apiserver=settings.kube_apiserver,
+        as_user=settings.kube_as_user, as_groups=settings.kube_as_groups,
+        ca_file=settings.kube_ca_file,
+        insecure_skip_tls_verify=settings.kube_insecure_skip_tls_verify,
+        tls_server_name=settings.kube_tls_server_name),
+        qps=settings.qps, burst=settings.burst_limit)
 
 
 @dataclass
@@ -59,15 +63,15 @@ class Configuration:
     clock: Clock = utc_now
     owner: str = field(default_factory=default_owner)
     progress: Progress = _silent
-    kube_settings: KubeSettings | None = None  # where the kube client was told to connect
+    settings: Settings = field(default_factory=Settings)
     _kube: KubeClient | None = field(default=None, init=False, repr=False)
     _stores: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _capabilities: Capabilities | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: KubeSettings, **kwargs: Any) -> Configuration:
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Configuration:
         return cls(kube_factory=lambda: connect_kube(settings),
-                   namespace_override=settings.namespace, kube_settings=settings, **kwargs)
+                   namespace_override=settings.namespace, settings=settings, **kwargs)
 
     @property
     def kube(self) -> KubeClient:
@@ -86,7 +90,8 @@ class Configuration:
             if self.store_factory is not None:
                 self._stores[key] = self.store_factory(self.kube, key)
             else:
-                self._stores[key] = _default_store(self.kube, key, self.clock, self.owner)
+                self._stores[key] = _default_store(self.kube, key, self.settings.driver,
+                                                   self.clock, self.owner)
         return self._stores[key]
 
     def capabilities(self) -> Capabilities:
@@ -98,9 +103,9 @@ class Configuration:
         return self._capabilities
 
 
-def _default_store(kube: KubeClient, namespace: str, clock: Clock = utc_now,
+def _default_store(kube: KubeClient, namespace: str, driver: str, clock: Clock = utc_now,
                    owner: str | None = None) -> Any:
-    from pyhelm.storage.store import ReleaseStore, driver_from_env
+    from pyhelm.storage.store import ReleaseStore, driver_for
 
-    return ReleaseStore(driver_from_env(kube, namespace), clock=clock,
+    return ReleaseStore(driver_for(driver, kube, namespace), clock=clock,
                         owner=owner or default_owner())

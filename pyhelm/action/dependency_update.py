@@ -24,6 +24,7 @@ from pyhelm.errors import ChartError, RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo import client
 from pyhelm.repo.index import Index, load_index
+from pyhelm.settings import RepoPaths
 
 _GO_FIELDS = ("name", "version", "repository", "condition", "tags", "enabled",
               "import-values", "alias")
@@ -47,16 +48,18 @@ def hash_requirements(requirements: list[Mapping[str, Any]],
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _repository_index(repository: str) -> tuple[Index, str, client.RepoEntry | None]:
+def _repository_index(repository: str, paths: RepoPaths | None
+                      ) -> tuple[Index, str, client.RepoEntry | None]:
     if repository.startswith(("http://", "https://")):
         url = repository
         return load_index(client.fetch(client.index_url(url)), url), url, None
     name = repository.removeprefix("@").removeprefix("alias:")
-    entry = client.RepoConfig.load().get(name)
-    return client.cached_index(name), entry.url, entry
+    entry = client.RepoConfig.load(paths).get(name)
+    return client.cached_index(name, paths), entry.url, entry
 
 
-def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None) -> str:
+def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None,
+           paths: RepoPaths | None) -> str:
     """Put the dependency's package in charts/; return the version used."""
     constraint = version or dependency.version or "*"
     repository = dependency.repository
@@ -72,11 +75,11 @@ def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None
         from pyhelm.repo.oci import pull_chart
 
         path = pull_chart(f"{repository.rstrip('/')}/{dependency.name}", version=constraint,
-                          dest_dir=charts)
+                          dest_dir=charts, paths=paths)
         return path.name.removeprefix(f"{dependency.name}-").removesuffix(".tgz")
     if not repository:
         raise ChartError(f'dependency "{dependency.name}" has no repository')
-    index, url, entry = _repository_index(repository)
+    index, url, entry = _repository_index(repository, paths)
     chosen = client.resolve(index, dependency.name, constraint, repository)
     client.download(chosen, url, entry, charts)
     return chosen.version
@@ -95,7 +98,7 @@ def _write_lock(root: Path, requirements: list[Mapping[str, Any]],
     client.atomic_write(root / "Chart.lock", yamlio.dump(lock, sort_keys=False).encode())
 
 
-def update(chart_dir: str) -> list[dict[str, str]]:
+def update(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]]:
     """Resolve, download and lock every dependency; returns the locked entries."""
     root = Path(chart_dir)
     chart = load_chart(root)
@@ -104,7 +107,7 @@ def update(chart_dir: str) -> list[dict[str, str]]:
     locked = []
     for dependency in chart.metadata.dependencies:
         try:
-            version = _fetch(dependency, root, charts, None)
+            version = _fetch(dependency, root, charts, None, paths)
         except RepoError as exc:
             raise RepoError(f'dependency "{dependency.name}": {exc}') from exc
         _drop_stale(charts, dependency.name, f"{dependency.name}-{version}.tgz")
@@ -114,12 +117,12 @@ def update(chart_dir: str) -> list[dict[str, str]]:
     return locked
 
 
-def build(chart_dir: str) -> list[dict[str, str]]:
+def build(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]]:
     """Rebuild charts/ from Chart.lock; refuses a lock that no longer matches Chart.yaml."""
     root = Path(chart_dir)
     chart = load_chart(root)
     if chart.lock is None:
-        return update(chart_dir)
+        return update(chart_dir, paths)
     locked = [{"name": d.name, "repository": d.repository, "version": d.version}
               for d in chart.lock.dependencies]
     requirements = list(chart.raw_metadata.get("dependencies") or [])
@@ -130,6 +133,6 @@ def build(chart_dir: str) -> list[dict[str, str]]:
     charts.mkdir(exist_ok=True)
     by_name = {d.name: d for d in chart.metadata.dependencies}
     for entry in locked:
-        _fetch(by_name[entry["name"]], root, charts, entry["version"])
+        _fetch(by_name[entry["name"]], root, charts, entry["version"], paths)
         _drop_stale(charts, entry["name"], f"{entry['name']}-{entry['version']}.tgz")
     return locked

@@ -74,7 +74,8 @@ def run(cfg: Configuration, options: DiffOptions) -> list[ObjectDiff]:
     namespace = options.namespace or cfg.namespace
     revisions = history(cfg.store(namespace), options.name)
     latest = revisions[-1]
-    source = open_chart_ref(options.chart, options.version)
+    source = open_chart_ref(options.chart, options.version,
+                            paths=cfg.settings.repo_paths)
     rendered = render_for_release(
         cfg, source, options.values,
         ReleaseContext(options.name, namespace, latest.version + 1, is_install=False,

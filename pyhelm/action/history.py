@@ -45,16 +45,66 @@ class ResourceState:
 class StatusResult:
     release: Any
     resources: tuple[ResourceState, ...]
+    live: list[tuple[Any, dict[str, Any] | None]]  # each manifest with its live object
 
 
 def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     namespace = options.namespace or cfg.namespace
     release = revision(cfg.store(namespace), options.name, options.revision)
     states: list[ResourceState] = []
+    found: list[tuple[Any, dict[str, Any] | None]] = []
     if options.show_resources:
-        for manifest, live in live_objects(cfg.kube, manifests_of(release), namespace):
-            states.append(_state(manifest.ref, live))
-    return StatusResult(release, tuple(states))
+        found = live_objects(cfg.kube, manifests_of(release), namespace)
+        states = [_state(manifest.ref, live) for manifest, live in found]
+    return StatusResult(release, tuple(states), found)
+
+
+RELATED = "v1/Pod(related)"
+_WORKLOADS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"}
+
+
+def live_tables(cfg: Configuration, release: Any, namespace: str
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Each object of the release as the server prints it (meta.k8s.io Table), grouped
+    by ``VERSION/Kind`` as Helm groups them, and the Pods each workload's selector picks
+    under "v1/Pod(related)"; objects gone from the cluster are left out."""
+    from pyhelm.errors import KubeNotFoundError
+
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for manifest in manifests_of(release):
+        where = manifest.namespace or namespace
+        try:
+            printed = cfg.kube.get_table(manifest.api_version, manifest.kind, manifest.name,
+                                         where)
+        except KubeNotFoundError:
+            continue
+        key = f"{manifest.api_version.rsplit('/', 1)[-1]}/{manifest.kind}"
+        grouped.setdefault(key, []).append(printed)
+        selector = _workload_selector(manifest)
+        if selector:
+            grouped.setdefault(RELATED, []).append(
+                cfg.kube.get_table("v1", "Pod", None, where, label_selector=selector))
+    return dict(sorted(grouped.items()))
+
+
+def related_pods(cfg: Configuration, live: list[tuple[Any, dict[str, Any] | None]],
+                 namespace: str) -> list[dict[str, Any]]:
+    """A PodList per live workload, of the Pods its selector picks (Helm's related pods)."""
+    lists = []
+    for manifest, obj in live:
+        selector = _workload_selector(manifest) if obj is not None else None
+        if selector:
+            pods = cfg.kube.list("v1", "Pod", manifest.namespace or namespace, selector)
+            lists.append({"apiVersion": "v1", "items": pods, "kind": "PodList",
+                          "metadata": {}})
+    return lists
+
+
+def _workload_selector(manifest: Any) -> str | None:
+    if manifest.kind not in _WORKLOADS:
+        return None
+    labels = ((manifest.obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or None
 
 
 def _state(ref: str, live: dict[str, Any] | None) -> ResourceState:
@@ -77,11 +127,13 @@ class GetOptions:
 
 def run_get(cfg: Configuration, options: GetOptions) -> Any:
     """The requested part of a revision: values (dict), manifest/notes (text), hooks
-    (list of dicts), metadata (dict) or all (dict of them)."""
+    (list of dicts), metadata (dict) or all (dict of them); "release": the record."""
     release = revision(cfg.store(options.namespace or cfg.namespace), options.name,
                        options.revision)
+    if options.what == "release":
+        return release
     parts = {
-        "values": lambda: _values(release, options.all_values),
+        "values": lambda: release_values(release, options.all_values),
         "manifest": lambda: release.manifest,
         "notes": lambda: release.info.notes or "",
         "hooks": lambda: "".join(f"---\n# Source: {h.path}\n{h.manifest}\n"
@@ -93,12 +145,17 @@ def run_get(cfg: Configuration, options: GetOptions) -> Any:
     return parts[options.what]()
 
 
-def _values(release: Any, computed: bool) -> dict[str, Any]:
+def release_values(release: Any, computed: bool) -> dict[str, Any]:
+    """The user-supplied values, or (computed) the chart's coalesced with them, as
+    ``helm get values [-a]``: an empty ``global`` the coalescing added is left out."""
     if not computed:
         return dict(release.config or {})
     from pyhelm.chart.prepare import prepare
 
-    return prepare(release.chart, dict(release.config or {})).values
+    values = dict(prepare(release.chart, dict(release.config or {})).values)
+    if values.get("global") == {} and "global" not in (release.config or {}):
+        del values["global"]
+    return values
 
 
 def metadata(release: Any) -> dict[str, Any]:

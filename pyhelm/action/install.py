@@ -122,7 +122,8 @@ def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, 
 def run(cfg: Configuration, options: InstallOptions) -> Any:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
-    source = open_chart_ref(options.chart, options.version)
+    source = open_chart_ref(options.chart, options.version,
+                            paths=cfg.settings.repo_paths)
     chart = source.chart
     client_only = options.dry_run == "client"
     namespace = options.namespace or cfg.namespace

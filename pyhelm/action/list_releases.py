@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,16 +11,18 @@ from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import state_of
 from pyhelm.errors import UsageError
 
-DEFAULT_STATES = frozenset({"deployed", "failed"})
-
 
 @dataclass(frozen=True, kw_only=True)
 class ListOptions:
     namespace: str | None = None
     all_namespaces: bool = False
-    states: frozenset[str] = frozenset()  # empty: deployed and failed, as Helm
+    states: frozenset[str] = frozenset()  # empty: every status, as Helm 4
     all_states: bool = False
     filter: str | None = None
+    selector: str | None = None  # Helm's -l: key=value, key==value, key!=value, comma-joined
+    by_date: bool = False
+    reverse: bool = False
+    offset: int = 0
     max: int = 256
 
 
@@ -30,16 +33,50 @@ def select(revisions: list[Any], options: ListOptions) -> list[Any]:
         key = (found.namespace, found.name)
         if key not in latest or found.version > latest[key].version:
             latest[key] = found
-    wanted = options.states or DEFAULT_STATES
     try:
         pattern = re.compile(options.filter) if options.filter else None
     except re.error as exc:
         raise UsageError(f"--filter {options.filter!r}: {exc}") from exc
+    matches = parse_selector(options.selector)
     picked = [r for r in latest.values()
-              if (options.all_states or state_of(r) in wanted)
-              and (pattern is None or pattern.search(r.name))]
-    picked.sort(key=lambda r: (r.name, r.namespace))
+              if (options.all_states or not options.states or state_of(r) in options.states)
+              and (pattern is None or pattern.search(r.name))
+              and matches(record_labels(r))]
+    if options.by_date:
+        # Helm compares whole seconds; its (stable, for few items) sort keeps name order
+        picked.sort(key=lambda r: (int(r.info.last_deployed.timestamp())
+                                   if r.info.last_deployed else 0, r.name))
+    else:
+        picked.sort(key=lambda r: (r.name, r.namespace))
+    if options.reverse:
+        picked.reverse()
+    picked = picked[max(options.offset, 0):]
     return picked[:options.max] if options.max > 0 else picked
+
+
+def record_labels(release: Any) -> dict[str, str]:
+    """The storage object's labels (Helm's, and any custom ones)."""
+    return {"name": release.name, "owner": "helm", "status": state_of(release),
+            "version": str(release.version), **(release.labels or {})}
+
+
+def parse_selector(text: str | None) -> Callable[[dict[str, str]], bool]:
+    """A predicate for Helm's ``--selector`` (equality-based label selectors)."""
+    rules: list[tuple[str, str, bool]] = []
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        key, equal, value = _split_rule(part)
+        if not re.fullmatch(r"[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?", key):
+            raise UsageError(f'--selector "{text}": invalid label key "{key}"')
+        rules.append((key, value, equal))
+    return lambda labels: all((labels.get(k) == v) == eq for k, v, eq in rules)
+
+
+def _split_rule(part: str) -> tuple[str, bool, str]:
+    for operator, equal in (("!=", False), ("==", True), ("=", True)):
+        if operator in part:
+            key, _, value = part.partition(operator)
+            return key.strip(), equal, value.strip()
+    raise UsageError(f'--selector "{part}": expected key=value, key==value or key!=value')
 
 
 def run(cfg: Configuration, options: ListOptions) -> list[Any]:

@@ -78,10 +78,14 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
     """Render for install, upgrade or diff: the cluster's capabilities, and `lookup`
     reading the cluster (``offline``: Helm's defaults and no cluster, as
     ``--dry-run=client``)."""
-    settings = cfg.kube_settings
-    kube = None
-    if not offline and settings is not None:
-        kube = KubeTarget(kubeconfig=settings.kubeconfig, context=settings.context)
+    settings = cfg.settings
+    kube = None if offline else KubeTarget(
+        kubeconfig=settings.kubeconfig or settings.kubeconfig_env,
+        context=settings.kube_context, token=settings.kube_token,
+        apiserver=settings.kube_apiserver, ca_file=settings.kube_ca_file,
+        insecure_skip_tls_verify=settings.kube_insecure_skip_tls_verify,
+        tls_server_name=settings.kube_tls_server_name, as_user=settings.kube_as_user,
+        as_groups=tuple(settings.kube_as_groups or ()))
     return render_chart(RenderSpec(
         chart=source.chart, chart_path=source.path, values=values, release=release,
         capabilities=Capabilities() if offline else cfg.capabilities(), cluster=not offline,

@@ -11,6 +11,7 @@ from pyhelm.errors import RepoError
 from pyhelm.repo import client
 from pyhelm.repo.index import Index, build_index, load_index, write_index
 from pyhelm.repo.locate import locate_chart
+from pyhelm.settings import RepoPaths
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,11 +53,11 @@ class PullOptions:
     repo_url: str | None = None
 
 
-def pull(options: PullOptions) -> Path:
+def pull(options: PullOptions, paths: RepoPaths | None = None) -> Path:
     """Download a chart (digest-verified) into ``destination``; optionally unpack it."""
     dest = Path(options.destination)
     package = locate_chart(options.ref, version=options.version, repo_url=options.repo_url,
-                           dest_dir=dest)
+                           dest_dir=dest, paths=paths)
     if not options.untar:
         return package
     files = read_archive(package.read_bytes(), str(package))  # safety checks first
@@ -71,23 +72,25 @@ def pull(options: PullOptions) -> Path:
     return out
 
 
-def add_repository(entry: client.RepoEntry, *, force_update: bool = False) -> None:
-    client.add(entry, force_update=force_update)
+def add_repository(entry: client.RepoEntry, *, force_update: bool = False,
+                   paths: RepoPaths | None = None) -> None:
+    client.add(entry, force_update=force_update, paths=paths)
 
 
-def list_repositories() -> list[client.RepoEntry]:
-    return client.RepoConfig.load().repositories
+def list_repositories(paths: RepoPaths | None = None) -> list[client.RepoEntry]:
+    return client.RepoConfig.load(paths).repositories
 
 
-def update_repositories(names: tuple[str, ...] = ()) -> list[str]:
-    config = client.RepoConfig.load()
+def update_repositories(names: tuple[str, ...] = (), paths: RepoPaths | None = None
+                        ) -> list[str]:
+    config = client.RepoConfig.load(paths)
     chosen = [config.get(n) for n in names] if names else config.repositories
     if not chosen:
         raise RepoError("no repositories configured (see `pyhelm repo add`)")
     for entry in chosen:
-        client.refresh(entry)
+        client.refresh(entry, paths)
     return [e.name for e in chosen]
 
 
-def remove_repository(name: str) -> None:
-    client.remove(name)
+def remove_repository(name: str, paths: RepoPaths | None = None) -> None:
+    client.remove(name, paths)

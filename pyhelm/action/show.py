@@ -7,6 +7,7 @@ from typing import Literal
 
 from pyhelm import yamlio
 from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.settings import RepoPaths
 
 Part = Literal["chart", "values", "readme", "crds", "all"]
 _README_NAMES = ("README.md", "README.txt", "README", "readme.md")
@@ -19,8 +20,8 @@ class ShowOptions:
     version: str | None = None
 
 
-def run(options: ShowOptions) -> str:
-    chart = load_chart_ref(options.chart, options.version)
+def run(options: ShowOptions, paths: RepoPaths | None = None) -> str:
+    chart = load_chart_ref(options.chart, options.version, paths=paths)
     chart_text = yamlio.dump(dict(chart.raw_metadata), sort_keys=False)
     values_text = chart.raw_values.decode("utf-8", "replace")
     readme = next((f.data.decode("utf-8", "replace") for name in _README_NAMES

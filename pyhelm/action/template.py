@@ -19,6 +19,7 @@ from pyhelm.chart.engine_kind import HELM, path_engine
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.errors import UsageError
+from pyhelm.settings import RepoPaths
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,8 +52,8 @@ def _is_test(hook: Hook) -> bool:
     return "test" in hook.events or "test-success" in hook.events
 
 
-def run(options: TemplateOptions) -> TemplateResult:
-    path = locate_chart_ref(options.chart, options.version)
+def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateResult:
+    path = locate_chart_ref(options.chart, options.version, paths=paths)
     engine = path_engine(path)
     # a Helm chart is loaded by Helm's engine; only a Jinja2 chart needs pyhelm's model
     chart = None

@@ -24,6 +24,7 @@ from pyhelm.errors import (
     ReleaseConflictError,
     ReleaseError,
     ReleaseInProgressError,
+    UsageError,
 )
 
 
@@ -37,6 +38,7 @@ class UninstallOptions:
     timeout: float = 300.0
     dry_run: bool = False
     description: str = ""
+    cascade: str = "background"  # background, foreground or orphan (Kubernetes' policies)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class UninstallResult:
 
 
 def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
+    propagation = _propagation(options.cascade)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
@@ -67,7 +70,8 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
     if not options.no_hooks:
         run_hooks(cfg.kube, hooks, "pre-delete", settings)
     failures: list[str] = []
-    deleted = delete_manifests(cfg.kube, manifests, namespace, failures=failures)
+    deleted = delete_manifests(cfg.kube, manifests, namespace, failures=failures,
+                               propagation=propagation)
     if failures:
         # keep the history: the next uninstall (or upgrade) finishes from this record
         message = describe_delete_failures(failures)
@@ -114,6 +118,14 @@ def _claim(cfg: Configuration, store: Any, latest: Any) -> Any:
             f'release "{latest.name}": operation in progress (revision {newest} was '
             "recorded while uninstall was starting)")
     return releasing
+
+
+def _propagation(cascade: str) -> str:
+    policies = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
+    if cascade not in policies:
+        raise UsageError(f'invalid cascade value "{cascade}": must be "background", '
+                         '"orphan", or "foreground"')
+    return policies[cascade]
 
 
 def _wait_gone(cfg: Configuration, manifests: list[Any], namespace: str, timeout: float) -> None:

@@ -108,7 +108,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     previous = last_deployed(revisions) or latest
-    source = open_chart_ref(options.chart, options.version)
+    source = open_chart_ref(options.chart, options.version,
+                            paths=cfg.settings.repo_paths)
     chart = source.chart
     revision = latest.version + 1
     outcome = render_for_release(

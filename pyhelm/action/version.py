@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pyhelm
 
+KUBE_CLIENT_VERSION = "v1.34"  # the Kubernetes minor pyhelm is built and tested against
+
 
 @dataclass(frozen=True)
 class VersionInfo:
@@ -14,7 +16,10 @@ class VersionInfo:
     python_version: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"version": f"v{self.version}", "python_version": self.python_version}
+        """Helm's BuildInfo fields (those that mean nothing here are empty), then ours."""
+        return {"version": f"v{self.version}", "git_commit": "", "git_tree_state": "",
+                "go_version": "", "kube_client_version": KUBE_CLIENT_VERSION,
+                "python_version": self.python_version}
 
 
 def run() -> VersionInfo:

@@ -70,5 +70,6 @@ def write_package(chart_dir: str | Path, dest_dir: str | Path = ".", *,
     handle, temp = tempfile.mkstemp(dir=dest, prefix=f".{name}-", suffix=".tgz")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
+    os.chmod(temp, 0o644)  # mkstemp makes 0600; a package is meant to be shared
     os.replace(temp, target)
     return target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,13 +39,59 @@ def output_option(formats: tuple[str, ...] = ("table", "json", "yaml"),
                         default=default, show_default=True, help="Output format.")
 
 
+def sorted_tree(data: Any) -> Any:
+    """Mappings with sorted keys at every level: how Go encodes a map (not a struct)."""
+    if isinstance(data, dict):
+        return {k: sorted_tree(data[k]) for k in sorted(data)}
+    if isinstance(data, list):
+        return [sorted_tree(v) for v in data]
+    return data
+
+
 def dump(data: Any, fmt: str) -> str:
-    """Render data as json or yaml text for -o."""
+    """Render data for -o as Helm does: json is Go's ``json.Encoder`` (compact, HTML
+    characters escaped, fields in struct order); yaml is ``sigs.k8s.io/yaml`` (the
+    JSON form as YAML, so keys sorted). No trailing newline (echo adds it)."""
     if fmt == "json":
-        return json.dumps(data, indent=2, sort_keys=False, default=str)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+        for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                              ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+            text = text.replace(char, escaped)
+        return text
     import yaml
 
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    return yaml.dump(json.loads(json.dumps(data, default=str)), Dumper=_output_dumper(),
+                     sort_keys=True, default_flow_style=False, allow_unicode=True,
+                     width=80).rstrip("\n")
+
+
+# go-yaml v2 reads these as timestamps, so its encoder quotes them
+_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
+    r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$")
+
+
+def _output_dumper() -> type:
+    """go-yaml v2's encoder: a string that would read back as another type (or is empty)
+    is double-quoted; the emitter decides the rest."""
+    import yaml
+
+    from pyhelm.yamlio import GoYamlDumper
+
+    class OutputDumper(GoYamlDumper):  # type: ignore[misc, valid-type]
+        pass
+
+    def represent(dumper: Any, data: str) -> Any:
+        style = None
+        if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data:
+            style = "|"
+        elif dumper.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str" \
+                or _TIMESTAMP.match(data):
+            style = '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    OutputDumper.add_representer(str, represent)
+    return OutputDumper
 
 
 def value_options(kwargs: dict[str, Any]) -> Any:
@@ -54,14 +101,3 @@ def value_options(kwargs: dict[str, Any]) -> Any:
     return ValueOptions(**{name: tuple(kwargs.pop(name)) for name in (
         "values_files", "set_values", "set_string_values", "set_file_values",
         "set_json_values", "set_literal_values")})
-
-
-def namespace_option(func: F) -> F:
-    """``-n/--namespace`` on the subcommand too (Helm accepts it on either side)."""
-    return click.option("-n", "--namespace", "namespace", default=None,
-                        help="Namespace scope for this request.")(func)
-
-
-def resolve_namespace(ctx: click.Context, namespace: str | None) -> str | None:
-    """The subcommand's -n, else the group's -n, else None (the kubeconfig decides)."""
-    return namespace or (ctx.obj or {}).get("namespace")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pyhelm.action import dependency
+from pyhelm.cli.globals import repo_paths
 
 
 @click.group("dependency")
@@ -28,7 +29,7 @@ def build_command(chart: str) -> None:
     """Rebuild charts/ from Chart.lock (without a lock, the same as update)."""
     from pyhelm.action import dependency_update
 
-    for entry in dependency_update.build(chart):
+    for entry in dependency_update.build(chart, repo_paths()):
         click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
 
 
@@ -38,6 +39,6 @@ def update_command(chart: str) -> None:
     """Resolve dependencies against their repositories, download them, write Chart.lock."""
     from pyhelm.action import dependency_update
 
-    for entry in dependency_update.update(chart):
+    for entry in dependency_update.update(chart, repo_paths()):
         click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
     click.echo("Deleting outdated charts")

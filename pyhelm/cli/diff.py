@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from pyhelm.cli.common import values_options
+from pyhelm.cli.globals import settings
 from pyhelm.cli.install import value_options
 from pyhelm.cli.output import configuration
 
@@ -35,12 +36,16 @@ def diff_upgrade(ctx: click.Context, name: str, chart: str, version: str | None,
     diffs = run(configuration(ctx), DiffOptions(
         name=name, chart=chart, version=version, values=value_options(kwargs),
         reuse_values=reuse_values, reset_values=reset_values,
-        namespace=(ctx.find_root().obj or {}).get("namespace")))
+        namespace=settings(ctx).namespace))
     if not diffs:
         click.echo("no changes")
         return
+    # --color never|auto|always (Helm's global flag): auto colors a terminal only
+    force = {"never": False, "always": True}.get(settings(ctx).color)
+    if no_color:
+        force = False
     for found in diffs:
         click.echo(f"{found.ref} ({found.change})")
         for line in found.diff.splitlines():
-            color = None if no_color else COLORS.get(line[:1])
-            click.echo(click.style(line, fg=color) if color else line)
+            color = COLORS.get(line[:1])
+            click.echo(click.style(line, fg=color) if color else line, color=force)

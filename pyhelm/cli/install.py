@@ -9,6 +9,7 @@ import click
 
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.cli.common import output_option, values_options
+from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, print_release, seconds, timeout_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,7 +88,7 @@ def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bo
     name, chart = (None, args[0]) if len(args) == 1 else args
     cfg = configuration(ctx)
     options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
-                                     namespace=ctx.find_root().obj.get("namespace"),
+                                     namespace=settings(ctx).namespace,
                                      **shared(kwargs))
     print_release(install.run(cfg, options), output)
 
@@ -103,13 +104,13 @@ def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bo
               help="Chart defaults, then the last release's values, then these.")
 @click.option("--cleanup-on-fail", is_flag=True, help="Delete objects created by a failed "
               "upgrade.")
-@click.option("--history-max", default=10, show_default=True, type=int,
-              help="Revisions to keep (0: no limit).")
+@click.option("--history-max", default=None, type=int,
+              help="Revisions to keep (0: no limit; default $HELM_MAX_HISTORY or 10).")
 @rollout_options
 @click.pass_context
 def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: bool,
                     reuse_values: bool, reset_values: bool, reset_then_reuse_values: bool,
-                    cleanup_on_fail: bool, history_max: int, output: str,
+                    cleanup_on_fail: bool, history_max: int | None, output: str,
                     **kwargs: Any) -> None:
     """Upgrade a release to a new chart or values."""
     from pyhelm.action import upgrade
@@ -117,6 +118,13 @@ def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: 
     options = upgrade.UpgradeOptions(
         name=name, chart=chart, install=install_missing, reuse_values=reuse_values,
         reset_values=reset_values, reset_then_reuse_values=reset_then_reuse_values,
-        cleanup_on_fail=cleanup_on_fail, history_max=history_max,
-        namespace=ctx.find_root().obj.get("namespace"), **shared(kwargs))
-    print_release(upgrade.run(configuration(ctx), options), output)
+        cleanup_on_fail=cleanup_on_fail,
+        history_max=settings(ctx).max_history if history_max is None else history_max,
+        namespace=settings(ctx).namespace, **shared(kwargs))
+    release = upgrade.run(configuration(ctx), options)
+    if output == "table":
+        if release.version == 1:
+            click.echo(f'Release "{name}" does not exist. Installing it now.')
+        else:
+            click.echo(f'Release "{name}" has been upgraded. Happy Helming!')
+    print_release(release, output)

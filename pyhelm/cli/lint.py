@@ -8,26 +8,26 @@ from typing import Any
 import click
 
 from pyhelm.action import lint
-from pyhelm.cli.common import namespace_option, resolve_namespace, value_options, values_options
+from pyhelm.cli.common import value_options, values_options
+from pyhelm.cli.globals import settings
 
 
 @click.command("lint")
 @click.argument("paths", nargs=-1)
 @values_options
-@namespace_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--with-subcharts", is_flag=True, help="Lint the subcharts in charts/ too.")
 @click.option("--kube-version", default=None, help="Kubernetes version for capabilities.")
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
 @click.pass_context
-def lint_command(ctx: click.Context, paths: tuple[str, ...], namespace: str | None,
-                 strict: bool, with_subcharts: bool, kube_version: str | None,
+def lint_command(ctx: click.Context, paths: tuple[str, ...], strict: bool,
+                 with_subcharts: bool, kube_version: str | None,
                  skip_schema_validation: bool, **kwargs: Any) -> None:
     """Check charts for possible issues."""
     result = lint.run(lint.LintOptions(
         paths=paths or (".",), values=value_options(kwargs), strict=strict,
-        with_subcharts=with_subcharts, namespace=resolve_namespace(ctx, namespace) or "default",
+        with_subcharts=with_subcharts, namespace=settings(ctx).namespace or "default",
         kube_version=kube_version, skip_schema_validation=skip_schema_validation))
     for chart in result.charts:
         click.echo(f"==> Linting {chart.path}")

@@ -15,14 +15,18 @@ from typing import Any
 
 import click
 
+from pyhelm.cli.globals import attach, make_options
 from pyhelm.errors import PyhelmError
 
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" -- keep sorted; one line per command
+    "completion": "pyhelm.cli.env:completion_command",
     "create": "pyhelm.cli.create:create_command",
     "dependency": "pyhelm.cli.dependency:dependency_command",
     "diff": "pyhelm.cli.diff:diff_command",
+    "env": "pyhelm.cli.env:env_command",
     "get": "pyhelm.cli.history:get_command",
+    "help": "pyhelm.cli.env:help_command",
     "history": "pyhelm.cli.history:history_command",
     "install": "pyhelm.cli.install:install_command",
     "lint": "pyhelm.cli.lint:lint_command",
@@ -46,7 +50,8 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
-    """A group that imports a subcommand's module only when it is invoked."""
+    """A group that imports a subcommand's module only when it is invoked, gives it
+    the global flags, and suggests the nearest verb for a typo, as cobra does."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -58,29 +63,52 @@ class LazyGroup(click.Group):
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
-        return command
+        return attach(command)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            message = f'unknown command "{name}" for "pyhelm"'
+            close = suggestions(name, self.list_commands(ctx))
+            if close:
+                message += "\n\nDid you mean this?\n" + "".join(f"\t{c}\n" for c in close)
+            raise click.ClickException(message.rstrip("\n") +
+                                   "\n\nRun 'pyhelm --help' for usage.")
+        return super().resolve_command(ctx, args)
+
+
+def suggestions(typed: str, names: list[str]) -> list[str]:
+    """Cobra's rule: a Levenshtein distance of at most 2, or a prefix."""
+    return [n for n in names if _distance(typed.lower(), n) <= 2 or n.startswith(typed.lower())]
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, envvar="PYHELM_DEBUG",
-              help="Show tracebacks and verbose output.")
-@click.option("--kubeconfig", envvar="PYHELM_KUBECONFIG", default=None,
-              help="Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
-@click.option("--kube-context", default=None, help="Name of the kubeconfig context to use.")
-@click.option("-n", "--namespace", default=None, help="Namespace scope for this request.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, kubeconfig: str | None, kube_context: str | None,
-        namespace: str | None) -> None:
+def cli(ctx: click.Context) -> None:
     """pyhelm: the package manager for Kubernetes, with Jinja2 charts."""
     ctx.ensure_object(dict)
-    ctx.obj.update(debug=debug, kubeconfig=kubeconfig, kube_context=kube_context,
-                   namespace=namespace)
+
+
+cli.params.extend(make_options(hidden=False))
 
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; map pyhelm errors to a one-line message and an exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
-        os.environ.get("PYHELM_DEBUG"))
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or any(
+        os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+        for name in ("PYHELM_DEBUG", "HELM_DEBUG"))
     try:
         return cli.main(args=argv, prog_name="pyhelm", standalone_mode=False)
     except click.exceptions.Abort:

@@ -10,19 +10,17 @@ from typing import Any
 
 import click
 
-from pyhelm.action.configuration import Configuration, KubeSettings
+from pyhelm.action.configuration import Configuration
 from pyhelm.action.rollout import parse_duration
 from pyhelm.cli.common import dump
+from pyhelm.cli.globals import settings
 
 timeout_option = click.option("--timeout", default="5m0s", show_default=True,
                               help="Time to wait for any one operation (Go duration).")
 
 
 def configuration(ctx: click.Context) -> Configuration:
-    obj = ctx.find_root().obj or {}
-    settings = KubeSettings(kubeconfig=obj.get("kubeconfig"), context=obj.get("kube_context"),
-                            namespace=obj.get("namespace"))
-    return Configuration.from_settings(settings, progress=_progress_printer())
+    return Configuration.from_settings(settings(ctx), progress=_progress_printer())
 
 
 def _progress_printer() -> Any:
@@ -42,36 +40,31 @@ def seconds(text: str) -> float:
     return parse_duration(text)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-aligned columns separated by tabs' worth of spaces, as Helm prints them."""
-    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join("\t".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+def table(headers: Sequence[str] | None, rows: Sequence[Sequence[Any]],
+          max_width: int = 0) -> str:
+    """Helm's tables (gosuri/uitable): every cell, the last too, padded to its column's
+    width and joined by a tab; cells wider than ``max_width`` (0: no limit) cut to it
+    with "..."; ``headers`` None for --no-headers."""
+    def cut(text: str) -> str:
+        return text if not max_width or len(text) <= max_width else \
+            text[:max(max_width - 3, 0)] + "..."
+
+    cells = [[cut(str(c)) for c in row] for row in ([headers] if headers else []) + list(rows)]
+    if not cells:
+        return ""
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return "\n".join("\t".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
                      for row in cells)
 
 
-def release_summary(release: Any) -> dict[str, Any]:
-    from pyhelm.action.history import metadata
+def print_release(release: Any, fmt: str) -> None:
+    """What install, upgrade (and rollback) print: Helm's status text, or the release."""
+    from pyhelm.cli.release_output import release_dict, status_text
 
-    data = metadata(release)
-    data["description"] = release.info.description
-    data["notes"] = release.info.notes or ""
-    return data
-
-
-def print_release(release: Any, fmt: str, *, show_notes: bool = True) -> None:
-    summary = release_summary(release)
     if fmt != "table":
-        click.echo(dump(summary, fmt))
+        click.echo(dump(release_dict(release), fmt))
         return
-    from pyhelm.release.timefmt import ansic
-
-    lines = [f"NAME: {summary['name']}", f"LAST DEPLOYED: {ansic(release.info.last_deployed)}",
-             f"NAMESPACE: {summary['namespace']}", f"STATUS: {summary['status']}",
-             f"REVISION: {summary['revision']}", f"DESCRIPTION: {summary['description']}"]
-    click.echo("\n".join(lines))
-    if show_notes and summary["notes"]:
-        click.echo("NOTES:\n" + summary["notes"].rstrip("\n"))
+    click.echo(status_text(release), nl=False)
 
 
 def is_terminal() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pyhelm.action import repo
+from pyhelm.cli.globals import repo_paths
 
 
 @click.command("pull")
@@ -18,5 +19,6 @@ def pull_command(ref: str, version: str | None, destination: str, untar: bool,
                  untardir: str | None, repo_url: str | None) -> None:
     """Download a chart from a repository (digest-verified)."""
     path = repo.pull(repo.PullOptions(ref=ref, version=version, destination=destination,
-                                      untar=untar, untar_dir=untardir, repo_url=repo_url))
+                                      untar=untar, untar_dir=untardir, repo_url=repo_url),
+                     repo_paths())
     click.echo(f"Pulled: {path}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from pyhelm.cli.globals import repo_paths
+
 
 @click.command("push")
 @click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -16,4 +18,4 @@ def push_command(package: Path, remote: str, plain_http: bool | None) -> None:
     """Push a packaged chart to an OCI registry."""
     from pyhelm.repo.oci import push_chart
 
-    click.echo(f"Pushed: {push_chart(package, remote, plain_http=plain_http)}")
+    click.echo(f"Pushed: {push_chart(package, remote, plain_http=plain_http, paths=repo_paths())}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pyhelm.cli.globals import repo_paths
 from pyhelm.errors import UsageError
 
 
@@ -27,7 +28,7 @@ def login_command(host: str, username: str, password: str | None, password_stdin
         password = click.get_text_stream("stdin").read().strip()
     if password is None:
         raise UsageError("give --password or --password-stdin")
-    login(host, username, password, plain_http=plain_http)
+    login(host, username, password, plain_http=plain_http, paths=repo_paths())
     click.echo("Login Succeeded")
 
 
@@ -37,6 +38,6 @@ def logout_command(host: str) -> None:
     """Forget the stored credentials of HOST."""
     from pyhelm.repo.registry_auth import forget
 
-    if not forget(host):
+    if not forget(host, repo_paths()):
         raise UsageError(f"not logged in to {host}")
     click.echo(f"Removing login credentials for {host}")

@@ -9,6 +9,7 @@ import click
 
 from pyhelm.action import repo
 from pyhelm.cli.common import dump, output_option
+from pyhelm.cli.globals import repo_paths
 from pyhelm.repo.client import RepoEntry
 
 
@@ -35,7 +36,8 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
     if password_stdin:
         password = click.get_text_stream("stdin").read().strip()
     repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
-                                  insecure_skip_tls_verify), force_update=force_update)
+                                  insecure_skip_tls_verify), force_update=force_update,
+                        paths=repo_paths())
     click.echo(f'"{name}" has been added to your repositories')
 
 
@@ -43,21 +45,23 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
 @output_option()
 def list_command(output: str) -> None:
     """List chart repositories."""
-    entries = repo.list_repositories()
+    entries = repo.list_repositories(repo_paths())
     if output != "table":
         click.echo(dump([{"name": e.name, "url": e.url} for e in entries], output))
         return
-    width = max([len(e.name) for e in entries] + [4])
-    click.echo(f"{'NAME':<{width}}\tURL")
-    for entry in entries:
-        click.echo(f"{entry.name:<{width}}\t{entry.url}")
+    if not entries:  # Helm: a message on stderr, and success
+        click.echo("no repositories to show", err=True)
+        return
+    from pyhelm.cli.output import table
+
+    click.echo(table(["NAME", "URL"], [[e.name, e.url] for e in entries]))
 
 
 @repo_command.command("update")
 @click.argument("names", nargs=-1)
 def update_command(names: tuple[str, ...]) -> None:
     """Refresh the cached indexes of chart repositories."""
-    for name in repo.update_repositories(names):
+    for name in repo.update_repositories(names, repo_paths()):
         click.echo(f'...Successfully got an update from the "{name}" chart repository')
     click.echo("Update Complete. ⎈Happy Helming!⎈")
 
@@ -67,7 +71,7 @@ def update_command(names: tuple[str, ...]) -> None:
 def remove_command(names: tuple[str, ...]) -> None:
     """Remove chart repositories."""
     for name in names:
-        repo.remove_repository(name)
+        repo.remove_repository(name, repo_paths())
         click.echo(f'"{name}" has been removed from your repositories')
 
 

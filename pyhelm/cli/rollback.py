@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, seconds, timeout_option
 
 
@@ -17,20 +18,22 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.option("--force-conflicts/--no-force-conflicts", default=True, show_default=True,
               help="Take fields other field managers own.")
 @click.option("--cleanup-on-fail", is_flag=True, help="Delete new objects on failure.")
-@click.option("--history-max", default=10, type=int, help="Revisions to keep.")
+@click.option("--history-max", default=None, type=int,
+              help="Revisions to keep (default $HELM_MAX_HISTORY or 10).")
 @click.option("--dry-run", is_flag=True, help="Simulate a rollback.")
 @click.pass_context
 def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
                      wait_for_jobs: bool, timeout: str, no_hooks: bool, force_conflicts: bool,
-                     cleanup_on_fail: bool, history_max: int, dry_run: bool) -> None:
+                     cleanup_on_fail: bool, history_max: int | None, dry_run: bool) -> None:
     """Roll a release back to REVISION (default: the previous one)."""
     from pyhelm.action import rollback
 
     options = rollback.RollbackOptions(
-        name=name, revision=revision, namespace=ctx.find_root().obj.get("namespace"),
+        name=name, revision=revision, namespace=settings(ctx).namespace,
         wait=wait, wait_for_jobs=wait_for_jobs, timeout=seconds(timeout), no_hooks=no_hooks,
         force_conflicts=force_conflicts, cleanup_on_fail=cleanup_on_fail,
-        history_max=history_max, dry_run=dry_run)
+        history_max=settings(ctx).max_history if history_max is None else history_max,
+        dry_run=dry_run)
     rollback.run(configuration(ctx), options)
     click.echo("Rollback was a success! Happy Helming!")
 
@@ -43,19 +46,31 @@ def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
 @timeout_option
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
 @click.option("--description", default="", help="Custom description.")
+@click.option("--ignore-not-found", is_flag=True,
+              help='Treat "release not found" as a successful uninstall.')
+@click.option("--cascade", type=click.Choice(["background", "foreground", "orphan"]),
+              default="background", show_default=True,
+              help="Deletion cascading strategy for the dependents.")
 @click.pass_context
 def uninstall_command(ctx: click.Context, names: tuple[str, ...], keep_history: bool,
                       no_hooks: bool, wait: bool, timeout: str, dry_run: bool,
-                      description: str) -> None:
+                      description: str, ignore_not_found: bool, cascade: str) -> None:
     """Uninstall one or more releases."""
     from pyhelm.action import uninstall
+    from pyhelm.errors import ReleaseNotFoundError
 
     cfg = configuration(ctx)
     for name in names:
-        result = uninstall.run(cfg, uninstall.UninstallOptions(
-            name=name, namespace=ctx.find_root().obj.get("namespace"),
-            keep_history=keep_history, no_hooks=no_hooks, wait=wait, timeout=seconds(timeout),
-            dry_run=dry_run, description=description))
+        try:
+            result = uninstall.run(cfg, uninstall.UninstallOptions(
+                name=name, namespace=settings(ctx).namespace, keep_history=keep_history,
+                no_hooks=no_hooks, wait=wait, timeout=seconds(timeout), dry_run=dry_run,
+                description=description, cascade=cascade))
+        except ReleaseNotFoundError:
+            if not ignore_not_found:
+                raise
+            click.echo(f'release "{name}" uninstalled')  # what Helm 4 prints here too
+            continue
         for ref in result.kept:
             click.echo(f"These resources were kept due to the resource policy:\n[{ref}]")
         click.echo(f'release "{name}" uninstalled' if not dry_run

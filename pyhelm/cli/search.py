@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pyhelm.cli.common import dump, output_option
+from pyhelm.cli.globals import repo_paths
 from pyhelm.repo import client
 
 
@@ -18,11 +19,14 @@ def search_command() -> None:
 @click.option("--version", "constraint", default=None, help="Version constraint.")
 @click.option("-l", "--versions", is_flag=True, help="Show every version, not the newest.")
 @click.option("--devel", is_flag=True, help="Include prerelease versions.")
+@click.option("--max-col-width", default=50, show_default=True, type=int,
+              help="Maximum column width of the table.")
 @output_option()
 def repo_command(keyword: str, constraint: str | None, versions: bool, devel: bool,
-                 output: str) -> None:
+                 max_col_width: int, output: str) -> None:
     """Search the repositories you added for charts."""
-    hits = client.search(keyword, constraint=constraint, all_versions=versions, devel=devel)
+    hits = client.search(keyword, constraint=constraint, all_versions=versions, devel=devel,
+                        paths=repo_paths())
     if output != "table":
         click.echo(dump([{"name": h.name, "version": h.version, "app_version": h.app_version,
                           "description": h.description} for h in hits], output))
@@ -30,7 +34,8 @@ def repo_command(keyword: str, constraint: str | None, versions: bool, devel: bo
     if not hits:
         click.echo("No results found")
         return
-    click.echo(f"{'NAME':<30}\t{'CHART VERSION':<13}\t{'APP VERSION':<11}\tDESCRIPTION")
-    for hit in hits:
-        click.echo(f"{hit.name:<30}\t{hit.version:<13}\t{hit.app_version:<11}\t"
-                   f"{hit.description}")
+    from pyhelm.cli.output import table
+
+    click.echo(table(["NAME", "CHART VERSION", "APP VERSION", "DESCRIPTION"],
+                     [[h.name, h.version, h.app_version, h.description] for h in hits],
+                     max_width=max_col_width))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pyhelm.action import show
+from pyhelm.cli.globals import repo_paths
 
 
 def _subcommand(part: show.Part, summary: str) -> click.Command:
@@ -12,7 +13,8 @@ def _subcommand(part: show.Part, summary: str) -> click.Command:
     @click.argument("chart")
     @click.option("--version", default=None, help="Chart version to use.")
     def command(chart: str, version: str | None) -> None:
-        click.echo(show.run(show.ShowOptions(chart=chart, part=part, version=version)),
+        click.echo(show.run(show.ShowOptions(chart=chart, part=part, version=version),
+                            repo_paths()),
                    nl=False)
 
     return command

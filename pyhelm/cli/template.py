@@ -7,14 +7,14 @@ from typing import Any
 import click
 
 from pyhelm.action import template
-from pyhelm.cli.common import namespace_option, resolve_namespace, value_options, values_options
+from pyhelm.cli.common import value_options, values_options
+from pyhelm.cli.globals import settings
 from pyhelm.errors import UsageError
 
 
 @click.command("template")
 @click.argument("args", nargs=-1, required=True)
 @values_options
-@namespace_option
 @click.option("--release-name", default=None, help="Release name (also the first argument).")
 @click.option("--generate-name", "-g", is_flag=True, help="Generate the release name.")
 @click.option("--version", default=None, help="Chart version to use.")
@@ -29,7 +29,7 @@ from pyhelm.errors import UsageError
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
 @click.pass_context
-def template_command(ctx: click.Context, args: tuple[str, ...], namespace: str | None,
+def template_command(ctx: click.Context, args: tuple[str, ...],
                      release_name: str | None, generate_name: bool, **kwargs: Any) -> None:
     """Render chart templates locally and print the manifests."""
     if len(args) > 2:
@@ -39,13 +39,14 @@ def template_command(ctx: click.Context, args: tuple[str, ...], namespace: str |
     if generate_name or not name:
         name = name or "release-name"
     result = template.run(template.TemplateOptions(
-        chart=chart, release_name=name, namespace=resolve_namespace(ctx, namespace) or "default",
+        chart=chart, release_name=name, namespace=settings(ctx).namespace or "default",
         values=value_options(kwargs), version=kwargs["version"],
         show_only=tuple(kwargs["show_only"]), output_dir=kwargs["output_dir"],
         include_crds=kwargs["include_crds"], skip_tests=kwargs["skip_tests"],
         no_hooks=kwargs["no_hooks"], is_upgrade=kwargs["is_upgrade"],
         kube_version=kwargs["kube_version"], api_versions=tuple(kwargs["api_versions"]),
-        skip_schema_validation=kwargs["skip_schema_validation"]))
+        skip_schema_validation=kwargs["skip_schema_validation"]),
+        settings(ctx).repo_paths)
     if kwargs["output_dir"]:
         for name_ in sorted({m.template for m in result.documents}):
             click.echo(f"wrote {kwargs['output_dir']}/{name_}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, seconds, timeout_option
 
 
@@ -16,7 +17,7 @@ def test_command(ctx: click.Context, name: str, timeout: str) -> None:
     from pyhelm.action.release_test import ReleaseTestOptions, run
 
     result = run(configuration(ctx), ReleaseTestOptions(
-        name=name, namespace=(ctx.find_root().obj or {}).get("namespace"),
+        name=name, namespace=settings(ctx).namespace,
         timeout=seconds(timeout)))
     click.echo(f"NAME: {name}\nREVISION: {result.release.version}")
     for hook_run in result.runs:

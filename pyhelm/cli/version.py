@@ -17,7 +17,11 @@ def version_command(short: bool, output: str) -> None:
     if short:
         click.echo(f"v{info.version}")
     elif output == "text":
-        click.echo(f'version.BuildInfo{{Version:"v{info.version}", '
-                   f'PythonVersion:"{info.python_version}"}}')
+        fields = ", ".join(f'{_go_name(key)}:"{value}"' for key, value in info.as_dict().items())
+        click.echo(f"version.BuildInfo{{{fields}}}")
     else:
         click.echo(dump(info.as_dict(), output))
+
+
+def _go_name(key: str) -> str:
+    return "".join(part.capitalize() for part in key.split("_"))

@@ -64,10 +64,17 @@ class ReuseRule:
 
 @dataclass(frozen=True, kw_only=True)
 class KubeTarget:
-    """The cluster ``lookup`` reads, named as kubectl names it."""
+    """The cluster ``lookup`` reads, named as kubectl names it, with Helm's overrides."""
 
-    kubeconfig: str | None = None
+    kubeconfig: str | None = None  # one file, or KUBECONFIG's list (first wins)
     context: str | None = None
+    token: str | None = None
+    apiserver: str | None = None
+    ca_file: str | None = None
+    insecure_skip_tls_verify: bool = False
+    tls_server_name: str | None = None
+    as_user: str | None = None
+    as_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,8 +148,13 @@ def _request_json(request: EngineRequest) -> dict[str, Any]:
                    "maxMemoryBytes": request.max_memory_bytes},
     }
     if request.kube is not None:
-        payload["kube"] = {"kubeconfig": request.kube.kubeconfig or "",
-                           "context": request.kube.context or ""}
+        kube = request.kube
+        payload["kube"] = {
+            "kubeconfig": kube.kubeconfig or "", "context": kube.context or "",
+            "token": kube.token or "", "server": kube.apiserver or "",
+            "caFile": kube.ca_file or "", "insecure": kube.insecure_skip_tls_verify,
+            "tlsServerName": kube.tls_server_name or "", "asUser": kube.as_user or "",
+            "asGroups": list(kube.as_groups)}
     return payload
 
 

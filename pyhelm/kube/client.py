@@ -1,17 +1,19 @@
 """The ``KubeClient`` on the official ``kubernetes`` package: raw REST, no model classes.
 
-The official client supplies kubeconfig loading (several ``KUBECONFIG`` files, contexts,
-exec plugins, OIDC, tokens, certificates, in-cluster service accounts) and its pooled
-HTTP transport; every request here goes through ``ApiClient.call_api`` with JSON bodies
-decoded by ``json.loads``, which is many times faster than its typed models. HTTP errors
-become ``pyhelm.errors.Kube*`` with the server's message and the object named.
+``pyhelm.kube.kubeconfig`` resolves the kubeconfig (kubectl's merge rules, tokens, exec
+plugins, in-cluster accounts, the ``--kube-*`` overrides); the official client supplies
+only its pooled HTTP transport: every request here goes through ``ApiClient.call_api``
+with JSON bodies decoded by ``json.loads``, which is many times faster than its typed
+models. HTTP errors become ``pyhelm.errors.Kube*`` with the server's message and the object named.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +26,7 @@ from pyhelm.errors import (
     KubeUnreachableError,
 )
 from pyhelm.kube.discovery import Discovery
+from pyhelm.kube.kubeconfig import Connection, KubeOverrides, resolve
 from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
 
 # Every request but a watch (which has its own window) gives up on a server that accepts
@@ -50,47 +53,102 @@ _ERRORS: dict[int, type[KubeError]] = {
 
 
 def connect(*, kubeconfig: str | None = None, context: str | None = None,
-            namespace: str | None = None) -> RestKubeClient:
-    """A client for the cluster the kubeconfig (or the in-cluster account) names."""
-    import yaml
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
+            namespace: str | None = None, overrides: KubeOverrides | None = None,
+            environ: Mapping[str, str] | None = None, qps: float = 0.0, burst: int = 100
+            ) -> RestKubeClient:
+    """A client for the cluster the kubeconfig (or the in-cluster account) names.
+
+    ``overrides`` carries every setting (``pyhelm.settings`` builds it); the keyword
+    shortcuts are for library callers. Without ``overrides`` the process environment
+    supplies ``KUBECONFIG`` and the in-cluster variables."""
+    env = os.environ if environ is None else environ
+    if overrides is None:
+        overrides = KubeOverrides(kubeconfig=kubeconfig, context=context, namespace=namespace,
+                                  kubeconfig_env=env.get("KUBECONFIG"),
+                                  service_host=env.get("KUBERNETES_SERVICE_HOST"),
+                                  service_port=env.get("KUBERNETES_SERVICE_PORT"))
+    return client_for(resolve(overrides, env), qps=qps, burst=burst)
+
+
+def client_for(connection: Connection, *, qps: float = 0.0, burst: int = 100
+               ) -> RestKubeClient:
+    """A REST client on the official package's transport for a resolved connection."""
+    from kubernetes import client
 
     configuration = client.Configuration()
-    context_namespace = None
-    try:
-        in_cluster = (kubeconfig is None and not os.environ.get("KUBECONFIG")
-                      and not os.path.exists(os.path.expanduser("~/.kube/config"))
-                      and os.environ.get("KUBERNETES_SERVICE_HOST"))
-        if in_cluster:
-            config.load_incluster_config(client_configuration=configuration)
-            path = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
-            if os.path.exists(path):
-                with open(path) as handle:
-                    context_namespace = handle.read().strip()
-        else:
-            config.load_kube_config(config_file=kubeconfig, context=context,
-                                    client_configuration=configuration,
-                                    persist_config=False)
-            _, active = config.list_kube_config_contexts(config_file=kubeconfig)
-            if context:
-                contexts, _ = config.list_kube_config_contexts(config_file=kubeconfig)
-                active = next((c for c in contexts if c["name"] == context), active)
-            context_namespace = (active or {}).get("context", {}).get("namespace")
-    except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError) as exc:
-        where = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
-        raise KubeUnreachableError(f"kubeconfig {where}: {_one_line(exc)}") from exc
+    configuration.host = connection.server.rstrip("/")
+    configuration.verify_ssl = not connection.insecure
+    configuration.ssl_ca_cert = connection.ca_file or _temp_file(connection.ca_data)
+    configuration.cert_file = connection.cert_file or _temp_file(connection.cert_data)
+    configuration.key_file = connection.key_file or _temp_file(connection.key_data)
+    configuration.tls_server_name = connection.tls_server_name
+    if connection.token:
+        configuration.api_key = {"BearerToken": f"Bearer {connection.token}"}
     configuration.connection_pool_maxsize = 32
     api = client.ApiClient(configuration)
-    return RestKubeClient(api, namespace or context_namespace or "default")
+    headers: list[tuple[str, str]] = []
+    if connection.username and not connection.token:
+        basic = base64.b64encode(f"{connection.username}:{connection.password or ''}".encode())
+        headers.append(("Authorization", f"Basic {basic.decode()}"))
+    if connection.as_user:
+        headers.append(("Impersonate-User", connection.as_user))
+    headers += [("Impersonate-Group", group) for group in connection.as_groups]
+    return RestKubeClient(api, connection.namespace, extra_headers=headers,
+                          throttle=Throttle(qps, burst) if qps > 0 else None)
+
+
+def _temp_file(data: bytes | None) -> str | None:
+    """PEM data from the kubeconfig as a file, for the TLS layer (removed at exit)."""
+    if not data:
+        return None
+    import atexit
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="pyhelm-kube-", suffix=".pem")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    atexit.register(_remove, path)
+    return path
+
+
+class Throttle:
+    """client-go's client-side rate limit (--qps, --burst-limit): a token bucket."""
+
+    def __init__(self, qps: float, burst: int, clock: Any = None, sleep: Any = None) -> None:
+        import time
+
+        self.qps, self.burst = qps, max(burst, 1)
+        self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
+        self._tokens = float(self.burst)
+        self._last = self._clock()
+
+    def wait(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.qps)
+        self._last = now
+        if self._tokens < 1:
+            self._sleep((1 - self._tokens) / self.qps)
+            self._last = self._clock()
+            self._tokens = 1.0
+        self._tokens -= 1
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class RestKubeClient:
     """Implements ``pyhelm.kube.protocol.KubeClient``."""
 
-    def __init__(self, api: Any, namespace: str) -> None:
+    def __init__(self, api: Any, namespace: str,
+                 extra_headers: list[tuple[str, str]] | None = None,
+                 throttle: Throttle | None = None) -> None:
+        self._throttle = throttle
         self.api = api
         self._namespace = namespace
+        self._extra_headers = list(extra_headers or ())  # may repeat (Impersonate-Group)
         self.discovery = Discovery(self._request_json)
         self._timeout = request_timeout()
         pools = getattr(getattr(api, "rest_client", None), "pool_manager", None)
@@ -115,10 +173,16 @@ class RestKubeClient:
               stream: bool = False, timeout: float | None = None) -> Any:
         import urllib3
 
+        if self._throttle is not None:
+            self._throttle.wait()
         method, url, headers, _, _ = self.api.param_serialize(
             method, path, query_params=query or [],
             header_params={"Content-Type": content_type, "Accept": accept},
             auth_settings=["BearerToken"])
+        if self._extra_headers:
+            headers = urllib3.HTTPHeaderDict(headers)
+            for key, value in self._extra_headers:
+                headers.add(key, value)
         if body is not None and content_type != "application/json":
             body = json.dumps(body)
         try:
@@ -183,6 +247,18 @@ class RestKubeClient:
             ) -> KubeObject:
         path, _ = self._path(api_version, kind, namespace or self._namespace, name)
         result: KubeObject = self._request_json("GET", path, f"{kind}/{name}")
+        return result
+
+    def get_table(self, api_version: str, kind: str, name: str | None,
+                  namespace: str | None = None, label_selector: str | None = None
+                  ) -> KubeObject:
+        """The object (or, without a name, the objects the selector picks) as the server
+        prints it for kubectl: a meta.k8s.io/v1 Table."""
+        path, _ = self._path(api_version, kind, namespace or self._namespace, name)
+        accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+        query = [("labelSelector", label_selector)] if label_selector else None
+        result: KubeObject = self._request_json("GET", path, f"{kind}/{name or ''}",
+                                                accept=accept, query=query)
         return result
 
     def list(self, api_version: str, kind: str, namespace: str | None = None,
@@ -297,16 +373,6 @@ class RestKubeClient:
             raise KubeUnreachableError(f"watch {kind}: the stream broke: {exc}") from exc
         finally:
             raw.release_conn()
-
-
-def _one_line(exc: BaseException) -> str:
-    """A YAML error's problem and position (its text spans lines and quotes the file)."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if problem:
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        return f"not valid YAML: {where}{problem}"
-    return " ".join(str(exc).split())
 
 
 def _timed_out(exc: BaseException) -> bool:

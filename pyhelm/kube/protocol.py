@@ -74,6 +74,12 @@ class KubeClient(Protocol):
         """Server-side apply."""
         ...
 
+    def get_table(self, api_version: str, kind: str, name: str | None,
+                  namespace: str | None = None, label_selector: str | None = None
+                  ) -> KubeObject:
+        """The object (or the selector's objects) as a server-printed Table."""
+        ...
+
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
                *, propagation: str = "Background", resource_version: str | None = None
                ) -> bool:

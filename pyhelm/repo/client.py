@@ -1,9 +1,8 @@
 """The user's chart repositories: ``repositories.yaml``, cached indexes, search, pull.
 
-Files live where Helm users expect them, in XDG locations under ``pyhelm``:
-``$XDG_CONFIG_HOME/pyhelm/repositories.yaml`` and
-``$XDG_CACHE_HOME/pyhelm/repository/NAME-index.yaml`` (``PYHELM_REPOSITORY_CONFIG`` and
-``PYHELM_REPOSITORY_CACHE`` override them). Every write is atomic, and a download is
+Where the files live is the caller's ``RepoPaths`` (``pyhelm.settings``: the CLI builds
+it from flags and environment; without one, ``Settings.from_environ()`` decides):
+``repositories.yaml`` and ``repository/NAME-index.yaml``. Every write is atomic, and a download is
 verified against the index digest before it is renamed into place, so a failure never
 leaves a partial file behind.
 """
@@ -29,23 +28,14 @@ from pyhelm.chart import semver
 from pyhelm.errors import RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo.index import ChartVersion, Index, index_from_dict, load_index
+from pyhelm.settings import RepoPaths, Settings
 
 TIMEOUT_SECONDS = 30.0
 
 
-def _xdg(variable: str, fallback: str) -> Path:
-    return Path(os.environ.get(variable) or Path.home() / fallback) / "pyhelm"
-
-
-def config_path() -> Path:
-    override = os.environ.get("PYHELM_REPOSITORY_CONFIG")
-    return Path(override) if override else _xdg("XDG_CONFIG_HOME", ".config") / \
-        "repositories.yaml"
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("PYHELM_REPOSITORY_CACHE")
-    return Path(override) if override else _xdg("XDG_CACHE_HOME", ".cache") / "repository"
+def resolve_paths(paths: RepoPaths | None) -> RepoPaths:
+    """The given paths, or those of the environment's settings (library callers)."""
+    return paths if paths is not None else Settings.from_environ().repo_paths
 
 
 @dataclass
@@ -83,15 +73,15 @@ class RepoConfig:
     repositories: list[RepoEntry] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> RepoConfig:
-        path = path or config_path()
+    def load(cls, paths: RepoPaths | None = None) -> RepoConfig:
+        path = resolve_paths(paths).repository_config
         if not path.exists():
             return cls()
         raw = yamlio.load(path.read_text()) or {}
         return cls([RepoEntry.from_dict(r) for r in raw.get("repositories") or []])
 
-    def save(self, path: Path | None = None) -> None:
-        path = path or config_path()
+    def save(self, paths: RepoPaths | None = None) -> None:
+        path = resolve_paths(paths).repository_config
         data = {"apiVersion": "", "generated": format_time(datetime.now(UTC)),
                 "repositories": [r.to_dict() for r in self.repositories]}
         atomic_write(path, yamlio.dump(data, sort_keys=False).encode(), mode=0o600)
@@ -142,43 +132,44 @@ def index_url(url: str) -> str:
     return url.rstrip("/") + "/index.yaml"
 
 
-def cached_index_path(name: str) -> Path:
-    return cache_dir() / f"{name}-index.yaml"
+def cached_index_path(name: str, paths: RepoPaths | None = None) -> Path:
+    return resolve_paths(paths).repository_cache / f"{name}-index.yaml"
 
 
-def refresh(entry: RepoEntry) -> Index:
+def refresh(entry: RepoEntry, paths: RepoPaths | None = None) -> Index:
     """Download and validate a repository's index, then cache it."""
     data = fetch(index_url(entry.url), entry)
     index = load_index(data, index_url(entry.url))
-    atomic_write(cached_index_path(entry.name), data)
+    atomic_write(cached_index_path(entry.name, paths), data)
     return index
 
 
-def add(entry: RepoEntry, *, force_update: bool = False) -> None:
-    config = RepoConfig.load()
+def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None = None
+        ) -> None:
+    config = RepoConfig.load(paths)
     existing = next((r for r in config.repositories if r.name == entry.name), None)
     if existing and existing.to_dict() != entry.to_dict() and not force_update:
         raise RepoError(f'repository name "{entry.name}" already exists with other settings '
                         "(use --force-update)")
-    refresh(entry)
+    refresh(entry, paths)
     config.repositories = [r for r in config.repositories if r.name != entry.name] + [entry]
-    config.save()
+    config.save(paths)
 
 
-def remove(name: str) -> None:
-    config = RepoConfig.load()
+def remove(name: str, paths: RepoPaths | None = None) -> None:
+    config = RepoConfig.load(paths)
     config.get(name)
     config.repositories = [r for r in config.repositories if r.name != name]
-    config.save()
-    cached_index_path(name).unlink(missing_ok=True)
+    config.save(paths)
+    cached_index_path(name, paths).unlink(missing_ok=True)
 
 
-def cached_index(name: str) -> Index:
+def cached_index(name: str, paths: RepoPaths | None = None) -> Index:
     """The cached index of a repository.
 
     Parsing a large index.yaml dominates ``search``; a JSON copy beside it (rewritten
     whenever the YAML is newer) loads many times faster."""
-    path = cached_index_path(name)
+    path = cached_index_path(name, paths)
     if not path.exists():
         raise RepoError(f'no cached index for "{name}" (run `pyhelm repo update`)')
     fast = path.with_suffix(".json")
@@ -201,13 +192,16 @@ class SearchHit:
 
 
 def search(keyword: str = "", *, constraint: str | None = None, all_versions: bool = False,
-           devel: bool = False) -> list[SearchHit]:
+           devel: bool = False, paths: RepoPaths | None = None) -> list[SearchHit]:
     """Charts whose name, description or keywords contain ``keyword`` (any case)."""
     wanted = semver.Constraint.parse(constraint) if constraint else None
     needle = keyword.lower()
     hits: list[SearchHit] = []
-    for entry in RepoConfig.load().repositories:
-        index = cached_index(entry.name)
+    repositories = RepoConfig.load(paths).repositories
+    if not repositories:
+        raise RepoError("no repositories configured")  # Helm's words
+    for entry in repositories:
+        index = cached_index(entry.name, paths)
         for name, versions in index.entries.items():
             full = f"{entry.name}/{name}"
             for version in versions:

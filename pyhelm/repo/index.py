@@ -197,4 +197,5 @@ def write_index(index: Index, path: Path) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".yaml")
     with os.fdopen(handle, "w") as out:
         out.write(index.to_yaml())
+    os.chmod(temp, 0o644)  # mkstemp makes 0600; an index is served to everyone
     os.replace(temp, path)

@@ -8,21 +8,20 @@ from pathlib import Path
 from pyhelm.errors import RepoError
 from pyhelm.repo import client
 from pyhelm.repo.index import load_index
-
-
-def downloads_dir() -> Path:
-    return client.cache_dir() / "charts"
+from pyhelm.settings import RepoPaths
 
 
 def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None = None,
-                 dest_dir: Path | None = None) -> Path:
-    """A local path for ``ref``, downloading it into ``dest_dir`` (default: the cache)."""
-    dest = dest_dir or downloads_dir()
+                 dest_dir: Path | None = None, paths: RepoPaths | None = None) -> Path:
+    """A local path for ``ref``, downloading it into ``dest_dir`` (default: the content
+    cache)."""
+    paths = client.resolve_paths(paths)
+    dest = dest_dir or paths.content_cache
     dest.mkdir(parents=True, exist_ok=True)
     if ref.startswith("oci://"):
         from pyhelm.repo.oci import pull_chart
 
-        return pull_chart(ref, version=version, dest_dir=dest)
+        return pull_chart(ref, version=version, dest_dir=dest, paths=paths)
     if repo_url:
         index = load_index(client.fetch(client.index_url(repo_url)), repo_url)
         entry = client.resolve(index, ref, version, repo_url)
@@ -37,7 +36,8 @@ def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None =
         return path
     if ref.count("/") == 1:
         repo_name, chart_name = ref.split("/")
-        repo = client.RepoConfig.load().get(repo_name)
-        entry = client.resolve(client.cached_index(repo_name), chart_name, version, repo_name)
+        repo = client.RepoConfig.load(paths).get(repo_name)
+        entry = client.resolve(client.cached_index(repo_name, paths), chart_name, version,
+                               repo_name)
         return client.download(entry, repo.url, repo, dest)
     raise RepoError(f"{ref}: no such chart directory, archive, repository chart or URL")

@@ -27,6 +27,7 @@ from pyhelm.release.codec import metadata_to_dict
 from pyhelm.repo import registry_auth
 from pyhelm.repo.client import atomic_write
 from pyhelm.repo.index import package_metadata
+from pyhelm.settings import RepoPaths
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 CONFIG = "application/vnd.cncf.helm.config.v1+json"
@@ -59,12 +60,13 @@ def is_loopback(host: str) -> bool:
 class Registry:
     """One registry host, with its credentials and (after a challenge) a token."""
 
-    def __init__(self, host: str, *, plain_http: bool | None = None) -> None:
+    def __init__(self, host: str, *, plain_http: bool | None = None,
+                 paths: RepoPaths | None = None) -> None:
         self.host = host
         scheme = "http" if (plain_http if plain_http is not None else is_loopback(host)) \
             else "https"
         self.base = f"{scheme}://{host}"
-        self.credentials = registry_auth.credentials_for(host)
+        self.credentials = registry_auth.credentials_for(host, paths)
         self._authorization: str | None = None
 
     def _open(self, method: str, url: str, data: bytes | None, headers: dict[str, str]
@@ -164,11 +166,12 @@ def _split_params(params: str) -> list[str]:
     return [p for p in [*parts, current.strip()] if "=" in p]
 
 
-def push_chart(package: Path, ref: str, *, plain_http: bool | None = None) -> str:
+def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
+               paths: RepoPaths | None = None) -> str:
     """Push a packaged chart under ``ref`` (oci://HOST/PATH); returns NAME:TAG's ref."""
     metadata = parse_metadata(package_metadata(package), f"{package.name}/Chart.yaml")
     target = Reference.parse(ref).child(metadata.name)
-    registry = Registry(target.host, plain_http=plain_http)
+    registry = Registry(target.host, plain_http=plain_http, paths=paths)
     data = package.read_bytes()
     config = json.dumps(metadata_to_dict(metadata), separators=(",", ":")).encode()
     config_digest = registry.push_blob(target.repository, config)
@@ -191,11 +194,11 @@ def push_chart(package: Path, ref: str, *, plain_http: bool | None = None) -> st
 
 
 def pull_chart(ref: str, *, version: str | None = None, dest_dir: Path,
-               plain_http: bool | None = None) -> Path:
+               plain_http: bool | None = None, paths: RepoPaths | None = None) -> Path:
     """Download ``oci://HOST/PATH/NAME`` at ``version`` (exact, constraint or newest)."""
     target = Reference.parse(ref)
     name = target.repository.rsplit("/", 1)[-1]
-    registry = Registry(target.host, plain_http=plain_http)
+    registry = Registry(target.host, plain_http=plain_http, paths=paths)
     tag = _choose_tag(registry, target, version)
     status, body, _ = registry.request("GET", f"/v2/{target.repository}/manifests/{tag}",
                                        headers={"Accept": MANIFEST})
@@ -225,11 +228,12 @@ def _choose_tag(registry: Registry, target: Reference, version: str | None) -> s
     return str(best).replace("+", "_")
 
 
-def login(host: str, username: str, password: str, *, plain_http: bool | None = None) -> None:
+def login(host: str, username: str, password: str, *, plain_http: bool | None = None,
+          paths: RepoPaths | None = None) -> None:
     """Check the credentials against ``/v2/``, then store them like Docker does."""
-    registry = Registry(host, plain_http=plain_http)
+    registry = Registry(host, plain_http=plain_http, paths=paths)
     registry.credentials = (username, password)
     status, _, _ = registry.request("GET", "/v2/")
     if status != 200:
         raise RepoError(f"{host}: login failed ({status})")
-    registry_auth.store(host, username, password)
+    registry_auth.store(host, username, password, paths)

@@ -1,6 +1,6 @@
 """Registry credentials, stored as Docker stores them.
 
-``$XDG_CONFIG_HOME/pyhelm/registry/config.json`` (``PYHELM_REGISTRY_CONFIG`` overrides)
+``RepoPaths.registry_config`` (default ``$XDG_CONFIG_HOME/pyhelm/registry/config.json``)
 holds ``{"auths": {HOST: {"auth": base64("user:password")}}}``, written atomically with
 mode 0600.
 """
@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from pyhelm.errors import RepoError
+from pyhelm.settings import RepoPaths
 
 
-def config_path() -> Path:
-    override = os.environ.get("PYHELM_REGISTRY_CONFIG")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "pyhelm" / "registry" / "config.json"
+def config_path(paths: RepoPaths | None = None) -> Path:
+    from pyhelm.repo.client import resolve_paths
+
+    return resolve_paths(paths).registry_config
 
 
-def _load() -> dict[str, Any]:
-    path = config_path()
+def _load(paths: RepoPaths | None) -> dict[str, Any]:
+    path = config_path(paths)
     if not path.exists():
         return {"auths": {}}
     try:
@@ -36,30 +34,30 @@ def _load() -> dict[str, Any]:
     return data if isinstance(data, dict) else {"auths": {}}
 
 
-def _save(data: dict[str, Any]) -> None:
+def _save(data: dict[str, Any], paths: RepoPaths | None) -> None:
     from pyhelm.repo.client import atomic_write
 
-    atomic_write(config_path(), json.dumps(data, indent=2).encode(), mode=0o600)
+    atomic_write(config_path(paths), json.dumps(data, indent=2).encode(), mode=0o600)
 
 
-def credentials_for(host: str) -> tuple[str, str] | None:
-    entry = _load()["auths"].get(host)
+def credentials_for(host: str, paths: RepoPaths | None = None) -> tuple[str, str] | None:
+    entry = _load(paths)["auths"].get(host)
     if not entry or not entry.get("auth"):
         return None
     user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
     return user, password
 
 
-def store(host: str, username: str, password: str) -> None:
-    data = _load()
+def store(host: str, username: str, password: str, paths: RepoPaths | None = None) -> None:
+    data = _load(paths)
     data["auths"][host] = {"auth": base64.b64encode(f"{username}:{password}".encode()).decode()}
-    _save(data)
+    _save(data, paths)
 
 
-def forget(host: str) -> bool:
-    data = _load()
+def forget(host: str, paths: RepoPaths | None = None) -> bool:
+    data = _load(paths)
     if host not in data["auths"]:
         return False
     del data["auths"][host]
-    _save(data)
+    _save(data, paths)
     return True

@@ -57,7 +57,6 @@ __all__ = [
     "ReleaseStore",
     "default_owner",
     "driver_for",
-    "driver_from_env",
 ]
 
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -147,11 +146,6 @@ def driver_for(name: str, kube: KubeClient | None, namespace: str) -> Driver:
     if name == "memory":
         return _MEMORY_DRIVERS.setdefault(namespace, MemoryDriver(namespace))
     raise UsageError(f'unknown storage driver "{name}" (use secret, configmap or memory)')
-
-
-def driver_from_env(kube: KubeClient | None, namespace: str) -> Driver:
-    return driver_for(os.environ.get("PYHELM_DRIVER") or os.environ.get("HELM_DRIVER") or "",
-                      kube, namespace)
 
 
 def _need(kube: KubeClient | None) -> KubeClient:

@@ -28,11 +28,11 @@ def record(name: str, version: int, state: str, namespace: str = "ns",
                        now=datetime(2026, 1, 1, tzinfo=UTC))
 
 
-def test_list_shows_latest_revision_of_deployed_and_failed_by_default() -> None:
+def test_list_shows_latest_revision_in_any_state_by_default_as_helm_4() -> None:
     found = select([record("web", 1, "superseded"), record("web", 2, "deployed"),
                     record("api", 1, "failed"), record("old", 1, "uninstalled")],
                    ListOptions())
-    assert [(r.name, r.version) for r in found] == [("api", 1), ("web", 2)]
+    assert [(r.name, r.version) for r in found] == [("api", 1), ("old", 1), ("web", 2)]
 
 
 def test_list_state_flags_filter_and_all() -> None:

@@ -11,7 +11,7 @@ import pyhelm
 from pyhelm.errors import KubeNotFoundError, PyhelmError, ReleaseInProgressError
 from pyhelm.kube.client import connect
 from pyhelm.release.status import Status
-from pyhelm.storage.store import ReleaseStore, driver_from_env
+from pyhelm.storage.store import ReleaseStore, driver_for
 
 pytestmark = pytest.mark.cluster
 
@@ -104,7 +104,7 @@ def test_an_upgrade_while_another_holds_the_release_fails_at_once(
     chart = make_chart(tmp_path)
     first = client.install("busy", chart)
     kube = connect(kubeconfig=kubeconfig, namespace=namespace)
-    other = ReleaseStore(driver_from_env(kube, namespace), owner="someone-else")
+    other = ReleaseStore(driver_for("secret", kube, namespace), owner="someone-else")
     pending = dataclasses.replace(
         first, version=2, info=dataclasses.replace(first.info, status=Status.PENDING_UPGRADE))
     other.create(pending)

@@ -98,7 +98,11 @@ def test_list_all_namespaces_and_filters(kubeconfig: str, namespace: str) -> Non
     every = json.loads(cli(kubeconfig, namespace, "list", "-A", "-o", "json").stdout)
     assert ("alpha", namespace) in {(r["name"], r["namespace"]) for r in every}
     mine = json.loads(cli(kubeconfig, namespace, "list", "-o", "json").stdout)
-    assert [r["name"] for r in mine] == ["alpha"]
+    # Helm 4 lists every status unless a state flag narrows it
+    assert [(r["name"], r["status"]) for r in mine] == [("alpha", "deployed"),
+                                                        ("beta", "uninstalled")]
+    live = json.loads(cli(kubeconfig, namespace, "list", "--deployed", "-o", "json").stdout)
+    assert [r["name"] for r in live] == ["alpha"]
     gone = json.loads(cli(kubeconfig, namespace, "list", "--uninstalled", "-o", "json").stdout)
     assert [(r["name"], r["status"]) for r in gone] == [("beta", "uninstalled")]
     short = cli(kubeconfig, namespace, "list", "--all", "--filter", "^b", "-q").stdout

@@ -42,3 +42,25 @@ def test_context_namespace_and_explicit_override(kubeconfig: str) -> None:
     assert client.server_version()[:2] == (1, 34)
     assert client.resource_for("apps/v1", "Deployment").plural == "deployments"
     client.close()
+
+
+def test_qps_and_burst_throttle_requests_like_client_go() -> None:
+    from pyhelm.kube.client import Throttle
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    throttle = Throttle(qps=2, burst=2, clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        throttle.wait()
+    assert slept == [0.5, 0.5]  # a burst of two, then one request per 1/qps
+    now[0] += 10  # an idle spell refills the bucket up to the burst, no more
+    throttle.wait()
+    throttle.wait()
+    assert slept == [0.5, 0.5]
+    throttle.wait()
+    assert slept == [0.5, 0.5, 0.5]
