@@ -77,6 +77,5 @@ class RepoError(PyhelmError):
 
 
 class UsageError(PyhelmError):
-    """The command was called with arguments that do not fit together."""
-
-    exit_code = 2
+    """The command was called with arguments that do not fit together (exit code 1, as
+    Helm exits for every error)."""

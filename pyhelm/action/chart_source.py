@@ -37,6 +37,8 @@ def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None 
                 raise ChartError(f"{ref}: chart version is {chart.metadata.version}, "
                                  f"not the requested {version}")
         return path
+    if not repo_url and (path.is_absolute() or ref.startswith(".")):
+        raise ChartError(f'path "{ref}" not found')  # Helm's rule: never a repository
     if "://" in ref or ref.count("/") == 1 or repo_url:
         from pyhelm.repo.locate import locate_chart
 

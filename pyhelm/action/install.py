@@ -32,6 +32,7 @@ from pyhelm.engine.release_info import ReleaseContext
 from pyhelm.errors import (
     KubeForbiddenError,
     KubeNotFoundError,
+    KubeUnreachableError,
     PyhelmError,
     ReleaseError,
     ReleaseExistsError,
@@ -70,6 +71,17 @@ def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> s
     if not options.name:
         raise UsageError("must give a release name, or --generate-name")
     return options.name
+
+
+def _namespace(cfg: Configuration, *, offline: bool) -> str:
+    """The kubeconfig's namespace; offline (``--dry-run=client``) a kubeconfig that cannot
+    be read means "default", as in Helm, since no cluster is contacted."""
+    try:
+        return cfg.namespace
+    except KubeUnreachableError:
+        if offline:
+            return "default"
+        raise
 
 
 def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
@@ -126,7 +138,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
                             paths=cfg.settings.repo_paths)
     chart = source.chart
     client_only = options.dry_run == "client"
-    namespace = options.namespace or cfg.namespace
+    namespace = options.namespace or _namespace(cfg, offline=client_only)
     name = release_name(options, chart, int(cfg.clock().timestamp()))
     validate_release_name(name)
     revision, interrupted = (1, None) if client_only else _install_revision(

@@ -97,12 +97,16 @@ def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:
     wanted = chart.metadata.kube_version
     if not wanted:
         return
-    from pyhelm.chart.semver import Constraint, Version
+    from pyhelm.chart.semver import Constraint, SemverError, Version
 
+    try:
+        constraint = Constraint.parse(wanted)
+    except SemverError as exc:
+        raise ChartError(f"{chart.name}/Chart.yaml: kubeVersion: {exc}") from None
     version = Version.parse(capabilities.kube_version.lstrip("v").split("+")[0])
-    if not Constraint.parse(wanted).allows(version):
-        raise ChartError(f"chart {chart.name} requires kubeVersion {wanted}, which is "
-                         f"incompatible with Kubernetes {capabilities.kube_version}")
+    if not constraint.allows(version):
+        raise ChartError(f"chart requires kubeVersion: {wanted} which is incompatible with "
+                         f"Kubernetes {capabilities.kube_version}")
 
 
 def reused_values(reuse: ReuseRule | None, values: ValueOptions) -> dict[str, Any]:

@@ -34,8 +34,9 @@ _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 def validate_release_name(name: str) -> None:
     if not name or len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.match(name):
-        raise UsageError(f'invalid release name "{name}": must be a lowercase DNS-1123 name '
-                         f"of at most {MAX_NAME_LENGTH} characters")
+        raise UsageError(f'release name "{name}": invalid release name, must match regex '
+                         f"{NAME_PATTERN.pattern} and the length must not be longer than "
+                         f"{MAX_NAME_LENGTH}")
 
 
 def parse_duration(text: str | float) -> float:

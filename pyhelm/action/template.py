@@ -53,6 +53,11 @@ def _is_test(hook: Hook) -> bool:
 
 
 def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateResult:
+    from pyhelm.action.rollout import validate_release_name
+
+    validate_release_name(options.release_name)
+    if options.kube_version:
+        check_kube_version_flag(options.kube_version)
     path = locate_chart_ref(options.chart, options.version, paths=paths)
     engine = path_engine(path)
     # a Helm chart is loaded by Helm's engine; only a Jinja2 chart needs pyhelm's model
@@ -80,6 +85,15 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
     if options.show_only:
         text = show_only(text, options.show_only)
     return TemplateResult(engine, rendered, tuple(documents), text)
+
+
+_KUBE_VERSION = re.compile(r"v?\d+(\.\d+){0,2}([-+][0-9A-Za-z.+-]*)?")
+
+
+def check_kube_version_flag(text: str) -> None:
+    """``--kube-version`` as Helm's ParseKubeVersion accepts it (1.29, v1.29.3, 1.29.3-rc.1)."""
+    if not _KUBE_VERSION.fullmatch(text):
+        raise UsageError(f"invalid kube version '{text}': could not parse \"{text}\" as version")
 
 
 # Helm's releaseutil.SplitManifests separator; \s is Go's ASCII whitespace class
@@ -138,5 +152,8 @@ def _write_output_dir(root: Path, documents: list[Manifest]) -> None:
         by_file.setdefault(manifest.template, []).append(manifest)
     for template, manifests in by_file.items():
         target = root / template
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(manifest_text(manifests))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(manifest_text(manifests))
+        except OSError as exc:
+            raise UsageError(f"--output-dir: {exc.filename}: {exc.strerror}") from None

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(1)  # Helm exits 1 for usage errors too; scripts test for it
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except PyhelmError as exc:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_KUBE_VERSION = "v1.34.0"
+DEFAULT_KUBE_VERSION = "v1.35.0"  # Helm v4.1.4's default (its client-go minor)
 
 
 @dataclass(frozen=True)

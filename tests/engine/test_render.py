@@ -38,7 +38,7 @@ def test_context_names_follow_helm() -> None:
                 "  k: {{ Capabilities.KubeVersion.Minor }}\n"
                 "  a: {{ Capabilities.APIVersions.has('apps/v1') }}\n"
                 "  t: {{ Template.Name }}\n")
-    assert data == {"r": "rel/ns/1", "s": "pyhelm", "c": "t-1.0", "k": 34, "a": True,
+    assert data == {"r": "rel/ns/1", "s": "pyhelm", "c": "t-1.0", "k": 35, "a": True,
                     "t": "t/templates/cm.yaml"}
 
 
