@@ -22,13 +22,12 @@ class ValueOptions:
     set_literal_values: tuple[str, ...] = ()
 
     def merged(self) -> dict[str, Any]:
-        from pyhelm.chart.values import merge_maps, merge_overrides
+        from pyhelm.chart.values import merge_overrides
 
-        from_files = merge_overrides(self.values_files)
-        flags = merge_overrides(
-            (), self.set_values, self.set_string_values, self.set_file_values,
-            self.set_json_values, self.set_literal_values)
-        return merge_maps(merge_maps(from_files, self.values), flags)
+        # one accumulator, as Helm's MergeValues: --set a[1]=x edits a list from a file
+        return merge_overrides(
+            self.values_files, self.set_values, self.set_string_values, self.set_file_values,
+            self.set_json_values, self.set_literal_values, mapping=self.values)
 
     def is_empty(self) -> bool:
         return not (self.values_files or self.values or self.set_values

@@ -25,7 +25,7 @@ from pyhelm.chart.model import (
     LockedDependency,
     Maintainer,
 )
-from pyhelm.chart.values import parse_mapping
+from pyhelm.chart.values import parse_mapping, parse_values
 from pyhelm.errors import ChartError, ValuesError
 
 KNOWN_FIELDS = frozenset({
@@ -56,7 +56,7 @@ def load_files(files: Mapping[str, bytes], source: str) -> Chart:
         raise ChartError(f"{source}: Chart.yaml is missing: not a chart")
     raw_metadata = parse_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
     metadata = parse_metadata(raw_metadata, f"{source}/Chart.yaml")
-    values = parse_mapping(files.get("values.yaml", b""), f"{source}/values.yaml",
+    values = parse_values(files.get("values.yaml", b""), f"{source}/values.yaml",
                                 ValuesError)
     schema = files.get("values.schema.json")
     if schema is not None:

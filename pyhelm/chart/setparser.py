@@ -91,6 +91,12 @@ class _Parser:
                     continue
                 if self.peek() == "[":
                     continue
+                if self.peek() not in ("=", ",", ""):
+                    # Helm's wording, rune by rune, up to the "="
+                    rest = self.expr[self.pos:].split("=", 1)[0].split(",", 1)[0]
+                    runes = " ".join(f"'{c}'" for c in rest)
+                    raise ValuesError(f"failed parsing {_FLAGS[self.kind]} data: unexpected "
+                                      f"data at end of array index: [{runes}]")
                 stop = self.peek()
                 self.pos += 1 if stop else 0
             if stop == "=":
@@ -104,6 +110,10 @@ class _Parser:
             self.pos = len(self.expr)
             return text
         if self.kind == "json":
+            rest = self.expr[self.pos:]
+            if not rest.split(",", 1)[0].strip():  # "a=" or "a=,b=1": null, as Helm
+                self.pos += len(rest.split(",", 1)[0]) + (1 if "," in rest else 0)
+                return None
             try:
                 value, end = json.JSONDecoder().raw_decode(self.expr, self.pos)
             except ValueError as exc:

@@ -17,8 +17,11 @@ from pyhelm.errors import ValuesError
 
 
 def read_values_text(path: str | Path) -> str:
-    """A values file's text; '-' reads standard input."""
+    """A values file's text; '-' reads standard input, an http(s) URL is fetched (as Helm's
+    ``-f https://…``)."""
     source = str(path)
+    if source.startswith(("http://", "https://")):
+        return _fetch(source)
     try:
         if source == "-":
             import sys
@@ -29,9 +32,29 @@ def read_values_text(path: str | Path) -> str:
         raise ValuesError(f"{source}: cannot read values file: {exc.strerror}") from exc
 
 
+def _fetch(url: str) -> str:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(
+                url, headers={"User-Agent": "pyhelm"}), timeout=30) as response:
+            return bytes(response.read()).decode()
+    except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ValuesError(f"{url}: cannot fetch values file: {reason}") from exc
+
+
 def load_values_file(path: str | Path) -> dict[str, Any]:
     """A values file as a mapping; '-' reads standard input."""
-    return parse_mapping(read_values_text(path), str(path), ValuesError)
+    return parse_values(read_values_text(path), str(path))
+
+
+def strip_bom(data: str | bytes) -> str | bytes:
+    """Without a leading UTF-8 byte order mark (Helm strips it from chart files)."""
+    if isinstance(data, bytes):
+        return data.removeprefix(b"\xef\xbb\xbf")
+    return data.removeprefix("\ufeff")
 
 
 def parse_mapping(data: str | bytes, source: str, error: type[Exception] = ValuesError
@@ -39,10 +62,32 @@ def parse_mapping(data: str | bytes, source: str, error: type[Exception] = Value
     """A YAML document that must be a mapping (empty is {}); errors name the source."""
     from pyhelm import yamlio  # lazily: reading files as text needs no YAML parser
 
+    data = strip_bom(data)
     try:
         loaded = yamlio.load(data) if data.strip() else {}
     except yamlio.YamlSyntaxError as exc:
         raise error(f"{source}: {exc}") from exc
+    return _as_mapping(loaded, source, error)
+
+
+def parse_values(data: str | bytes, source: str, error: type[Exception] = ValuesError
+                 ) -> dict[str, Any]:
+    """A values file: one or more YAML documents, each a mapping, merged in order (Helm's
+    LoadValues)."""
+    from pyhelm import yamlio
+
+    data = strip_bom(data)
+    try:
+        documents = yamlio.load_all(data) if data.strip() else []
+    except yamlio.YamlSyntaxError as exc:
+        raise error(f"{source}: {exc}") from exc
+    merged: dict[str, Any] = {}
+    for document in documents:
+        merged = merge_maps(merged, _as_mapping(document, source, error))
+    return merged
+
+
+def _as_mapping(loaded: Any, source: str, error: type[Exception]) -> dict[str, Any]:
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -64,21 +109,40 @@ def merge_maps(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def merge_overrides(values_files: Sequence[str | Path] = (), set_values: Sequence[str] = (),
                     set_string_values: Sequence[str] = (), set_file_values: Sequence[str] = (),
-                    set_json_values: Sequence[str] = (), set_literal_values: Sequence[str] = ()
-                    ) -> dict[str, Any]:
-    """Every user-supplied value source merged into one mapping, Helm's precedence."""
+                    set_json_values: Sequence[str] = (), set_literal_values: Sequence[str] = (),
+                    mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every user-supplied value source merged into one mapping, Helm's precedence: files,
+    a library caller's ``mapping``, then the flags, each applied to what came before."""
     merged: dict[str, Any] = {}
     for path in values_files:
         merged = merge_maps(merged, load_values_file(path))
+    if mapping:
+        merged = merge_maps(merged, mapping)
     ordered: tuple[tuple[Kind, Sequence[str]], ...] = (
         ("json", set_json_values), ("set", set_values), ("string", set_string_values),
         ("file", set_file_values), ("literal", set_literal_values))
     for kind, expressions in ordered:
         for expr in expressions:
+            if kind == "json" and expr.strip().startswith("{"):
+                merged = merge_maps(merged, _json_object(expr))
+                continue
             # Helm parses each expression into the accumulated map, so an index
             # like a[1]=x edits a list given by a -f file instead of replacing it.
             parse_set(expr, merged, kind=kind)
     return merged
+
+
+def _json_object(expr: str) -> dict[str, Any]:
+    """``--set-json '{"a": 1}'``: a whole object merged in (Helm 3.17+)."""
+    import json
+
+    try:
+        value = json.loads(expr)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValuesError(f"failed parsing --set-json data JSON: {expr}")
+    return value
 
 
 def coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
