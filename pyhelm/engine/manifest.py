@@ -21,6 +21,17 @@ INSTALL_ORDER = (
     "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
     "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 _RANK = {kind: index for index, kind in enumerate(INSTALL_ORDER)}
+# Helm's own uninstall list: not the install order reversed (webhooks first, Service early)
+UNINSTALL_ORDER = (
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "Ingress",
+    "IngressClass", "Service", "CronJob", "Job", "StatefulSet", "HorizontalPodAutoscaler",
+    "Deployment", "ReplicaSet", "ReplicationController", "Pod", "DaemonSet",
+    "RoleBindingList", "RoleBinding", "RoleList", "Role", "ClusterRoleBindingList",
+    "ClusterRoleBinding", "ClusterRoleList", "ClusterRole", "CustomResourceDefinition",
+    "PersistentVolumeClaim", "PersistentVolume", "StorageClass", "ConfigMap", "SecretList",
+    "Secret", "ServiceAccount", "PodDisruptionBudget", "PodSecurityPolicy", "LimitRange",
+    "ResourceQuota", "NetworkPolicy", "Namespace", "PriorityClass")
+_UNINSTALL_RANK = {kind: index for index, kind in enumerate(UNINSTALL_ORDER)}
 
 HOOK_EVENTS = frozenset({
     "pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade",
@@ -72,13 +83,18 @@ def kind_rank(kind: str) -> int:
     return _RANK.get(kind, len(INSTALL_ORDER))
 
 
+def _by_kind(ranks: Mapping[str, int]) -> Any:
+    """Helm's lessByKind: known kinds by the list, unknown ones after them sorted by kind
+    name; ties keep their order (a stable sort)."""
+    return lambda m: (ranks[m.kind], "") if m.kind in ranks else (len(ranks), m.kind)
+
+
 def install_order(manifests: Iterable[Manifest]) -> list[Manifest]:
-    """Stable sort by kind order (ties keep template order, as Helm does)."""
-    return sorted(manifests, key=lambda m: kind_rank(m.kind))
+    return sorted(manifests, key=_by_kind(_RANK))
 
 
 def uninstall_order(manifests: Iterable[Manifest]) -> list[Manifest]:
-    return list(reversed(install_order(manifests)))
+    return sorted(manifests, key=_by_kind(_UNINSTALL_RANK))
 
 
 def hook_annotation(annotations: Mapping[str, str], suffix: str) -> str | None:
@@ -91,32 +107,40 @@ def hook_annotation(annotations: Mapping[str, str], suffix: str) -> str | None:
 
 def as_hook(manifest: Manifest) -> Hook | None:
     """A Hook when the manifest carries hook annotations, else None."""
+    """A Hook when the manifest carries the hook annotation, else None. As Helm: events
+    and delete policies are case-insensitive (``test-success`` is ``test``) and a weight
+    that is not a whole number counts as 0; see ``is_unknown_hook`` for unknown events."""
     events_text = hook_annotation(manifest.annotations, "hook")
-    if not events_text:
+    if events_text is None:
         return None
-    events = tuple(e.strip() for e in events_text.split(",") if e.strip())
-    unknown = [e for e in events if e not in HOOK_EVENTS]
-    if unknown:
-        from pyhelm.errors import RenderError
-
-        raise RenderError(f"{manifest.template}: unknown hook event(s) {', '.join(unknown)} "
-                          f"on {manifest.ref}")
-    weight_text = hook_annotation(manifest.annotations, "hook-weight") or "0"
+    named = (e.strip().lower() for e in events_text.split(","))
+    events = tuple("test" if e == "test-success" else e for e in named if e in HOOK_EVENTS)
     try:
-        weight = int(weight_text)
+        weight = int((hook_annotation(manifest.annotations, "hook-weight") or "0").strip())
     except ValueError:
-        from pyhelm.errors import RenderError
-
-        raise RenderError(f"{manifest.template}: hook-weight {weight_text!r} of "
-                          f"{manifest.ref} is not a whole number") from None
+        weight = 0
     policies = hook_annotation(manifest.annotations, "hook-delete-policy") or ""
     return Hook(manifest, events, weight,
-                tuple(p.strip() for p in policies.split(",") if p.strip()))
+                tuple(p.strip().lower() for p in policies.split(",") if p.strip()))
+
+
+def is_unknown_hook(manifest: Manifest) -> bool:
+    """A hook naming an event Helm does not know: Helm leaves the whole object out
+    (neither hook nor resource), and so does pyhelm."""
+    events_text = hook_annotation(manifest.annotations, "hook")
+    return events_text is not None and any(
+        e.strip().lower() not in HOOK_EVENTS for e in events_text.split(","))
+
+
+def list_hooks(hooks: Iterable[Hook]) -> list[Hook]:
+    """Hooks in kind order (ties keep template order): how Helm lists them."""
+    return sorted(hooks, key=lambda h: _by_kind(_RANK)(h.manifest))
 
 
 def sort_hooks(hooks: Iterable[Hook]) -> list[Hook]:
-    """By weight, then kind order, then name: the order hooks run in."""
-    return sorted(hooks, key=lambda h: (h.weight, kind_rank(h.manifest.kind), h.manifest.name))
+    """The order hooks run in: as listed, then stably by weight and name (Helm's
+    hookByWeight)."""
+    return sorted(list_hooks(hooks), key=lambda h: (h.weight, h.manifest.name))
 
 
 def manifest_text(manifests: Iterable[Manifest]) -> str:

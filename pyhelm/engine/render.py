@@ -28,7 +28,8 @@ from pyhelm.engine.manifest import (
     Rendered,
     as_hook,
     install_order,
-    sort_hooks,
+    is_unknown_hook,
+    list_hooks,
 )
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.engine.sandbox import ChartSandbox, MemoryLoader, RenderLimits, index_value_paths
@@ -73,13 +74,15 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
     hooks: list[Hook] = []
     for name, text in texts.items():
         for manifest in parse_manifests(text, name):
+            if is_unknown_hook(manifest):
+                continue
             hook = as_hook(manifest)
             if hook:
                 hooks.append(hook)
             else:
                 manifests.append(manifest)
     _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
-    return Rendered(manifests=tuple(install_order(manifests)), hooks=tuple(sort_hooks(hooks)),
+    return Rendered(manifests=tuple(install_order(manifests)), hooks=tuple(list_hooks(hooks)),
                     crds=tuple(crds), notes=notes, templates=texts)
 
 

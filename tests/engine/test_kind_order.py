@@ -1,0 +1,68 @@
+"""Kind order, hooks and their annotations as Helm 4 sorts and reads them, compared with
+``helm template`` on the same objects (a Go chart and its Jinja2 twin)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyhelm.engine.manifest import Manifest, uninstall_order
+from pyhelm.testing import peers
+
+pytestmark = pytest.mark.helm
+PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+
+OBJECTS = [
+    ("Zebra", "z1", None), ("Service", "s1", None), ("Apple", "a1", None),
+    ("ConfigMap", "c1", None), ("Zebra", "z0", None), ("Deployment", "d1", None),
+    ("Job", "h-b", "pre-install,POST-upgrade|5"), ("Job", "h-a", "Pre-Install|5"),
+    ("ConfigMap", "h-c", "pre-install|abc"), ("Pod", "h-t", "test-success,unknown|-1"),
+]
+
+
+def _document(kind: str, name: str, hook: str | None) -> str:
+    lines = [f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}"]
+    if hook:
+        events, weight = hook.split("|")
+        lines.append(f'  annotations:\n    "helm.sh/hook": "{events}"\n'
+                     f'    "helm.sh/hook-weight": "{weight}"')
+    return "\n".join(lines)
+
+
+def _chart(root: Path, name: str, helpers: str) -> Path:
+    chart = root / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    (chart / "templates" / helpers).write_text("")
+    (chart / "templates" / "all.yaml").write_text(
+        "\n---\n".join(_document(*o) for o in OBJECTS) + "\n")
+    return chart
+
+
+def test_template_order_of_objects_and_hooks_is_helms(tmp_path: Path) -> None:
+    go_chart = _chart(tmp_path, "order", "_h.tpl")
+    jinja = _chart(tmp_path / "j", "order", "_h.j2")
+    helm = subprocess.run([str(peers.helm_binary()), "template", "r", str(go_chart)],
+                          capture_output=True, text=True, check=True,
+                          env=peers.helm_env(tmp_path))
+    for chart in (go_chart, jinja):
+        mine = subprocess.run([PYHELM, "template", "r", str(chart)], capture_output=True,
+                              text=True, check=False)
+        assert mine.returncode == 0, mine.stderr
+        assert mine.stdout == helm.stdout
+
+
+def _manifest(kind: str) -> Manifest:
+    return Manifest(template="t", content="", obj={}, api_version="v1", kind=kind,
+                    name=kind.lower(), namespace=None)
+
+
+def test_uninstall_follows_helms_own_list() -> None:
+    kinds = ["Namespace", "Deployment", "Service", "ConfigMap", "Ingress", "Widget",
+             "ValidatingWebhookConfiguration", "Job", "Apple"]
+    assert [m.kind for m in uninstall_order(_manifest(k) for k in kinds)] == [
+        "ValidatingWebhookConfiguration", "Ingress", "Service", "Job", "Deployment",
+        "ConfigMap", "Namespace", "Apple", "Widget"]
