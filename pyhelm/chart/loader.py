@@ -120,9 +120,9 @@ def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
     version = raw.get("version")
     if version is None or version == "":
         raise ChartError(f'{source}: field "version" is required')
-    if not semver.is_valid(str(version)):
-        raise ChartError(f'{source}: field "version": "{version}" is not a valid SemVer 2 '
-                         "version")
+    if not semver.is_loose_valid(str(version)):
+        raise ChartError(f'{source}: field "version": "{version}" is invalid (not a '
+                         "semantic version)")
     chart_type = _field(raw, "type", source, str) or "application"
     if chart_type not in ("application", "library"):
         raise ChartError(f'{source}: field "type": "{chart_type}" is not application or library')

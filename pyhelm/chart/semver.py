@@ -1,10 +1,12 @@
 """Semantic versions and Helm's version constraints (Masterminds/semver v3 rules).
 
 ``Version.parse`` accepts SemVer 2 with Masterminds' leniency (a leading ``v``, missing
-minor/patch when ``strict=False``). ``Constraint.parse`` understands ``=``, ``!=``,
-``>``, ``<``, ``>=``, ``<=``, ``~``, ``^``, wildcards (``1.2.x``, ``*``), hyphen ranges
-(``1.2 - 1.4.5``), ``,`` or space for AND and ``||`` for OR. A prerelease version only
-satisfies a constraint whose own comparators carry a prerelease, as in Masterminds.
+minor/patch when ``strict=False``). ``Constraint.parse`` reads constraints as
+Masterminds' ``NewConstraint`` does and ``allows`` decides as its ``Check``: ``=``, ``!=``,
+``>``, ``<``, ``>=``/``=>``, ``<=``/``=<``, ``~``/``~>``, ``^``, wildcards (``1.2.x``,
+``*``) and partial versions, hyphen ranges (``1.2 - 1.4.5``), ``,`` or space for AND and
+``||`` for OR. A prerelease version satisfies an AND group only when one of the group's
+comparators names a prerelease. Tested against Helm's own ``semverCompare``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class Version:
         if not match:
             raise SemverError(f'"{text}" is not a valid SemVer 2 version')
         major, minor, patch, pre, build = match.groups()
+        for part in (pre or "").split(".") if pre else ():
+            if part.isdigit() and len(part) > 1 and part[0] == "0":
+                raise SemverError(f'"{text}" is not a valid SemVer 2 version (prerelease '
+                                  f'"{part}" has a leading zero)')
         return cls(int(major), int(minor or 0), int(patch or 0),
                    tuple(pre.split(".")) if pre else (), build or "")
 
@@ -86,97 +92,141 @@ class Version:
 
 
 def is_valid(text: str) -> bool:
-    """True for a strict SemVer 2 version (Chart.yaml's rule)."""
+    """True for a strict SemVer 2 version."""
     return bool(_pattern(_STRICT_PATTERN).match(str(text).strip()))
 
 
+def is_loose_valid(text: str) -> bool:
+    """True for what Masterminds' NewVersion accepts: Chart.yaml's rule in Helm (``1``,
+    ``1.0``, ``v1.2.3``, ``1.2-beta.5``; not ``1.0.0-01``)."""
+    try:
+        Version.parse(text)
+    except SemverError:
+        return False
+    return True
+
+
 _WILD = {"x", "X", "*"}
-_COMPARATOR_PATTERN = (r"^(=|!=|>=|<=|>|<|~>|~|\^)?\s*v?((?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}"
-                         r"(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
-
-
-@dataclass(frozen=True)
-class _Bound:
-    """One half-open check: version OP edge."""
-
-    op: str
-    edge: Version
-
-    def allows(self, version: Version) -> bool:
-        v, e = version, self.edge
-        return {"=": v == e, "!=": v != e, ">": v > e, "<": v < e,
-                ">=": v >= e, "<=": v <= e}[self.op]
+# Masterminds' operator alternation, in its order (the empty operator means "=")
+_OPS = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^"
+_CV = (r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?"
+       r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?")
+_CV_PLAIN = _CV.replace("(", "(?:").replace("(?:?:", "(?:")
+_RANGE = rf"\s*({_CV_PLAIN})\s+-\s+({_CV_PLAIN})\s*"
+_ONE = rf"^\s*({_OPS})\s*({_CV})\s*$"
+_FIND = rf"(?:{_OPS})\s*(?:{_CV_PLAIN})"
+_VALID = rf"^(\s*(?:{_OPS})\s*(?:{_CV_PLAIN})\s*)((?:\s+|,\s*)(?:{_OPS})\s*(?:{_CV_PLAIN})\s*)*$"
 
 
 @dataclass(frozen=True)
 class _Comparator:
-    bounds: tuple[_Bound, ...]
-    has_prerelease: bool
-    text: str
+    """One comparator: an operator and an edge version whose missing or wildcard parts
+    make it "dirty" (``1.x``: minor_dirty; ``1.2``: patch_dirty; ``*``: dirty only)."""
 
-    def allows(self, version: Version) -> bool:
-        if version.prerelease and not self.has_prerelease:
+    op: str
+    edge: Version
+    dirty: bool = False
+    minor_dirty: bool = False
+    patch_dirty: bool = False
+
+    def allows(self, v: Version, include_prerelease: bool) -> bool:
+        if v.prerelease and not include_prerelease:
             return False
-        return all(b.allows(version) for b in self.bounds)
+        return _CHECKS[self.op](self, v)
 
 
-def _parts(text: str) -> tuple[list[int | None], tuple[str, ...]]:
-    core, _, pre = text.split("+")[0].partition("-")
-    numbers: list[int | None] = [None if p in _WILD else int(p) for p in core.split(".")]
-    while len(numbers) < 3:
-        numbers.append(None)
-    # a wildcard swallows everything after it (1.x.3 means 1.x)
-    for i, n in enumerate(numbers):
-        if n is None:
-            numbers[i:] = [None] * (3 - i)
-            break
-    return numbers, tuple(pre.split(".")) if pre else ()
+def _not_equal(c: _Comparator, v: Version) -> bool:
+    e = c.edge
+    if c.dirty:
+        if e.major != v.major:
+            return True
+        if e.minor != v.minor and not c.minor_dirty:
+            return True
+        if c.minor_dirty:
+            return False
+        if e.patch != v.patch and not c.patch_dirty:
+            return True
+        if c.patch_dirty:
+            return (bool(v.prerelease or e.prerelease)
+                    and _prerelease_key(v.prerelease) != _prerelease_key(e.prerelease))
+    return v != e
 
 
-def _comparator(op: str, text: str) -> _Comparator:
-    numbers, pre = _parts(text)
-    major, minor, patch = numbers
-    low = Version(major or 0, minor or 0, patch or 0, pre)
-    has_pre = bool(pre)
+def _greater(c: _Comparator, v: Version) -> bool:
+    e = c.edge
+    if not c.dirty:
+        return v > e
+    if v.major != e.major:
+        return v.major > e.major
+    if c.minor_dirty:
+        return False
+    if c.patch_dirty:
+        return v.minor > e.minor
+    return v > e
 
-    def bound(o: str, v: Version) -> tuple[_Bound, ...]:
-        return (_Bound(o, v),)
 
-    if major is None:  # '*' or 'x': everything, or nothing for '<*' and '!=*'
-        matches_nothing = op in ("<", "!=")
-        return _Comparator(bound("<", Version(0, 0, 0)) if matches_nothing else (), has_pre, text)
-    upper_minor = Version(major, (minor or 0) + 1, 0, ("0",))
-    upper_major = Version(major + 1, 0, 0, ("0",))
-    wildcard_upper = upper_major if minor is None else upper_minor if patch is None else None
-    if op in ("", "="):
-        if wildcard_upper:
-            return _Comparator((_Bound(">=", low), _Bound("<", wildcard_upper)), has_pre, text)
-        return _Comparator(bound("=", low), has_pre, text)
-    if op == "!=":
-        if wildcard_upper:  # outside the wildcard range: expressed by the caller as OR
-            raise SemverError(f'"!={text}": a wildcard cannot be negated')
-        return _Comparator(bound("!=", low), has_pre, text)
-    if op in ("~", "~>"):
-        upper = upper_major if minor is None else upper_minor
-        return _Comparator((_Bound(">=", low), _Bound("<", upper)), has_pre, text)
-    if op == "^":
-        if major > 0 or minor is None:
-            upper = upper_major
-        elif (minor or 0) > 0 or patch is None:
-            upper = upper_minor
-        else:
-            upper = Version(0, 0, (patch or 0) + 1, ("0",))
-        return _Comparator((_Bound(">=", low), _Bound("<", upper)), has_pre, text)
-    if op == ">" and wildcard_upper:
-        return _Comparator(bound(">=", wildcard_upper), has_pre, text)
-    if op == "<=" and wildcard_upper:
-        return _Comparator(bound("<", wildcard_upper), has_pre, text)
-    return _Comparator(bound(op, low), has_pre, text)
+def _less_equal(c: _Comparator, v: Version) -> bool:
+    e = c.edge
+    if not c.dirty:
+        return v <= e
+    if v.major > e.major:
+        return False
+    return not (v.major == e.major and v.minor > e.minor and not c.minor_dirty)
+
+
+def _tilde(c: _Comparator, v: Version) -> bool:
+    e = c.edge
+    if v < e:
+        return False
+    if (e.major, e.minor, e.patch) == (0, 0, 0) and not (c.minor_dirty or c.patch_dirty):
+        return True
+    return v.major == e.major and (v.minor == e.minor or c.minor_dirty)
+
+
+def _caret(c: _Comparator, v: Version) -> bool:
+    e = c.edge
+    if v < e:
+        return False
+    if e.major > 0 or c.minor_dirty:
+        return v.major == e.major
+    if v.major > 0:
+        return False
+    if e.minor > 0 or c.patch_dirty:
+        return v.minor == e.minor
+    return v.minor == 0 and v.patch == e.patch
+
+
+_CHECKS = {
+    "": lambda c, v: _tilde(c, v) if c.dirty else v == c.edge,
+    "!=": _not_equal, ">": _greater, "<": lambda c, v: v < c.edge,
+    ">=": lambda c, v: v >= c.edge, "<=": _less_equal, "~": _tilde, "^": _caret,
+}
+_ALIASES = {"=": "", "=>": ">=", "=<": "<=", "~>": "~"}
+
+
+def _comparator(text: str, source: str) -> _Comparator:
+    match = _pattern(_ONE).match(text)
+    if not match:
+        raise SemverError(f'"{source}" is not a valid version constraint (at "{text}")')
+    op, _, major, minor, patch, pre = match.groups()[:6]
+    pre = pre or ""
+    flags: dict[str, bool] = {}
+    if major in _WILD or not major:
+        edge, flags = f"0.0.0{pre}", {"dirty": True}
+    elif not minor or minor[1:] in _WILD:
+        edge, flags = f"{major}.0.0{pre}", {"dirty": True, "minor_dirty": True}
+    elif not patch or patch[1:] in _WILD:
+        edge, flags = f"{major}{minor}.0{pre}", {"dirty": True, "patch_dirty": True}
+    else:
+        edge = f"{major}{minor}{patch}{pre}"
+    return _Comparator(_ALIASES.get(op, op), Version.parse(edge), **flags)
 
 
 @dataclass(frozen=True)
 class Constraint:
-    """An OR of ANDs of comparators."""
+    """An OR (``||``) of AND groups (space or comma) of comparators, as Masterminds'
+    ``NewConstraint`` reads them; a prerelease version satisfies a group only when one of
+    the group's comparators names a prerelease."""
 
     alternatives: tuple[tuple[_Comparator, ...], ...]
     text: str
@@ -184,34 +234,22 @@ class Constraint:
     @classmethod
     def parse(cls, text: str) -> Constraint:
         source = str(text).strip()
-        if not source:
-            raise SemverError("an empty version constraint")
+        rewritten = _pattern(_RANGE).sub(lambda m: f">= {m.group(1)}, <= {m.group(2)} ",
+                                         source)
         alternatives = []
-        for group in source.split("||"):
-            group = re.sub(r"\s+-\s+", " - ", group.strip())
-            group = re.sub(r"(=|!=|>=|<=|>|<|~>|~|\^)\s+", r"\1", group)
-            tokens = [t for t in re.split(r"[\s,]+", group) if t]
-            comparators: list[_Comparator] = []
-            i = 0
-            while i < len(tokens):
-                if i + 2 < len(tokens) and tokens[i + 1] == "-":
-                    low, high = tokens[i], tokens[i + 2]
-                    comparators += [_comparator(">=", low), _comparator("<=", high)]
-                    i += 3
-                    continue
-                match = _pattern(_COMPARATOR_PATTERN).match(tokens[i])
-                if not match:
-                    raise SemverError(f'"{source}" is not a valid version constraint '
-                                      f'(at "{tokens[i]}")')
-                comparators.append(_comparator(match.group(1) or "", match.group(2)))
-                i += 1
-            if not comparators:
+        for group in rewritten.split("||"):
+            if not _pattern(_VALID).match(group):
                 raise SemverError(f'"{source}" is not a valid version constraint')
-            alternatives.append(tuple(comparators))
+            alternatives.append(tuple(_comparator(found.group(0), source)
+                                      for found in _pattern(_FIND).finditer(group)))
         return cls(tuple(alternatives), source)
 
     def allows(self, version: Version) -> bool:
-        return any(all(c.allows(version) for c in group) for group in self.alternatives)
+        for group in self.alternatives:
+            include_pre = any(c.edge.prerelease for c in group)
+            if all(c.allows(version, include_pre) for c in group):
+                return True
+        return False
 
     def __str__(self) -> str:
         return self.text

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyhelm.chart.archive import MAX_UNPACKED_BYTES
-from pyhelm.chart.loader import load_chart
+from pyhelm.chart.loader import load_chart, load_files
 from pyhelm.errors import ChartError, ValuesError
 
 CHARTS = Path(__file__).resolve().parents[2] / "charts"
@@ -124,7 +124,7 @@ class _Zeros(io.RawIOBase):
     ("name: c\nversion: 1.0.0\n", '"apiVersion" is required'),
     ("apiVersion: v3\nname: c\nversion: 1.0.0\n", "is not v1 or v2"),
     ("apiVersion: v2\nversion: 1.0.0\n", '"name" is required'),
-    ("apiVersion: v2\nname: c\nversion: 1.0\n", "not a valid SemVer 2"),
+    ("apiVersion: v2\nname: c\nversion: 1.0.0-01\n", r"is invalid \(not a semantic version\)"),
     ("apiVersion: v2\nname: c\nversion: 1.0.0\ntype: app\n", "is not application or library"),
     ("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies: [{version: 1}]\n", "needs a name"),
     ("apiVersion: v2\nname: c\nversion: 1.0.0\nkeywords: x\n", 'field "keywords"'),
@@ -133,3 +133,11 @@ def test_chart_yaml_errors_name_the_field(tmp_path: Path, chart_yaml: str, messa
     root = _write(tmp_path / "c", {"Chart.yaml": chart_yaml})
     with pytest.raises(ChartError, match=message):
         load_chart(root)
+
+
+@pytest.mark.parametrize("version", ["1", "1.0", "v1.2.3", "1.2-beta.5", "01.2.3"])
+def test_lenient_chart_versions_load_as_in_helm(version: str) -> None:
+    """Helm checks Chart.yaml's version with Masterminds' NewVersion, not strict SemVer."""
+    chart = load_files({"Chart.yaml": f"apiVersion: v2\nname: c\nversion: {version}\n".encode()},
+                       "c")
+    assert chart.metadata.version == version
