@@ -66,17 +66,21 @@ class ChartVersion:
 class Index:
     entries: dict[str, list[ChartVersion]] = field(default_factory=dict)
     generated: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # entries left out when loading
 
     def add(self, entry: ChartVersion) -> None:
         self.add_all([entry])
 
-    def add_all(self, entries: Iterable[ChartVersion]) -> None:
-        """Add (or replace) versions, then sort each touched chart once, newest first."""
+    def add_all(self, entries: Iterable[ChartVersion | tuple[str, ChartVersion]]) -> None:
+        """Add (or replace) versions, then sort each touched chart once, newest first.
+        An entry is filed under its chart name, or under the key given with it."""
         merged: dict[str, dict[str, ChartVersion]] = {}
-        for entry in entries:
-            if entry.name not in merged:
-                merged[entry.name] = {v.version: v for v in self.entries.get(entry.name, [])}
-            merged[entry.name][entry.version] = entry
+        for item in entries:
+            key, entry = item if isinstance(item, tuple) else (item.name, item)
+            if key not in merged:
+                merged[key] = {v.version: v for v in self.entries.get(key, [])}
+            merged[key][entry.version] = entry
         for name, by_version in merged.items():
             self.entries[name] = sorted(by_version.values(), key=ChartVersion.sort_key,
                                         reverse=True)
@@ -102,7 +106,8 @@ class Index:
         return (stable or versions or [None])[0]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"apiVersion": "v1",
+        head = {"annotations": dict(self.annotations)} if self.annotations else {}
+        return {**head, "apiVersion": "v1",
                 "entries": {name: [v.to_dict() for v in versions]
                             for name, versions in sorted(self.entries.items())},
                 "generated": self.generated}
@@ -126,18 +131,40 @@ def index_from_dict(raw: Any, source: str) -> Index:
         raise RepoError(f"{source}: not a chart repository index (no entries)")
     if raw.get("apiVersion") not in ("v1", None):
         raise RepoError(f"{source}: unsupported index apiVersion {raw.get('apiVersion')!r}")
-    index = Index(generated=str(raw.get("generated") or ""))
-    found = []
+    annotations = raw.get("annotations")
+    index = Index(generated=str(raw.get("generated") or ""),
+                  annotations={str(k): str(v) for k, v in annotations.items()}
+                  if isinstance(annotations, dict) else {})
+    found: list[tuple[str, ChartVersion]] = []
     for name, versions in (raw.get("entries") or {}).items():
-        for item in versions or []:
-            if not isinstance(item, dict):
-                raise RepoError(f"{source}: entry {name!r} is not a list of chart versions")
+        if not isinstance(versions, list):
+            raise RepoError(f"{source}: entry {name!r} is not a list of chart versions")
+        for item in versions:
+            problem = _invalid_entry(item)
+            if problem:  # Helm skips such an entry (with a warning), not the whole index
+                index.skipped.append(f"skipping invalid entry for chart {name!r} from "
+                                     f"{source}: {problem}")
+                continue
             meta = {k: v for k, v in item.items() if k not in ("urls", "digest", "created")}
-            meta.setdefault("name", name)
-            found.append(ChartVersion(meta, [str(u) for u in item.get("urls") or []],
-                                      _text(item.get("digest")), _text(item.get("created"))))
+            found.append((str(name), ChartVersion(
+                meta, [str(u) for u in item.get("urls") or []], _text(item.get("digest")),
+                _text(item.get("created")))))
     index.add_all(found)
     return index
+
+
+def _invalid_entry(item: Any) -> str:
+    """Why an index entry cannot be used ('' when it can): Helm's metadata checks."""
+    if item is None:
+        return "empty entry"
+    if not isinstance(item, dict):
+        return "not a mapping"
+    if not item.get("name"):
+        return "chart.metadata.name is required"
+    version = _text(item.get("version"))
+    if not semver.is_loose_valid(version):
+        return f'chart.metadata.version "{version}" is invalid'
+    return ""
 
 
 def _text(value: Any) -> str:
