@@ -9,6 +9,7 @@ same checks. Errors name the file and the field: ``demo/Chart.yaml: field "versi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,20 @@ def _field(raw: Mapping[str, Any], key: str, source: str, kind: type | tuple[typ
 
 
 def _strings(raw: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
-    return tuple(str(v) for v in _field(raw, key, source, list, []) or [])
+    return tuple(clean(str(v)) for v in _field(raw, key, source, list, []) or [])
+
+
+def clean(text: str) -> str:
+    """Helm's sanitizeString: white space becomes a space, other control characters go."""
+    return "".join(" " if c.isspace() else c for c in text if c.isspace() or c.isprintable())
+
+
+def _text(raw: Mapping[str, Any], key: str, source: str) -> str | None:
+    value = _field(raw, key, source, str)
+    return None if value is None else clean(value)
+
+
+_ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
 def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
@@ -112,7 +126,7 @@ def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
         raise ChartError(f'{source}: field "apiVersion" is required')
     if api_version not in ("v1", "v2"):
         raise ChartError(f'{source}: field "apiVersion": "{api_version}" is not v1 or v2')
-    name = _field(raw, "name", source, str)
+    name = clean(_field(raw, "name", source, str) or "")
     if not name:
         raise ChartError(f'{source}: field "name" is required')
     if "/" in name or name in (".", ".."):
@@ -128,20 +142,27 @@ def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
         raise ChartError(f'{source}: field "type": "{chart_type}" is not application or library')
     app_version = raw.get("appVersion")
     annotations = _field(raw, "annotations", source, dict, {}) or {}
+    dependencies = tuple(_dependency(d, i, source) for i, d in enumerate(
+        _field(raw, "dependencies", source, list, []) or []))
+    seen: set[str] = set()
+    for dependency in dependencies:
+        if dependency.effective_name in seen:
+            raise ChartError(f'{source}: more than one dependency with name or alias '
+                             f'"{dependency.effective_name}"')
+        seen.add(dependency.effective_name)
     return ChartMetadata(
         api_version=api_version, name=name, version=str(version),
-        app_version=None if app_version is None else str(app_version),
-        description=_field(raw, "description", source, str),
-        type=chart_type, kube_version=_field(raw, "kubeVersion", source, str),
-        keywords=_strings(raw, "keywords", source), home=_field(raw, "home", source, str),
+        app_version=None if app_version is None else clean(str(app_version)),
+        description=_text(raw, "description", source),
+        type=chart_type, kube_version=_text(raw, "kubeVersion", source),
+        keywords=_strings(raw, "keywords", source), home=_text(raw, "home", source),
         sources=_strings(raw, "sources", source),
         maintainers=tuple(_maintainer(m, source) for m in
                           _field(raw, "maintainers", source, list, []) or []),
-        icon=_field(raw, "icon", source, str),
+        icon=_text(raw, "icon", source),
         deprecated=bool(_field(raw, "deprecated", source, bool, False)),
         annotations={str(k): str(v) for k, v in annotations.items()},
-        dependencies=tuple(_dependency(d, i, source) for i, d in enumerate(
-            _field(raw, "dependencies", source, list, []) or [])))
+        dependencies=dependencies)
 
 
 def _maintainer(raw: Any, source: str) -> Maintainer:
@@ -160,10 +181,16 @@ def _dependency(raw: Any, index: int, source: str) -> Dependency:
     import_values = raw.get("import-values") or []
     if not isinstance(import_values, list):
         raise ChartError(f"{where}.import-values: expected a list")
+    alias = raw.get("alias")
+    if alias and not _ALIAS.match(str(alias)):
+        raise ChartError(f'{where}: dependency "{raw["name"]}" has disallowed characters in '
+                         "the alias")
+    condition = raw.get("condition")
     return Dependency(
-        name=str(raw["name"]), version=str(raw.get("version") or ""),
-        repository=str(raw.get("repository") or ""), condition=raw.get("condition"),
-        tags=tuple(str(t) for t in tags), alias=raw.get("alias"),
+        name=clean(str(raw["name"])), version=clean(str(raw.get("version") or "")),
+        repository=clean(str(raw.get("repository") or "")),
+        condition=None if condition is None else clean(str(condition)),
+        tags=tuple(clean(str(t)) for t in tags), alias=str(alias) if alias else None,
         import_values=tuple(import_values), enabled=bool(raw.get("enabled", True)))
 
 

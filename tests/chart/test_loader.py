@@ -141,3 +141,21 @@ def test_lenient_chart_versions_load_as_in_helm(version: str) -> None:
     chart = load_files({"Chart.yaml": f"apiVersion: v2\nname: c\nversion: {version}\n".encode()},
                        "c")
     assert chart.metadata.version == version
+
+
+@pytest.mark.parametrize(("dependencies", "message"), [
+    ("- {name: a}\n- {name: a}\n", 'more than one dependency with name or alias "a"'),
+    ("- {name: a, alias: b}\n- {name: b}\n", 'more than one dependency with name or alias "b"'),
+    ("- {name: a, alias: 'no/slash'}\n", 'dependency "a" has disallowed characters in the '
+                                        "alias"),
+])
+def test_dependency_names_and_aliases_checked_as_helm(dependencies: str, message: str) -> None:
+    meta = f"apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n{dependencies}"
+    with pytest.raises(ChartError, match=message):
+        load_files({"Chart.yaml": meta.encode()}, "c")
+
+
+def test_control_characters_are_cleaned_as_helm_does() -> None:
+    meta = 'apiVersion: v2\nname: c\nversion: 1.0.0\ndescription: "a\\tb\\u0007c"\n'
+    chart = load_files({"Chart.yaml": meta.encode()}, "c")
+    assert chart.metadata.description == "a bc"
