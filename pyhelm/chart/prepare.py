@@ -65,7 +65,8 @@ def _apply_aliases(chart: Chart) -> Chart:
 
 def _coalesce_tree(chart: Chart, overrides: dict[str, Any], parent_global: Mapping[str, Any]
                    ) -> dict[str, Any]:
-    values = coalesce(chart.values, overrides)
+    values = coalesce(chart.values, overrides,
+                      subcharts=frozenset(sub.name for sub in chart.subcharts))
     own_global = values.get("global") if isinstance(values.get("global"), Mapping) else {}
     values["global"] = merge_maps(own_global or {}, parent_global)
     for sub in chart.subcharts:
@@ -118,7 +119,7 @@ def _import_values(chart: Chart, values: dict[str, Any]) -> dict[str, Any]:
             found, value = path_value(child_values, child_path)
             if not found:
                 continue
-            if parent_path:
+            if parent_path.strip("."):  # "." or "" import into the top of the values
                 target: dict[str, Any] = {}
                 set_path(target, parent_path, value)
             elif isinstance(value, Mapping):

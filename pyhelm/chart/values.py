@@ -145,15 +145,21 @@ def _json_object(expr: str) -> dict[str, Any]:
     return value
 
 
-def coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Chart defaults under user values; a user ``null`` removes the key entirely."""
+def coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any], *,
+             merge: bool = False, subcharts: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Chart defaults under user values, as Helm coalesces them: a user ``null`` removes a
+    key the defaults have; a ``null`` for a key they lack stays (a subchart may have it),
+    and so do all nulls under a subchart's section (``merge``), for the subchart's own
+    defaults to act on."""
     result: dict[str, Any] = {}
     for key, value in overrides.items():
-        if value is None:
-            continue
         default = defaults.get(key)
+        if value is None:
+            if merge or key not in defaults:
+                result[key] = None
+            continue
         if isinstance(value, Mapping) and isinstance(default, Mapping):
-            result[key] = coalesce(default, value)
+            result[key] = coalesce(default, value, merge=merge or key in subcharts)
         else:
             result[key] = copy.deepcopy(value)
     for key, default in defaults.items():

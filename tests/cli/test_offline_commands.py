@@ -92,7 +92,7 @@ def _broken_chart(tmp_path: Path, chart_yaml: str, template: str = "") -> Path:
 
 
 @pytest.mark.parametrize(("chart_yaml", "template", "message"), [
-    ("apiVersion: v2\nname: b\nversion: 1.x\n", "", 'field "version": "1.x" is not a valid'),
+    ("apiVersion: v2\nname: b\nversion: 1.x\n", "", 'field "version": "1.x" is invalid'),
     ("apiVersion: v2\nname: b\n", "", 'field "version" is required'),
     ("apiVersion: v2\nname: [b\n", "", "Chart.yaml: line"),
     ("apiVersion: v2\nname: b\nversion: 1.0.0\n", "x: {{ Values.image.tag }}\n",
