@@ -46,16 +46,22 @@ def read_directory(root: Path) -> dict[str, bytes]:
     spec = ignore_spec(ignore_file.read_bytes() if ignore_file.is_file() else None)
     files: dict[str, bytes] = {}
     total = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        if dirpath != str(root):
+            real_dir, real_parent = Path(dirpath).resolve(), Path(dirpath).parent.resolve()
+            if real_dir == real_parent or real_dir in real_parent.parents:
+                raise ChartError(f"{dirpath}: a symbolic link loop")
         rel_dir = os.path.relpath(dirpath, root)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
         dirnames[:] = sorted(d for d in dirnames if not is_ignored(
             spec, posixpath.join(rel_dir, d), is_dir=True))
+        for directory in dirnames:
+            _check_link(Path(dirpath) / directory, real_root)
         for filename in sorted(filenames):
             rel = posixpath.join(rel_dir, filename)
             path = Path(dirpath) / filename
-            if path.is_symlink():
-                raise ChartError(f"{path}: symbolic links are not allowed in charts")
+            _check_link(path, real_root)
             if is_ignored(spec, rel) or not path.is_file():
                 continue
             data = path.read_bytes()
@@ -64,6 +70,16 @@ def read_directory(root: Path) -> dict[str, bytes]:
                 raise ChartError(f"{root}: chart is larger than {MAX_UNPACKED_BYTES} bytes")
             files[rel] = data
     return files
+
+
+def _check_link(path: Path, real_root: Path) -> None:
+    """Symbolic links are followed (as Helm follows them, e.g. a linked subchart) as long
+    as they stay inside the chart; a link out of it could read any file on the machine."""
+    if path.is_symlink():
+        target = path.resolve()
+        if target != real_root and real_root not in target.parents:
+            raise ChartError(f"{path}: a symbolic link out of the chart (to {target}) is "
+                             "not allowed")
 
 
 def _checked_name(archive: str, member: tarfile.TarInfo) -> str:

@@ -56,6 +56,12 @@ def load_files(files: Mapping[str, bytes], source: str) -> Chart:
     if "Chart.yaml" not in files:
         raise ChartError(f"{source}: Chart.yaml is missing: not a chart")
     raw_metadata = parse_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
+    if raw_metadata.get("apiVersion") == "v1" and "requirements.yaml" in files \
+            and not raw_metadata.get("dependencies"):
+        # apiVersion v1 charts list their dependencies in requirements.yaml (Helm 2)
+        requirements = parse_mapping(files["requirements.yaml"],
+                                     f"{source}/requirements.yaml", ChartError)
+        raw_metadata = {**raw_metadata, "dependencies": requirements.get("dependencies")}
     metadata = parse_metadata(raw_metadata, f"{source}/Chart.yaml")
     values = parse_values(files.get("values.yaml", b""), f"{source}/values.yaml",
                                 ValuesError)
@@ -89,7 +95,8 @@ def load_files(files: Mapping[str, bytes], source: str) -> Chart:
                   for name, data in subchart_archives]
     return Chart(metadata=metadata, values=values, schema=schema, templates=tuple(templates),
                  files=tuple(other), subcharts=tuple(subcharts),
-                 lock=_parse_lock(files.get("Chart.lock"), f"{source}/Chart.lock"),
+                 lock=_parse_lock(files.get("Chart.lock", files.get("requirements.lock")),
+                                  f"{source}/Chart.lock"),
                  raw_values=files.get("values.yaml", b""), raw_metadata=raw_metadata)
 
 

@@ -43,11 +43,35 @@ def test_helmignore_and_files(tmp_path: Path) -> None:
     assert sorted(f.name for f in chart.files) == [".helmignore", "notes.txt"]
 
 
-def test_symlinks_in_directories_are_refused(tmp_path: Path) -> None:
+def test_symlinks_out_of_the_chart_are_refused(tmp_path: Path) -> None:
     root = _write(tmp_path / "c", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n"})
     (root / "link").symlink_to("/etc/passwd")
-    with pytest.raises(ChartError, match="symbolic links are not allowed"):
+    with pytest.raises(ChartError, match="a symbolic link out of the chart"):
         load_chart(root)
+
+
+def test_symlinks_inside_the_chart_are_followed_and_loops_refused(tmp_path: Path) -> None:
+    """A subchart linked from elsewhere in the chart loads, as Helm loads it."""
+    root = _write(tmp_path / "c", {
+        "Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+        "vendor/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        "vendor/sub/templates/cm.yaml": "kind: ConfigMap"})
+    (root / "charts").mkdir()
+    (root / "charts" / "sub").symlink_to(root / "vendor" / "sub")
+    assert [s.name for s in load_chart(root).subcharts] == ["sub"]
+    (root / "vendor" / "loop").symlink_to(root / "vendor")
+    with pytest.raises(ChartError, match="symbolic link loop"):
+        load_chart(root)
+
+
+def test_requirements_yaml_of_an_apiversion_v1_chart() -> None:
+    chart = load_files({
+        "Chart.yaml": b"apiVersion: v1\nname: old\nversion: 1.0.0\n",
+        "requirements.yaml": b"dependencies:\n- {name: db, version: 1.x, repository: x}\n",
+        "requirements.lock": b"dependencies:\n- {name: db, version: 1.2.0}\ndigest: d\n"},
+        "old")
+    assert [d.name for d in chart.metadata.dependencies] == ["db"]
+    assert chart.lock is not None and chart.lock.dependencies[0].version == "1.2.0"
 
 
 def test_values_yaml_errors_name_the_file_and_line(tmp_path: Path) -> None:
