@@ -40,6 +40,8 @@ def rollout_options(func: F) -> F:
                      help="Do not validate values against values.schema.json."),
         click.option("--render-subchart-notes", is_flag=True,
                      help="Render subchart NOTES.txt along with the parent's."),
+        click.option("--hide-notes", is_flag=True,
+                     help="Do not show notes in the output (they are still recorded)."),
         values_options,
         output_option(),
     ]
@@ -79,7 +81,7 @@ def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
 @rollout_options
 @click.pass_context
 def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bool,
-                    output: str, **kwargs: Any) -> None:
+                    output: str, hide_notes: bool, **kwargs: Any) -> None:
     """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
     from pyhelm.action import install
 
@@ -90,7 +92,7 @@ def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bo
     options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
                                      namespace=settings(ctx).namespace,
                                      **shared(kwargs))
-    print_release(install.run(cfg, options), output)
+    print_release(install.run(cfg, options), output, hide_notes=hide_notes)
 
 
 @click.command("upgrade")
@@ -111,7 +113,7 @@ def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bo
 def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: bool,
                     reuse_values: bool, reset_values: bool, reset_then_reuse_values: bool,
                     cleanup_on_fail: bool, history_max: int | None, output: str,
-                    **kwargs: Any) -> None:
+                    hide_notes: bool, **kwargs: Any) -> None:
     """Upgrade a release to a new chart or values."""
     from pyhelm.action import upgrade
 
@@ -127,4 +129,4 @@ def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: 
             click.echo(f'Release "{name}" does not exist. Installing it now.')
         else:
             click.echo(f'Release "{name}" has been upgraded. Happy Helming!')
-    print_release(release, output)
+    print_release(release, output, hide_notes=hide_notes)

@@ -104,13 +104,39 @@ def cli(ctx: click.Context) -> None:
 cli.params.extend(make_options(hidden=False))
 
 
+WAIT_STRATEGIES = {"watcher": True, "legacy": True, "true": True,
+                   "hookOnly": False, "false": False}
+
+
+def wait_strategy_flags(argv: list[str]) -> list[str]:
+    """Helm 4's ``--wait[=watcher|legacy|hookOnly]``: a bare ``--wait`` is ``watcher``,
+    and a strategy is given only as ``--wait=NAME`` (so ``--wait NAME CHART`` keeps NAME
+    as the release). pyhelm's readiness wait serves watcher and legacy; hookOnly waits for
+    hooks only, which is pyhelm's behaviour without ``--wait``."""
+    out: list[str] = []
+    for index, word in enumerate(argv):
+        if word == "--":
+            return out + argv[index:]
+        if word.startswith("--wait="):
+            strategy = word.split("=", 1)[1]
+            if strategy not in WAIT_STRATEGIES:
+                raise click.UsageError(f'invalid wait input "{strategy}". Valid inputs are '
+                                       "watcher, hookOnly, and legacy")
+            if WAIT_STRATEGIES[strategy]:
+                out.append("--wait")
+            continue
+        out.append(word)
+    return out
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; map pyhelm errors to a one-line message and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or any(
         os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
         for name in ("PYHELM_DEBUG", "HELM_DEBUG"))
     try:
-        return cli.main(args=argv, prog_name="pyhelm", standalone_mode=False)
+        args = wait_strategy_flags(list(sys.argv[1:] if argv is None else argv))
+        return cli.main(args=args, prog_name="pyhelm", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted!", err=True)
         sys.exit(130)

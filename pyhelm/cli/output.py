@@ -57,14 +57,14 @@ def table(headers: Sequence[str] | None, rows: Sequence[Sequence[Any]],
                      for row in cells)
 
 
-def print_release(release: Any, fmt: str) -> None:
+def print_release(release: Any, fmt: str, *, hide_notes: bool = False) -> None:
     """What install, upgrade (and rollback) print: Helm's status text, or the release."""
     from pyhelm.cli.release_output import release_dict, status_text
 
     if fmt != "table":
         click.echo(dump(release_dict(release), fmt))
         return
-    click.echo(status_text(release), nl=False)
+    click.echo(status_text(release, show_notes=not hide_notes), nl=False)
 
 
 def is_terminal() -> bool:

@@ -15,7 +15,7 @@ _APPLY_METHODS = {"ssa": "server-side apply", "csa": "client-side apply"}
 
 def status_text(release: Any, *, show_metadata: bool = False, resources: str = "",
                 values: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
-                show_manifest: bool = False) -> str:
+                show_manifest: bool = False, show_notes: bool = True) -> str:
     """Helm's status printer; ``get all`` turns on metadata, values and manifests."""
     from pyhelm.release.timefmt import ansic
 
@@ -40,7 +40,7 @@ def status_text(release: Any, *, show_metadata: bool = False, resources: str = "
         text += "HOOKS:\n" + "".join(f"---\n# Source: {h.path}\n{h.manifest}\n"
                                      for h in release.hooks or [])
         text += f"MANIFEST:\n{release.manifest}\n"
-    if (info.notes or "").strip():
+    if show_notes and (info.notes or "").strip():
         text += f"NOTES:\n{info.notes.strip()}\n"
     return text
 
