@@ -13,7 +13,7 @@ from pyhelm.action.apply import (
     delete_manifests,
     describe_delete_failures,
 )
-from pyhelm.action.chart_source import open_chart_ref
+from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import possibly_live
 from pyhelm.action.records import new_release, with_outcome
@@ -61,6 +61,7 @@ class InstallOptions:
     no_hooks: bool = False
     skip_schema_validation: bool = False
     render_subchart_notes: bool = False
+    location: ChartLocation = field(default_factory=ChartLocation)
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
@@ -135,7 +136,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
     source = open_chart_ref(options.chart, options.version,
-                            paths=cfg.settings.repo_paths)
+                            paths=cfg.settings.repo_paths, location=options.location)
     chart = source.chart
     client_only = options.dry_run == "client"
     namespace = options.namespace or _namespace(cfg, offline=client_only)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyhelm.action.chart_source import locate_chart_ref
+from pyhelm.action.chart_source import ChartLocation, locate_chart_ref
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, path_engine
@@ -38,6 +38,7 @@ class TemplateOptions:
     show_only: tuple[str, ...] = ()
     output_dir: str | None = None
     skip_schema_validation: bool = False
+    location: ChartLocation = field(default_factory=ChartLocation)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
     validate_release_name(options.release_name)
     if options.kube_version:
         check_kube_version_flag(options.kube_version)
-    path = locate_chart_ref(options.chart, options.version, paths=paths)
+    path = locate_chart_ref(options.chart, options.version, paths=paths,
+                            location=options.location)
     engine = path_engine(path)
     # a Helm chart is loaded by Helm's engine; only a Jinja2 chart needs pyhelm's model
     chart = None

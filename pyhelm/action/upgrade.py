@@ -7,7 +7,7 @@ from typing import Any
 
 from pyhelm.action import install
 from pyhelm.action.apply import ReleaseRef, delete_manifests, describe_delete_failures
-from pyhelm.action.chart_source import open_chart_ref
+from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, last_deployed, possibly_live
 from pyhelm.action.records import new_release, state_of, with_outcome
@@ -59,6 +59,7 @@ class UpgradeOptions:
     no_hooks: bool = False
     skip_schema_validation: bool = False
     render_subchart_notes: bool = False
+    location: ChartLocation = field(default_factory=ChartLocation)
 
 
 def reuse_rule(reset_values: bool, reuse_values: bool, reset_then_reuse_values: bool,
@@ -89,7 +90,7 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         description=options.description, take_ownership=options.take_ownership,
         force_conflicts=options.force_conflicts, skip_crds=options.skip_crds,
         no_hooks=options.no_hooks, skip_schema_validation=options.skip_schema_validation,
-        render_subchart_notes=options.render_subchart_notes)
+        render_subchart_notes=options.render_subchart_notes, location=options.location)
 
 
 def run(cfg: Configuration, options: UpgradeOptions) -> Any:
@@ -109,7 +110,7 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
     store.check_not_busy(latest)
     previous = last_deployed(revisions) or latest
     source = open_chart_ref(options.chart, options.version,
-                            paths=cfg.settings.repo_paths)
+                            paths=cfg.settings.repo_paths, location=options.location)
     chart = source.chart
     revision = latest.version + 1
     outcome = render_for_release(

@@ -33,6 +33,48 @@ def values_options(func: F) -> F:
     return func
 
 
+def chart_location_options(func: F) -> F:
+    """Helm's chart path flags (install, upgrade, template): --repo and its access."""
+    options = [
+        click.option("--repo", "loc_repo", default=None,
+                     help="Chart repository URL where to locate the requested chart."),
+        click.option("--username", "loc_username", default="",
+                     help="Chart repository username."),
+        click.option("--password", "loc_password", default="",
+                     help="Chart repository password."),
+        click.option("--ca-file", "loc_ca_file", default="",
+                     help="Verify the repository's certificate with this CA bundle."),
+        click.option("--cert-file", "loc_cert_file", default="",
+                     help="Identify to the repository with this client certificate."),
+        click.option("--key-file", "loc_key_file", default="",
+                     help="Identify to the repository with this client key."),
+        click.option("--insecure-skip-tls-verify", "loc_insecure", is_flag=True,
+                     help="Skip the repository's certificate check."),
+        click.option("--pass-credentials", "loc_pass_credentials", is_flag=True,
+                     help="Send credentials to every domain."),
+        click.option("--devel", "loc_devel", is_flag=True,
+                     help="Use development versions too (ignored with --version)."),
+        click.option("--dependency-update", "loc_dependency_update", is_flag=True,
+                     help="Update missing dependencies before installing the chart."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def chart_location(kwargs: dict[str, Any]) -> Any:
+    """The ``chart_location_options`` flags (popped from kwargs) as a ChartLocation."""
+    from pyhelm.action.chart_source import ChartLocation
+
+    return ChartLocation(
+        repo_url=kwargs.pop("loc_repo"), username=kwargs.pop("loc_username"),
+        password=kwargs.pop("loc_password"), ca_file=kwargs.pop("loc_ca_file"),
+        cert_file=kwargs.pop("loc_cert_file"), key_file=kwargs.pop("loc_key_file"),
+        insecure_skip_tls_verify=kwargs.pop("loc_insecure"),
+        pass_credentials=kwargs.pop("loc_pass_credentials"), devel=kwargs.pop("loc_devel"),
+        dependency_update=kwargs.pop("loc_dependency_update"))
+
+
 def output_option(formats: tuple[str, ...] = ("table", "json", "yaml"),
                   default: str = "table") -> Callable[[F], F]:
     return click.option("-o", "--output", "output", type=click.Choice(formats),

@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 import click
 
 from pyhelm.action.values_options import ValueOptions
-from pyhelm.cli.common import output_option, values_options
+from pyhelm.cli.common import (
+    chart_location,
+    chart_location_options,
+    output_option,
+    values_options,
+)
 from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, print_release, seconds, timeout_option
 
@@ -43,6 +48,7 @@ def rollout_options(func: F) -> F:
         click.option("--hide-notes", is_flag=True,
                      help="Do not show notes in the output (they are still recorded)."),
         values_options,
+        chart_location_options,
         output_option(),
     ]
     for option in reversed(options):
@@ -72,7 +78,8 @@ def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
         "force_conflicts": kwargs.pop("force_conflicts"), "skip_crds": kwargs.pop("skip_crds"),
         "no_hooks": kwargs.pop("no_hooks"),
         "skip_schema_validation": kwargs.pop("skip_schema_validation"),
-        "render_subchart_notes": kwargs.pop("render_subchart_notes")}
+        "render_subchart_notes": kwargs.pop("render_subchart_notes"),
+        "location": chart_location(kwargs)}
 
 
 @click.command("install")

@@ -12,9 +12,10 @@ from pyhelm.settings import RepoPaths
 
 
 def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None = None,
-                 dest_dir: Path | None = None, paths: RepoPaths | None = None) -> Path:
+                 dest_dir: Path | None = None, paths: RepoPaths | None = None,
+                 access: client.RepoEntry | None = None) -> Path:
     """A local path for ``ref``, downloading it into ``dest_dir`` (default: the content
-    cache)."""
+    cache); ``access`` carries credentials and TLS settings for ``repo_url``."""
     paths = client.resolve_paths(paths)
     dest = dest_dir or paths.content_cache
     dest.mkdir(parents=True, exist_ok=True)
@@ -23,9 +24,9 @@ def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None =
 
         return pull_chart(ref, version=version, dest_dir=dest, paths=paths)
     if repo_url:
-        index = load_index(client.fetch(client.index_url(repo_url)), repo_url)
+        index = load_index(client.fetch(client.index_url(repo_url), access), repo_url)
         entry = client.resolve(index, ref, version, repo_url)
-        return client.download(entry, repo_url, None, dest)
+        return client.download(entry, repo_url, access, dest)
     if ref.startswith(("http://", "https://")):
         name = ref.rsplit("/", 1)[-1] or "chart.tgz"
         target = dest / name
