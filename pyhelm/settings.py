@@ -7,10 +7,10 @@ lays its global flags over the result with ``with_flags`` and hands the object d
 arguments and never look at ``os.environ`` themselves. ``env_lines`` prints the settings
 as ``helm env`` does.
 
-Directories follow Helm's layout under pyhelm's own homes: ``$XDG_CONFIG_HOME/pyhelm``
-(``HELM_CONFIG_HOME`` overrides) holds ``repositories.yaml`` and
-``registry/config.json``; ``$XDG_CACHE_HOME/pyhelm`` (``HELM_CACHE_HOME``) holds
-``repository/`` and ``content/``.
+Directories are Helm's own, so a repository added or a registry logged in to by either
+tool is seen by the other: ``$XDG_CONFIG_HOME/helm`` (``HELM_CONFIG_HOME`` overrides) holds
+``repositories.yaml`` and ``registry/config.json``; ``$XDG_CACHE_HOME/helm``
+(``HELM_CACHE_HOME``) holds ``repository/`` and ``content/``.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class Settings:
 
 def _home(env: Mapping[str, str] | None, variable: str, fallback: str) -> Path:
     base = (env or {}).get(variable) or str(Path.home() / fallback)
-    return Path(base) / "pyhelm"
+    return Path(base) / "helm"  # Helm's homes: repositories and logins are shared
 
 
 def _path(value: str | None) -> Path | None:

@@ -1,6 +1,6 @@
 """Registry credentials, stored as Docker stores them.
 
-``RepoPaths.registry_config`` (default ``$XDG_CONFIG_HOME/pyhelm/registry/config.json``)
+``RepoPaths.registry_config`` (default ``$XDG_CONFIG_HOME/helm/registry/config.json``, Helm's own)
 holds ``{"auths": {HOST: {"auth": base64("user:password")}}}``, written atomically with
 mode 0600.
 """

@@ -188,4 +188,4 @@ def test_settings_carry_kubeconfig_and_helm_variables() -> None:
             settings.kube_as_groups, settings.kube_insecure_skip_tls_verify, settings.driver,
             settings.max_history) == ("/a:/b", "ctx", "tok", ("g1", "g2"), True, "memory", 3)
     assert json.dumps(str(settings.repo_paths.repository_config)).endswith(
-        'pyhelm/repositories.yaml"')
+        'helm/repositories.yaml"')

@@ -28,5 +28,5 @@ def test_pulled_and_unpacked_charts_are_world_readable(served: str, user_dirs: P
     chart_yaml = user_dirs / "tree" / "demo" / "Chart.yaml"
     assert oct(chart_yaml.stat().st_mode & 0o777) == "0o644"
     # credentials stay private
-    repos = user_dirs / "config" / "pyhelm" / "repositories.yaml"
+    repos = user_dirs / "config" / "helm" / "repositories.yaml"
     assert oct(repos.stat().st_mode & 0o777) == "0o600"
