@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ from pyhelm.errors import (
     ReleaseExistsError,
     UsageError,
 )
+from pyhelm.storage.driver import SYSTEM_LABELS, custom_labels
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +64,7 @@ class InstallOptions:
     skip_schema_validation: bool = False
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
+    labels: Mapping[str, str | None] = field(default_factory=dict)  # -l: release labels
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
@@ -72,6 +75,19 @@ def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> s
     if not options.name:
         raise UsageError("must give a release name, or --generate-name")
     return options.name
+
+
+def release_labels(previous: Mapping[str, str], given: Mapping[str, str | None]
+                   ) -> dict[str, str]:
+    """``-l k=v``: labels recorded on the release's storage objects (as Helm records them),
+    merged over the previous revision's; a null value removes one. Helm's own labels are
+    refused."""
+    reserved = sorted(set(given) & set(SYSTEM_LABELS))
+    if reserved:
+        raise UsageError("user supplied labels contains system reserved label name. System "
+                         f"labels: [{' '.join(SYSTEM_LABELS)}]")
+    merged = {**custom_labels(previous), **given}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 def _namespace(cfg: Configuration, *, offline: bool) -> str:
@@ -153,7 +169,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
     release = new_release(name=name, namespace=namespace, revision=revision, chart=chart,
                           config=values, rendered=rendered, state="pending-install",
                           description=options.description or "Initial install underway",
-                          now=now)
+                          now=now, labels=release_labels({}, options.labels))
     if options.dry_run:
         if options.dry_run == "server":
             server_dry_run(cfg, rendered, ReleaseRef(name, namespace),

@@ -42,14 +42,15 @@ def hook_records(hooks: Iterable[Hook], runs: Iterable[HookRun]) -> list[Any]:
 
 def new_release(*, name: str, namespace: str, revision: int, chart: Chart,
                 config: Mapping[str, Any], rendered: Rendered, state: str, description: str,
-                now: datetime, first_deployed: datetime | None = None) -> Any:
+                now: datetime, first_deployed: datetime | None = None,
+                labels: Mapping[str, str] | None = None) -> Any:
     from pyhelm.release.model import Info, Release
 
     info = Info(first_deployed=first_deployed or now, last_deployed=now, deleted=None,
                 description=description, status=status(state), notes=rendered.notes)
     return Release(name=name, namespace=namespace, version=revision, info=info, chart=chart,
                    config=dict(config), manifest=manifest_text(rendered.manifests),
-                   hooks=hook_records(rendered.hooks, ()))
+                   hooks=hook_records(rendered.hooks, ()), labels=dict(labels or {}))
 
 
 def with_outcome(release: Any, *, state: str, description: str, now: datetime,

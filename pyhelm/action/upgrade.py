@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ class UpgradeOptions:
     skip_schema_validation: bool = False
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
+    labels: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def reuse_rule(reset_values: bool, reuse_values: bool, reset_then_reuse_values: bool,
@@ -90,7 +92,8 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         description=options.description, take_ownership=options.take_ownership,
         force_conflicts=options.force_conflicts, skip_crds=options.skip_crds,
         no_hooks=options.no_hooks, skip_schema_validation=options.skip_schema_validation,
-        render_subchart_notes=options.render_subchart_notes, location=options.location)
+        render_subchart_notes=options.render_subchart_notes, location=options.location,
+        labels=options.labels)
 
 
 def run(cfg: Configuration, options: UpgradeOptions) -> Any:
@@ -126,7 +129,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
                           chart=chart, config=values, rendered=rendered,
                           state="pending-upgrade",
                           description=options.description or "Upgrade underway",
-                          now=cfg.clock(), first_deployed=latest.info.first_deployed)
+                          now=cfg.clock(), first_deployed=latest.info.first_deployed,
+                          labels=install.release_labels(latest.labels, options.labels))
     if options.dry_run:
         if options.dry_run == "server":
             install.server_dry_run(cfg, rendered, ReleaseRef(options.name, namespace),

@@ -45,6 +45,8 @@ def rollout_options(func: F) -> F:
                      help="Do not validate values against values.schema.json."),
         click.option("--render-subchart-notes", is_flag=True,
                      help="Render subchart NOTES.txt along with the parent's."),
+        click.option("-l", "--labels", "labels", multiple=True,
+                     help="Labels for the release record: k=v[,k=v] (null unsets on upgrade)."),
         click.option("--hide-notes", is_flag=True,
                      help="Do not show notes in the output (they are still recorded)."),
         values_options,
@@ -79,7 +81,20 @@ def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
         "no_hooks": kwargs.pop("no_hooks"),
         "skip_schema_validation": kwargs.pop("skip_schema_validation"),
         "render_subchart_notes": kwargs.pop("render_subchart_notes"),
-        "location": chart_location(kwargs)}
+        "location": chart_location(kwargs), "labels": parse_labels(kwargs.pop("labels"))}
+
+
+def parse_labels(flags: tuple[str, ...]) -> dict[str, str | None]:
+    """Helm's StringToString flag: "k=v,k2=v2", repeatable; the value null unsets."""
+    labels: dict[str, str | None] = {}
+    for flag in flags:
+        for pair in filter(None, flag.split(",")):
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise click.UsageError(f'invalid argument "{flag}" for "-l, --labels" flag: '
+                                       f"{pair} must be formatted as key=value")
+            labels[key.strip()] = None if value == "null" else value
+    return labels
 
 
 @click.command("install")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
+from collections.abc import Mapping
 from typing import Protocol
 
 from pyhelm.errors import ReleaseConflictError, ReleaseExistsError, ReleaseNotFoundError
@@ -49,10 +50,20 @@ class Driver(Protocol):
     def delete(self, name: str, version: int) -> None: ...
 
 
+SYSTEM_LABELS = ("name", "owner", "status", "version", "createdAt", "modifiedAt")
+
+
+def custom_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """A release's own labels (``install -l``): what is not Helm's or pyhelm's."""
+    return {k: v for k, v in labels.items()
+            if k not in SYSTEM_LABELS and not k.startswith("pyhelm.sh/")}
+
+
 def helm_labels(release: Release, modified_at: int) -> dict[str, str]:
-    """The labels Helm's drivers write and query."""
-    return {"name": release.name, "owner": "helm", "status": str(release.info.status),
-            "version": str(release.version), "modifiedAt": str(modified_at)}
+    """The labels Helm's drivers write and query: the release's own labels, then Helm's."""
+    return {**custom_labels(release.labels), "name": release.name, "owner": "helm",
+            "status": str(release.info.status), "version": str(release.version),
+            "modifiedAt": str(modified_at)}
 
 
 class WriteChain:

@@ -141,3 +141,28 @@ def test_test_hooks_of_a_helm_chart_run_with_pyhelm_and_helm(env: dict[str, str]
                                                  "--timeout", "120s")
     assert "Phase:          Succeeded" in helm(env, "test", "tt", "-n", namespace,
                                                "--timeout", "120s")
+
+
+def test_release_labels_are_shared_with_helm(env: dict[str, str], namespace: str,
+                                             tmp_path: Path) -> None:
+    """``-l`` labels land on the release record as Helm puts them: each tool selects the
+    other's releases by them, and an upgrade merges (null unsets)."""
+    chart = str(CORPUS / "prometheus-node-exporter")
+    pyhelm(env, "-n", namespace, "install", "mine", chart, "-l", "team=blue,tier=infra")
+    helm(env, "install", "theirs", chart, "-n", namespace, "--labels", "team=blue")
+
+    def names(tool: str, selector: str) -> list[str]:
+        run = helm if tool == "helm" else pyhelm
+        return sorted(run(env, "list", "-n", namespace, "-l", selector, "-q").split())
+
+    for tool in ("helm", "pyhelm"):
+        assert names(tool, "team=blue") == ["mine", "theirs"]
+        assert names(tool, "tier=infra") == ["mine"]
+    pyhelm(env, "-n", namespace, "upgrade", "mine", chart, "-l", "tier=null,env=prod")
+    for tool in ("helm", "pyhelm"):
+        assert names(tool, "env=prod") == ["mine"]
+        assert names(tool, "team=blue") == ["mine", "theirs"]
+        assert names(tool, "tier=infra") == []
+    refused = subprocess.run([PYHELM, "-n", namespace, "upgrade", "mine", chart, "-l",
+                              "owner=me"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "system reserved label name" in refused.stderr
