@@ -3,12 +3,7 @@ behind htpasswd, with pyhelm and Helm 4 pushing and pulling each other's charts.
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,50 +12,18 @@ import pytest
 from pyhelm.chart.package import write_package
 from pyhelm.errors import RepoError
 from pyhelm.repo import oci, registry_auth
+from pyhelm.testing.registry import RegistryUnavailable, running_registry
 
 pytestmark = pytest.mark.registry
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_registry(directory: Path, htpasswd: Path | None = None) -> Iterator[str]:
-    directory.mkdir(parents=True, exist_ok=True)
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        pytest.fail("docker-registry is not installed (run `make system-deps`)", pytrace=False)
-    port = _free_port()
-    auth = (f"auth:\n  htpasswd:\n    realm: pyhelm\n    path: {htpasswd}\n"
-            if htpasswd else "")
-    config = directory / "config.yml"
-    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
-                      f"{directory / 'data'}\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}")
-    log = (directory / "registry.log").open("wb")
-    process = subprocess.Popen([binary, "serve", str(config)], stdout=log,
-                               stderr=subprocess.STDOUT)
-    host = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"http://{host}/v2/", timeout=1).close()
-            break
-        except urllib.error.HTTPError:
-            break  # 401 from the protected one: it is up
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"docker-registry did not start: {config}", pytrace=False)
-            time.sleep(0.1)
     try:
-        yield host
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        with running_registry(directory, htpasswd) as host:
+            yield host
+    except RegistryUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
