@@ -4,6 +4,7 @@ behind htpasswd, with pyhelm and Helm 4 pushing and pulling each other's charts.
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,7 +117,6 @@ def test_a_helm_chart_pushed_by_helm_renders_through_pyhelm_from_oci(
         registry: str, tmp_path: Path) -> None:
     """A Go-template chart straight from a registry: `pyhelm template oci://…` prints what
     `helm template` prints for the same reference."""
-    import sys
 
     from pyhelm.testing.peers import helm_binary, helm_env
 
@@ -137,3 +137,65 @@ def test_a_helm_chart_pushed_by_helm_renders_through_pyhelm_from_oci(
                           env=env, capture_output=True, text=True, check=False)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout
+
+
+HELPER = '''#!/usr/bin/env python3
+"""docker-credential-pyhelmtest: Docker's credential helper protocol on a JSON file."""
+import json, os, sys
+store = os.environ["CRED_STORE"]
+data = json.load(open(store)) if os.path.exists(store) else {}
+action, payload = sys.argv[1], sys.stdin.read().strip()
+if action == "store":
+    entry = json.loads(payload)
+    data[entry["ServerURL"]] = {"Username": entry["Username"], "Secret": entry["Secret"]}
+elif action == "erase":
+    data.pop(payload, None)
+elif action == "get":
+    if payload not in data:
+        print("credentials not found in native keychain")
+        sys.exit(1)
+    print(json.dumps({"ServerURL": payload, **data[payload]}))
+    sys.exit(0)
+json.dump(data, open(store, "w"))
+'''
+
+
+@pytest.mark.helm
+def test_credential_helpers_hold_logins_shared_with_helm(
+        secure_registry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``credsStore`` in config.json the password lives in the helper, not the file;
+    pyhelm's login is what Helm then uses to pull, and the other way round."""
+    import json
+    import os
+
+    from pyhelm.testing.peers import helm_binary, helm_env
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-pyhelmtest"
+    helper.write_text(HELPER)
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("CRED_STORE", str(tmp_path / "store.json"))
+    config = registry_auth.config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"auths": {}, "credsStore": "pyhelmtest"}))
+
+    oci.login(secure_registry, "admin", "s3cret")
+    assert "s3cret" not in config.read_text()
+    assert json.loads((tmp_path / "store.json").read_text())[secure_registry]["Secret"] == \
+        "s3cret"
+    package = write_package(ROOT / "charts/demo", tmp_path / "pkg")
+    oci.push_chart(package, f"oci://{secure_registry}/charts")
+
+    env = helm_env(tmp_path, HELM_REGISTRY_CONFIG=str(config))
+    (tmp_path / "h").mkdir()
+    pulled = subprocess.run([str(helm_binary()), "pull", f"oci://{secure_registry}/charts/demo",
+                             "--version", "0.1.0", "--plain-http", "-d", str(tmp_path / "h")],
+                            env=env, capture_output=True, text=True, check=False)
+    assert pulled.returncode == 0, pulled.stderr
+    assert registry_auth.forget(secure_registry)
+    assert json.loads((tmp_path / "store.json").read_text()) == {}
+    with pytest.raises(RepoError, match="authentication required"):
+        oci.pull_chart(f"oci://{secure_registry}/charts/demo", version="0.1.0",
+                       dest_dir=tmp_path / "out")
