@@ -81,7 +81,10 @@ def test_pyhelm_install_helm_upgrade_pyhelm_rollback(env: dict[str, str],
 def test_helm_install_pyhelm_upgrade_helm_rollback(env: dict[str, str],
                                                    namespace: str) -> None:
     chart = str(CORPUS / "metrics-server")
-    helm(env, "install", "ms", chart, "-n", namespace, "--set", "replicas=2")
+    # no APIService: nothing serves metrics here, and an aggregated API that never answers
+    # breaks discovery for every later test on this cluster
+    helm(env, "install", "ms", chart, "-n", namespace, "--set", "replicas=2",
+         "--set", "apiService.create=false")
     pyhelm(env, "-n", namespace, "upgrade", "ms", chart, "--reuse-values")
     assert manifest(env, "ms", namespace, 2) == manifest(env, "ms", namespace, 1)
     diff = pyhelm(env, "-n", namespace, "diff", "upgrade", "ms", chart, "--reuse-values",
@@ -95,7 +98,8 @@ def test_helm_install_pyhelm_upgrade_helm_rollback(env: dict[str, str],
     assert history(env, "ms", namespace) == [(1, "superseded"), (2, "superseded"),
                                              (3, "superseded"), (4, "deployed")]
     values = json.loads(pyhelm(env, "-n", namespace, "get", "values", "ms", "-o", "json"))
-    assert values == {"replicas": 2}
+    assert values == {"replicas": 2, "apiService": {"create": False}}
+    pyhelm(env, "-n", namespace, "uninstall", "ms")
 
 
 def test_lookup_reads_the_live_cluster(env: dict[str, str], namespace: str,
