@@ -24,7 +24,6 @@ from pyhelm.action.rollout import (
     RolloutSettings,
     failure_reason,
     rollout,
-    validate_release_name,
 )
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
@@ -39,6 +38,7 @@ from pyhelm.errors import (
     ReleaseExistsError,
     UsageError,
 )
+from pyhelm.release.names import validate_release_name
 from pyhelm.storage.driver import SYSTEM_LABELS, custom_labels
 
 

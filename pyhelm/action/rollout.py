@@ -26,17 +26,8 @@ from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
 from pyhelm.engine.manifest import Manifest, Rendered
 from pyhelm.errors import ReleaseError, UsageError
 
-NAME_PATTERN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-MAX_NAME_LENGTH = 53
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-
-
-def validate_release_name(name: str) -> None:
-    if not name or len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.match(name):
-        raise UsageError(f'release name "{name}": invalid release name, must match regex '
-                         f"{NAME_PATTERN.pattern} and the length must not be longer than "
-                         f"{MAX_NAME_LENGTH}")
 
 
 def parse_duration(text: str | float) -> float:

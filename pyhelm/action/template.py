@@ -19,6 +19,7 @@ from pyhelm.chart.engine_kind import HELM, path_engine
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
 from pyhelm.errors import UsageError
+from pyhelm.release.names import validate_release_name
 from pyhelm.settings import RepoPaths
 
 
@@ -54,8 +55,6 @@ def _is_test(hook: Hook) -> bool:
 
 
 def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateResult:
-    from pyhelm.action.rollout import validate_release_name
-
     validate_release_name(options.release_name)
     if options.kube_version:
         check_kube_version_flag(options.kube_version)

@@ -18,7 +18,6 @@ from pyhelm.action.rollout import (
     RolloutSettings,
     failure_reason,
     rollout,
-    validate_release_name,
 )
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.engine.helm_engine import ReuseRule
@@ -32,6 +31,7 @@ from pyhelm.errors import (
     ReleaseInProgressError,
     ReleaseNotFoundError,
 )
+from pyhelm.release.names import validate_release_name
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pyhelm.action.rollout import parse_duration, validate_release_name
+from pyhelm.action.rollout import parse_duration
 from pyhelm.errors import UsageError
+from pyhelm.release.names import validate_release_name
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
