@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import tarfile
 import tempfile
@@ -66,6 +67,7 @@ class ChartVersion:
 class Index:
     entries: dict[str, list[ChartVersion]] = field(default_factory=dict)
     generated: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)  # Helm's IndexFile.Annotations
 
     def add(self, entry: ChartVersion) -> None:
         self.add_all([entry])
@@ -102,10 +104,13 @@ class Index:
         return (stable or versions or [None])[0]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"apiVersion": "v1",
-                "entries": {name: [v.to_dict() for v in versions]
-                            for name, versions in sorted(self.entries.items())},
-                "generated": self.generated}
+        out: dict[str, Any] = {"apiVersion": "v1",
+                               "entries": {name: [v.to_dict() for v in versions]
+                                           for name, versions in sorted(self.entries.items())},
+                               "generated": self.generated}
+        if self.annotations:
+            out["annotations"] = dict(sorted(self.annotations.items()))
+        return out
 
     def to_yaml(self) -> str:
         return yamlio.dump(self.to_dict(), sort_keys=False)
@@ -127,6 +132,8 @@ def index_from_dict(raw: Any, source: str) -> Index:
     if raw.get("apiVersion") not in ("v1", None):
         raise RepoError(f"{source}: unsupported index apiVersion {raw.get('apiVersion')!r}")
     index = Index(generated=str(raw.get("generated") or ""))
+    if isinstance(raw.get("annotations"), dict):
+        index.annotations = {str(k): str(v) for k, v in raw["annotations"].items()}
     found = []
     for name, versions in (raw.get("entries") or {}).items():
         for item in versions or []:
@@ -145,10 +152,14 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def package_metadata(path: Path) -> dict[str, Any]:
-    """Chart.yaml of a packaged chart, read without unpacking anything else."""
+def package_metadata(path: Path | bytes, source: str = "") -> dict[str, Any]:
+    """Chart.yaml of a packaged chart (a file, or its bytes named ``source``), read
+    without unpacking anything else."""
+    data = path if isinstance(path, bytes) else None
+    path = Path(source or "package") if isinstance(path, bytes) else path
     try:
-        with tarfile.open(path, "r:gz") as tar:
+        with (tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") if data is not None
+              else tarfile.open(path, "r:gz")) as tar:
             for member in tar:
                 parts = member.name.split("/")
                 if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
