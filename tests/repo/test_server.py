@@ -1,0 +1,264 @@
+"""The ASGI repository server on both storage backends: ChartMuseum's API, provenance
+files, auth for reads, size limits, gzip, health and metrics; and replicas: two server
+processes over one directory or bucket serving one consistent index."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pyhelm.chart.package import write_package
+from pyhelm.repo.index import load_index
+from pyhelm.repo.server import ServerSettings
+from pyhelm.testing.seaweedfs import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:secret").decode()}
+PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+
+
+def request(url: str, data: bytes | None = None, method: str = "GET",
+            headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, response.read(), {k.lower(): v for k, v in
+                                                      response.headers.items()}
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), {k.lower(): v for k, v in exc.headers.items()}
+
+
+def multipart(fields: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = "pyhelm-test-boundary"
+    body = b""
+    for name, (filename, data) in fields.items():
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                 f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                 ).encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def provenance(package: Path) -> bytes:
+    import hashlib
+
+    digest = hashlib.sha256(package.read_bytes()).hexdigest()
+    return (b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: demo\n\n...\n"
+            b"files:\n  " + package.name.encode() + b": sha256:" + digest.encode() +
+            b"\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCgAQ\n-----END PGP SIGNATURE-----\n")
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Callable[[str], Path]:
+    return lambda version: write_package(ROOT / "charts/demo", tmp_path / "pkgs",
+                                         version=version)
+
+
+def test_chartmuseum_api_provenance_and_limits(storage_url: str, serve_repository: Callable[
+        [ServerSettings], str], package: Callable[[str], Path]) -> None:
+    url = serve_repository(ServerSettings(storage=storage_url, port=0, enable_upload=True,
+                                          username="admin", password="secret",
+                                          max_upload_bytes=64 * 1024))
+    assert request(f"{url}/health")[:2] == (200, b'{"healthy":true}')
+    assert json.loads(request(f"{url}/api/charts")[1]) == {}
+    first = package("0.1.0")
+    body, content_type = multipart({"chart": (first.name, first.read_bytes()),
+                                    "prov": (first.name + ".prov", provenance(first))})
+    status, reply, _ = request(f"{url}/api/charts", body, "POST",
+                               {**AUTH, "Content-Type": content_type})
+    assert (status, json.loads(reply)) == (201, {"saved": True, "name": "demo",
+                                                 "version": "0.1.0"})
+    assert request(f"{url}/demo-0.1.0.tgz.prov")[1] == provenance(first)
+    assert request(f"{url}/demo-0.1.0.tgz")[1] == first.read_bytes()
+    second = package("0.2.0")
+    assert request(f"{url}/api/charts", second.read_bytes(), "POST", AUTH)[0] == 201
+    assert request(f"{url}/api/charts", second.read_bytes(), "POST", AUTH)[0] == 409
+    status, reply, _ = request(f"{url}/api/prov", provenance(second), "POST", AUTH)
+    assert (status, json.loads(reply)["file"]) == (201, "demo-0.2.0.tgz.prov")
+    assert request(f"{url}/api/prov", provenance(second), "POST", AUTH)[0] == 409
+    assert request(f"{url}/api/prov", b"not signed", "POST", AUTH)[0] == 400
+
+    charts = json.loads(request(f"{url}/api/charts")[1])
+    assert [v["version"] for v in charts["demo"]] == ["0.2.0", "0.1.0"]
+    assert [v["version"] for v in json.loads(request(f"{url}/api/charts/demo")[1])] == [
+        "0.2.0", "0.1.0"]
+    one = json.loads(request(f"{url}/api/charts/demo/0.1.0")[1])
+    assert one["urls"] == ["demo-0.1.0.tgz"] and len(one["digest"]) == 64
+    assert request(f"{url}/api/charts/demo/9.9.9", method="HEAD")[0] == 404
+    assert request(f"{url}/api/charts/demo/0.1.0", method="HEAD")[0] == 200
+    assert request(f"{url}/api/charts/nope")[0] == 404
+    assert request(f"{url}/.pyhelm/meta/demo-0.1.0.tgz.json")[0] == 404
+
+    # index: ETag/304, gzip only when accepted
+    status, plain, headers = request(f"{url}/index.yaml")
+    assert status == 200 and "content-encoding" not in headers
+    assert [v.version for v in load_index(plain, "i").entries["demo"]] == ["0.2.0", "0.1.0"]
+    status, zipped, zheaders = request(f"{url}/index.yaml",
+                                       headers={"Accept-Encoding": "gzip"})
+    assert zheaders["content-encoding"] == "gzip" and gzip.decompress(zipped) == plain
+    assert request(f"{url}/index.yaml", headers={"If-None-Match": headers["etag"]})[0] == 304
+
+    # limits and validation
+    status, reply, _ = request(f"{url}/api/charts", b"x" * (64 * 1024 + 1), "POST", AUTH)
+    assert status == 413 and b"upload larger than 65536 bytes" in reply
+    body, content_type = multipart({"prov": ("x.prov", b"x")})
+    status, reply, _ = request(f"{url}/api/charts", body, "POST",
+                               {**AUTH, "Content-Type": content_type})
+    assert status == 400 and b'no \\"chart\\" field' in reply
+    assert request(f"{url}/api/charts", b"\x1f\x8bgarbage", "POST", AUTH)[0] == 400
+
+    # delete removes the package, its provenance and its entry
+    assert request(f"{url}/api/charts/demo/0.1.0", method="DELETE")[0] == 401
+    assert request(f"{url}/api/charts/demo/0.1.0", method="DELETE", headers=AUTH)[0] == 200
+    assert request(f"{url}/api/charts/demo/0.1.0", method="DELETE", headers=AUTH)[0] == 404
+    assert request(f"{url}/demo-0.1.0.tgz")[0] == 404
+    assert request(f"{url}/demo-0.1.0.tgz.prov")[0] == 404
+    assert [v.version for v in load_index(request(f"{url}/index.yaml")[1], "i")
+            .entries["demo"]] == ["0.2.0"]
+
+    metrics = request(f"{url}/metrics")[1].decode()
+    assert 'pyhelm_repo_uploads_total{result="created"} 2.0' in metrics
+    assert 'pyhelm_repo_uploads_total{result="conflict"} 1.0' in metrics
+    assert 'pyhelm_repo_requests_total{method="GET",route="/index.yaml",status="304"} 1.0' \
+        in metrics
+    assert "pyhelm_repo_request_duration_seconds_bucket" in metrics
+    assert "pyhelm_repo_index_rebuilds_total" in metrics
+    assert "pyhelm_repo_storage_errors_total 0.0" in metrics
+
+
+def test_reads_can_require_the_credential_and_overwrite_can_be_allowed(
+        tmp_path: Path, serve_repository: Callable[[ServerSettings], str],
+        package: Callable[[str], Path]) -> None:
+    url = serve_repository(ServerSettings(directory=tmp_path / "repo", port=0,
+                                          enable_upload=True, token="t0ken", auth_reads=True,
+                                          allow_overwrite=True))
+    bearer = {"Authorization": "Bearer t0ken"}
+    assert request(f"{url}/index.yaml")[0] == 401
+    assert request(f"{url}/api/charts")[0] == 401
+    assert request(f"{url}/health")[0] == 200
+    data = package("1.0.0").read_bytes()
+    assert request(f"{url}/api/charts", data, "POST", bearer)[0] == 201
+    assert request(f"{url}/api/charts", data, "POST", bearer)[0] == 201  # overwrite
+    assert request(f"{url}/demo-1.0.0.tgz", headers=bearer)[1] == data
+
+
+def test_a_storage_outage_is_a_clear_503(tmp_path: Path, seaweedfs: object,
+                                         s3_url: str,
+                                         serve_repository: Callable[[ServerSettings], str],
+                                         package: Callable[[str], Path]) -> None:
+    from pyhelm.testing.seaweedfs import SeaweedFS
+
+    assert isinstance(seaweedfs, SeaweedFS)
+    url = serve_repository(ServerSettings(storage=s3_url, port=0, enable_upload=True,
+                                          username="admin", password="secret", index_ttl=0))
+    assert request(f"{url}/api/charts", package("0.1.0").read_bytes(), "POST", AUTH)[0] == 201
+    seaweedfs.stop()
+    try:
+        started = time.monotonic()
+        status, body, _ = request(f"{url}/index.yaml")
+        assert status == 503 and body.startswith(b'{"error":"storage unavailable: s3 list')
+        assert request(f"{url}/demo-0.1.0.tgz")[0] == 503
+        assert time.monotonic() - started < 60
+        assert "pyhelm_repo_storage_errors_total 2.0" in request(f"{url}/metrics")[1].decode()
+    finally:
+        seaweedfs.restart()
+    status, body, _ = request(f"{url}/index.yaml")
+    assert status == 200 and "demo" in load_index(body, "i").entries
+
+
+# -- replicas: separate server processes over one storage -------------------------------
+
+@pytest.fixture
+def replicas(tmp_path: Path) -> Iterator[Callable[[str, int], list[str]]]:
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(storage: str, count: int) -> list[str]:
+        urls = []
+        for i in range(count):
+            port = free_port()
+            with (tmp_path / f"replica-{i}.log").open("wb") as log:
+                processes.append(subprocess.Popen(
+                    [PYHELM, "repo", "serve", "--storage", storage, "--address",
+                     f"127.0.0.1:{port}", "--enable-upload", "--username", "admin",
+                     "--index-ttl", "0.5"],
+                    env={**os.environ, "PYHELM_REPO_PASSWORD": "secret"}, stdout=log,
+                    stderr=log, start_new_session=True))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if request(f"{url}/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, (tmp_path / "replica-0.log").read_text()
+                time.sleep(0.1)
+        return urls
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+def test_replicas_serve_one_index_and_agree_on_conflicts(
+        storage_url: str, replicas: Callable[[str, int], list[str]], tmp_path: Path) -> None:
+    urls = replicas(storage_url, 2)
+    packages = [write_package(ROOT / "charts/demo", tmp_path / "many", version=f"2.0.{i}")
+                for i in range(40)]
+    statuses: list[int] = []
+
+    def upload(i: int) -> None:
+        statuses.append(request(f"{urls[i % 2]}/api/charts", packages[i].read_bytes(),
+                                "POST", AUTH)[0])
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [201] * 40
+    wanted = {f"2.0.{i}" for i in range(40)}
+    deadline = time.monotonic() + 10  # index_ttl 0.5 s: well within
+    bodies: dict[str, bytes] = {}
+    for url in urls:
+        while True:
+            body = request(f"{url}/index.yaml")[1]
+            if {v.version for v in load_index(body, url).entries.get("demo", [])} == wanted:
+                bodies[url] = body
+                break
+            assert time.monotonic() < deadline, f"{url} does not list all 40 uploads"
+            time.sleep(0.1)
+    time.sleep(1.2)  # both past their ttl: byte-identical indexes, one ETag
+    etags = {request(f"{url}/index.yaml")[2]["etag"] for url in urls}
+    assert len(etags) == 1
+
+    # the same new version through both replicas at once: one 201, one 409
+    same = write_package(ROOT / "charts/demo", tmp_path / "same", version="3.0.0").read_bytes()
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def race(url: str) -> None:
+        barrier.wait()
+        results.append(request(f"{url}/api/charts", same, "POST", AUTH)[0])
+
+    threads = [threading.Thread(target=race, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [201, 409]
