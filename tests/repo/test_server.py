@@ -262,3 +262,55 @@ def test_replicas_serve_one_index_and_agree_on_conflicts(
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(results) == [201, 409]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_command_finishes_in_flight_uploads_on_sigterm(workers: int, tmp_path: Path,
+                                                            package: Callable[[str], Path]
+                                                            ) -> None:
+    import socket
+
+    port = free_port()
+    process = subprocess.Popen(
+        [PYHELM, "repo", "serve", str(tmp_path / "repo"), "--address", f"127.0.0.1:{port}",
+         "--enable-upload", "--username", "admin", "--workers", str(workers)],
+        env={**os.environ, "PYHELM_REPO_PASSWORD": "secret"}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if request(f"{url}/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        for _ in range(4):
+            assert request(f"{url}/index.yaml")[0] == 200
+        if workers > 1:  # every worker's counts, whichever worker answers /metrics
+            metrics = request(f"{url}/metrics")[1].decode()
+            assert 'route="/index.yaml",status="200"} 4.0' in metrics
+        data = package("5.0.0").read_bytes()
+        head = (f"POST /api/charts HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n"
+                f"Authorization: {AUTH['Authorization']}\r\nConnection: close\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(head.encode() + data[:100])
+            time.sleep(0.5)  # the upload is in flight when the server is told to stop
+            os.killpg(process.pid, signal.SIGTERM)
+            time.sleep(0.5)
+            conn.sendall(data[100:])
+            reply = conn.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 201"), reply
+        # uvicorn re-raises the signal once it has shut down gracefully
+        assert process.wait(timeout=60) in (0, -signal.SIGTERM)
+        assert (tmp_path / "repo" / "demo-5.0.0.tgz").read_bytes() == data
+        output = process.stdout.read().decode() if process.stdout else ""
+        assert '"POST /api/charts HTTP/1.1" 201' in output  # the access log
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
