@@ -68,19 +68,17 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     server.stop()
 
 
-_buckets = iter(range(1, 1_000_000))
+_prefixes = iter(range(1, 1_000_000))
 
 
 @pytest.fixture
 def s3_url(seaweedfs: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh bucket (with a prefix) on the test S3 server; credentials in the env."""
-    from pyhelm.repo.storage.s3 import S3Storage
+    """A fresh prefix in the test S3 server's bucket; credentials in the environment."""
+    from pyhelm.testing.seaweedfs import BUCKET
 
     for key, value in seaweedfs.env().items():
         monkeypatch.setenv(key, value)
-    url = f"s3://test-bucket-{next(_buckets)}/charts"
-    S3Storage.from_url(url).create_bucket()
-    return url
+    return f"s3://{BUCKET}/test-{next(_prefixes)}/charts"
 
 
 @pytest.fixture(params=["file", "s3"])

