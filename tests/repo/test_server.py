@@ -314,3 +314,89 @@ def test_serve_command_finishes_in_flight_uploads_on_sigterm(workers: int, tmp_p
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+def test_a_replica_killed_mid_upload_loses_nothing_committed(
+        storage_url: str, replicas: Callable[[str, int], list[str]],
+        package: Callable[[str], Path]) -> None:
+    import socket
+
+    from pyhelm.repo.storage import open_storage
+
+    first, second = replicas(storage_url, 2)
+    committed = package("1.0.0").read_bytes()
+    assert request(f"{first}/api/charts", committed, "POST", AUTH)[0] == 201
+    data = package("1.1.0").read_bytes()
+    port = int(first.rsplit(":", 1)[1])
+    head = (f"POST /api/charts HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n"
+            f"Authorization: {AUTH['Authorization']}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(head.encode() + data[: len(data) // 2])
+        time.sleep(0.3)
+        assert request(f"{first}/health")[0] == 200  # the upload is in flight
+        os.kill(_server_pid(port), signal.SIGKILL)  # no graceful shutdown for this one
+        with pytest.raises(OSError):
+            conn.sendall(data[len(data) // 2:])
+            if not conn.recv(1):
+                raise ConnectionResetError("closed")
+    keys = [o.key for o in open_storage(storage_url).list()]
+    assert "demo-1.1.0.tgz" not in keys and all(".tmp-" not in k for k in keys)
+    assert "demo-1.0.0.tgz" in keys
+    time.sleep(0.6)
+    index = load_index(request(f"{second}/index.yaml")[1], "second")
+    assert [v.version for v in index.entries["demo"]] == ["1.0.0"]
+    assert request(f"{second}/demo-1.0.0.tgz")[1] == committed
+
+
+def _server_pid(port: int) -> int:
+    """The pid of the process listening on 127.0.0.1:port (from /proc/net/tcp)."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # LISTEN
+            inode = fields[9]
+    assert inode is not None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return int(proc.name)
+        except OSError:
+            continue
+    raise AssertionError(f"no process listens on {port}")
+
+
+def test_slow_clients_cannot_exhaust_the_server_and_uploads_are_time_bounded(
+        tmp_path: Path, serve_repository: Callable[[ServerSettings], str],
+        package: Callable[[str], Path]) -> None:
+    import socket
+
+    url = serve_repository(ServerSettings(directory=tmp_path / "repo", port=0,
+                                          enable_upload=True, username="admin",
+                                          password="secret", upload_timeout=1.0))
+    port = int(url.rsplit(":", 1)[1])
+    slow = []
+    try:
+        for _ in range(300):  # slowloris: heads that never end
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+            conn.sendall(b"GET /index.yaml HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            slow.append(conn)
+        started = time.monotonic()
+        for _ in range(20):
+            assert request(f"{url}/index.yaml")[0] == 200
+        assert time.monotonic() - started < 10
+        data = package("1.0.0").read_bytes()
+        head = (f"POST /api/charts HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n"
+                f"Authorization: {AUTH['Authorization']}\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(head.encode() + data[:10])  # then stalls
+            started = time.monotonic()
+            reply = conn.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 408") and b"not received within 1s" in reply
+        assert time.monotonic() - started < 5
+        assert request(f"{url}/demo-1.0.0.tgz")[0] == 404
+    finally:
+        for conn in slow:
+            conn.close()
