@@ -105,6 +105,9 @@ def index_command(directory: str, url: str, merge: str | None) -> None:
               type=click.IntRange(min=1), help="Largest accepted upload, in bytes.")
 @click.option("--index-ttl", default=1.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds between checks of the storage for other replicas' changes.")
+@click.option("--tenants-file", default=None, type=click.Path(dir_okay=False),
+              help="YAML naming tenants (/TENANT/index.yaml, /api/TENANT/charts), each "
+                   "stored under STORAGE/TENANT with its own credentials.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Server processes.")
 @click.option("--tls-cert", default=None, help="TLS certificate (PEM).")
@@ -112,10 +115,10 @@ def index_command(directory: str, url: str, merge: str | None) -> None:
 def serve_command(directory: Path | None, storage: str, address: str, url: str,
                   enable_upload: bool, username: str | None, password_env: str,
                   token_env: str, auth_reads: bool, allow_overwrite: bool,
-                  max_upload_size: int, index_ttl: float, workers: int,
-                  tls_cert: str | None, tls_key: str | None) -> None:
+                  max_upload_size: int, index_ttl: float, tenants_file: str | None,
+                  workers: int, tls_cert: str | None, tls_key: str | None) -> None:
     """Serve a directory or bucket as a chart repository over HTTP (ChartMuseum's API)."""
-    from pyhelm.repo.server import ServerSettings, serve
+    from pyhelm.repo.server import ServerSettings, load_tenants, serve
 
     if (directory is None) == (not storage):
         raise click.UsageError("give a DIRECTORY or --storage URL (one of them)")
@@ -125,6 +128,7 @@ def serve_command(directory: Path | None, storage: str, address: str, url: str,
         port=int(port), url=url, enable_upload=enable_upload, username=username,
         password=os.environ.get(password_env), token=os.environ.get(token_env),
         auth_reads=auth_reads, allow_overwrite=allow_overwrite,
+        tenants=load_tenants(tenants_file) if tenants_file else None,
         max_upload_bytes=max_upload_size, index_ttl=index_ttl, workers=workers,
         tls_cert=tls_cert, tls_key=tls_key)
     scheme = "https" if tls_cert else "http"

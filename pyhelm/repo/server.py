@@ -23,6 +23,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -84,6 +85,9 @@ class ServerSettings:
     index_ttl: float = 1.0  # seconds an index may be served before the listing is checked
     access_log: bool = True
     graceful_timeout: float = 30.0
+    # multi-tenancy: {tenant: {"username":…, "password":…, "token":…}}; each tenant is
+    # its own repository under /TENANT/ (API under /api/TENANT/) in STORAGE/TENANT
+    tenants: dict[str, dict[str, str]] | None = None
 
     def storage_url(self) -> str:
         if self.storage:
@@ -134,10 +138,12 @@ class Metrics:
 
 
 def _route_label(path: str) -> str:
-    if path.startswith("/api/charts"):
-        return "/api/charts"
-    if path in ("/", "/index.yaml", "/health", "/metrics", "/api/prov"):
-        return path if path != "/" else "/index.yaml"
+    if path.startswith("/api/"):
+        return "/api/prov" if path.endswith("/prov") else "/api/charts"
+    if path in ("/health", "/metrics"):
+        return path
+    if path.endswith(("/index.yaml", "/")):
+        return "/index.yaml"
     return "/package"
 
 
@@ -161,40 +167,108 @@ def _etag_matches(header: str | None, *etags: str) -> bool:
     return "*" in wanted or any(e in wanted for e in etags)
 
 
-def create_app(settings: ServerSettings) -> Starlette:
-    """The ASGI application for ``settings`` (its storage is opened and indexed now)."""
-    if settings.enable_upload and not (settings.token or settings.username):
-        raise RepoError("uploads need a credential: --username/--password or --token")
-    metrics = Metrics()
-    storage = open_storage(settings.storage_url())
-    repo = HostedRepository(storage, url=settings.url, allow_overwrite=settings.allow_overwrite,
-                            index_ttl=settings.index_ttl, on_rebuild=metrics.rebuilds.inc)
-    repo.index()  # fail at start, not on the first request, when storage is unusable
+_TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_RESERVED = {"api", "health", "metrics", "index.yaml"}
 
-    def authorized(request: Request) -> bool:
+
+@dataclass(frozen=True)
+class Tenant:
+    name: str
+    repo: HostedRepository
+    username: str | None
+    password: str | None
+    token: str | None
+
+    def authorized(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
-        if settings.token and hmac.compare_digest(header, f"Bearer {settings.token}"):
+        if self.token and hmac.compare_digest(header, f"Bearer {self.token}"):
             return True
-        if settings.username is not None and header.startswith("Basic "):
+        if self.username is not None and header.startswith("Basic "):
             expected = base64.b64encode(
-                f"{settings.username}:{settings.password or ''}".encode()).decode()
+                f"{self.username}:{self.password or ''}".encode()).decode()
             return hmac.compare_digest(header[6:], expected)
         return False
+
+
+def _tenant_storage(base: str, tenant: str) -> str:
+    """``s3://b/p?endpoint=…`` → ``s3://b/p/TENANT?endpoint=…``; a path gets /TENANT."""
+    url, mark, query = base.partition("?")
+    return f"{url.rstrip('/')}/{tenant}{mark}{query}"
+
+
+def load_tenants(path: str) -> dict[str, dict[str, str]]:
+    """A tenants file: ``tenants: {NAME: {username, password | passwordEnv, token |
+    tokenEnv}}`` (YAML or JSON); ``*Env`` names an environment variable."""
+    from pyhelm import yamlio
+
+    try:
+        raw = yamlio.load(Path(path).read_bytes())
+    except (OSError, yamlio.YamlSyntaxError) as exc:
+        raise RepoError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    tenants = raw.get("tenants") if isinstance(raw, dict) else None
+    if not isinstance(tenants, dict) or not tenants:
+        raise RepoError(f"{path}: no tenants: mapping")
+    out: dict[str, dict[str, str]] = {}
+    for name, spec in tenants.items():
+        spec = spec or {}
+        if not isinstance(spec, dict):
+            raise RepoError(f"{path}: tenant {name!r} is not a mapping")
+        entry = {k: str(spec[k]) for k in ("username", "password", "token") if spec.get(k)}
+        for key in ("password", "token"):
+            if spec.get(f"{key}Env"):
+                value = os.environ.get(str(spec[f"{key}Env"]))
+                if value is None:
+                    raise RepoError(f"{path}: tenant {name!r}: ${spec[f'{key}Env']} is not set")
+                entry[key] = value
+        out[str(name)] = entry
+    return out
+
+
+def _tenants(settings: ServerSettings, metrics: Metrics) -> dict[str, Tenant]:
+    specs = settings.tenants if settings.tenants is not None else {
+        "": {k: v for k, v in (("username", settings.username),
+                               ("password", settings.password),
+                               ("token", settings.token)) if v is not None}}
+    base = settings.storage_url()
+    tenants = {}
+    for name, spec in specs.items():
+        if settings.tenants is not None and (not _TENANT.match(name) or name in _RESERVED):
+            raise RepoError(f"invalid tenant name {name!r}: lowercase letters, digits, '-'")
+        if settings.enable_upload and not (spec.get("token") or spec.get("username")):
+            raise RepoError("uploads need a credential: --username/--password or --token"
+                            + (f" (tenant {name!r})" if name else ""))
+        url = settings.url.rstrip("/") + (f"/{name}" if name and settings.url else "")
+        repo = HostedRepository(open_storage(_tenant_storage(base, name) if name else base),
+                                url=url, allow_overwrite=settings.allow_overwrite,
+                                index_ttl=settings.index_ttl, on_rebuild=metrics.rebuilds.inc)
+        repo.index()  # fail at start, not on the first request, when storage is unusable
+        tenants[name] = Tenant(name, repo, spec.get("username"), spec.get("password"),
+                               spec.get("token"))
+    return tenants
+
+
+def create_app(settings: ServerSettings) -> Starlette:
+    """The ASGI application for ``settings`` (its storage is opened and indexed now)."""
+    metrics = Metrics()
+    tenants = _tenants(settings, metrics)
 
     def unauthorized() -> Response:
         return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="pyhelm"'})
 
-    def guard(write: bool) -> Callable[[Callable[[Request], Awaitable[Response]]],
-                                       Callable[[Request], Awaitable[Response]]]:
-        def wrap(handler: Callable[[Request], Awaitable[Response]]
-                 ) -> Callable[[Request], Awaitable[Response]]:
+    Handler = Callable[[Request, HostedRepository], Awaitable[Response]]
+
+    def guard(write: bool) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+        def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             async def endpoint(request: Request) -> Response:
+                tenant = tenants.get(request.path_params.get("tenant", ""))
+                if tenant is None:
+                    return _error(404, "not found")
                 if write and not settings.enable_upload:
                     return _error(405, "uploads are disabled")
-                if (write or settings.auth_reads) and not authorized(request):
+                if (write or settings.auth_reads) and not tenant.authorized(request):
                     return unauthorized()
                 try:
-                    return await handler(request)
+                    return await handler(request, tenant.repo)
                 except StorageError as exc:
                     if isinstance(exc, ObjectNotFound):
                         return _error(404, "not found")
@@ -205,7 +279,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         return wrap
 
     @guard(write=False)
-    async def serve_file(request: Request) -> Response:
+    async def serve_file(request: Request, repo: HostedRepository) -> Response:
         key = request.path_params.get("key") or INDEX_KEY
         if key == INDEX_KEY:
             snapshot = await run_in_threadpool(repo.index)
@@ -272,7 +346,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         return found
 
     @guard(write=True)
-    async def upload_chart(request: Request) -> Response:
+    async def upload_chart(request: Request, repo: HostedRepository) -> Response:
         body = await read_body(request)
         if isinstance(body, Response):
             metrics.uploads.labels("refused").inc()
@@ -301,7 +375,7 @@ def create_app(settings: ServerSettings) -> Starlette:
                             status_code=201)
 
     @guard(write=True)
-    async def upload_prov(request: Request) -> Response:
+    async def upload_prov(request: Request, repo: HostedRepository) -> Response:
         body = await read_body(request)
         if isinstance(body, Response):
             return body
@@ -322,7 +396,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         return JSONResponse({"saved": True, "file": key}, status_code=201)
 
     @guard(write=False)
-    async def chart_api(request: Request) -> Response:
+    async def chart_api(request: Request, repo: HostedRepository) -> Response:
         snapshot = await run_in_threadpool(repo.index)
         entries = snapshot.index.entries
         name = request.path_params.get("name")
@@ -340,7 +414,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         return JSONResponse(found.to_dict())
 
     @guard(write=True)
-    async def delete_chart(request: Request) -> Response:
+    async def delete_chart(request: Request, repo: HostedRepository) -> Response:
         name, version = request.path_params["name"], request.path_params["version"]
         if await run_in_threadpool(repo.delete, name, version):
             return JSONResponse({"deleted": True})
@@ -352,20 +426,23 @@ def create_app(settings: ServerSettings) -> Starlette:
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=prom.CONTENT_TYPE_LATEST)
 
+    # one repository: /index.yaml and /api/charts; tenants: /T/index.yaml, /api/T/charts
+    api = "/api/{tenant}" if settings.tenants is not None else "/api"
+    top = "/{tenant}" if settings.tenants is not None else ""
     app = Starlette(routes=[
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
-        Route("/api/charts", chart_api, methods=["GET"]),
-        Route("/api/charts", upload_chart, methods=["POST"]),
-        Route("/api/charts/", upload_chart, methods=["POST"]),
-        Route("/api/prov", upload_prov, methods=["POST"]),
-        Route("/api/charts/{name}", chart_api, methods=["GET"]),
-        Route("/api/charts/{name}/{version}", chart_api, methods=["GET"]),
-        Route("/api/charts/{name}/{version}", delete_chart, methods=["DELETE"]),
-        Route("/", serve_file, methods=["GET"]),
-        Route("/{key:path}", serve_file, methods=["GET"]),
+        Route(f"{api}/charts", chart_api, methods=["GET"]),
+        Route(f"{api}/charts", upload_chart, methods=["POST"]),
+        Route(f"{api}/charts/", upload_chart, methods=["POST"]),
+        Route(f"{api}/prov", upload_prov, methods=["POST"]),
+        Route(f"{api}/charts/{{name}}", chart_api, methods=["GET"]),
+        Route(f"{api}/charts/{{name}}/{{version}}", chart_api, methods=["GET"]),
+        Route(f"{api}/charts/{{name}}/{{version}}", delete_chart, methods=["DELETE"]),
+        Route(f"{top}/", serve_file, methods=["GET"]),
+        Route(f"{top}/{{key:path}}", serve_file, methods=["GET"]),
     ])
-    app.state.repository = repo
+    app.state.tenants = tenants
     app.state.metrics = metrics
     return _Instrumented(app, metrics)  # type: ignore[return-value]
 

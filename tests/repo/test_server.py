@@ -400,3 +400,44 @@ def test_slow_clients_cannot_exhaust_the_server_and_uploads_are_time_bounded(
     finally:
         for conn in slow:
             conn.close()
+
+
+def test_tenants_have_their_own_index_storage_and_credentials(
+        storage_url: str, serve_repository: Callable[[ServerSettings], str],
+        package: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyhelm.errors import RepoError
+    from pyhelm.repo.server import load_tenants
+    from pyhelm.repo.storage import open_storage
+
+    monkeypatch.setenv("TEAM_B_TOKEN", "b-token")
+    (tmp_path / "tenants.yaml").write_text(
+        "tenants:\n  team-a: {username: a, password: a-secret}\n"
+        "  team-b: {tokenEnv: TEAM_B_TOKEN}\n")
+    url = serve_repository(ServerSettings(
+        storage=storage_url, port=0, enable_upload=True, url="https://charts.example.com",
+        tenants=load_tenants(str(tmp_path / "tenants.yaml"))))
+    a_auth = {"Authorization": "Basic " + base64.b64encode(b"a:a-secret").decode()}
+    b_auth = {"Authorization": "Bearer b-token"}
+    data = package("1.0.0").read_bytes()
+    assert request(f"{url}/api/team-a/charts", data, "POST", b_auth)[0] == 401
+    assert request(f"{url}/api/team-a/charts", data, "POST", a_auth)[0] == 201
+    assert request(f"{url}/api/team-b/charts", data, "POST", a_auth)[0] == 401
+    assert request(f"{url}/api/team-b/charts", package("2.0.0").read_bytes(), "POST",
+                   b_auth)[0] == 201
+    assert request(f"{url}/api/team-c/charts", data, "POST", b_auth)[0] == 404
+    assert request(f"{url}/api/charts")[0] == 404
+    a_index = load_index(request(f"{url}/team-a/index.yaml")[1], "a")
+    b_index = load_index(request(f"{url}/team-b/index.yaml")[1], "b")
+    assert [v.version for v in a_index.entries["demo"]] == ["1.0.0"]
+    assert a_index.entries["demo"][0].urls == ["https://charts.example.com/team-a/demo-1.0.0.tgz"]
+    assert [v.version for v in b_index.entries["demo"]] == ["2.0.0"]
+    assert request(f"{url}/team-a/demo-1.0.0.tgz")[1] == data
+    assert request(f"{url}/team-b/demo-1.0.0.tgz")[0] == 404
+    assert [v["version"] for v in json.loads(request(f"{url}/api/team-b/charts/demo")[1])] \
+        == ["2.0.0"]
+    keys = [o.key for o in open_storage(storage_url).list()]
+    assert "team-a/demo-1.0.0.tgz" in keys and "team-b/demo-2.0.0.tgz" in keys
+    (tmp_path / "bad.yaml").write_text("tenants:\n  t: {tokenEnv: NOT_SET_ANYWHERE}\n")
+    with pytest.raises(RepoError, match=r"tenant 't': \$NOT_SET_ANYWHERE is not set"):
+        load_tenants(str(tmp_path / "bad.yaml"))
