@@ -211,6 +211,10 @@ class HostedRepository:
                     continue
                 entry, regenerated[meta_key] = made
             entries.append(entry)
+        live = {(k, m.etag, packages[k[len(META_PREFIX):-5]].etag)
+                for k, m in {**metas, **regenerated}.items()
+                if k[len(META_PREFIX):-5] in packages}
+        self._meta_cache = {k: v for k, v in self._meta_cache.items() if k in live}
         return entries, regenerated
 
     def _entry(self, data: dict[str, Any]) -> ChartVersion:

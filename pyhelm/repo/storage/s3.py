@@ -42,13 +42,13 @@ class S3Storage:
         self.endpoint = endpoint or os.environ.get("PYHELM_S3_ENDPOINT") or \
             os.environ.get("AWS_ENDPOINT_URL") or None
         self.url = f"s3://{bucket}/{self.prefix}"
-        config: dict[str, Any] = {}
+        config: Any = {}
         if self.endpoint:
             config["endpoint"] = self.endpoint
             config["virtual_hosted_style_request"] = False
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         config["region"] = region or "us-east-1"
-        client = {"connect_timeout": "5s", "timeout": "30s",
+        client: Any = {"connect_timeout": "5s", "timeout": "30s",
                   "allow_http": bool(self.endpoint and self.endpoint.startswith("http://"))}
         try:
             self._store = S3Store(bucket, prefix=self.prefix or None, config=config,
