@@ -441,3 +441,35 @@ def test_tenants_have_their_own_index_storage_and_credentials(
     (tmp_path / "bad.yaml").write_text("tenants:\n  t: {tokenEnv: NOT_SET_ANYWHERE}\n")
     with pytest.raises(RepoError, match=r"tenant 't': \$NOT_SET_ANYWHERE is not set"):
         load_tenants(str(tmp_path / "bad.yaml"))
+
+
+@pytest.mark.helm
+def test_helm_adds_updates_and_pulls_what_cm_push_style_uploads_stored(
+        storage_url: str, serve_repository: Callable[[ServerSettings], str],
+        package: Callable[[str], Path], tmp_path: Path) -> None:
+    from pyhelm.testing.peers import helm_binary, helm_env
+
+    url = serve_repository(ServerSettings(storage=storage_url, port=0, enable_upload=True,
+                                          username="admin", password="secret",
+                                          auth_reads=True, index_ttl=0))
+    env = helm_env(tmp_path)
+
+    def helm(*args: str) -> str:
+        done = subprocess.run([str(helm_binary()), *args], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = package("0.5.0")
+    body, content_type = multipart({"chart": (first.name, first.read_bytes())})
+    assert request(f"{url}/api/charts", body, "POST",
+                   {**AUTH, "Content-Type": content_type})[0] == 201
+    helm("repo", "add", "hosted", url, "--username", "admin", "--password", "secret")
+    assert [c["version"] for c in json.loads(helm("search", "repo", "hosted/demo", "-o",
+                                                  "json"))] == ["0.5.0"]
+    second = package("0.6.0")
+    assert request(f"{url}/api/charts", second.read_bytes(), "POST", AUTH)[0] == 201
+    helm("repo", "update", "hosted")
+    (tmp_path / "pulled").mkdir()
+    helm("pull", "hosted/demo", "-d", str(tmp_path / "pulled"))
+    assert (tmp_path / "pulled" / "demo-0.6.0.tgz").read_bytes() == second.read_bytes()

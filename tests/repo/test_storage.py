@@ -84,3 +84,21 @@ def test_local_writes_leave_no_temp_files_and_are_world_readable(tmp_path: Path)
 def test_unsupported_storage_urls_are_one_line_errors() -> None:
     with pytest.raises(StorageError, match="unsupported storage URL 'gs://b'"):
         open_storage("gs://b")
+
+
+def test_pyhelm_and_other_commands_never_import_the_server_stack() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, pyhelm, pyhelm.cli.entry, pyhelm.repo.storage\n"
+            "from click.testing import CliRunner\n"
+            "from pyhelm.cli.main import cli\n"
+            "assert CliRunner().invoke(cli, ['repo', 'list']).exit_code == 0\n"
+            "assert CliRunner().invoke(cli, ['repo', 'serve', '--help']).exit_code == 0\n"
+            "print(sorted(m for m in ('starlette', 'uvicorn', 'prometheus_client', "
+            "'multipart', 'python_multipart', 'obstore', 'anyio') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent",
+                                            "XDG_CONFIG_HOME": "/nonexistent"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
