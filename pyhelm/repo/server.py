@@ -234,9 +234,12 @@ def _tenants(settings: ServerSettings, metrics: Metrics) -> dict[str, Tenant]:
     for name, spec in specs.items():
         if settings.tenants is not None and (not _TENANT.match(name) or name in _RESERVED):
             raise RepoError(f"invalid tenant name {name!r}: lowercase letters, digits, '-'")
+        where = f" (tenant {name!r})" if name else ""
         if settings.enable_upload and not (spec.get("token") or spec.get("username")):
-            raise RepoError("uploads need a credential: --username/--password or --token"
-                            + (f" (tenant {name!r})" if name else ""))
+            raise RepoError(f"uploads need a credential: --username/--password or --token{where}")
+        if spec.get("username") and not spec.get("password") and not spec.get("token"):
+            raise RepoError(f"--username {spec['username']} has no password: set "
+                            f"$PYHELM_REPO_PASSWORD (or a token){where}")
         url = settings.url.rstrip("/") + (f"/{name}" if name and settings.url else "")
         repo = HostedRepository(open_storage(_tenant_storage(base, name) if name else base),
                                 url=url, allow_overwrite=settings.allow_overwrite,

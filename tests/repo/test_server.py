@@ -473,3 +473,15 @@ def test_helm_adds_updates_and_pulls_what_cm_push_style_uploads_stored(
     (tmp_path / "pulled").mkdir()
     helm("pull", "hosted/demo", "-d", str(tmp_path / "pulled"))
     assert (tmp_path / "pulled" / "demo-0.6.0.tgz").read_bytes() == second.read_bytes()
+
+
+def test_a_username_without_password_is_refused_at_start(tmp_path: Path) -> None:
+    done = subprocess.run([PYHELM, "repo", "serve", str(tmp_path / "r"), "--enable-upload",
+                           "--username", "admin", "--address", f"127.0.0.1:{free_port()}"],
+                          env={k: v for k, v in os.environ.items()
+                               if k not in ("PYHELM_REPO_PASSWORD", "PYHELM_REPO_TOKEN")},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: --username admin has no password: set $PYHELM_REPO_PASSWORD (or a token)")
+    assert "Traceback" not in done.stderr
