@@ -85,7 +85,11 @@ def index_command(directory: str, url: str, merge: str | None) -> None:
 
 
 @repo_command.command("serve")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--storage", default="",
+              help="Storage URL instead of DIRECTORY: file://DIR or s3://BUCKET/PREFIX "
+                   "(endpoint: ?endpoint=URL or PYHELM_S3_ENDPOINT).")
 @click.option("--address", default="127.0.0.1:8879", show_default=True,
               help="HOST:PORT to listen on.")
 @click.option("--url", default="", help="Public URL of the repository for the index.")
@@ -95,27 +99,39 @@ def index_command(directory: str, url: str, merge: str | None) -> None:
               help="Environment variable holding the upload password.")
 @click.option("--token-env", default="PYHELM_REPO_TOKEN", show_default=True,
               help="Environment variable holding a bearer token for uploads.")
+@click.option("--auth-reads", is_flag=True, help="Require the credential for reads too.")
 @click.option("--allow-overwrite", is_flag=True, help="Let uploads replace a version.")
+@click.option("--max-upload-size", default=100 * 1024 * 1024, show_default=True,
+              type=click.IntRange(min=1), help="Largest accepted upload, in bytes.")
+@click.option("--index-ttl", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between checks of the storage for other replicas' changes.")
+@click.option("--tenants-file", default=None, type=click.Path(dir_okay=False),
+              help="YAML naming tenants (/TENANT/index.yaml, /api/TENANT/charts), each "
+                   "stored under STORAGE/TENANT with its own credentials.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Server processes.")
 @click.option("--tls-cert", default=None, help="TLS certificate (PEM).")
 @click.option("--tls-key", default=None, help="TLS key (PEM).")
-def serve_command(directory: Path, address: str, url: str, enable_upload: bool,
-                  username: str | None, password_env: str, token_env: str,
-                  allow_overwrite: bool, tls_cert: str | None, tls_key: str | None) -> None:
-    """Serve a directory as a chart repository over HTTP."""
-    from pyhelm.repo.server import ServerSettings, make_server
+def serve_command(directory: Path | None, storage: str, address: str, url: str,
+                  enable_upload: bool, username: str | None, password_env: str,
+                  token_env: str, auth_reads: bool, allow_overwrite: bool,
+                  max_upload_size: int, index_ttl: float, tenants_file: str | None,
+                  workers: int, tls_cert: str | None, tls_key: str | None) -> None:
+    """Serve a directory or bucket as a chart repository over HTTP (ChartMuseum's API)."""
+    from pyhelm.repo.server import ServerSettings, load_tenants, serve
 
+    if (directory is None) == (not storage):
+        raise click.UsageError("give a DIRECTORY or --storage URL (one of them)")
     host, _, port = address.rpartition(":")
-    server = make_server(ServerSettings(
-        directory=directory, address=host or "127.0.0.1", port=int(port), url=url,
-        enable_upload=enable_upload, username=username,
+    settings = ServerSettings(
+        directory=directory, storage=storage, address=host.strip("[]") or "127.0.0.1",
+        port=int(port), url=url, enable_upload=enable_upload, username=username,
         password=os.environ.get(password_env), token=os.environ.get(token_env),
-        allow_overwrite=allow_overwrite, tls_cert=tls_cert, tls_key=tls_key))
+        auth_reads=auth_reads, allow_overwrite=allow_overwrite,
+        tenants=load_tenants(tenants_file) if tenants_file else None,
+        max_upload_bytes=max_upload_size, index_ttl=index_ttl, workers=workers,
+        tls_cert=tls_cert, tls_key=tls_key)
     scheme = "https" if tls_cert else "http"
-    bound_host, bound_port = server.server_address[:2]
-    click.echo(f"Serving {directory} at {scheme}://{bound_host}:{bound_port}/", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    click.echo(f"Serving {storage or directory} at {scheme}://{settings.address}:"
+               f"{settings.port}/", err=True)
+    serve(settings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import tarfile
 import tempfile
@@ -106,7 +107,8 @@ class Index:
         return (stable or versions or [None])[0]
 
     def to_dict(self) -> dict[str, Any]:
-        head = {"annotations": dict(self.annotations)} if self.annotations else {}
+        # keys in the order Helm writes them (sorted, as its JSON-based YAML does)
+        head = {"annotations": dict(sorted(self.annotations.items()))} if self.annotations else {}
         return {**head, "apiVersion": "v1",
                 "entries": {name: [v.to_dict() for v in versions]
                             for name, versions in sorted(self.entries.items())},
@@ -172,10 +174,14 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def package_metadata(path: Path) -> dict[str, Any]:
-    """Chart.yaml of a packaged chart, read without unpacking anything else."""
+def package_metadata(path: Path | bytes, source: str = "") -> dict[str, Any]:
+    """Chart.yaml of a packaged chart (a file, or its bytes named ``source``), read
+    without unpacking anything else."""
+    data = path if isinstance(path, bytes) else None
+    path = Path(source or "package") if isinstance(path, bytes) else path
     try:
-        with tarfile.open(path, "r:gz") as tar:
+        with (tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") if data is not None
+              else tarfile.open(path, "r:gz")) as tar:
             for member in tar:
                 parts = member.name.split("/")
                 if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():

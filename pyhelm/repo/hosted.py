@@ -1,0 +1,314 @@
+"""A chart repository kept in a storage backend, consistent across server replicas.
+
+Design (README, "Hosting a chart repository"): the objects are the truth, the index is
+derived from them.
+
+- A package is stored as ``NAME-VERSION.tgz`` with **put-if-absent**, so of two
+  replicas storing the same version exactly one wins (the other answers 409), unless
+  overwriting is allowed. Its provenance file is ``NAME-VERSION.tgz.prov``.
+- Next to each package a metadata object ``.pyhelm/meta/NAME-VERSION.tgz.json`` holds its
+  index entry (Chart.yaml fields, digest, created) and the etag of the package it
+  describes. A package without metadata, or whose metadata names another etag (a crash
+  between the two writes, a package copied in by hand), gets it regenerated from the
+  package by whichever replica notices first.
+- ``index.yaml`` is rebuilt from the listing: the fingerprint of the listing is a hash of
+  every package's and metadata object's key and etag. A replica lists at most once per
+  ``index_ttl`` seconds (and at once after its own writes); when the fingerprint changed
+  it rebuilds the index from metadata (cached by etag, so only new objects are read)
+  and stores it as ``index.yaml`` carrying the fingerprint in its ``annotations``.
+  The index is a pure function of the listing (``generated`` is the newest ``created``),
+  so replicas that saw the same listing serve byte-identical indexes with the same ETag.
+- A stored ``index.yaml`` whose annotation matches the current fingerprint is served
+  as stored (another replica wrote it, or an operator edited it in place).
+
+Limits: an upload through one replica shows in another's index after at most
+``index_ttl`` plus one listing; listing cost grows with the number of objects (one
+LIST per ttl per replica, paginated by 1,000 on S3); deleting races with a concurrent
+re-upload of the same version like any last-writer-wins store.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pyhelm.chart.loader import load_archive_bytes
+from pyhelm.errors import PyhelmError, RepoError
+from pyhelm.release.codec import format_time
+from pyhelm.repo.index import ChartVersion, Index, load_index, package_metadata
+from pyhelm.repo.storage import ObjectExists, ObjectInfo, ObjectNotFound, Storage
+
+META_PREFIX = ".pyhelm/meta/"
+INDEX_KEY = "index.yaml"
+FINGERPRINT = "pyhelm.io/listing-digest"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PROV_FILE = re.compile(rb"^\s+([^\s:]+\.tgz):\s*sha256:[0-9a-f]{64}\s*$", re.MULTILINE)
+
+
+class UploadError(RepoError):
+    """The upload is not an acceptable chart (400)."""
+
+
+class VersionExists(RepoError):
+    """The version is stored already and overwriting is off (409)."""
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    fingerprint: str
+    index: Index
+    body: bytes
+    gzipped: bytes
+    etag: str
+    stored_etag: str  # the etag of the index.yaml object it matches
+
+
+def package_key(name: str, version: str) -> str:
+    for part in (name, version):
+        if not _NAME.match(part) or ".." in part:
+            raise UploadError(f"invalid chart name or version {part!r}")
+    return f"{name}-{version}.tgz"
+
+
+def _is_package(key: str) -> bool:
+    return key.endswith(".tgz") and not key.startswith(".pyhelm/")
+
+
+def _fingerprint(packages: dict[str, ObjectInfo], metas: dict[str, ObjectInfo]) -> str:
+    digest = hashlib.sha256()
+    for info in sorted((*packages.values(), *metas.values()), key=lambda o: o.key):
+        digest.update(f"{info.key}\0{info.etag}\n".encode())
+    return digest.hexdigest()
+
+
+class HostedRepository:
+    """Packages, provenance and the derived index of one repository in ``storage``."""
+
+    def __init__(self, storage: Storage, *, url: str = "", allow_overwrite: bool = False,
+                 index_ttl: float = 1.0,
+                 on_rebuild: Callable[[], None] | None = None) -> None:
+        self.storage = storage
+        self.url = url.rstrip("/")
+        self.allow_overwrite = allow_overwrite
+        self.index_ttl = index_ttl
+        self._on_rebuild = on_rebuild or (lambda: None)
+        self._meta_cache: dict[tuple[str, str, str], ChartVersion] = {}
+        self._snapshot: IndexSnapshot | None = None
+        self._checked = 0.0
+        self._dirty = True
+        self._refresh_lock = threading.Lock()
+
+    # -- index -------------------------------------------------------------------------
+
+    def index(self) -> IndexSnapshot:
+        """The current index: cached for ``index_ttl``; one refresh at a time. Readers
+        wait for a refresh only after this replica's own writes (read your writes);
+        otherwise they serve the previous snapshot while another thread relists."""
+        if self._fresh():
+            return self._snapshot  # type: ignore[return-value]
+        if self._snapshot is not None and not self._dirty:
+            if not self._refresh_lock.acquire(blocking=False):
+                return self._snapshot
+        else:
+            self._refresh_lock.acquire()
+        try:
+            if self._fresh():
+                return self._snapshot  # type: ignore[return-value]
+            return self._refresh()
+        finally:
+            self._refresh_lock.release()
+
+    def _fresh(self) -> bool:
+        return self._snapshot is not None and not self._dirty and \
+            time.monotonic() - self._checked < self.index_ttl
+
+    def invalidate(self) -> None:
+        self._dirty = True
+
+    def _refresh(self) -> IndexSnapshot:
+        self._dirty = False  # writes after this point set it again
+        listing = self.storage.list()
+        self._checked = time.monotonic()
+        packages = {o.key: o for o in listing if _is_package(o.key)}
+        metas = {o.key: o for o in listing if o.key.startswith(META_PREFIX)}
+        stored = next((o for o in listing if o.key == INDEX_KEY), None)
+        fingerprint = _fingerprint(packages, metas)
+        current = self._snapshot
+        if current and current.fingerprint == fingerprint and stored and \
+                stored.etag == current.stored_etag:
+            return current
+        if stored:
+            adopted = self._adopt(stored, fingerprint)
+            if adopted:
+                self._snapshot = adopted
+                return adopted
+        entries, regenerated = self._entries(packages, metas)
+        if regenerated:  # the index describes the listing as it is after these writes
+            metas.update(regenerated)
+            fingerprint = _fingerprint(packages, metas)
+        index = Index()
+        index.add_all(entries)
+        index.generated = max((e.created for e in entries), default=format_time(
+            datetime.fromtimestamp(0, UTC)))
+        index.annotations = {FINGERPRINT: fingerprint}
+        body = index.to_yaml().encode()
+        info = self.storage.put(INDEX_KEY, body)
+        self._on_rebuild()
+        self._snapshot = self._make_snapshot(fingerprint, index, body, info.etag)
+        return self._snapshot
+
+    def _adopt(self, stored: ObjectInfo, fingerprint: str) -> IndexSnapshot | None:
+        """The stored index.yaml, when it was made from this very listing."""
+        try:
+            body = self.storage.get(INDEX_KEY)
+            index = load_index(body, INDEX_KEY)
+        except (ObjectNotFound, RepoError):
+            return None
+        if index.annotations.get(FINGERPRINT) != fingerprint:
+            return None
+        return self._make_snapshot(fingerprint, index, body, stored.etag)
+
+    @staticmethod
+    def _make_snapshot(fingerprint: str, index: Index, body: bytes,
+                       stored_etag: str) -> IndexSnapshot:
+        return IndexSnapshot(fingerprint, index, body, gzip.compress(body, 6, mtime=0),
+                             '"' + hashlib.sha256(body).hexdigest() + '"', stored_etag)
+
+    def _previous_created(self) -> dict[str, str]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            try:
+                snapshot_index = load_index(self.storage.get(INDEX_KEY), INDEX_KEY)
+            except (ObjectNotFound, RepoError):
+                return {}
+        else:
+            snapshot_index = snapshot.index
+        return {v.digest: v.created for vs in snapshot_index.entries.values() for v in vs}
+
+    def _entries(self, packages: dict[str, ObjectInfo], metas: dict[str, ObjectInfo]
+                 ) -> tuple[list[ChartVersion], dict[str, ObjectInfo]]:
+        """Every package's index entry, and the metadata objects written meanwhile."""
+        entries: list[ChartVersion] = []
+        regenerated: dict[str, ObjectInfo] = {}
+        previous: dict[str, str] | None = None
+        for key, info in packages.items():
+            meta_key = META_PREFIX + key + ".json"
+            meta = metas.get(meta_key)
+            entry = self._read_meta(meta_key, meta, info) if meta else None
+            if entry is None:
+                if previous is None:
+                    previous = self._previous_created()
+                made = self._regenerate_meta(key, info, previous)
+                if made is None:
+                    continue
+                entry, regenerated[meta_key] = made
+            entries.append(entry)
+        live = {(k, m.etag, packages[k[len(META_PREFIX):-5]].etag)
+                for k, m in {**metas, **regenerated}.items()
+                if k[len(META_PREFIX):-5] in packages}
+        self._meta_cache = {k: v for k, v in self._meta_cache.items() if k in live}
+        return entries, regenerated
+
+    def _entry(self, data: dict[str, Any]) -> ChartVersion:
+        link = f"{self.url}/{data['package']}" if self.url else str(data["package"])
+        return ChartVersion(dict(data["metadata"]), [link], str(data["digest"]),
+                            str(data["created"]))
+
+    def _read_meta(self, key: str, meta: ObjectInfo, package: ObjectInfo) -> ChartVersion | None:
+        cached = self._meta_cache.get((key, meta.etag, package.etag))
+        if cached is None:
+            try:
+                data = json.loads(self.storage.get(key))
+            except (ObjectNotFound, ValueError):
+                return None
+            if data.get("package_etag") != package.etag:
+                return None  # describes another package under this key: regenerate
+            cached = self._entry(data)
+            self._meta_cache[(key, meta.etag, package.etag)] = cached
+        return cached
+
+    def _regenerate_meta(self, key: str, info: ObjectInfo, previous: dict[str, str]
+                         ) -> tuple[ChartVersion, ObjectInfo] | None:
+        try:
+            data = self.storage.get(key)
+            metadata = package_metadata(data, key)
+        except ObjectNotFound:
+            return None  # deleted meanwhile
+        except PyhelmError:
+            return None  # not a chart: never indexed (uploads are validated first)
+        digest = hashlib.sha256(data).hexdigest()
+        created = previous.get(digest) or format_time(datetime.fromtimestamp(info.mtime, UTC))
+        record = self._meta_record(key, metadata, digest, created, info.etag)
+        meta = self.storage.put(META_PREFIX + key + ".json", record)
+        entry = self._entry(json.loads(record))
+        self._meta_cache[(meta.key, meta.etag, info.etag)] = entry
+        return entry, meta
+
+    @staticmethod
+    def _meta_record(key: str, metadata: dict[str, Any], digest: str, created: str,
+                     package_etag: str) -> bytes:
+        return json.dumps({"package": key, "metadata": metadata, "digest": digest,
+                           "created": created, "package_etag": package_etag},
+                          sort_keys=True, default=str).encode()
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get(self, key: str) -> bytes:
+        return self.storage.get(key)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def upload(self, data: bytes, prov: bytes | None = None) -> ChartVersion:
+        """Validate and store a package (and its provenance file): put-if-absent unless
+        overwriting is allowed, then its metadata."""
+        try:
+            chart = load_archive_bytes(data, "upload")
+            metadata = package_metadata(data, "upload")
+        except PyhelmError as exc:
+            raise UploadError(f"not a valid chart: {exc}") from exc
+        key = package_key(chart.metadata.name, chart.metadata.version)
+        try:
+            info = self.storage.put(key, data, overwrite=self.allow_overwrite)
+        except ObjectExists as exc:
+            raise VersionExists(f"{key[:-4]} already exists") from exc
+        self.invalidate()
+        if prov is not None:
+            self.storage.put(key + ".prov", prov)
+        record = self._meta_record(key, metadata, hashlib.sha256(data).hexdigest(),
+                                   format_time(datetime.now(UTC)), info.etag)
+        self.storage.put(META_PREFIX + key + ".json", record)
+        self.invalidate()
+        return self._entry(json.loads(record))
+
+    def upload_prov(self, prov: bytes) -> str:
+        """Store a provenance file under the package it names; return that key."""
+        found = _PROV_FILE.search(prov)
+        if not found or b"-----BEGIN PGP SIGNED MESSAGE-----" not in prov:
+            raise UploadError("not a provenance file (no signed files: section)")
+        key = found.group(1).decode()
+        if "/" in key:
+            raise UploadError(f"invalid package name {key!r} in provenance file")
+        try:
+            self.storage.put(key + ".prov", prov, overwrite=self.allow_overwrite)
+        except ObjectExists as exc:
+            raise VersionExists(f"{key}.prov already exists") from exc
+        return key + ".prov"
+
+    def delete(self, name: str, version: str) -> bool:
+        try:
+            key = package_key(name, version)
+        except UploadError:
+            return False
+        found = self.storage.delete(key)
+        self.storage.delete(key + ".prov")
+        self.storage.delete(META_PREFIX + key + ".json")
+        self.invalidate()
+        return found
