@@ -16,6 +16,8 @@ venv: $(VENV)/.installed
 
 lint: venv
 	$(VENV)/bin/ruff check pyhelm tests bench
+	$(VENV)/bin/mypy --strict pyhelm
+	$(VENV)/bin/lint-imports
 
 # Builds (or reuses from ~/.cache/pyhelm) the local control plane binaries.
 cluster-bins: venv

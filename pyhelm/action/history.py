@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import live_objects
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, revision
 from pyhelm.action.records import manifests_of
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 GET_WHAT = ("values", "manifest", "notes", "hooks", "metadata", "all")
 
@@ -20,7 +24,7 @@ class HistoryOptions:
     max: int = 256
 
 
-def run_history(cfg: Configuration, options: HistoryOptions) -> list[Any]:
+def run_history(cfg: Configuration, options: HistoryOptions) -> list[Release]:
     revisions = history(cfg.store(options.namespace or cfg.namespace), options.name)
     return revisions[-options.max:] if options.max > 0 else revisions
 
@@ -132,7 +136,7 @@ def run_get(cfg: Configuration, options: GetOptions) -> Any:
                        options.revision)
     if options.what == "release":
         return release
-    parts = {
+    parts: dict[str, Callable[[], Any]] = {
         "values": lambda: release_values(release, options.all_values),
         "manifest": lambda: release.manifest,
         "notes": lambda: release.info.notes or "",
@@ -145,7 +149,7 @@ def run_get(cfg: Configuration, options: GetOptions) -> Any:
     return parts[options.what]()
 
 
-def release_values(release: Any, computed: bool) -> dict[str, Any]:
+def release_values(release: Release, computed: bool) -> dict[str, Any]:
     """The user-supplied values, or (computed) the chart's coalesced with them, as
     ``helm get values [-a]``: an empty ``global`` the coalescing added is left out."""
     if not computed:
@@ -158,7 +162,7 @@ def release_values(release: Any, computed: bool) -> dict[str, Any]:
     return values
 
 
-def metadata(release: Any) -> dict[str, Any]:
+def metadata(release: Release) -> dict[str, Any]:
     """Helm's ``get metadata`` / ``list -o json`` fields."""
     from pyhelm.action.records import state_of
     from pyhelm.release.timefmt import go_string

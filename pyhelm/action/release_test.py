@@ -8,9 +8,9 @@ from typing import Any
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
+from pyhelm.action.lifecycle import hooks_of
 from pyhelm.action.lookup import revision
 from pyhelm.action.records import with_outcome
-from pyhelm.action.rollback import _hooks_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,11 +30,12 @@ def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     release = revision(store, options.name)
-    hooks = _hooks_of(release)
+    hooks = hooks_of(release)
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
                             timeout=options.timeout, clock=cfg.clock)
     runs = run_hooks(cfg.kube, hooks, "test", settings)
     state = release.info.status.value
     store.update(with_outcome(release, state=state, description=release.info.description,
-                              now=release.info.last_deployed, hooks=hooks, runs=runs))
+                              now=release.info.last_deployed or cfg.clock(), hooks=hooks,
+                              runs=runs))
     return ReleaseTestResult(release, tuple(runs))

@@ -7,11 +7,11 @@ from typing import Any
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
+from pyhelm.action.lifecycle import claim, finish, hooks_of, prune_history, record_failure
 from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
-from pyhelm.action.upgrade import claim, finish, prune_history, record_failure
-from pyhelm.engine.manifest import Hook, Rendered, as_hook
+from pyhelm.engine.manifest import Rendered
 from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
 
 
@@ -43,18 +43,6 @@ def _target(revisions: list[Any], name: str, number: int) -> Any:
     raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
 
 
-def _hooks_of(release: Any) -> tuple[Hook, ...]:
-    from pyhelm.engine.render import parse_manifests
-
-    hooks = []
-    for record in release.hooks or []:
-        for manifest in parse_manifests(record.manifest, record.path):
-            hook = as_hook(manifest)
-            if hook is not None:
-                hooks.append(hook)
-    return tuple(hooks)
-
-
 def run(cfg: Configuration, options: RollbackOptions) -> Any:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
@@ -64,7 +52,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     target = _target(revisions, options.name, options.revision)
-    rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=_hooks_of(target),
+    rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=hooks_of(target),
                         crds=(), notes=target.info.notes or "", templates={})
     release = with_outcome(target, state="pending-rollback",
                            description=f"Rollback to {target.version}", now=cfg.clock())

@@ -15,9 +15,9 @@ from pyhelm.action.apply import (
 )
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookSettings, run_hooks
+from pyhelm.action.lifecycle import hooks_of
 from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import with_outcome
-from pyhelm.action.rollback import _hooks_of
 from pyhelm.engine.manifest import uninstall_order
 from pyhelm.errors import (
     KubeNotFoundError,
@@ -64,7 +64,7 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
         doomed = tuple(m.ref for m in manifests if not keeps_on_delete(m))
         return UninstallResult(latest, doomed, kept)
     releasing = _claim(cfg, store, latest)
-    hooks = _hooks_of(latest)
+    hooks = hooks_of(latest)
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
                             timeout=options.timeout, clock=cfg.clock)
     if not options.no_hooks:

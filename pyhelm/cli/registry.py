@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from pyhelm.cli.globals import repo_paths
@@ -25,7 +27,7 @@ def login_command(host: str, username: str, password: str | None, password_stdin
     from pyhelm.repo.oci import login
 
     if password_stdin:
-        password = click.get_text_stream("stdin").read().strip()
+        password = sys.stdin.read().strip()
     if password is None:
         raise UsageError("give --password or --password-stdin")
     login(host, username, password, plain_http=plain_http, paths=repo_paths())

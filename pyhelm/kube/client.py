@@ -10,6 +10,7 @@ models. HTTP errors become ``pyhelm.errors.Kube*`` with the server's message and
 from __future__ import annotations
 
 import base64
+import builtins
 import contextlib
 import json
 import os
@@ -266,10 +267,11 @@ class RestKubeClient:
         return self.list_with_version(api_version, kind, namespace, label_selector)[0]
 
     def list_with_version(self, api_version: str, kind: str, namespace: str | None = None,
-                          label_selector: str | None = None) -> tuple[list[KubeObject], str]:
+                          label_selector: str | None = None
+                          ) -> tuple[builtins.list[KubeObject], str]:
         """Every object (following ``continue`` tokens) and the list's resourceVersion."""
         path, _ = self._path(api_version, kind, namespace)
-        items: list[KubeObject] = []
+        items: builtins.list[KubeObject] = []
         token = ""
         while True:
             query = [("limit", "500")]
@@ -288,7 +290,7 @@ class RestKubeClient:
                 return items, str(metadata.get("resourceVersion") or "")
 
     def list_metadata(self, api_version: str, kind: str, namespace: str | None = None,
-                      label_selector: str | None = None) -> list[KubeObject]:
+                      label_selector: str | None = None) -> builtins.list[KubeObject]:
         """Only the metadata of each object (no data, no spec): cheap to list in bulk."""
         path, _ = self._path(api_version, kind, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
