@@ -20,7 +20,7 @@ from itertools import groupby
 from typing import Any
 
 from pyhelm.engine.manifest import Manifest, install_order, kind_rank, uninstall_order
-from pyhelm.errors import KubeConflictError, KubeError, KubeNotFoundError
+from pyhelm.errors import DeleteError, KubeConflictError, KubeError, KubeNotFoundError
 from pyhelm.kube.protocol import KubeClient, KubeObject
 
 RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
@@ -143,7 +143,8 @@ def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings
     except KubeConflictError as exc:
         raise KubeConflictError(
             f"{manifest.template}: {manifest.ref}: {exc} "
-            "(use --force-conflicts to take the conflicting fields)") from exc
+            "(use --force-conflicts to take the conflicting fields)",
+            status=exc.status, reason=exc.reason, details=exc.details) from exc
     return result, created
 
 
@@ -203,7 +204,7 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
         except KubeError as exc:
             failed.append(f"{manifest.ref}: {_cause(exc, manifest.ref)}")
     if failures is None and len(failed) > start:
-        raise DeleteError(failed[start:], deleted)
+        raise DeleteError(describe_delete_failures(failed[start:]), failed[start:], deleted)
     return deleted
 
 
@@ -211,15 +212,6 @@ def _cause(exc: KubeError, ref: str) -> str:
     text = str(exc)
     kind_name = ref.split("/", 1)[0] + "/" + ref.rsplit("/", 1)[-1]
     return text.removeprefix(f"{kind_name}: ")
-
-
-class DeleteError(KubeError):
-    """Some objects could not be deleted; every one is named with its cause."""
-
-    def __init__(self, failures: list[str], deleted: list[str]) -> None:
-        super().__init__(describe_delete_failures(failures))
-        self.failures = failures
-        self.deleted = deleted
 
 
 def describe_delete_failures(failures: list[str]) -> str:

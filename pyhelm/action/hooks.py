@@ -16,7 +16,7 @@ from datetime import datetime
 
 from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership, wait_gone
 from pyhelm.engine.manifest import Hook, sort_hooks
-from pyhelm.errors import ReleaseError
+from pyhelm.errors import HookFailedError
 from pyhelm.kube.protocol import KubeClient, KubeObject
 
 BEFORE_CREATION = "before-hook-creation"
@@ -37,10 +37,6 @@ class HookRun:
     started_at: datetime
     completed_at: datetime
     phase: str  # Succeeded or Failed
-
-
-class HookFailedError(ReleaseError):
-    """A hook Job or Pod failed or did not finish in time."""
 
 
 def hooks_for(hooks: Iterable[Hook], event: str) -> list[Hook]:
