@@ -12,6 +12,7 @@ from pyhelm.action.lookup import history, revision
 from pyhelm.action.records import manifests_of
 
 if TYPE_CHECKING:
+    from pyhelm.engine.manifest import Manifest
     from pyhelm.release.model import Release
 
 GET_WHAT = ("values", "manifest", "notes", "hooks", "metadata", "all")
@@ -47,16 +48,16 @@ class ResourceState:
 
 @dataclass(frozen=True)
 class StatusResult:
-    release: Any
+    release: Release
     resources: tuple[ResourceState, ...]
-    live: list[tuple[Any, dict[str, Any] | None]]  # each manifest with its live object
+    live: list[tuple[Manifest, dict[str, Any] | None]]  # each manifest with its live object
 
 
 def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     namespace = options.namespace or cfg.namespace
     release = revision(cfg.store(namespace), options.name, options.revision)
     states: list[ResourceState] = []
-    found: list[tuple[Any, dict[str, Any] | None]] = []
+    found: list[tuple[Manifest, dict[str, Any] | None]] = []
     if options.show_resources:
         found = live_objects(cfg.kube, manifests_of(release), namespace)
         states = [_state(manifest.ref, live) for manifest, live in found]
@@ -67,7 +68,7 @@ RELATED = "v1/Pod(related)"
 _WORKLOADS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"}
 
 
-def live_tables(cfg: Configuration, release: Any, namespace: str
+def live_tables(cfg: Configuration, release: Release, namespace: str
                 ) -> dict[str, list[dict[str, Any]]]:
     """Each object of the release as the server prints it (meta.k8s.io Table), grouped
     by ``VERSION/Kind`` as Helm groups them, and the Pods each workload's selector picks
@@ -91,7 +92,7 @@ def live_tables(cfg: Configuration, release: Any, namespace: str
     return dict(sorted(grouped.items()))
 
 
-def related_pods(cfg: Configuration, live: list[tuple[Any, dict[str, Any] | None]],
+def related_pods(cfg: Configuration, live: list[tuple[Manifest, dict[str, Any] | None]],
                  namespace: str) -> list[dict[str, Any]]:
     """A PodList per live workload, of the Pods its selector picks (Helm's related pods)."""
     lists = []
@@ -127,6 +128,12 @@ class GetOptions:
     namespace: str | None = None
     revision: int | None = None
     all_values: bool = False
+
+
+def run_get_release(cfg: Configuration, options: GetOptions) -> Release:
+    """The stored revision itself (``options.what`` is not used)."""
+    return revision(cfg.store(options.namespace or cfg.namespace), options.name,
+                    options.revision)
 
 
 def run_get(cfg: Configuration, options: GetOptions) -> Any:

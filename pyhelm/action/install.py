@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import (
     FIELD_MANAGER,
@@ -35,6 +35,9 @@ from pyhelm.errors import (
     ReleaseExistsError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +101,7 @@ def _install_revision(store: Any, name: str, namespace: str) -> tuple[int, Any]:
     return int(latest.version) + 1, None
 
 
-def run(cfg: Configuration, options: InstallOptions) -> Any:
+def run(cfg: Configuration, options: InstallOptions) -> Release:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
     source = open_chart_ref(options.chart, options.version,

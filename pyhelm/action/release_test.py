@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
@@ -11,6 +11,9 @@ from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
 from pyhelm.action.lifecycle import hooks_of
 from pyhelm.action.lookup import revision
 from pyhelm.action.records import with_outcome
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,7 +25,7 @@ class ReleaseTestOptions:
 
 @dataclass(frozen=True)
 class ReleaseTestResult:
-    release: Any
+    release: Release
     runs: tuple[HookRun, ...]
 
 

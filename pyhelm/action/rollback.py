@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
@@ -13,6 +13,9 @@ from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
 from pyhelm.engine.manifest import Rendered
 from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,7 +35,7 @@ class RollbackOptions:
     dry_run: bool = False
 
 
-def _target(revisions: list[Any], name: str, number: int) -> Any:
+def _target(revisions: list[Release], name: str, number: int) -> Release:
     if number == 0:
         if len(revisions) < 2:
             raise ReleaseError(f'release "{name}" has no previous revision to roll back to')
@@ -43,7 +46,7 @@ def _target(revisions: list[Any], name: str, number: int) -> Any:
     raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
 
 
-def run(cfg: Configuration, options: RollbackOptions) -> Any:
+def run(cfg: Configuration, options: RollbackOptions) -> Release:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
@@ -81,7 +84,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     return done
 
 
-def _renumbered(release: Any, revision: int) -> Any:
+def _renumbered(release: Release, revision: int) -> Release:
     import dataclasses
 
     return dataclasses.replace(release, version=revision)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import (
     ReleaseRef,
@@ -27,6 +27,9 @@ from pyhelm.errors import (
     UsageError,
 )
 
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
+
 
 @dataclass(frozen=True, kw_only=True)
 class UninstallOptions:
@@ -43,7 +46,7 @@ class UninstallOptions:
 
 @dataclass(frozen=True)
 class UninstallResult:
-    release: Any
+    release: Release
     deleted: tuple[str, ...]
     kept: tuple[str, ...]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action import install
 from pyhelm.action.apply import ReleaseRef, delete_manifests, describe_delete_failures
@@ -36,6 +36,9 @@ from pyhelm.errors import (
     ReleaseNotFoundError,
 )
 
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
+
 
 @dataclass(frozen=True, kw_only=True)
 class UpgradeOptions:
@@ -65,7 +68,7 @@ class UpgradeOptions:
     render_subchart_notes: bool = False
 
 
-def effective_values(options: UpgradeOptions, previous: Any) -> dict[str, Any]:
+def effective_values(options: UpgradeOptions, previous: Release) -> dict[str, Any]:
     """The values a Jinja2 chart's upgrade records (Helm charts: Helm's engine decides)."""
     return reused_values(reuse_rule(options.reset_values, options.reuse_values,
                                     options.reset_then_reuse_values, previous),
@@ -84,7 +87,7 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         render_subchart_notes=options.render_subchart_notes)
 
 
-def run(cfg: Configuration, options: UpgradeOptions) -> Any:
+def run(cfg: Configuration, options: UpgradeOptions) -> Release:
     validate_release_name(options.name)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)

@@ -24,7 +24,7 @@ def registry_command() -> None:
 def login_command(host: str, username: str, password: str | None, password_stdin: bool,
                   plain_http: bool | None) -> None:
     """Check credentials against HOST and store them."""
-    from pyhelm.repo.oci import login
+    from pyhelm.action.registry import login
 
     if password_stdin:
         password = sys.stdin.read().strip()
@@ -38,8 +38,8 @@ def login_command(host: str, username: str, password: str | None, password_stdin
 @click.argument("host")
 def logout_command(host: str) -> None:
     """Forget the stored credentials of HOST."""
-    from pyhelm.repo.registry_auth import forget
+    from pyhelm.action.registry import logout
 
-    if not forget(host, repo_paths()):
+    if not logout(host, repo_paths()):
         raise UsageError(f"not logged in to {host}")
     click.echo(f"Removing login credentials for {host}")

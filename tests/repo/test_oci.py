@@ -174,3 +174,21 @@ def test_a_helm_chart_pushed_by_helm_renders_through_pyhelm_from_oci(
                           env=env, capture_output=True, text=True, check=False)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout
+
+
+def test_library_registry_login_push_pull_logout(secure_registry: str, tmp_path: Path) -> None:
+    import pyhelm
+
+    package = pyhelm.package_chart(str(ROOT / "charts/demo"), destination=str(tmp_path))
+    with pytest.raises(pyhelm.RepoError):
+        pyhelm.registry_push(package, f"oci://{secure_registry}/charts")
+    with pytest.raises(pyhelm.RepoError):
+        pyhelm.registry_login(secure_registry, "admin", "wrong")
+    pyhelm.registry_login(secure_registry, "admin", "s3cret")
+    pushed = pyhelm.registry_push(package, f"oci://{secure_registry}/charts")
+    assert pushed == f"oci://{secure_registry}/charts/demo:0.1.0"
+    pulled = pyhelm.registry_pull(f"oci://{secure_registry}/charts/demo",
+                                  destination=str(tmp_path / "out"))
+    assert pulled.read_bytes() == package.read_bytes()
+    assert pyhelm.registry_logout(secure_registry) is True
+    assert pyhelm.registry_logout(secure_registry) is False
