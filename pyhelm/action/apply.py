@@ -12,7 +12,6 @@ a ``KubeClient``.
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -231,25 +230,3 @@ def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namesp
         except KubeNotFoundError:
             found.append((manifest, None))
     return found
-
-
-def wait_gone(kube: KubeClient, obj: KubeObject, timeout: float) -> None:
-    """Watch one deleted object until the server reports it gone (single-threaded)."""
-    meta = obj["metadata"]
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            kube.get(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace"))
-        except KubeNotFoundError:
-            return
-        remaining = int(deadline - time.monotonic())
-        if remaining <= 0:
-            from pyhelm.errors import KubeError
-
-            raise KubeError(f"timed out waiting for {obj['kind']}/{meta['name']} "
-                            "to be deleted")
-        for event in kube.watch(obj["apiVersion"], obj["kind"], meta.get("namespace"),
-                                field_selector=f"metadata.name={meta['name']}",
-                                timeout_seconds=min(remaining, 5)):
-            if event.type == "DELETED":
-                return

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership, wait_gone
+from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership
 from pyhelm.engine.manifest import Hook, sort_hooks
 from pyhelm.errors import HookFailedError
 from pyhelm.kube.protocol import KubeClient, KubeObject
@@ -37,6 +37,13 @@ class HookRun:
     started_at: datetime
     completed_at: datetime
     phase: str  # Succeeded or Failed
+
+
+def wait_gone(kube: KubeClient, obj: KubeObject, timeout: float) -> None:
+    """Watch a deleted hook object until the server reports it gone."""
+    from pyhelm.kube.wait import wait_for_deletion
+
+    wait_for_deletion(kube, [obj], timeout=timeout)
 
 
 def hooks_for(hooks: Iterable[Hook], event: str) -> list[Hook]:
