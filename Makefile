@@ -15,7 +15,9 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 lint: venv
-	$(VENV)/bin/ruff check pyhelm tests bench
+	$(VENV)/bin/ruff check pyhelm tests bench examples
+	$(VENV)/bin/mypy --strict pyhelm examples
+	$(VENV)/bin/lint-imports
 
 # Builds (or reuses from ~/.cache/pyhelm) the local control plane binaries.
 cluster-bins: venv

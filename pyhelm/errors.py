@@ -3,10 +3,35 @@
 Every error a user can cause or meet is a ``PyhelmError``. Lower layers re-raise
 Jinja, YAML, HTTP and Kubernetes API errors as one of these with the cause attached
 (``raise ... from exc``) and a message that names the location (file, line, value
-path) in one line. The CLI maps the classes to exit codes. Imports nothing from pyhelm.
+path) in one line. The CLI maps the classes to exit codes (``exit_code``). Imports
+nothing from pyhelm::
+
+    PyhelmError
+    ├── ChartError                  Chart.yaml, layout, archive, dependencies
+    ├── ValuesError                 values files, --set syntax, schema
+    ├── RenderError                 templates
+    ├── ReleaseError                a release operation that cannot proceed
+    │   ├── ReleaseNotFoundError
+    │   ├── ReleaseExistsError
+    │   ├── ReleaseInProgressError
+    │   │   └── ReleaseConflictError    a record changed under us (lock lost)
+    │   └── HookFailedError         a hook Job or Pod failed or timed out
+    ├── KubeError                   the API server (status, reason, details) or the way to it
+    │   ├── KubeNotFoundError       404
+    │   ├── KubeConflictError       409, ownership and field-manager conflicts
+    │   ├── KubeForbiddenError      401, 403
+    │   ├── KubeInvalidError        400, 422
+    │   ├── KubeUnreachableError    no server, or a kubeconfig that leads to none
+    │   ├── WaitTimeoutError        objects still not ready at the deadline
+    │   ├── WaitFailedError         an object that will not become ready
+    │   └── DeleteError             some objects could not be deleted
+    ├── RepoError                   chart repositories and OCI registries
+    └── UsageError                  arguments that do not fit together (exit code 2)
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class PyhelmError(Exception):
@@ -48,8 +73,47 @@ class ReleaseConflictError(ReleaseInProgressError):
     lost its lock, or never had it)."""
 
 
+class HookFailedError(ReleaseError):
+    """A hook Job or Pod failed or did not finish in time."""
+
+
+@dataclass(frozen=True)
+class StatusCause:
+    """One cause in a Kubernetes ``Status``'s details (e.g. a field-manager conflict)."""
+
+    reason: str = ""
+    message: str = ""
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class StatusDetails:
+    """The ``details`` of a Kubernetes ``Status``: which object, and why."""
+
+    name: str = ""
+    group: str = ""
+    kind: str = ""
+    causes: tuple[StatusCause, ...] = ()
+
+
 class KubeError(PyhelmError):
-    """An error from the Kubernetes API server or the way to reach it."""
+    """An error from the Kubernetes API server or the way to reach it.
+
+    ``status`` is the HTTP status code (None when no server answered), ``reason`` the
+    ``Status`` reason (``NotFound``, ``AlreadyExists``, ``Conflict``, ``Forbidden``,
+    ``Invalid``, ``Expired``, ...; empty when unknown) and ``details`` its details."""
+
+    def __init__(self, message: str, *, status: int | None = None, reason: str = "",
+                 details: StatusDetails | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.details = details or StatusDetails()
+
+    @property
+    def cause_reasons(self) -> tuple[str, ...]:
+        """The reasons of the details' causes, e.g. ``("FieldManagerConflict",)``."""
+        return tuple(cause.reason for cause in self.details.causes)
 
 
 class KubeNotFoundError(KubeError):
@@ -70,6 +134,24 @@ class KubeUnreachableError(KubeError):
 
 class KubeInvalidError(KubeError):
     """The API server rejected an object as invalid."""
+
+
+class WaitTimeoutError(KubeError):
+    """The deadline passed with objects still not ready."""
+
+
+class WaitFailedError(KubeError):
+    """An object reached a state it will not recover from (a failed Job, say)."""
+
+
+class DeleteError(KubeError):
+    """Some objects could not be deleted; ``failures`` names each with its cause,
+    ``deleted`` lists those that were."""
+
+    def __init__(self, message: str, failures: list[str], deleted: list[str]) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.deleted = deleted
 
 
 class RepoError(PyhelmError):

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.resolver import BaseResolver
 
-_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:
+    from yaml import CSafeDumper as _CDumper
+    from yaml import CSafeLoader as _CLoader
+else:  # libyaml's classes when PyYAML was built with them, the pure-Python ones if not
+    _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _BOOL_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _BOOL_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
@@ -48,7 +53,7 @@ class YamlSyntaxError(ValueError):
         self.column = column
 
 
-def _install_resolvers(cls: type) -> None:
+def _install_resolvers(cls: type[BaseResolver]) -> None:
     cls.yaml_implicit_resolvers = {}
     for tag, regex, kind in (("tag:yaml.org,2002:bool", _BOOL_RE, "bool"),
                              ("tag:yaml.org,2002:null", _NULL_RE, "null"),
@@ -132,7 +137,7 @@ def _at(node: yaml.Node, problem: str) -> YamlSyntaxError:
                            mark.column + 1 if mark else None)
 
 
-class GoYamlLoader(_CLoader):  # type: ignore[misc,valid-type]
+class GoYamlLoader(_CLoader):
     """libyaml parsing, go-yaml v2 scalar resolution, go-yaml's alias and depth limits."""
 
     def get_single_data(self) -> Any:
@@ -143,11 +148,11 @@ class GoYamlLoader(_CLoader):  # type: ignore[misc,valid-type]
         return self.construct_document(node)
 
     def get_data(self) -> Any:
-        if self.check_node():
-            node = self.get_node()
-            check_node(node)
-            return self.construct_document(node)
-        return None
+        node = self.get_node() if self.check_node() else None
+        if node is None:
+            return None
+        check_node(node)
+        return self.construct_document(node)
 
 
 _install_resolvers(GoYamlLoader)
@@ -248,14 +253,14 @@ def load_all(text: str | bytes) -> list[Any]:
         raise _translate(exc) from exc
 
 
-class GoYamlDumper(_CDumper):  # type: ignore[misc,valid-type]
+class GoYamlDumper(_CDumper):
     """Block style; a string that go-yaml would read as another type gets quoted."""
 
 
 _install_resolvers(GoYamlDumper)
 
 
-def _represent_str(dumper: Any, data: str) -> yaml.ScalarNode:
+def _represent_str(dumper: yaml.SafeDumper | _CDumper, data: str) -> yaml.ScalarNode:
     style = "|" if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 

@@ -12,7 +12,6 @@ a ``KubeClient``.
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from pyhelm.engine.manifest import Manifest, install_order, kind_rank, uninstall_order
-from pyhelm.errors import KubeConflictError, KubeError, KubeNotFoundError
+from pyhelm.errors import DeleteError, KubeConflictError, KubeError, KubeNotFoundError
 from pyhelm.kube.protocol import KubeClient, KubeObject
 
 RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
@@ -143,7 +142,8 @@ def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings
     except KubeConflictError as exc:
         raise KubeConflictError(
             f"{manifest.template}: {manifest.ref}: {exc} "
-            "(use --force-conflicts to take the conflicting fields)") from exc
+            "(use --force-conflicts to take the conflicting fields)",
+            status=exc.status, reason=exc.reason, details=exc.details) from exc
     return result, created
 
 
@@ -203,7 +203,7 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
         except KubeError as exc:
             failed.append(f"{manifest.ref}: {_cause(exc, manifest.ref)}")
     if failures is None and len(failed) > start:
-        raise DeleteError(failed[start:], deleted)
+        raise DeleteError(describe_delete_failures(failed[start:]), failed[start:], deleted)
     return deleted
 
 
@@ -211,15 +211,6 @@ def _cause(exc: KubeError, ref: str) -> str:
     text = str(exc)
     kind_name = ref.split("/", 1)[0] + "/" + ref.rsplit("/", 1)[-1]
     return text.removeprefix(f"{kind_name}: ")
-
-
-class DeleteError(KubeError):
-    """Some objects could not be deleted; every one is named with its cause."""
-
-    def __init__(self, failures: list[str], deleted: list[str]) -> None:
-        super().__init__(describe_delete_failures(failures))
-        self.failures = failures
-        self.deleted = deleted
 
 
 def describe_delete_failures(failures: list[str]) -> str:
@@ -239,25 +230,3 @@ def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namesp
         except KubeNotFoundError:
             found.append((manifest, None))
     return found
-
-
-def wait_gone(kube: KubeClient, obj: KubeObject, timeout: float) -> None:
-    """Watch one deleted object until the server reports it gone (single-threaded)."""
-    meta = obj["metadata"]
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            kube.get(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace"))
-        except KubeNotFoundError:
-            return
-        remaining = int(deadline - time.monotonic())
-        if remaining <= 0:
-            from pyhelm.errors import KubeError
-
-            raise KubeError(f"timed out waiting for {obj['kind']}/{meta['name']} "
-                            "to be deleted")
-        for event in kube.watch(obj["apiVersion"], obj["kind"], meta.get("namespace"),
-                                field_selector=f"metadata.name={meta['name']}",
-                                timeout_seconds=min(remaining, 5)):
-            if event.type == "DELETED":
-                return

@@ -15,11 +15,14 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.engine.release_info import Capabilities
 from pyhelm.kube.protocol import KubeClient
 from pyhelm.settings import Settings
+
+if TYPE_CHECKING:  # the store module is imported when a store is first built
+    from pyhelm.storage.store import ReleaseStore
 
 Clock = Callable[[], datetime]
 Progress = Callable[[str], None]  # an empty message: a wait is over (clear any status line)
@@ -59,13 +62,13 @@ class Configuration:
 
     kube_factory: Callable[[], KubeClient]
     namespace_override: str | None = None
-    store_factory: Callable[[KubeClient, str], Any] | None = None
+    store_factory: Callable[[KubeClient, str], ReleaseStore] | None = None
     clock: Clock = utc_now
     owner: str = field(default_factory=default_owner)
     progress: Progress = _silent
     settings: Settings = field(default_factory=Settings)
     _kube: KubeClient | None = field(default=None, init=False, repr=False)
-    _stores: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _stores: dict[str, ReleaseStore] = field(default_factory=dict, init=False, repr=False)
     _capabilities: Capabilities | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -83,7 +86,7 @@ class Configuration:
     def namespace(self) -> str:
         return self.namespace_override or self.kube.namespace
 
-    def store(self, namespace: str | None = None) -> Any:
+    def store(self, namespace: str | None = None) -> ReleaseStore:
         """The release store of a namespace (None: every namespace, for list -A)."""
         key = namespace if namespace is not None else ""
         if key not in self._stores:
@@ -104,7 +107,7 @@ class Configuration:
 
 
 def _default_store(kube: KubeClient, namespace: str, driver: str, clock: Clock = utc_now,
-                   owner: str | None = None) -> Any:
+                   owner: str | None = None) -> ReleaseStore:
     from pyhelm.storage.store import ReleaseStore, driver_for
 
     return ReleaseStore(driver_for(driver, kube, namespace), clock=clock,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,8 @@ def _go_dependency(raw: Mapping[str, Any]) -> dict[str, Any]:
             if k in _ALWAYS or raw.get(k) not in (None, "", [], False)}
 
 
-def hash_requirements(requirements: list[Mapping[str, Any]],
-                      locked: list[Mapping[str, Any]]) -> str:
+def hash_requirements(requirements: Sequence[Mapping[str, Any]],
+                      locked: Sequence[Mapping[str, Any]]) -> str:
     text = json.dumps([[_go_dependency(d) for d in requirements],
                        [_go_dependency(d) for d in locked]], separators=(",", ":"),
                       ensure_ascii=False)

@@ -14,10 +14,10 @@ from typing import Any
 from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests, live_objects
 from pyhelm.action.chart_source import open_chart_ref
 from pyhelm.action.configuration import Configuration
+from pyhelm.action.lifecycle import reuse_rule
 from pyhelm.action.lookup import history
 from pyhelm.action.records import manifests_of
 from pyhelm.action.rendering import render_for_release
-from pyhelm.action.upgrade import reuse_rule
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.engine.manifest import Manifest
 from pyhelm.engine.release_info import ReleaseContext

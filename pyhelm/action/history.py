@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import live_objects
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, revision
 from pyhelm.action.records import manifests_of
+
+if TYPE_CHECKING:
+    from pyhelm.engine.manifest import Manifest
+    from pyhelm.release.model import Release
 
 GET_WHAT = ("values", "manifest", "notes", "hooks", "metadata", "all")
 
@@ -20,7 +25,7 @@ class HistoryOptions:
     max: int = 256
 
 
-def run_history(cfg: Configuration, options: HistoryOptions) -> list[Any]:
+def run_history(cfg: Configuration, options: HistoryOptions) -> list[Release]:
     revisions = history(cfg.store(options.namespace or cfg.namespace), options.name)
     return revisions[-options.max:] if options.max > 0 else revisions
 
@@ -43,16 +48,16 @@ class ResourceState:
 
 @dataclass(frozen=True)
 class StatusResult:
-    release: Any
+    release: Release
     resources: tuple[ResourceState, ...]
-    live: list[tuple[Any, dict[str, Any] | None]]  # each manifest with its live object
+    live: list[tuple[Manifest, dict[str, Any] | None]]  # each manifest with its live object
 
 
 def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     namespace = options.namespace or cfg.namespace
     release = revision(cfg.store(namespace), options.name, options.revision)
     states: list[ResourceState] = []
-    found: list[tuple[Any, dict[str, Any] | None]] = []
+    found: list[tuple[Manifest, dict[str, Any] | None]] = []
     if options.show_resources:
         found = live_objects(cfg.kube, manifests_of(release), namespace)
         states = [_state(manifest.ref, live) for manifest, live in found]
@@ -63,7 +68,7 @@ RELATED = "v1/Pod(related)"
 _WORKLOADS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"}
 
 
-def live_tables(cfg: Configuration, release: Any, namespace: str
+def live_tables(cfg: Configuration, release: Release, namespace: str
                 ) -> dict[str, list[dict[str, Any]]]:
     """Each object of the release as the server prints it (meta.k8s.io Table), grouped
     by ``VERSION/Kind`` as Helm groups them, and the Pods each workload's selector picks
@@ -87,7 +92,7 @@ def live_tables(cfg: Configuration, release: Any, namespace: str
     return dict(sorted(grouped.items()))
 
 
-def related_pods(cfg: Configuration, live: list[tuple[Any, dict[str, Any] | None]],
+def related_pods(cfg: Configuration, live: list[tuple[Manifest, dict[str, Any] | None]],
                  namespace: str) -> list[dict[str, Any]]:
     """A PodList per live workload, of the Pods its selector picks (Helm's related pods)."""
     lists = []
@@ -125,6 +130,12 @@ class GetOptions:
     all_values: bool = False
 
 
+def run_get_release(cfg: Configuration, options: GetOptions) -> Release:
+    """The stored revision itself (``options.what`` is not used)."""
+    return revision(cfg.store(options.namespace or cfg.namespace), options.name,
+                    options.revision)
+
+
 def run_get(cfg: Configuration, options: GetOptions) -> Any:
     """The requested part of a revision: values (dict), manifest/notes (text), hooks
     (list of dicts), metadata (dict) or all (dict of them); "release": the record."""
@@ -132,7 +143,7 @@ def run_get(cfg: Configuration, options: GetOptions) -> Any:
                        options.revision)
     if options.what == "release":
         return release
-    parts = {
+    parts: dict[str, Callable[[], Any]] = {
         "values": lambda: release_values(release, options.all_values),
         "manifest": lambda: release.manifest,
         "notes": lambda: release.info.notes or "",
@@ -145,7 +156,7 @@ def run_get(cfg: Configuration, options: GetOptions) -> Any:
     return parts[options.what]()
 
 
-def release_values(release: Any, computed: bool) -> dict[str, Any]:
+def release_values(release: Release, computed: bool) -> dict[str, Any]:
     """The user-supplied values, or (computed) the chart's coalesced with them, as
     ``helm get values [-a]``: an empty ``global`` the coalescing added is left out."""
     if not computed:
@@ -158,7 +169,7 @@ def release_values(release: Any, computed: bool) -> dict[str, Any]:
     return values
 
 
-def metadata(release: Any) -> dict[str, Any]:
+def metadata(release: Release) -> dict[str, Any]:
     """Helm's ``get metadata`` / ``list -o json`` fields."""
     from pyhelm.action.records import state_of
     from pyhelm.release.timefmt import go_string

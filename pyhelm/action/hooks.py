@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership, wait_gone
+from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership
 from pyhelm.engine.manifest import Hook, sort_hooks
-from pyhelm.errors import ReleaseError
+from pyhelm.errors import HookFailedError
 from pyhelm.kube.protocol import KubeClient, KubeObject
 
 BEFORE_CREATION = "before-hook-creation"
@@ -39,8 +39,11 @@ class HookRun:
     phase: str  # Succeeded or Failed
 
 
-class HookFailedError(ReleaseError):
-    """A hook Job or Pod failed or did not finish in time."""
+def wait_gone(kube: KubeClient, obj: KubeObject, timeout: float) -> None:
+    """Watch a deleted hook object until the server reports it gone."""
+    from pyhelm.kube.wait import wait_for_deletion
+
+    wait_for_deletion(kube, [obj], timeout=timeout)
 
 
 def hooks_for(hooks: Iterable[Hook], event: str) -> list[Hook]:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import (
     FIELD_MANAGER,
-    ApplySettings,
     ReleaseRef,
-    apply_manifests,
     delete_manifests,
     describe_delete_failures,
 )
 from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
+from pyhelm.action.lifecycle import record_failure, server_dry_run
 from pyhelm.action.lookup import possibly_live
 from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
@@ -30,7 +29,6 @@ from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Rendered, uninstall_order
 from pyhelm.engine.release_info import ReleaseContext
 from pyhelm.errors import (
-    KubeForbiddenError,
     KubeNotFoundError,
     KubeUnreachableError,
     PyhelmError,
@@ -40,6 +38,9 @@ from pyhelm.errors import (
 )
 from pyhelm.release.names import validate_release_name
 from pyhelm.storage.driver import SYSTEM_LABELS, custom_labels
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,26 +130,7 @@ def _install_revision(store: Any, name: str, namespace: str) -> tuple[int, Any]:
     return int(latest.version) + 1, None
 
 
-def server_dry_run(cfg: Configuration, rendered: Rendered, release: ReleaseRef, *,
-                   take_ownership: bool, force_conflicts: bool) -> None:
-    """Let the API server validate and admit every object without persisting it.
-
-    Objects are checked one by one: admission of a Pod whose ServiceAccount this same
-    release creates would fail only because nothing was persisted, so that one refusal
-    is accepted."""
-    settings = ApplySettings(release=release, take_ownership=take_ownership,
-                             force_conflicts=force_conflicts, dry_run=True)
-    own_accounts = {m.name for m in rendered.manifests if m.kind == "ServiceAccount"}
-    for manifest in rendered.manifests:
-        try:
-            apply_manifests(cfg.kube, [manifest], settings)
-        except KubeForbiddenError as exc:
-            if not any(f'serviceaccount "{name}" not found' in str(exc)
-                       for name in own_accounts):
-                raise
-
-
-def run(cfg: Configuration, options: InstallOptions) -> Any:
+def run(cfg: Configuration, options: InstallOptions) -> Release:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
     source = open_chart_ref(options.chart, options.version,
@@ -209,7 +191,6 @@ def run(cfg: Configuration, options: InstallOptions) -> Any:
 
 def _record_failure(cfg: Configuration, store: Any, release: Any, rendered: Rendered,
                     report: RolloutReport, exc: PyhelmError, *, atomic: bool) -> None:
-    from pyhelm.action.upgrade import record_failure
 
     reason = f"Release {release.name!r} failed: {failure_reason(exc)}"
     record_failure(store, with_outcome(release, state="failed", description=reason,

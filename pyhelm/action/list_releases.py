@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import state_of
 from pyhelm.errors import UsageError
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,7 +29,7 @@ class ListOptions:
     max: int = 256
 
 
-def select(revisions: list[Any], options: ListOptions) -> list[Any]:
+def select(revisions: list[Release], options: ListOptions) -> list[Release]:
     """Pure: latest revision per (namespace, name), filtered and sorted by name."""
     latest: dict[tuple[str, str], Any] = {}
     for found in revisions:
@@ -54,7 +57,7 @@ def select(revisions: list[Any], options: ListOptions) -> list[Any]:
     return picked[:options.max] if options.max > 0 else picked
 
 
-def record_labels(release: Any) -> dict[str, str]:
+def record_labels(release: Release) -> dict[str, str]:
     """The storage object's labels (Helm's, and any custom ones)."""
     return {"name": release.name, "owner": "helm", "status": state_of(release),
             "version": str(release.version), **(release.labels or {})}
@@ -79,6 +82,6 @@ def _split_rule(part: str) -> tuple[str, bool, str]:
     raise UsageError(f'--selector "{part}": expected key=value, key==value or key!=value')
 
 
-def run(cfg: Configuration, options: ListOptions) -> list[Any]:
+def run(cfg: Configuration, options: ListOptions) -> list[Release]:
     namespace = None if options.all_namespaces else (options.namespace or cfg.namespace)
     return select(list(cfg.store(namespace).list_releases()), options)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyhelm.action.records import state_of
 from pyhelm.errors import ReleaseNotFoundError
 
+if TYPE_CHECKING:
+    from pyhelm.engine.manifest import Manifest
+    from pyhelm.release.model import Release
+    from pyhelm.storage.store import ReleaseStore
 
-def history(store: Any, name: str) -> list[Any]:
+
+def history(store: ReleaseStore, name: str) -> list[Release]:
     """Every revision of a release, oldest first; an error when there is none."""
     try:
         revisions = list(store.history(name))
@@ -19,7 +24,7 @@ def history(store: Any, name: str) -> list[Any]:
     return sorted(revisions, key=lambda r: r.version)
 
 
-def revision(store: Any, name: str, number: int | None = None) -> Any:
+def revision(store: ReleaseStore, name: str, number: int | None = None) -> Release:
     """One revision (default: the latest)."""
     revisions = history(store, name)
     if number is None or number == 0:
@@ -30,12 +35,12 @@ def revision(store: Any, name: str, number: int | None = None) -> Any:
     raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
 
 
-def last_deployed(revisions: list[Any]) -> Any | None:
+def last_deployed(revisions: list[Release]) -> Release | None:
     deployed = [r for r in revisions if state_of(r) == "deployed"]
     return deployed[-1] if deployed else None
 
 
-def possibly_live(revisions: list[Any]) -> list[Any]:
+def possibly_live(revisions: list[Release]) -> list[Manifest]:
     """The manifests whose objects may be live: the newest revision that was ever fully
     deployed (deployed or superseded) and every later one, since a failed, interrupted or
     killed operation may have applied part of its objects. Deduplicated by object, the
@@ -47,7 +52,7 @@ def possibly_live(revisions: list[Any]) -> list[Any]:
     for index, found in enumerate(ordered):
         if state_of(found) in ("deployed", "superseded"):
             start = index
-    seen: dict[str, Any] = {}
+    seen: dict[str, Manifest] = {}
     for found in ordered[start:]:
         for manifest in manifests_of(found):
             seen[manifest.ref] = manifest

@@ -1,8 +1,8 @@
 """The one place release actions build and change release records.
 
-Every other action module goes through these helpers, so the shape of
-``pyhelm.release.model`` (owned by the storage layer) is known here only. The model is
-imported inside the functions so the action package imports without the storage layer.
+Every other action module goes through these helpers to make or change a
+``pyhelm.release.model.Release``. The model is imported inside the functions (and under
+``TYPE_CHECKING`` for the annotations) so importing an action stays cheap.
 """
 
 from __future__ import annotations
@@ -10,24 +10,28 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.hooks import HookRun
 from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 
+if TYPE_CHECKING:
+    from pyhelm.release.model import HookRecord, Release
+    from pyhelm.release.status import Status
 
-def status(name: str) -> Any:
+
+def status(name: str) -> Status:
     from pyhelm.release.status import Status
 
     return Status(name)
 
 
-def hook_records(hooks: Iterable[Hook], runs: Iterable[HookRun]) -> list[Any]:
+def hook_records(hooks: Iterable[Hook], runs: Iterable[HookRun]) -> list[HookRecord]:
     from pyhelm.release.model import HookRecord
 
     last = {run.name: run for run in runs}
-    records = []
+    records: list[HookRecord] = []
     for hook in hooks:
         run = last.get(hook.manifest.name)
         records.append(HookRecord(
@@ -43,7 +47,7 @@ def hook_records(hooks: Iterable[Hook], runs: Iterable[HookRun]) -> list[Any]:
 def new_release(*, name: str, namespace: str, revision: int, chart: Chart,
                 config: Mapping[str, Any], rendered: Rendered, state: str, description: str,
                 now: datetime, first_deployed: datetime | None = None,
-                labels: Mapping[str, str] | None = None) -> Any:
+                labels: Mapping[str, str] | None = None) -> Release:
     from pyhelm.release.model import Info, Release
 
     info = Info(first_deployed=first_deployed or now, last_deployed=now, deleted=None,
@@ -53,8 +57,8 @@ def new_release(*, name: str, namespace: str, revision: int, chart: Chart,
                    hooks=hook_records(rendered.hooks, ()), labels=dict(labels or {}))
 
 
-def with_outcome(release: Any, *, state: str, description: str, now: datetime,
-                 hooks: Iterable[Hook] = (), runs: Iterable[HookRun] = ()) -> Any:
+def with_outcome(release: Release, *, state: str, description: str, now: datetime,
+                 hooks: Iterable[Hook] = (), runs: Iterable[HookRun] = ()) -> Release:
     info = dataclasses.replace(release.info, status=status(state), description=description,
                                last_deployed=now,
                                deleted=now if state == "uninstalled" else release.info.deleted)
@@ -65,12 +69,11 @@ def with_outcome(release: Any, *, state: str, description: str, now: datetime,
     return dataclasses.replace(release, **changes)
 
 
-def state_of(release: Any) -> str:
-    return str(release.info.status.value if hasattr(release.info.status, "value")
-               else release.info.status)
+def state_of(release: Release) -> str:
+    return str(release.info.status.value)
 
 
-def manifests_of(release: Any) -> list[Manifest]:
+def manifests_of(release: Release) -> list[Manifest]:
     """The manifests a stored release recorded, parsed back into Manifest objects."""
     from pyhelm.engine.render import parse_manifests
 

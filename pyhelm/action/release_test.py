@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
+from pyhelm.action.lifecycle import hooks_of
 from pyhelm.action.lookup import revision
 from pyhelm.action.records import with_outcome
-from pyhelm.action.rollback import _hooks_of
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,7 +25,7 @@ class ReleaseTestOptions:
 
 @dataclass(frozen=True)
 class ReleaseTestResult:
-    release: Any
+    release: Release
     runs: tuple[HookRun, ...]
 
 
@@ -30,11 +33,12 @@ def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     release = revision(store, options.name)
-    hooks = _hooks_of(release)
+    hooks = hooks_of(release)
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
                             timeout=options.timeout, clock=cfg.clock)
     runs = run_hooks(cfg.kube, hooks, "test", settings)
     state = release.info.status.value
     store.update(with_outcome(release, state=state, description=release.info.description,
-                              now=release.info.last_deployed, hooks=hooks, runs=runs))
+                              now=release.info.last_deployed or cfg.clock(), hooks=hooks,
+                              runs=runs))
     return ReleaseTestResult(release, tuple(runs))

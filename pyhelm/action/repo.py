@@ -94,3 +94,11 @@ def update_repositories(names: tuple[str, ...] = (), paths: RepoPaths | None = N
 
 def remove_repository(name: str, paths: RepoPaths | None = None) -> None:
     client.remove(name, paths)
+
+
+def search(keyword: str = "", *, constraint: str | None = None, all_versions: bool = False,
+           devel: bool = False, paths: RepoPaths | None = None) -> list[client.SearchHit]:
+    """Charts in the added repositories whose name, description or keywords contain
+    ``keyword`` (any case), newest version first unless ``all_versions``."""
+    return client.search(keyword, constraint=constraint, all_versions=all_versions,
+                         devel=devel, paths=paths)

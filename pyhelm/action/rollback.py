@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.configuration import Configuration
+from pyhelm.action.lifecycle import claim, finish, hooks_of, prune_history, record_failure
 from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
-from pyhelm.action.upgrade import claim, finish, prune_history, record_failure
-from pyhelm.engine.manifest import Hook, Rendered, as_hook
+from pyhelm.engine.manifest import Rendered
 from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,7 +35,7 @@ class RollbackOptions:
     dry_run: bool = False
 
 
-def _target(revisions: list[Any], name: str, number: int) -> Any:
+def _target(revisions: list[Release], name: str, number: int) -> Release:
     if number == 0:
         if len(revisions) < 2:
             raise ReleaseError(f'release "{name}" has no previous revision to roll back to')
@@ -43,19 +46,7 @@ def _target(revisions: list[Any], name: str, number: int) -> Any:
     raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
 
 
-def _hooks_of(release: Any) -> tuple[Hook, ...]:
-    from pyhelm.engine.render import parse_manifests
-
-    hooks = []
-    for record in release.hooks or []:
-        for manifest in parse_manifests(record.manifest, record.path):
-            hook = as_hook(manifest)
-            if hook is not None:
-                hooks.append(hook)
-    return tuple(hooks)
-
-
-def run(cfg: Configuration, options: RollbackOptions) -> Any:
+def run(cfg: Configuration, options: RollbackOptions) -> Release:
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
@@ -64,7 +55,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     latest = revisions[-1]
     store.check_not_busy(latest)
     target = _target(revisions, options.name, options.revision)
-    rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=_hooks_of(target),
+    rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=hooks_of(target),
                         crds=(), notes=target.info.notes or "", templates={})
     release = with_outcome(target, state="pending-rollback",
                            description=f"Rollback to {target.version}", now=cfg.clock())
@@ -93,7 +84,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Any:
     return done
 
 
-def _renumbered(release: Any, revision: int) -> Any:
+def _renumbered(release: Release, revision: int) -> Release:
     import dataclasses
 
     return dataclasses.replace(release, version=revision)

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyhelm.action.apply import (
     ApplyOutcome,
@@ -65,7 +66,7 @@ class RolloutReport:
     hooks: list[HookRun] = field(default_factory=list)
 
 
-def _wait(cfg: Configuration, objects: Sequence[dict], settings: RolloutSettings,
+def _wait(cfg: Configuration, objects: Sequence[dict[str, Any]], settings: RolloutSettings,
           deadline: float, *, for_jobs: bool) -> None:
     from pyhelm.kube.wait import wait_for
 

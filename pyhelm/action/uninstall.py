@@ -3,9 +3,8 @@ drop the history or keep it marked uninstalled."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import (
     ReleaseRef,
@@ -15,17 +14,20 @@ from pyhelm.action.apply import (
 )
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookSettings, run_hooks
+from pyhelm.action.lifecycle import hooks_of
 from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import with_outcome
-from pyhelm.action.rollback import _hooks_of
-from pyhelm.engine.manifest import uninstall_order
+from pyhelm.engine.manifest import Manifest, uninstall_order
 from pyhelm.errors import (
-    KubeNotFoundError,
     ReleaseConflictError,
     ReleaseError,
     ReleaseInProgressError,
     UsageError,
+    WaitTimeoutError,
 )
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +45,7 @@ class UninstallOptions:
 
 @dataclass(frozen=True)
 class UninstallResult:
-    release: Any
+    release: Release
     deleted: tuple[str, ...]
     kept: tuple[str, ...]
 
@@ -64,7 +66,7 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
         doomed = tuple(m.ref for m in manifests if not keeps_on_delete(m))
         return UninstallResult(latest, doomed, kept)
     releasing = _claim(cfg, store, latest)
-    hooks = _hooks_of(latest)
+    hooks = hooks_of(latest)
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
                             timeout=options.timeout, clock=cfg.clock)
     if not options.no_hooks:
@@ -128,25 +130,15 @@ def _propagation(cascade: str) -> str:
     return policies[cascade]
 
 
-def _wait_gone(cfg: Configuration, manifests: list[Any], namespace: str, timeout: float) -> None:
-    """Watch each deleted object until the server reports it gone."""
-    deadline = time.monotonic() + timeout
-    for manifest in manifests:
-        if keeps_on_delete(manifest):
-            continue
-        info = cfg.kube.resource_for(manifest.api_version, manifest.kind)
-        where = (manifest.namespace or namespace) if info.namespaced else None
-        while True:
-            try:
-                cfg.kube.get(manifest.api_version, manifest.kind, manifest.name, where)
-            except KubeNotFoundError:
-                break
-            remaining = int(deadline - time.monotonic())
-            if remaining <= 0:
-                raise ReleaseError(f"timed out waiting for {manifest.ref} to be deleted")
-            cfg.progress(f"waiting for {manifest.ref} to be deleted")
-            for event in cfg.kube.watch(manifest.api_version, manifest.kind, where,
-                                        field_selector=f"metadata.name={manifest.name}",
-                                        timeout_seconds=min(remaining, 5)):
-                if event.type == "DELETED":
-                    break
+def _wait_gone(cfg: Configuration, manifests: list[Manifest], namespace: str,
+               timeout: float) -> None:
+    """Watch the deleted objects until the server reports each gone."""
+    from pyhelm.kube.wait import wait_for_deletion
+
+    objects = [{"apiVersion": m.api_version, "kind": m.kind,
+                "metadata": {"name": m.name, "namespace": m.namespace or namespace}}
+               for m in manifests if not keeps_on_delete(m)]
+    try:
+        wait_for_deletion(cfg.kube, objects, timeout=timeout, progress=cfg.progress)
+    except WaitTimeoutError as exc:
+        raise ReleaseError(str(exc)) from exc

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm.action import install
 from pyhelm.action.apply import ReleaseRef, delete_manifests, describe_delete_failures
 from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
+from pyhelm.action.lifecycle import (
+    claim,
+    finish,
+    prune_history,
+    record_failure,
+    reuse_rule,
+    server_dry_run,
+)
 from pyhelm.action.lookup import history, last_deployed, possibly_live
-from pyhelm.action.records import new_release, state_of, with_outcome
+from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release, reused_values
 from pyhelm.action.rollout import (
     RolloutReport,
@@ -20,18 +28,17 @@ from pyhelm.action.rollout import (
     rollout,
 )
 from pyhelm.action.values_options import ValueOptions
-from pyhelm.engine.helm_engine import ReuseRule
 from pyhelm.engine.manifest import uninstall_order
 from pyhelm.engine.release_info import ReleaseContext
 from pyhelm.errors import (
     PyhelmError,
-    ReleaseConflictError,
     ReleaseError,
-    ReleaseExistsError,
-    ReleaseInProgressError,
     ReleaseNotFoundError,
 )
 from pyhelm.release.names import validate_release_name
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,19 +71,7 @@ class UpgradeOptions:
     labels: Mapping[str, str | None] = field(default_factory=dict)
 
 
-def reuse_rule(reset_values: bool, reuse_values: bool, reset_then_reuse_values: bool,
-               previous: Any) -> ReuseRule:
-    """Helm's rules for the previous release's values: --reset-values drops them,
-    --reuse-values merges the new ones over them (and, for Helm charts, makes the old
-    chart's values the defaults), --reset-then-reuse-values merges over fresh chart
-    defaults; an upgrade given no values at all keeps them."""
-    mode = ("reset" if reset_values else "reuse" if reuse_values
-            else "reset-then-reuse" if reset_then_reuse_values else "default")
-    return ReuseRule(mode=mode, previous_config=dict(previous.config or {}),
-                     previous_chart_values=dict(previous.chart.values or {}))
-
-
-def effective_values(options: UpgradeOptions, previous: Any) -> dict[str, Any]:
+def effective_values(options: UpgradeOptions, previous: Release) -> dict[str, Any]:
     """The values a Jinja2 chart's upgrade records (Helm charts: Helm's engine decides)."""
     return reused_values(reuse_rule(options.reset_values, options.reuse_values,
                                     options.reset_then_reuse_values, previous),
@@ -96,7 +91,7 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         labels=options.labels)
 
 
-def run(cfg: Configuration, options: UpgradeOptions) -> Any:
+def run(cfg: Configuration, options: UpgradeOptions) -> Release:
     validate_release_name(options.name)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
@@ -133,7 +128,7 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
                           labels=install.release_labels(latest.labels, options.labels))
     if options.dry_run:
         if options.dry_run == "server":
-            install.server_dry_run(cfg, rendered, ReleaseRef(options.name, namespace),
+            server_dry_run(cfg, rendered, ReleaseRef(options.name, namespace),
                                    take_ownership=options.take_ownership,
                                    force_conflicts=options.force_conflicts)
         return with_outcome(release, state="pending-upgrade", description="Dry run complete",
@@ -157,62 +152,6 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Any:
     finish(cfg, store, release, done)
     prune_history(store, options.name, options.history_max)
     return done
-
-
-def claim(store: Any, release: Any, previous: Any) -> None:
-    """Record the pending revision; the store's atomic create is the lock. An uninstall
-    that marked ``previous`` meanwhile holds the release: step back (one of them fails)."""
-    try:
-        store.create(release)
-    except ReleaseExistsError as exc:
-        raise ReleaseInProgressError(
-            f'release "{release.name}": another operation is in progress '
-            f"(revision {release.version} was recorded first)") from exc
-    try:
-        now = store.get(previous.name, previous.version)
-    except ReleaseNotFoundError:  # an uninstall purged it meanwhile
-        store.delete(release.name, release.version)
-        raise ReleaseInProgressError(
-            f'release "{release.name}": operation in progress (revision '
-            f"{previous.version} was deleted meanwhile)") from None
-    if now.info.status.is_pending:
-        store.delete(release.name, release.version)  # nothing was applied yet
-        store.check_not_busy(now)
-        raise ReleaseInProgressError(
-            f'release "{release.name}": operation in progress ({now.info.status})')
-
-
-def finish(cfg: Configuration, store: Any, release: Any, done: Any) -> None:
-    """Supersede the deployed revisions and record ours deployed, only while we still
-    hold the release (a write over a newer operation's records is never made)."""
-    store.assert_held(release)
-    supersede(cfg, store, [r for r in store.history(release.name)
-                           if r.version < release.version])
-    store.update(done)
-
-
-def supersede(cfg: Configuration, store: Any, revisions: list[Any]) -> None:
-    for old in revisions:
-        if state_of(old) == "deployed":
-            # Helm keeps a superseded revision's time: it says when that one was deployed
-            store.update(with_outcome(old, state="superseded",
-                                      description=old.info.description,
-                                      now=old.info.last_deployed or cfg.clock()))
-
-
-def prune_history(store: Any, name: str, keep: int) -> None:
-    if keep > 0:
-        store.prune(name, keep)
-
-
-def record_failure(store: Any, failed: Any, exc: PyhelmError) -> None:
-    """Record a failed revision; if the lock was lost, say so and do nothing more."""
-    try:
-        store.update(failed)
-    except ReleaseConflictError as lost:
-        raise ReleaseConflictError(
-            f"{failed.info.description}; then this operation found it no longer holds the "
-            f"release ({lost}): nothing was rolled back or cleaned up") from exc
 
 
 def _fail(cfg: Configuration, store: Any, release: Any, report: RolloutReport,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 
-import pyhelm
+from pyhelm._version import __version__
 
 KUBE_CLIENT_VERSION = "v1.34"  # the Kubernetes minor pyhelm is built and tested against
 
@@ -23,4 +23,4 @@ class VersionInfo:
 
 
 def run() -> VersionInfo:
-    return VersionInfo(pyhelm.__version__, platform.python_version())
+    return VersionInfo(__version__, platform.python_version())

@@ -11,10 +11,12 @@ import io
 import os
 import posixpath
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import tarfile
+
+    import pathspec
 
 from pyhelm.errors import ChartError
 
@@ -23,7 +25,7 @@ MAX_FILES = 10_000
 HELMIGNORE = ".helmignore"
 
 
-def ignore_spec(data: bytes | None) -> Any:
+def ignore_spec(data: bytes | None) -> pathspec.GitIgnoreSpec | None:
     """A gitignore matcher for .helmignore (pathspec is imported only when needed)."""
     if not data:
         return None
@@ -32,7 +34,7 @@ def ignore_spec(data: bytes | None) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
 
 
-def is_ignored(spec: Any, name: str, is_dir: bool = False) -> bool:
+def is_ignored(spec: pathspec.GitIgnoreSpec | None, name: str, is_dir: bool = False) -> bool:
     if spec is None:
         return False
     return spec.match_file(name + "/" if is_dir else name)

@@ -9,7 +9,7 @@ charts are collected and reported together, each with its JSON path.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyhelm.chart.model import Chart
@@ -70,7 +70,7 @@ def describe(error: Any) -> str:
     if rule == "type":
         wanted = ", ".join(want) if isinstance(want, list) else want
         return f"Invalid type. Expected: {wanted}, given: {given}"
-    plain = {
+    plain: dict[str, Callable[[], str]] = {
         "required": lambda: error.message,  # names the missing key, from the schema
         "enum": lambda: f"must be one of the {len(want)} values the schema allows",
         "const": lambda: "does not equal the schema's constant",

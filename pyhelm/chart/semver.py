@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import total_ordering
 
@@ -196,7 +196,7 @@ def _caret(c: _Comparator, v: Version) -> bool:
     return v.minor == 0 and v.patch == e.patch
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[_Comparator, Version], bool]] = {
     "": lambda c, v: _tilde(c, v) if c.dirty else v == c.edge,
     "!=": _not_equal, ">": _greater, "<": lambda c, v: v < c.edge,
     ">=": lambda c, v: v >= c.edge, "<=": _less_equal, "~": _tilde, "^": _caret,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from pyhelm.action.values_options import ValueOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -120,7 +123,7 @@ def _output_dumper() -> type:
 
     from pyhelm.yamlio import GoYamlDumper
 
-    class OutputDumper(GoYamlDumper):  # type: ignore[misc, valid-type]
+    class OutputDumper(GoYamlDumper):
         pass
 
     def represent(dumper: Any, data: str) -> Any:
@@ -136,10 +139,15 @@ def _output_dumper() -> type:
     return OutputDumper
 
 
-def value_options(kwargs: dict[str, Any]) -> Any:
+def value_options(kwargs: dict[str, Any]) -> ValueOptions:
     """The ``values_options`` flags (popped from kwargs) as an action ValueOptions."""
     from pyhelm.action.values_options import ValueOptions
 
-    return ValueOptions(**{name: tuple(kwargs.pop(name)) for name in (
-        "values_files", "set_values", "set_string_values", "set_file_values",
-        "set_json_values", "set_literal_values")})
+    def flag(name: str) -> tuple[str, ...]:
+        return tuple(kwargs.pop(name))
+
+    return ValueOptions(values_files=flag("values_files"), set_values=flag("set_values"),
+                        set_string_values=flag("set_string_values"),
+                        set_file_values=flag("set_file_values"),
+                        set_json_values=flag("set_json_values"),
+                        set_literal_values=flag("set_literal_values"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from pyhelm.action import dependency
@@ -17,10 +19,16 @@ def dependency_command() -> None:
 @click.argument("chart", default=".")
 def list_command(chart: str) -> None:
     """List the dependencies of CHART and their state."""
+    from pyhelm.cli.output import table
+
     rows = dependency.list_dependencies(chart)
-    click.echo(f"{'NAME':<20}\t{'VERSION':<10}\t{'REPOSITORY':<40}\tSTATUS")
-    for row in rows:
-        click.echo(f"{row.name:<20}\t{row.version:<10}\t{row.repository:<40}\t{row.status}")
+    if not rows:  # Helm says so on stdout and succeeds
+        click.echo(f"WARNING: no dependencies at {os.path.join(chart, 'charts')}")
+        return
+    # Helm's own table (uitable, 80-character columns), then a blank line
+    click.echo(table(("NAME", "VERSION", "REPOSITORY", "STATUS"),
+                     [(r.name, r.version, r.repository, r.status) for r in rows], max_width=80))
+    click.echo()
 
 
 @dependency_command.command("build")

@@ -28,7 +28,7 @@ def diff_command() -> None:
 @click.option("--no-color", is_flag=True, help="Plain text output.")
 @values_options
 @click.pass_context
-def diff_upgrade(ctx: click.Context, name: str, chart: str, version: str | None,
+def diff_upgrade(ctx: click.Context, /, name: str, chart: str, version: str | None,
                  reuse_values: bool, reset_values: bool, no_color: bool, **kwargs: Any) -> None:
     """Diff the live objects of NAME against an upgrade to CHART."""
     from pyhelm.action.diff import DiffOptions, run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,6 +10,9 @@ from pyhelm.action.records import state_of
 from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, table
+
+if TYPE_CHECKING:
+    from pyhelm.release.model import Release
 
 
 def _ns(ctx: click.Context) -> str | None:
@@ -183,7 +186,7 @@ def get_command(ctx: click.Context, what: str, name: str, revision: int | None,
                                      show_manifest=True), nl=False)
 
 
-def run_get_values(release: object, computed: bool) -> dict[str, object] | None:
+def run_get_values(release: Release, computed: bool) -> dict[str, object] | None:
     """A release's values as Go holds them: keys sorted, None when there are none."""
     from pyhelm.action.history import release_values
     from pyhelm.cli.common import sorted_tree

@@ -102,7 +102,7 @@ def parse_labels(flags: tuple[str, ...]) -> dict[str, str | None]:
 @click.option("-g", "--generate-name", is_flag=True, help="Generate the release name.")
 @rollout_options
 @click.pass_context
-def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bool,
+def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name: bool,
                     output: str, hide_notes: bool, **kwargs: Any) -> None:
     """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
     from pyhelm.action import install
@@ -132,7 +132,7 @@ def install_command(ctx: click.Context, args: tuple[str, ...], generate_name: bo
               help="Revisions to keep (0: no limit; default $HELM_MAX_HISTORY or 10).")
 @rollout_options
 @click.pass_context
-def upgrade_command(ctx: click.Context, name: str, chart: str, install_missing: bool,
+def upgrade_command(ctx: click.Context, /, name: str, chart: str, install_missing: bool,
                     reuse_values: bool, reset_values: bool, reset_then_reuse_values: bool,
                     cleanup_on_fail: bool, history_max: int | None, output: str,
                     hide_notes: bool, **kwargs: Any) -> None:

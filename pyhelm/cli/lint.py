@@ -21,7 +21,7 @@ from pyhelm.cli.globals import settings
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
 @click.pass_context
-def lint_command(ctx: click.Context, paths: tuple[str, ...], strict: bool,
+def lint_command(ctx: click.Context, /, paths: tuple[str, ...], strict: bool,
                  with_subcharts: bool, kube_version: str | None,
                  skip_schema_validation: bool, **kwargs: Any) -> None:
     """Check charts for possible issues."""

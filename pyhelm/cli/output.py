@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -23,10 +23,15 @@ def configuration(ctx: click.Context) -> Configuration:
     return Configuration.from_settings(settings(ctx), progress=_progress_printer())
 
 
-def _progress_printer() -> Any:
+def _print_line(message: str) -> None:
+    if message:
+        click.echo(message, err=True)
+
+
+def _progress_printer() -> Callable[[str], None]:
     """On a terminal one status line rewritten in place; otherwise plain lines (logs)."""
     if not is_terminal():
-        return lambda message: message and click.echo(message, err=True)
+        return _print_line
 
     def show(message: str) -> None:
         """An empty message means the wait is over: clear the line for what follows."""

@@ -16,6 +16,6 @@ from pyhelm.cli.globals import repo_paths
               help="Use HTTP, not HTTPS (the default for 127.0.0.1 and localhost).")
 def push_command(package: Path, remote: str, plain_http: bool | None) -> None:
     """Push a packaged chart to an OCI registry."""
-    from pyhelm.repo.oci import push_chart
+    from pyhelm.action.registry import push
 
-    click.echo(f"Pushed: {push_chart(package, remote, plain_http=plain_http, paths=repo_paths())}")
+    click.echo(f"Pushed: {push(package, remote, plain_http=plain_http, paths=repo_paths())}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from pyhelm.cli.globals import repo_paths
@@ -22,10 +24,10 @@ def registry_command() -> None:
 def login_command(host: str, username: str, password: str | None, password_stdin: bool,
                   plain_http: bool | None) -> None:
     """Check credentials against HOST and store them."""
-    from pyhelm.repo.oci import login
+    from pyhelm.action.registry import login
 
     if password_stdin:
-        password = click.get_text_stream("stdin").read().strip()
+        password = sys.stdin.read().strip()
     if password is None:
         raise UsageError("give --password or --password-stdin")
     login(host, username, password, plain_http=plain_http, paths=repo_paths())
@@ -36,8 +38,8 @@ def login_command(host: str, username: str, password: str | None, password_stdin
 @click.argument("host")
 def logout_command(host: str) -> None:
     """Forget the stored credentials of HOST."""
-    from pyhelm.repo.registry_auth import forget
+    from pyhelm.action.registry import logout
 
-    if not forget(host, repo_paths()):
+    if not logout(host, repo_paths()):
         raise UsageError(f"not logged in to {host}")
     click.echo(f"Removing login credentials for {host}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -34,7 +35,7 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
                 force_update: bool) -> None:
     """Add a chart repository."""
     if password_stdin:
-        password = click.get_text_stream("stdin").read().strip()
+        password = sys.stdin.read().strip()
     repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
                                   insecure_skip_tls_verify), force_update=force_update,
                         paths=repo_paths())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from pyhelm.action import repo
 from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import repo_paths
-from pyhelm.repo import client
 
 
 @click.group("search")
@@ -25,8 +25,8 @@ def search_command() -> None:
 def repo_command(keyword: str, constraint: str | None, versions: bool, devel: bool,
                  max_col_width: int, output: str) -> None:
     """Search the repositories you added for charts."""
-    hits = client.search(keyword, constraint=constraint, all_versions=versions, devel=devel,
-                        paths=repo_paths())
+    hits = repo.search(keyword, constraint=constraint, all_versions=versions, devel=devel,
+                       paths=repo_paths())
     if output != "table":
         click.echo(dump([{"name": h.name, "version": h.version, "app_version": h.app_version,
                           "description": h.description} for h in hits], output))

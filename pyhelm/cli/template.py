@@ -30,7 +30,7 @@ from pyhelm.errors import UsageError
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
 @click.pass_context
-def template_command(ctx: click.Context, args: tuple[str, ...],
+def template_command(ctx: click.Context, /, args: tuple[str, ...],
                      release_name: str | None, generate_name: bool, **kwargs: Any) -> None:
     """Render chart templates locally and print the manifests."""
     if len(args) > 2:

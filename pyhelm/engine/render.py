@@ -154,7 +154,7 @@ def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
             ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
         if isinstance(exc, RenderError):
             raise
-        located = _template_line(exc.__traceback__, set(sandbox.loader.list_templates()))
+        located = _template_line(exc.__traceback__, set(sandbox.templates.list_templates()))
         where = full_name
         if located:
             name, line = located

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import BaseLoader, ChainableUndefined, TemplateNotFound
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
@@ -36,7 +36,7 @@ class PathUndefined(ChainableUndefined):
     __slots__ = ("_path",)
 
     def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
-                 exc: type[Exception] = UndefinedError, path: str | None = None) -> None:
+                 exc: type[TemplateRuntimeError] = UndefinedError, path: str | None = None) -> None:
         super().__init__(hint, obj, name, exc)
         self._path = path or name or "value"
 
@@ -48,15 +48,14 @@ class PathUndefined(ChainableUndefined):
             raise AttributeError(name)
         return self._child(name)
 
-    def __getitem__(self, key: Any) -> PathUndefined:
-        return self._child(key)
+    __getitem__ = _child
 
     def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
         raise UndefinedError(f"{self._path} is not defined" if self._undefined_hint is None
                              else self._undefined_hint)
 
-    __str__ = _fail_with_undefined_error  # type: ignore[assignment]
-    __html__ = _fail_with_undefined_error  # type: ignore[assignment]
+    __str__ = _fail_with_undefined_error
+    __html__ = _fail_with_undefined_error
 
 
 class MemoryLoader(BaseLoader):
@@ -84,6 +83,7 @@ class ChartSandbox(ImmutableSandboxedEnvironment):
         super().__init__(loader=loader, undefined=PathUndefined, trim_blocks=True,
                          lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
                          auto_reload=False, cache_size=0)
+        self.templates = loader  # the same loader, typed as the MemoryLoader it is
         self.limits = limits
         self.value_paths: dict[int, str] = {}
         self.deadline = time.monotonic() + limits.max_seconds

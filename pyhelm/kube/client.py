@@ -10,6 +10,7 @@ models. HTTP errors become ``pyhelm.errors.Kube*`` with the server's message and
 from __future__ import annotations
 
 import base64
+import builtins
 import contextlib
 import json
 import os
@@ -24,6 +25,8 @@ from pyhelm.errors import (
     KubeInvalidError,
     KubeNotFoundError,
     KubeUnreachableError,
+    StatusCause,
+    StatusDetails,
 )
 from pyhelm.kube.discovery import Discovery
 from pyhelm.kube.kubeconfig import Connection, KubeOverrides, resolve
@@ -266,10 +269,11 @@ class RestKubeClient:
         return self.list_with_version(api_version, kind, namespace, label_selector)[0]
 
     def list_with_version(self, api_version: str, kind: str, namespace: str | None = None,
-                          label_selector: str | None = None) -> tuple[list[KubeObject], str]:
+                          label_selector: str | None = None
+                          ) -> tuple[builtins.list[KubeObject], str]:
         """Every object (following ``continue`` tokens) and the list's resourceVersion."""
         path, _ = self._path(api_version, kind, namespace)
-        items: list[KubeObject] = []
+        items: builtins.list[KubeObject] = []
         token = ""
         while True:
             query = [("limit", "500")]
@@ -288,7 +292,7 @@ class RestKubeClient:
                 return items, str(metadata.get("resourceVersion") or "")
 
     def list_metadata(self, api_version: str, kind: str, namespace: str | None = None,
-                      label_selector: str | None = None) -> list[KubeObject]:
+                      label_selector: str | None = None) -> builtins.list[KubeObject]:
         """Only the metadata of each object (no data, no spec): cheap to list in bulk."""
         path, _ = self._path(api_version, kind, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
@@ -403,13 +407,29 @@ def _root_cause(exc: BaseException) -> str:
 
 
 def _error(status: int, text: str, what: str) -> KubeError:
+    """The error for an API server's answer: its ``Status`` body's message, reason and
+    details when it sent one, the HTTP status always."""
     try:
-        message = json.loads(text).get("message") or text
+        body = json.loads(text)
     except ValueError:
-        message = text.strip() or f"HTTP {status}"
+        body = None
+    if not isinstance(body, dict):
+        body = {}
+    message = str(body.get("message") or text.strip() or f"HTTP {status}")
+    reason = str(body.get("reason") or "")
+    details = _status_details(body.get("details"))
     cls = _ERRORS.get(status, KubeError)
-    if status == 409 and "conflict" in message.lower() and "field" in message.lower():
+    if status == 409 and "FieldManagerConflict" in (c.reason for c in details.causes):
         message += " (use --force-conflicts to take these fields over)"
-    error = cls(f"{what}: {message}")
-    error.status = status  # type: ignore[attr-defined]
-    return error
+    return cls(f"{what}: {message}", status=status, reason=reason, details=details)
+
+
+def _status_details(raw: object) -> StatusDetails:
+    if not isinstance(raw, dict):
+        return StatusDetails()
+    causes = tuple(StatusCause(reason=str(c.get("reason") or ""),
+                               message=str(c.get("message") or ""),
+                               field=str(c.get("field") or ""))
+                   for c in raw.get("causes") or [] if isinstance(c, dict))
+    return StatusDetails(name=str(raw.get("name") or ""), group=str(raw.get("group") or ""),
+                         kind=str(raw.get("kind") or ""), causes=causes)

@@ -2,7 +2,9 @@
 
 Objects are plain JSON dicts (``apiVersion``, ``kind``, ``metadata`` ...). The real
 implementation lives in ``pyhelm.kube.client`` (official ``kubernetes`` client, imported
-lazily); tests may use ``pyhelm.testing.fake_kube``. Errors are ``pyhelm.errors.Kube*``.
+lazily); unit tests use a small in-memory one (``tests/action/conftest.py``), and every
+cluster behaviour is also tested on the real local control plane. Errors are
+``pyhelm.errors.Kube*``.
 Importing this module must not import the ``kubernetes`` package.
 """
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pyhelm.errors import KubeError
+from pyhelm.errors import KubeError, WaitFailedError, WaitTimeoutError
 from pyhelm.kube.protocol import KubeClient, KubeObject, object_ref
 from pyhelm.kube.readiness import Readiness, readiness
 
@@ -21,14 +21,6 @@ Progress = Callable[[str], None]  # an empty message: a wait is over (clear any 
 _Key = tuple[str, str, str | None]  # apiVersion, kind, namespace
 # Short watch windows let the watcher threads notice within seconds that a wait is over.
 WATCH_WINDOW_SECONDS = 5
-
-
-class WaitTimeoutError(KubeError):
-    """The deadline passed with objects still not ready."""
-
-
-class WaitFailedError(KubeError):
-    """An object reached a state it will not recover from (a failed Job, say)."""
 
 
 class _Tracker:
@@ -101,7 +93,7 @@ def _watch_group(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float
             try:
                 _list_and_watch(kube, key, tracker, deadline, judge, stop)
             except KubeError as exc:
-                if getattr(exc, "status", None) != 410:  # 410 Gone: list again, resume
+                if exc.status != 410:  # 410 Gone: list again, resume
                     raise
     except Exception as exc:  # a thread must not die loudly; the waiter reports it
         if stop.is_set():

@@ -104,7 +104,7 @@ class Index:
             return next((v for v in versions if v.version == version.lstrip("v")), None) or \
                 next((v for v in versions if v.version == version), None)
         stable = [v for v in versions if not v.sort_key().prerelease]
-        return (stable or versions or [None])[0]
+        return next(iter(stable or versions), None)
 
     def to_dict(self) -> dict[str, Any]:
         # keys in the order Helm writes them (sorted, as its JSON-based YAML does)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -129,7 +130,14 @@ def test_package_is_deterministic_and_laid_out_like_helm(tmp_path: Path) -> None
     assert code == 0
     code, out, _ = run_cli("show", "chart", str(tmp_path / "demo-1.2.3.tgz"))
     assert "version: 1.2.3" in out and "appVersion: '9'" in out
-    assert hashlib.sha256(first).hexdigest()
+    # the same files with other timestamps give the same bytes: only content counts
+    copy = tmp_path / "copy" / "demo"
+    shutil.copytree(ROOT / "charts/demo", copy)
+    for path in [copy, *copy.rglob("*")]:
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert run_cli("package", str(copy), "-d", str(tmp_path / "c"))[0] == 0
+    assert hashlib.sha256((tmp_path / "c/demo-0.1.0.tgz").read_bytes()).hexdigest() == \
+        hashlib.sha256(first).hexdigest()
 
 
 def test_create_show_dependency_and_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch

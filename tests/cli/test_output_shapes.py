@@ -42,6 +42,17 @@ def both(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[s
     return helm, ours
 
 
+@pytest.mark.parametrize("chart", ["uses-lib", "demo"])
+def test_dependency_list_matches_helm_byte_for_byte(tmp_path: Path, chart: str) -> None:
+    shutil.copytree(ROOT / "charts", tmp_path / "charts")
+    env = helm_env(tmp_path / "home")
+    helm, ours = (subprocess.run([str(tool), "dependency", "list", f"charts/{chart}"],
+                                 capture_output=True, text=True, env=env, cwd=tmp_path,
+                                 check=False) for tool in (helm_binary(), SCRIPT))
+    assert helm.returncode == ours.returncode == 0, ours.stderr
+    assert ours.stdout == helm.stdout
+
+
 @pytest.mark.parametrize("args", [
     ["repo", "list"], ["repo", "list", "-o", "json"], ["repo", "list", "-o", "yaml"],
     ["search", "repo"], ["search", "repo", "-o", "json"], ["search", "repo", "-o", "yaml"],

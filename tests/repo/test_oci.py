@@ -199,3 +199,21 @@ def test_credential_helpers_hold_logins_shared_with_helm(
     with pytest.raises(RepoError, match="authentication required"):
         oci.pull_chart(f"oci://{secure_registry}/charts/demo", version="0.1.0",
                        dest_dir=tmp_path / "out")
+
+
+def test_library_registry_login_push_pull_logout(secure_registry: str, tmp_path: Path) -> None:
+    import pyhelm
+
+    package = pyhelm.package_chart(str(ROOT / "charts/demo"), destination=str(tmp_path))
+    with pytest.raises(pyhelm.RepoError):
+        pyhelm.registry_push(package, f"oci://{secure_registry}/charts")
+    with pytest.raises(pyhelm.RepoError):
+        pyhelm.registry_login(secure_registry, "admin", "wrong")
+    pyhelm.registry_login(secure_registry, "admin", "s3cret")
+    pushed = pyhelm.registry_push(package, f"oci://{secure_registry}/charts")
+    assert pushed == f"oci://{secure_registry}/charts/demo:0.1.0"
+    pulled = pyhelm.registry_pull(f"oci://{secure_registry}/charts/demo",
+                                  destination=str(tmp_path / "out"))
+    assert pulled.read_bytes() == package.read_bytes()
+    assert pyhelm.registry_logout(secure_registry) is True
+    assert pyhelm.registry_logout(secure_registry) is False
