@@ -26,7 +26,12 @@ nothing from pyhelm::
     │   ├── WaitFailedError         an object that will not become ready
     │   └── DeleteError             some objects could not be deleted
     ├── RepoError                   chart repositories and OCI registries
-    └── UsageError                  arguments that do not fit together (exit code 2)
+    │   ├── UploadError             a hosted repository refused an upload (400)
+    │   ├── VersionExists           a hosted repository has that version (409)
+    │   └── StorageError            a hosted repository's storage backend failed
+    │       ├── ObjectNotFound
+    │       └── ObjectExists        put-if-absent found the key taken
+    └── UsageError                  arguments that do not fit together
 """
 
 from __future__ import annotations
@@ -156,6 +161,26 @@ class DeleteError(KubeError):
 
 class RepoError(PyhelmError):
     """A chart repository or OCI registry error."""
+
+
+class UploadError(RepoError):
+    """An upload to a hosted repository is not an acceptable chart (HTTP 400)."""
+
+
+class VersionExists(RepoError):
+    """A hosted repository holds that version already and overwriting is off (HTTP 409)."""
+
+
+class StorageError(RepoError):
+    """A hosted repository's storage backend failed (unreachable, denied, I/O error)."""
+
+
+class ObjectNotFound(StorageError):
+    """No object under that key in the storage backend."""
+
+
+class ObjectExists(StorageError):
+    """A put-if-absent found an object under that key."""
 
 
 class UsageError(PyhelmError):

@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyhelm.chart.loader import load_archive_bytes
-from pyhelm.errors import PyhelmError, RepoError
+from pyhelm.errors import PyhelmError, RepoError, UploadError, VersionExists
 from pyhelm.release.codec import format_time
 from pyhelm.repo.index import ChartVersion, Index, load_index, package_metadata
 from pyhelm.repo.storage import ObjectExists, ObjectInfo, ObjectNotFound, Storage
@@ -51,14 +51,6 @@ INDEX_KEY = "index.yaml"
 FINGERPRINT = "pyhelm.io/listing-digest"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PROV_FILE = re.compile(rb"^\s+([^\s:]+\.tgz):\s*sha256:[0-9a-f]{64}\s*$", re.MULTILINE)
-
-
-class UploadError(RepoError):
-    """The upload is not an acceptable chart (400)."""
-
-
-class VersionExists(RepoError):
-    """The version is stored already and overwriting is off (409)."""
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyhelm.errors import RepoError
+from pyhelm.errors import RepoError, UploadError, VersionExists
 from pyhelm.repo.hosted import (
     INDEX_KEY,
     META_PREFIX,
     HostedRepository,
-    UploadError,
-    VersionExists,
     package_key,
 )
 from pyhelm.repo.storage import ObjectNotFound, StorageError, open_storage

@@ -15,19 +15,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-from pyhelm.errors import RepoError
+from pyhelm.errors import ObjectExists, ObjectNotFound, StorageError
 
-
-class StorageError(RepoError):
-    """The storage backend failed (unreachable, denied, I/O error)."""
-
-
-class ObjectNotFound(StorageError):
-    """No object under that key."""
-
-
-class ObjectExists(StorageError):
-    """put-if-absent found an object under that key."""
+__all__ = ["ObjectExists", "ObjectInfo", "ObjectNotFound", "Storage", "StorageError",
+           "check_key", "open_storage"]
 
 
 @dataclass(frozen=True)
