@@ -61,6 +61,7 @@ class _Component:
     name: str
     process: subprocess.Popen[bytes]
     log: IO[bytes]
+    argv: list[str]
 
 
 @dataclass
@@ -121,10 +122,29 @@ class LocalCluster:
 
     # ----------------------------------------------------------------- launch
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
+        log = (self.workdir / f"{name}.log").open("ab")
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        self.components.append(_Component(name, process, log))
+        self.components.append(_Component(name, process, log, argv))
+
+    def restart_apiserver(self, down_for: float = 2.0, timeout: float = 60.0) -> None:
+        """Stop kube-apiserver (SIGKILL: no graceful drain), wait ``down_for`` seconds,
+        start it again on the same port and storage, and wait until it is ready: the
+        fault tests' outage. The other components reconnect by themselves. Call it from
+        the main thread: a component dies with the thread that started it."""
+        index = next(i for i, c in enumerate(self.components) if c.name == "kube-apiserver")
+        old = self.components[index]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(old.process.pid, signal.SIGKILL)
+        old.process.wait()
+        old.log.close()
+        time.sleep(down_for)
+        log = (self.workdir / f"{old.name}.log").open("ab")
+        process = subprocess.Popen(old.argv, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self.components[index] = _Component(old.name, process, log, old.argv)
+        self._wait("kube-apiserver /readyz after a restart", time.monotonic() + timeout,
+                   lambda: self._get("/readyz") == "ok")
 
     def _check_alive(self) -> None:
         for component in self.components:
