@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,38 @@ def test_release_labels_are_shared_with_helm(env: dict[str, str], namespace: str
     refused = subprocess.run([PYHELM, "-n", namespace, "upgrade", "mine", chart, "-l",
                               "owner=me"], env=env, capture_output=True, text=True)
     assert refused.returncode == 1 and "system reserved label name" in refused.stderr
+
+
+@pytest.mark.parametrize("first", ["helm", "pyhelm"])
+def test_interleaved_helm_and_pyhelm_upgrades_exclude_each_other(
+        first: str, env: dict[str, str], namespace: str, tmp_path: Path) -> None:
+    """While one tool's upgrade waits (its pod cannot be scheduled), the other tool's
+    upgrade of the same release is refused; once the first ends, the second goes through."""
+    helm(env, "create", str(tmp_path / "web"))
+    chart = str(tmp_path / "web")
+    helm(env, "install", "shared", chart, "-n", namespace)
+    tools = {"helm": [str(peers.helm_binary()), "-n", namespace],
+             "pyhelm": [PYHELM, "-n", namespace]}
+    second = "pyhelm" if first == "helm" else "helm"
+    stuck = subprocess.Popen([*tools[first], "upgrade", "shared", chart, "--wait", "--timeout",
+                              "12s", "--set", "replicaCount=3,nodeSelector.nowhere=x"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        refused = None
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            refused = subprocess.run([*tools[second], "upgrade", "shared", chart],
+                                     env=env, capture_output=True, text=True, check=False)
+            if refused.returncode != 0:
+                break
+        assert refused is not None and refused.returncode != 0, "no exclusion seen"
+        assert "in progress" in refused.stderr, refused.stderr
+    finally:
+        stuck.communicate(timeout=120)
+    assert stuck.returncode != 0  # its wait timed out
+    done = subprocess.run([*tools[second], "upgrade", "shared", chart], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    history = json.loads(helm(env, "history", "shared", "-n", namespace, "-o", "json"))
+    assert [h["status"] for h in history] == ["superseded", "failed", "deployed"]
