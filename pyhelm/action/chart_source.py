@@ -27,6 +27,7 @@ class ChartLocation:
     key_file: str = ""
     insecure_skip_tls_verify: bool = False
     pass_credentials: bool = False
+    plain_http: bool = False  # oci:// over HTTP (loopback registries use it anyway)
     devel: bool = False  # no --version: prereleases count too (Helm's ">0.0.0-0")
     dependency_update: bool = False  # fetch missing dependencies of a local chart first
 
@@ -80,7 +81,8 @@ def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None 
         from pyhelm.repo.locate import locate_chart
 
         return Path(locate_chart(ref, version=location.version(version), repo_url=repo_url,
-                                 paths=paths, access=location.access()))
+                                 paths=paths, access=location.access(),
+                                 plain_http=location.plain_http or None))
     raise ChartError(f"{ref}: no such chart directory or archive")
 
 

@@ -55,6 +55,8 @@ def chart_location_options(func: F) -> F:
                      help="Skip the repository's certificate check."),
         click.option("--pass-credentials", "loc_pass_credentials", is_flag=True,
                      help="Send credentials to every domain."),
+        click.option("--plain-http", "loc_plain_http", is_flag=True,
+                     help="Reach an oci:// registry over HTTP, not HTTPS."),
         click.option("--devel", "loc_devel", is_flag=True,
                      help="Use development versions too (ignored with --version)."),
         click.option("--dependency-update", "loc_dependency_update", is_flag=True,
@@ -74,7 +76,8 @@ def chart_location(kwargs: dict[str, Any]) -> Any:
         password=kwargs.pop("loc_password"), ca_file=kwargs.pop("loc_ca_file"),
         cert_file=kwargs.pop("loc_cert_file"), key_file=kwargs.pop("loc_key_file"),
         insecure_skip_tls_verify=kwargs.pop("loc_insecure"),
-        pass_credentials=kwargs.pop("loc_pass_credentials"), devel=kwargs.pop("loc_devel"),
+        pass_credentials=kwargs.pop("loc_pass_credentials"),
+        plain_http=kwargs.pop("loc_plain_http"), devel=kwargs.pop("loc_devel"),
         dependency_update=kwargs.pop("loc_dependency_update"))
 
 

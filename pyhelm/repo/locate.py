@@ -13,7 +13,8 @@ from pyhelm.settings import RepoPaths
 
 def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None = None,
                  dest_dir: Path | None = None, paths: RepoPaths | None = None,
-                 access: client.RepoEntry | None = None) -> Path:
+                 access: client.RepoEntry | None = None, plain_http: bool | None = None
+                 ) -> Path:
     """A local path for ``ref``, downloading it into ``dest_dir`` (default: the content
     cache); ``access`` carries credentials and TLS settings for ``repo_url``."""
     paths = client.resolve_paths(paths)
@@ -22,7 +23,8 @@ def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None =
     if ref.startswith("oci://"):
         from pyhelm.repo.oci import pull_chart
 
-        return pull_chart(ref, version=version, dest_dir=dest, paths=paths)
+        return pull_chart(ref, version=version, dest_dir=dest, paths=paths,
+                          plain_http=plain_http)
     if repo_url:
         index = load_index(client.fetch(client.index_url(repo_url), access), repo_url)
         entry = client.resolve(index, ref, version, repo_url)

@@ -38,3 +38,35 @@ def test_unknown_wait_strategy_and_hide_notes(tmp_path: Path) -> None:
     hidden = subprocess.run([*args, "--hide-notes"], capture_output=True, text=True,
                             check=True).stdout
     assert "NOTES:" in shown and "NOTES:" not in hidden
+
+
+def test_create_from_a_starter_matches_helm(tmp_path: Path) -> None:
+    """``create --starter NAME`` (from $HELM_DATA_HOME/starters) and with an absolute path:
+    the same chart as Helm makes, rendering the same."""
+    from pyhelm.testing import peers
+
+    env = peers.helm_env(tmp_path)
+    helm = str(peers.helm_binary())
+    starters = Path(env["HELM_DATA_HOME"]) / "starters"
+    starters.mkdir(parents=True)
+    subprocess.run([helm, "create", str(starters / "base")], env=env, check=True,
+                   capture_output=True)
+    (starters / "base" / "templates" / "extra.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: <CHARTNAME>-extra\n")
+    for tool, where in ((helm, "h"), (PYHELM, "p")):
+        (tmp_path / where).mkdir()
+        for starter in ("base", str(starters / "base")):
+            name = "named" if starter == "base" else "pathed"
+            done = subprocess.run([tool, "create", name, "--starter", starter], cwd=tmp_path /
+                                  where, env=env, capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stderr
+    for name in ("named", "pathed"):
+        rendered = [subprocess.run([helm, "template", "r", str(tmp_path / where / name)],
+                                   env=env, capture_output=True, text=True, check=True).stdout
+                    for where in ("h", "p")]
+        assert rendered[0] == rendered[1]
+        assert f"name: {name}-extra" in rendered[1]
+        files = [sorted(p.relative_to(tmp_path / where / name).as_posix()
+                        for p in (tmp_path / where / name).rglob("*") if p.is_file())
+                 for where in ("h", "p")]
+        assert files[0] == files[1]

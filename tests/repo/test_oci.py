@@ -133,7 +133,8 @@ def test_a_helm_chart_pushed_by_helm_renders_through_pyhelm_from_oci(
     args = ["template", "r", ref, "--version", "0.1.0", "--set", "replicaCount=2"]
     theirs = subprocess.run([helm, *args, "--plain-http"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, check=True)
-    ours = subprocess.run([str(Path(sys.executable).with_name("pyhelm")), *args], cwd=tmp_path,
+    ours = subprocess.run([str(Path(sys.executable).with_name("pyhelm")), *args,
+                           "--plain-http"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, check=False)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout
