@@ -117,6 +117,7 @@ class ApplySettings:
     release: ReleaseRef
     take_ownership: bool = False
     force_conflicts: bool = False
+    force_replace: bool = False  # replace existing objects whole (PUT), Helm's --force-replace
     dry_run: bool = False
     max_workers: int = MAX_WORKERS
 
@@ -137,6 +138,11 @@ def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings
                 f"{manifest.template}: cannot apply {manifest.ref}: {problem} "
                 "(use --take-ownership to adopt it)")
     try:
+        if settings.force_replace and not created and not settings.dry_run:
+            whole = stamp_ownership(obj, settings.release)
+            whole["metadata"] = {**whole["metadata"],
+                                 "resourceVersion": live["metadata"]["resourceVersion"]}
+            return kube.replace(whole), created
         result = kube.apply(stamp_ownership(obj, settings.release), field_manager=FIELD_MANAGER,
                             force=settings.force_conflicts, dry_run=settings.dry_run)
     except KubeConflictError as exc:

@@ -60,6 +60,7 @@ class InstallOptions:
     description: str = ""
     take_ownership: bool = False
     force_conflicts: bool = False
+    force_replace: bool = False  # replace changed objects whole instead of applying
     skip_crds: bool = False
     no_hooks: bool = False
     skip_schema_validation: bool = False
@@ -172,7 +173,8 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
         release=ReleaseRef(name, namespace), event="install", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
         no_hooks=options.no_hooks, skip_crds=options.skip_crds,
-        take_ownership=options.take_ownership, force_conflicts=options.force_conflicts)
+        take_ownership=options.take_ownership, force_conflicts=options.force_conflicts,
+        force_replace=options.force_replace)
     report = RolloutReport()
     try:
         # after an interrupted install or uninstall, its objects are pruned if not wanted

@@ -55,6 +55,7 @@ class RolloutSettings:
     skip_crds: bool = False
     take_ownership: bool = False
     force_conflicts: bool = False
+    force_replace: bool = False
 
 
 @dataclass
@@ -83,7 +84,8 @@ def rollout(cfg: Configuration, rendered: Rendered, settings: RolloutSettings,
     kube = cfg.kube
     apply_settings = ApplySettings(release=settings.release,
                                    take_ownership=settings.take_ownership,
-                                   force_conflicts=settings.force_conflicts)
+                                   force_conflicts=settings.force_conflicts,
+                                   force_replace=settings.force_replace)
     if rendered.crds and not settings.skip_crds:
         crds = apply_manifests(kube, rendered.crds, apply_settings)
         _wait(cfg, crds.applied, settings, deadline, for_jobs=False)

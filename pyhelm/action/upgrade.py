@@ -63,6 +63,7 @@ class UpgradeOptions:
     description: str = ""
     take_ownership: bool = False
     force_conflicts: bool = False
+    force_replace: bool = False  # replace changed objects whole instead of applying
     skip_crds: bool = False
     no_hooks: bool = False
     skip_schema_validation: bool = False
@@ -85,7 +86,8 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         create_namespace=options.create_namespace, dry_run=options.dry_run, wait=options.wait,
         wait_for_jobs=options.wait_for_jobs, atomic=options.atomic, timeout=options.timeout,
         description=options.description, take_ownership=options.take_ownership,
-        force_conflicts=options.force_conflicts, skip_crds=options.skip_crds,
+        force_conflicts=options.force_conflicts, force_replace=options.force_replace,
+        skip_crds=options.skip_crds,
         no_hooks=options.no_hooks, skip_schema_validation=options.skip_schema_validation,
         render_subchart_notes=options.render_subchart_notes, location=options.location,
         labels=options.labels)
@@ -139,7 +141,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
         release=ReleaseRef(options.name, namespace), event="upgrade", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
         no_hooks=options.no_hooks, skip_crds=options.skip_crds,
-        take_ownership=options.take_ownership, force_conflicts=options.force_conflicts)
+        take_ownership=options.take_ownership, force_conflicts=options.force_conflicts,
+        force_replace=options.force_replace)
     report = RolloutReport()
     try:
         rollout(cfg, rendered, settings, possibly_live(revisions), report)

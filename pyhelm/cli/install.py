@@ -47,6 +47,8 @@ def rollout_options(func: F) -> F:
                      help="Render subchart NOTES.txt along with the parent's."),
         click.option("-l", "--labels", "labels", multiple=True,
                      help="Labels for the release record: k=v[,k=v] (null unsets on upgrade)."),
+        click.option("--force-replace", is_flag=True,
+                     help="Force resource updates by replacement (PUT), not apply."),
         click.option("--hide-notes", is_flag=True,
                      help="Do not show notes in the output (they are still recorded)."),
         values_options,
@@ -69,6 +71,7 @@ def value_options(kwargs: dict[str, Any]) -> ValueOptions:
 
 def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
     dry_run = kwargs.pop("dry_run")
+    force_replace = _force_replace(kwargs)
     return {
         "values": value_options(kwargs), "version": kwargs.pop("version"),
         "create_namespace": kwargs.pop("create_namespace"),
@@ -77,11 +80,21 @@ def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
         "atomic": kwargs.pop("atomic"), "timeout": seconds(kwargs.pop("timeout")),
         "description": kwargs.pop("description"),
         "take_ownership": kwargs.pop("take_ownership"),
-        "force_conflicts": kwargs.pop("force_conflicts"), "skip_crds": kwargs.pop("skip_crds"),
+        "force_conflicts": kwargs.pop("force_conflicts"),
+        "force_replace": force_replace, "skip_crds": kwargs.pop("skip_crds"),
         "no_hooks": kwargs.pop("no_hooks"),
         "skip_schema_validation": kwargs.pop("skip_schema_validation"),
         "render_subchart_notes": kwargs.pop("render_subchart_notes"),
         "location": chart_location(kwargs), "labels": parse_labels(kwargs.pop("labels"))}
+
+
+def _force_replace(kwargs: dict[str, Any]) -> bool:
+    force_replace = bool(kwargs.pop("force_replace"))
+    if force_replace and kwargs.get("force_conflicts"):
+        raise click.UsageError("if any flags in the group [force-replace force-conflicts] are "
+                               "set none of the others can be; [force-conflicts force-replace] "
+                               "were all set")
+    return force_replace
 
 
 def parse_labels(flags: tuple[str, ...]) -> dict[str, str | None]:

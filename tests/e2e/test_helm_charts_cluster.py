@@ -206,3 +206,29 @@ def test_interleaved_helm_and_pyhelm_upgrades_exclude_each_other(
     assert done.returncode == 0, done.stderr
     history = json.loads(helm(env, "history", "shared", "-n", namespace, "-o", "json"))
     assert [h["status"] for h in history] == ["superseded", "failed", "deployed"]
+
+
+def test_force_replace_puts_objects_whole(env: dict[str, str], namespace: str,
+                                          tmp_path: Path) -> None:
+    """``upgrade --force-replace`` (Helm 4) replaces each changed object whole: a label
+    someone else added survives a server-side apply but not a replacement."""
+    helm(env, "create", str(tmp_path / "web"))
+    chart = str(tmp_path / "web")
+    pyhelm(env, "-n", namespace, "install", "fr", chart)
+    kubectl = str(peers.kubectl_binary())
+    subprocess.run([kubectl, "label", "service", "fr-web", "-n", namespace, "extra=kept"],
+                   env=env, check=True, capture_output=True)
+
+    def labels() -> dict[str, str]:
+        out = subprocess.run([kubectl, "get", "service", "fr-web", "-n", namespace, "-o",
+                              "json"], env=env, capture_output=True, text=True, check=True)
+        return dict(json.loads(out.stdout)["metadata"].get("labels") or {})
+
+    pyhelm(env, "-n", namespace, "upgrade", "fr", chart)
+    assert labels().get("extra") == "kept"
+    both = subprocess.run([PYHELM, "-n", namespace, "upgrade", "fr", chart, "--force-replace",
+                           "--force-conflicts"], env=env, capture_output=True, text=True)
+    assert both.returncode == 1 and "[force-replace force-conflicts]" in both.stderr
+    pyhelm(env, "-n", namespace, "upgrade", "fr", chart, "--force-replace")
+    assert "extra" not in labels()
+    assert labels()["app.kubernetes.io/managed-by"] == "Helm"
