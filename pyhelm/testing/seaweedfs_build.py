@@ -13,15 +13,13 @@ of memory on a 2-core machine; a file lock keeps concurrent callers from buildin
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 from pyhelm.testing.cluster_build import cache_root
+from pyhelm.testing.go_build import build_once
 
 SOURCE_DIR = Path(__file__).resolve().parents[2] / "tools" / "seaweedfs"
 PACKAGE = "github.com/seaweedfs/seaweedfs/weed"
@@ -45,24 +43,14 @@ def binary_path() -> Path:
 def build() -> Path:
     """Build (or reuse) ``weed``; return its path."""
     target = binary_path()
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with (target.parent / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.is_file():
-            return target
-        started = time.monotonic()
-        print("pyhelm: building seaweedfs weed (about 3 min cold) ...", file=sys.stderr,
-              flush=True)
-        staging = target.with_name("weed.new")
+
+    def compile_to(output: Path) -> None:
         env = {**os.environ, "CGO_ENABLED": "0"}
-        subprocess.run(["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(staging),
+        subprocess.run(["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(output),
                         PACKAGE], cwd=SOURCE_DIR, env=env, check=True)
-        staging.replace(target)
-        print(f"pyhelm: built seaweedfs weed in {time.monotonic() - started:.0f}s",
-              file=sys.stderr, flush=True)
-    return target
+
+    return build_once(target, "seaweedfs weed (about 3 min cold)", compile_to,
+                      target.is_file)
 
 
 if __name__ == "__main__":
