@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     from pyhelm.action.uninstall import (
         UninstallResult as UninstallResult,
     )
+    from pyhelm.async_client import (
+        AsyncClient as AsyncClient,
+    )
     from pyhelm.chart.model import (
         Chart as Chart,
     )
@@ -218,6 +221,7 @@ _EXPORTS: dict[str, str] = {
     "Chart": "pyhelm.chart.model",
     "ChartMetadata": "pyhelm.chart.model",
     "Client": "pyhelm.client",
+    "AsyncClient": "pyhelm.async_client",
     "RenderedChart": "pyhelm.library",
     "load_chart": "pyhelm.library",
     "lint_chart": "pyhelm.library",
