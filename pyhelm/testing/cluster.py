@@ -196,7 +196,10 @@ class LocalCluster:
             "--service-account-private-key-file", str(pki.sa_key),
             "--root-ca-file", str(pki.ca_cert), "--leader-elect=false",
             "--bind-address", "127.0.0.1", "--secure-port", str(_free_port()),
-            "--controllers", "*,-nodeipam,-cloud-node-lifecycle"])
+            "--controllers", "*,-nodeipam,-cloud-node-lifecycle",
+            # kwok's nodes are fake: a heartbeat that a busy 2-core machine delays must
+            # not mark them NotReady (and every pod on them unready) mid-test
+            "--node-monitor-grace-period", "10m"])
         self._spawn("kube-scheduler", [
             str(binaries["kube-scheduler"]), "--kubeconfig", kubeconfig,
             "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
