@@ -20,7 +20,7 @@ from pyhelm.action.lifecycle import (
 )
 from pyhelm.action.lookup import history, last_deployed, possibly_live
 from pyhelm.action.records import new_release, with_outcome
-from pyhelm.action.rendering import render_for_release, reused_values
+from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -70,13 +70,6 @@ class UpgradeOptions:
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)
-
-
-def effective_values(options: UpgradeOptions, previous: Release) -> dict[str, Any]:
-    """The values a Jinja2 chart's upgrade records (Helm charts: Helm's engine decides)."""
-    return reused_values(reuse_rule(options.reset_values, options.reuse_values,
-                                    options.reset_then_reuse_values, previous),
-                         options.values)
 
 
 def _as_install(options: UpgradeOptions) -> install.InstallOptions:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from pyhelm.action.lifecycle import reuse_rule
 from pyhelm.action.list_releases import ListOptions, select
 from pyhelm.action.records import new_release
-from pyhelm.action.upgrade import UpgradeOptions, effective_values
+from pyhelm.action.rendering import reused_values
+from pyhelm.action.upgrade import UpgradeOptions
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.loader import load_chart
 from pyhelm.engine.manifest import Rendered
@@ -57,4 +59,6 @@ def test_upgrade_value_rules(flags: dict, expected: dict) -> None:
     options = UpgradeOptions(name="web", chart="c", values=values, **flags)
     if not flags:
         options = UpgradeOptions(name="web", chart="c")
-    assert effective_values(options, previous) == expected
+    rule = reuse_rule(options.reset_values, options.reuse_values,
+                      options.reset_then_reuse_values, previous)
+    assert reused_values(rule, options.values) == expected
