@@ -34,6 +34,8 @@ _INT_RE = re.compile(
 _FLOAT_RE = re.compile(
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_NOT_A_STRING = re.compile("|".join(f"(?:{r.pattern})" for r in (
+    _BOOL_RE, _NULL_RE, _INT_RE, _FLOAT_RE, re.compile("^<<$"))))
 _FIRST_CHARS = {
     "bool": list("yYnNtTfFoO"),
     "null": ["~", "n", "N", ""],
@@ -45,8 +47,7 @@ _FIRST_CHARS = {
 def plain_scalar_is_string(text: str) -> bool:
     """Whether an unquoted scalar reads as a string here (not a bool, null, int or
     float), as go-yaml v2 reads it."""
-    return not (_BOOL_RE.match(text) or _NULL_RE.match(text) or _INT_RE.match(text)
-                or _FLOAT_RE.match(text) or text == "<<")
+    return not _NOT_A_STRING.match(text)
 
 
 class YamlSyntaxError(ValueError):
