@@ -43,7 +43,7 @@ def possibly_live(revisions: list[Release]) -> list[Manifest]:
     """The manifests whose objects may be live: the newest revision that was ever fully
     deployed (deployed or superseded) and every later one, since a failed, interrupted or
     killed operation may have applied part of its objects. Deduplicated by object, the
-    newest revision's version of each."""
+    newest revision's version of each; heads only (what pruning and deleting read)."""
     from pyhelm.action.records import manifests_of
 
     ordered = sorted(revisions, key=lambda r: r.version)
@@ -53,6 +53,6 @@ def possibly_live(revisions: list[Release]) -> list[Manifest]:
             start = index
     seen: dict[str, Manifest] = {}
     for found in ordered[start:]:
-        for manifest in manifests_of(found):
+        for manifest in manifests_of(found, heads_only=True):
             seen[manifest.ref] = manifest
     return list(seen.values())
