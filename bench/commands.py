@@ -300,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="each row once, tiny sizes")
     args = parser.parse_args(argv)
     rows = [r for r in ROWS if not args.only or any(w in r.name for w in args.only)]
+    # as pip does when it installs the wheel: processes then load bytecode, never compile
+    # (PYTHONDONTWRITEBYTECODE would otherwise make every run compile pyhelm afresh)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "pyhelm")], check=True)
     results: list[tuple[Row, Sample, Sample]] = []
     with contextlib.ExitStack() as stack:
         kubeconfig = None
