@@ -80,9 +80,11 @@ class ChartSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "+"})
 
     def __init__(self, loader: MemoryLoader, limits: RenderLimits) -> None:
+        from pyhelm.engine.bytecode_cache import bytecode_cache
+
         super().__init__(loader=loader, undefined=PathUndefined, trim_blocks=True,
                          lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
-                         auto_reload=False, cache_size=0)
+                         auto_reload=False, bytecode_cache=bytecode_cache())
         self.templates = loader  # the same loader, typed as the MemoryLoader it is
         self.limits = limits
         self.value_paths: dict[int, str] = {}
