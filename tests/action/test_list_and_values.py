@@ -40,8 +40,8 @@ def test_list_shows_latest_revision_in_any_state_by_default_as_helm_4() -> None:
 def test_list_state_flags_filter_and_all() -> None:
     revisions = [record("web", 1, "deployed"), record("old", 1, "uninstalled"),
                  record("web", 1, "deployed", namespace="other")]
-    assert [r.name for r in select_releases(revisions, ListOptions(states=frozenset({"uninstalled"})))
-            ] == ["old"]
+    uninstalled = ListOptions(states=frozenset({"uninstalled"}))
+    assert [r.name for r in select_releases(revisions, uninstalled)] == ["old"]
     assert [(r.name, r.namespace) for r in select_releases(revisions, ListOptions(
         all_states=True, filter="^w"))] == [("web", "ns"), ("web", "other")]
     with pytest.raises(UsageError, match="--filter"):
