@@ -2,9 +2,11 @@
 
 1. install + upgrade of the 1000-service chart (``bench/charts/microservices`` and its
    Helm twin ``bench/charts/microservices-helm``), when those charts exist;
-2. ``list -A`` over N releases x M revisions, written directly with the release store.
+2. ``list -A`` over N releases x M revisions, written directly with the release store
+   (once per cluster: a later run reuses them), then ``history`` and ``status`` of one
+   of them; medians of ``--runs`` alternating runs of each tool.
 
-Usage: python bench/release_bench.py [--releases 1000] [--revisions 10]
+Usage: python bench/release_bench.py [--releases 1000] [--revisions 10] [--runs 5]
 Uses $KUBECONFIG when set, otherwise starts the local control plane (its /12 service
 range has room for both tools' copies of the 1000-service chart).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +46,19 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def compare(label: str, ours: list[str], theirs: list[str], env: dict[str, str],
+            runs: int) -> None:
+    """Median, min and max of ``runs`` alternating runs of each tool."""
+    times: dict[str, list[float]] = {"pyhelm": [], "helm": []}
+    for _ in range(runs):
+        times["pyhelm"].append(timed(ours, env))
+        times["helm"].append(timed(theirs, env))
+    py, go = (statistics.median(times[t]) for t in ("pyhelm", "helm"))
+    print(f"{label}: pyhelm {py:.3f}s ({min(times['pyhelm']):.3f}-{max(times['pyhelm']):.3f}), "
+          f"helm {go:.3f}s ({min(times['helm']):.3f}-{max(times['helm']):.3f}), "
+          f"ratio {py / go:.2f} (medians of {runs})", flush=True)
+
+
 def pyhelm_cmd(kubeconfig: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "pyhelm", "--kubeconfig", kubeconfig, *args]
 
@@ -62,6 +78,9 @@ def seed_releases(kubeconfig: str, namespace: str, releases: int, revisions: int
 
     kube = connect(kubeconfig=kubeconfig, namespace=namespace)
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    if len(kube.list_metadata("v1", "Secret", namespace, "owner=helm")) == \
+            releases * revisions:
+        return  # seeded by an earlier run on this cluster
     store = ReleaseStore(driver_for("secret", kube, namespace))
     chart = load_chart(ROOT / "charts" / "demo")
     empty = Rendered(manifests=(), hooks=(), crds=(), notes="", templates={})
@@ -79,14 +98,21 @@ def seed_releases(kubeconfig: str, namespace: str, releases: int, revisions: int
         list(pool.map(write, range(releases)))
 
 
-def bench_list(kubeconfig: str, env: dict[str, str], releases: int, revisions: int) -> None:
+def bench_list(kubeconfig: str, env: dict[str, str], releases: int, revisions: int,
+               runs: int) -> None:
+    namespace = f"bench-list-{releases}x{revisions}"
     started = time.perf_counter()
-    seed_releases(kubeconfig, "bench-list", releases, revisions)
+    seed_releases(kubeconfig, namespace, releases, revisions)
     print(f"seeded {releases} releases x {revisions} revisions in "
-          f"{time.perf_counter() - started:.1f}s")
-    ours = timed(pyhelm_cmd(kubeconfig, "list", "-A", "--max", "0"), env)
-    theirs = timed(helm_cmd(kubeconfig, "list", "-A", "--max", "0"), env)
-    print(f"list -A: pyhelm {ours:.2f}s, helm {theirs:.2f}s, ratio {ours / theirs:.2f}")
+          f"{time.perf_counter() - started:.1f}s", flush=True)
+    listing = ("list", "-A", "--max", "0")
+    compare(f"list -A, {releases} releases x {revisions} revisions",
+            pyhelm_cmd(kubeconfig, *listing), helm_cmd(kubeconfig, *listing), env, runs)
+    for label, args in ((f"history, {revisions} revisions", ("history", "rel-0000")),
+                        ("status", ("status", "rel-0000"))):
+        scoped = ("-n", namespace, *args)
+        compare(label, pyhelm_cmd(kubeconfig, *scoped), helm_cmd(kubeconfig, *scoped), env,
+                runs)
 
 
 def bench_install(kubeconfig: str, env: dict[str, str], services: int) -> None:
@@ -112,13 +138,14 @@ def main() -> int:
     parser.add_argument("--revisions", type=int, default=10)
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--only", choices=["install", "list"], default=None)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each command")
     args = parser.parse_args()
     with cluster_kubeconfig() as kubeconfig:
         env = dict(os.environ, KUBECONFIG=kubeconfig)
         if args.only != "list":
             bench_install(kubeconfig, env, args.services)
         if args.only != "install":
-            bench_list(kubeconfig, env, args.releases, args.revisions)
+            bench_list(kubeconfig, env, args.releases, args.revisions, args.runs)
     return 0
 
 
