@@ -46,17 +46,25 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+BASELINE = os.environ.get("PYHELM_BENCH_BASELINE", "")  # another pyhelm checkout to time
+
+
 def compare(label: str, ours: list[str], theirs: list[str], env: dict[str, str],
             runs: int) -> None:
-    """Median, min and max of ``runs`` alternating runs of each tool."""
-    times: dict[str, list[float]] = {"pyhelm": [], "helm": []}
+    """Median, min and max of ``runs`` alternating runs of each tool (and of the pyhelm
+    checkout at $PYHELM_BENCH_BASELINE, when set: before/after in one run)."""
+    commands = {"pyhelm": (ours, env), "helm": (theirs, env)}
+    if BASELINE:
+        commands["baseline"] = (ours, {**env, "PYTHONPATH": BASELINE})
+    times: dict[str, list[float]] = {tool: [] for tool in commands}
     for _ in range(runs):
-        times["pyhelm"].append(timed(ours, env))
-        times["helm"].append(timed(theirs, env))
-    py, go = (statistics.median(times[t]) for t in ("pyhelm", "helm"))
-    print(f"{label}: pyhelm {py:.3f}s ({min(times['pyhelm']):.3f}-{max(times['pyhelm']):.3f}), "
-          f"helm {go:.3f}s ({min(times['helm']):.3f}-{max(times['helm']):.3f}), "
-          f"ratio {py / go:.2f} (medians of {runs})", flush=True)
+        for tool, (command, tool_env) in commands.items():
+            times[tool].append(timed(command, tool_env))
+    medians = {tool: statistics.median(found) for tool, found in times.items()}
+    shown = ", ".join(f"{tool} {medians[tool]:.3f}s ({min(found):.3f}-{max(found):.3f})"
+                      for tool, found in times.items())
+    print(f"{label}: {shown}, ratio {medians['pyhelm'] / medians['helm']:.2f} "
+          f"(medians of {runs})", flush=True)
 
 
 def pyhelm_cmd(kubeconfig: str, *args: str) -> list[str]:
@@ -87,12 +95,14 @@ def seed_releases(kubeconfig: str, namespace: str, releases: int, revisions: int
     now = datetime.now(UTC)
 
     def write(index: int) -> None:
-        for version in range(1, revisions + 1):
+        for version in range(1, revisions + 1):  # as install/upgrade write them
             state = "deployed" if version == revisions else "superseded"
-            record = new_release(name=f"rel-{index:04d}", namespace=namespace,
-                                 revision=version, chart=chart, config={}, rendered=empty,
-                                 state=state, description="bench", now=now)
-            store.create(with_outcome(record, state=state, description="bench", now=now))
+            pending = new_release(name=f"rel-{index:04d}", namespace=namespace,
+                                  revision=version, chart=chart, config={}, rendered=empty,
+                                  state="pending-install" if version == 1
+                                  else "pending-upgrade", description="bench", now=now)
+            store.create(pending)
+            store.update(with_outcome(pending, state=state, description="bench", now=now))
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(write, range(releases)))

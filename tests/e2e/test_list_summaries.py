@@ -64,7 +64,7 @@ def micro(text: str) -> str:
 
 
 def listed(tool: str, env: dict[str, str], namespace: str) -> list[dict[str, Any]]:
-    rows = json.loads(micro(run(tool, env, "list", "-A", "-o", "json")))
+    rows = json.loads(micro(run(tool, env, "list", "-A", "--max", "0", "-o", "json")))
     return [r for r in rows if r["namespace"] == namespace]
 
 
