@@ -3,6 +3,8 @@
 A Secret holds ``data.release`` = base64 of the encoded record (Secret data is base64
 by definition) with type ``helm.sh/release.v1``; a ConfigMap holds the encoded record
 as it is. Every update is conditional on the ``resourceVersion`` the record was read at.
+Each object also carries the record's summary (``summary_annotation``): ``list`` and
+``history`` read it from one metadata-only list and decode only records without one.
 
 Beyond Helm, a record too large for one object (1 MiB) is chunked so that no crash can
 tear it:
