@@ -42,6 +42,13 @@ _FIRST_CHARS = {
 }
 
 
+def plain_scalar_is_string(text: str) -> bool:
+    """Whether an unquoted scalar reads as a string here (not a bool, null, int or
+    float), as go-yaml v2 reads it."""
+    return not (_BOOL_RE.match(text) or _NULL_RE.match(text) or _INT_RE.match(text)
+                or _FLOAT_RE.match(text) or text == "<<")
+
+
 class YamlSyntaxError(ValueError):
     """YAML that does not parse; ``line`` and ``column`` are 1-based."""
 
@@ -213,9 +220,8 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
                 None, None, "a mapping key must be a scalar", key_node.start_mark)
         if not isinstance(key, str):
             key = _json_key(key)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f'mapping key "{key}" already defined', key_node.start_mark)
+        # a key given twice: the last one wins, as go-yaml v2 (sigs.k8s.io/yaml) decides;
+        # real charts render such manifests and Helm installs them
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyhelm.action.records import state_of
 from pyhelm.errors import ReleaseNotFoundError
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ def revision(store: ReleaseStore, name: str, number: int | None = None) -> Relea
 
 
 def last_deployed(revisions: list[Release]) -> Release | None:
-    deployed = [r for r in revisions if state_of(r) == "deployed"]
+    deployed = [r for r in revisions if r.state == "deployed"]
     return deployed[-1] if deployed else None
 
 
@@ -50,7 +49,7 @@ def possibly_live(revisions: list[Release]) -> list[Manifest]:
     ordered = sorted(revisions, key=lambda r: r.version)
     start = 0
     for index, found in enumerate(ordered):
-        if state_of(found) in ("deployed", "superseded"):
+        if found.state in ("deployed", "superseded"):
             start = index
     seen: dict[str, Manifest] = {}
     for found in ordered[start:]:

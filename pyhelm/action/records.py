@@ -69,10 +69,6 @@ def with_outcome(release: Release, *, state: str, description: str, now: datetim
     return dataclasses.replace(release, **changes)
 
 
-def state_of(release: Release) -> str:
-    return str(release.info.status.value)
-
-
 def manifests_of(release: Release) -> list[Manifest]:
     """The manifests a stored release recorded, parsed back into Manifest objects."""
     from pyhelm.engine.render import parse_manifests
