@@ -91,6 +91,10 @@ def _meta(obj: KubeObject) -> dict[str, Any]:
     return obj.get("metadata") or {}
 
 
+def _first(pair: tuple[int, KubeObject]) -> int:
+    return pair[0]
+
+
 class KubeObjectDriver:
     """Revisions as Secrets (``kind="Secret"``) or ConfigMaps (``kind="ConfigMap"``)."""
 
@@ -384,15 +388,15 @@ class KubeObjectDriver:
     def _by_release(self, selector: str) -> dict[tuple[str, str], list[KubeObject]]:
         """The listed records of each (namespace, release), newest first."""
         grouped: dict[tuple[str, str], list[tuple[int, KubeObject]]] = {}
-        for obj in self._index(selector):
-            labels = _meta(obj).get("labels") or {}
-            try:
-                version = int(labels.get("version", "0"))
-            except ValueError:
+        for obj in self._index(selector):  # 10,000s of records: kept to plain lookups
+            meta = obj.get("metadata") or {}
+            labels = meta.get("labels") or {}
+            version = labels.get("version", "")
+            if not version.isdigit():
                 continue
-            grouped.setdefault((_meta(obj).get("namespace", ""), labels.get("name", "")),
-                               []).append((version, obj))
-        return {key: [obj for _, obj in sorted(found, key=lambda v: -v[0])]
+            key = (meta.get("namespace", ""), labels.get("name", ""))
+            grouped.setdefault(key, []).append((int(version), obj))
+        return {key: [obj for _, obj in sorted(found, key=_first, reverse=True)]
                 for key, found in grouped.items()}
 
     def _index(self, selector: str) -> list[KubeObject]:
