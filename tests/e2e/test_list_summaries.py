@@ -117,6 +117,7 @@ def test_list_and_history_match_helm_across_writers(env: dict[str, str], namespa
     kube.gets.clear()
     assert [s.version for s in store.history_summaries("py")] == [1, 2]
     assert kube.gets == ["sh.helm.release.v1.py.v2"]  # its description is not in the summary
+    kube.close()
 
 
 def test_a_stale_summary_is_not_believed(env: dict[str, str], namespace: str,
@@ -139,3 +140,4 @@ def test_a_stale_summary_is_not_believed(env: dict[str, str], namespace: str,
     assert [r["status"] for r in listed("pyhelm", env, namespace)] == ["failed"]
     assert listed("pyhelm", env, namespace) == listed("helm", env, namespace)
     assert history("pyhelm", env, namespace, "web") == history("helm", env, namespace, "web")
+    kube.close()
