@@ -156,12 +156,14 @@ def seed_records(bench: Bench, namespace: str, releases: int, revisions: int) ->
     now = datetime.now(UTC)
 
     def write(index: int) -> None:
-        for version in range(1, revisions + 1):
-            state = "deployed" if version == revisions else "superseded"
-            record = new_release(name=f"rel-{index:04d}", namespace=namespace,
-                                 revision=version, chart=chart, config={}, rendered=empty,
-                                 state=state, description="bench", now=now)
-            store.create(with_outcome(record, state=state, description="bench", now=now))
+        for version in range(1, revisions + 1):  # as install/upgrade write them:
+            state = "deployed" if version == revisions else "superseded"  # pending first
+            pending = new_release(name=f"rel-{index:04d}", namespace=namespace,
+                                  revision=version, chart=chart, config={}, rendered=empty,
+                                  state="pending-install" if version == 1
+                                  else "pending-upgrade", description="bench", now=now)
+            store.create(pending)
+            store.update(with_outcome(pending, state=state, description="bench", now=now))
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(write, range(releases)))

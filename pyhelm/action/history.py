@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, revision
+from pyhelm.errors import ReleaseNotFoundError
+from pyhelm.release.summary import Summary, summary_of
 
 if TYPE_CHECKING:
     from pyhelm.engine.manifest import Manifest
@@ -25,6 +27,14 @@ class HistoryOptions:
 
 def run_history(cfg: Configuration, options: HistoryOptions) -> list[Release]:
     revisions = history(cfg.store(options.namespace or cfg.namespace), options.name)
+    return revisions[-options.max:] if options.max > 0 else revisions
+
+
+def run_history_summaries(cfg: Configuration, options: HistoryOptions) -> list[Summary]:
+    """What ``history`` prints: records are decoded only where no summary answers."""
+    revisions = cfg.store(options.namespace or cfg.namespace).history_summaries(options.name)
+    if not revisions:
+        raise ReleaseNotFoundError(f'release "{options.name}" not found')
     return revisions[-options.max:] if options.max > 0 else revisions
 
 
@@ -181,10 +191,14 @@ def release_values(release: Release, computed: bool) -> dict[str, Any]:
 
 def metadata(release: Release) -> dict[str, Any]:
     """Helm's ``get metadata`` / ``list -o json`` fields."""
+    return list_row(summary_of(release))
+
+
+def list_row(summary: Summary) -> dict[str, Any]:
+    """One release as ``list -o json`` prints it."""
     from pyhelm.release.timefmt import go_string
 
-    chart = release.chart.metadata
-    return {"name": release.name, "namespace": release.namespace,
-            "revision": str(release.version),
-            "updated": go_string(release.info.last_deployed), "status": release.state,
-            "chart": f"{chart.name}-{chart.version}", "app_version": chart.app_version or ""}
+    return {"name": summary.name, "namespace": summary.namespace,
+            "revision": str(summary.version), "updated": go_string(summary.last_deployed),
+            "status": summary.status.value, "chart": summary.chart,
+            "app_version": summary.app_version}

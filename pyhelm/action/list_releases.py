@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pyhelm.action.configuration import Configuration
 from pyhelm.errors import UsageError
+from pyhelm.release.summary import Summary, summary_of
 
 if TYPE_CHECKING:
     from pyhelm.release.model import Release
+    from pyhelm.storage.store import ReleaseStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,9 +30,9 @@ class ListOptions:
     max: int = 256
 
 
-def select(revisions: list[Release], options: ListOptions) -> list[Release]:
+def select(revisions: list[Summary], options: ListOptions) -> list[Summary]:
     """Pure: latest revision per (namespace, name), filtered and sorted by name."""
-    latest: dict[tuple[str, str], Any] = {}
+    latest: dict[tuple[str, str], Summary] = {}
     for found in revisions:
         key = (found.namespace, found.name)
         if key not in latest or found.version > latest[key].version:
@@ -41,13 +43,13 @@ def select(revisions: list[Release], options: ListOptions) -> list[Release]:
         raise UsageError(f"--filter {options.filter!r}: {exc}") from exc
     matches = parse_selector(options.selector)
     picked = [r for r in latest.values()
-              if (options.all_states or not options.states or r.state in options.states)
+              if (options.all_states or not options.states or r.status.value in options.states)
               and (pattern is None or pattern.search(r.name))
               and matches(record_labels(r))]
     if options.by_date:
         # Helm compares whole seconds; its (stable, for few items) sort keeps name order
-        picked.sort(key=lambda r: (int(r.info.last_deployed.timestamp())
-                                   if r.info.last_deployed else 0, r.name))
+        picked.sort(key=lambda r: (int(r.last_deployed.timestamp())
+                                   if r.last_deployed else 0, r.name))
     else:
         picked.sort(key=lambda r: (r.name, r.namespace))
     if options.reverse:
@@ -56,10 +58,17 @@ def select(revisions: list[Release], options: ListOptions) -> list[Release]:
     return picked[:options.max] if options.max > 0 else picked
 
 
-def record_labels(release: Release) -> dict[str, str]:
+def select_releases(revisions: list[Release], options: ListOptions) -> list[Release]:
+    """``select`` over whole records."""
+    pairs = [(summary_of(r), r) for r in revisions]  # kept alive: their ids stay unique
+    by_id = {id(s): r for s, r in pairs}
+    return [by_id[id(s)] for s in select([s for s, _ in pairs], options)]
+
+
+def record_labels(summary: Summary) -> dict[str, str]:
     """The storage object's labels (Helm's, and any custom ones)."""
-    return {"name": release.name, "owner": "helm", "status": release.state,
-            "version": str(release.version), **(release.labels or {})}
+    return {"name": summary.name, "owner": "helm", "status": summary.status.value,
+            "version": str(summary.version), **(summary.labels or {})}
 
 
 def parse_selector(text: str | None) -> Callable[[dict[str, str]], bool]:
@@ -82,5 +91,14 @@ def _split_rule(part: str) -> tuple[str, bool, str]:
 
 
 def run(cfg: Configuration, options: ListOptions) -> list[Release]:
-    namespace = None if options.all_namespaces else (options.namespace or cfg.namespace)
-    return select(list(cfg.store(namespace).list_releases()), options)
+    """The listed releases as whole records (for library callers)."""
+    return select_releases(list(_store(cfg, options).list_releases()), options)
+
+
+def run_summaries(cfg: Configuration, options: ListOptions) -> list[Summary]:
+    """What ``list`` prints: records are decoded only where no summary answers."""
+    return select(_store(cfg, options).list_summaries(), options)
+
+
+def _store(cfg: Configuration, options: ListOptions) -> ReleaseStore:
+    return cfg.store(None if options.all_namespaces else (options.namespace or cfg.namespace))

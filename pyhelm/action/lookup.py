@@ -24,13 +24,13 @@ def history(store: ReleaseStore, name: str) -> list[Release]:
 
 
 def revision(store: ReleaseStore, name: str, number: int | None = None) -> Release:
-    """One revision (default: the latest)."""
-    revisions = history(store, name)
+    """One revision (default: the latest); only that record is read and decoded."""
     if number is None or number == 0:
-        return revisions[-1]
-    for found in revisions:
-        if found.version == number:
-            return found
+        return store.last(name)
+    try:
+        return store.get(name, number)
+    except ReleaseNotFoundError:
+        store.last(name)  # Helm's "not found" when there is no such release at all
     raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
 
 

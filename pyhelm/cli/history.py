@@ -12,21 +12,21 @@ from pyhelm.cli.output import configuration, table
 
 if TYPE_CHECKING:
     from pyhelm.release.model import Release
+    from pyhelm.release.summary import Summary
 
 
 def _ns(ctx: click.Context) -> str | None:
     return settings(ctx).namespace
 
 
-def history_rows(revisions: list[Any], *, for_table: bool) -> list[dict[str, Any]]:
+def history_rows(revisions: list[Summary], *, for_table: bool) -> list[dict[str, Any]]:
     from pyhelm.release.codec import format_time
     from pyhelm.release.timefmt import ansic
 
     when = ansic if for_table else format_time
-    return [{"revision": r.version, "updated": when(r.info.last_deployed), "status": r.state,
-             "chart": f"{r.chart.metadata.name}-{r.chart.metadata.version}",
-             "app_version": r.chart.metadata.app_version or "",
-             "description": r.info.description} for r in revisions]
+    return [{"revision": r.version, "updated": when(r.last_deployed), "status": r.status.value,
+             "chart": r.chart, "app_version": r.app_version,
+             "description": r.description or ""} for r in revisions]
 
 
 @click.command("history")
@@ -36,9 +36,9 @@ def history_rows(revisions: list[Any], *, for_table: bool) -> list[dict[str, Any
 @click.pass_context
 def history_command(ctx: click.Context, name: str, max_: int, output: str) -> None:
     """Show a release's revisions."""
-    from pyhelm.action.history import HistoryOptions, run_history
+    from pyhelm.action.history import HistoryOptions, run_history_summaries
 
-    rows = history_rows(run_history(configuration(ctx), HistoryOptions(
+    rows = history_rows(run_history_summaries(configuration(ctx), HistoryOptions(
         name=name, namespace=settings(ctx).namespace, max=max_)), for_table=output == "table")
     if output != "table":
         click.echo(dump(rows, output))
@@ -115,24 +115,24 @@ def list_command(ctx: click.Context, all_namespaces: bool, all_states: bool, dep
                  reverse: bool, max_: int, offset: int, no_headers: bool,
                  time_format: str | None, short: bool, output: str) -> None:
     """List releases."""
-    from pyhelm.action.history import metadata
-    from pyhelm.action.list_releases import ListOptions, run
+    from pyhelm.action.history import list_row
+    from pyhelm.action.list_releases import ListOptions, run_summaries
 
     states = {s for s, on in (("deployed", deployed), ("failed", failed),
                               ("uninstalled", uninstalled), ("uninstalling", uninstalling),
                               ("superseded", superseded)) if on}
     if pending:
         states |= {"pending-install", "pending-upgrade", "pending-rollback"}
-    found = run(configuration(ctx), ListOptions(
+    found = run_summaries(configuration(ctx), ListOptions(
         namespace=settings(ctx).namespace, all_namespaces=all_namespaces,
         states=frozenset(states), all_states=all_states, filter=filter_, selector=selector,
         by_date=by_date, reverse=reverse, offset=offset, max=max_))
-    rows = [metadata(r) for r in found]
+    rows = [list_row(r) for r in found]
     if time_format:
         from pyhelm.release.timefmt import go_format
 
         for row, release in zip(rows, found, strict=True):
-            row["updated"] = go_format(release.info.last_deployed, time_format)
+            row["updated"] = go_format(release.last_deployed, time_format)
     if short:
         if rows:
             click.echo("\n".join(r["name"] for r in rows))

@@ -6,7 +6,9 @@ Helm's labels, so Helm's own client reads what pyhelm writes. ``create`` must be
 ``ReleaseExistsError``. ``update`` is conditional: it writes only over the version of the
 object the release was read from (or this driver last wrote from it), else it raises
 ``ReleaseConflictError``; a record is never overwritten by a writer that did not see the
-latest one. ``latest`` answers ``list`` without decoding old revisions. Readers skip a
+latest one. ``latest`` answers ``list`` without decoding old revisions, and
+``latest_summaries``/``history_summaries`` what ``list``/``history`` print, decoding
+only what no summary annotation answers. Readers skip a
 record that cannot be decoded and say so through ``warn`` (as Helm skips it).
 """
 
@@ -21,6 +23,7 @@ from typing import Protocol
 from pyhelm.errors import ReleaseConflictError, ReleaseExistsError, ReleaseNotFoundError
 from pyhelm.release import codec
 from pyhelm.release.model import Release, storage_key
+from pyhelm.release.summary import Summary, summary_of
 
 LOCK_FIELD = "pyhelm_lock"
 
@@ -46,6 +49,18 @@ class Driver(Protocol):
     def history(self, name: str) -> list[Release]: ...
 
     def latest(self) -> list[Release]: ...
+
+    def latest_summaries(self) -> list[Summary]:
+        """What ``list`` prints of the newest readable revision of every release."""
+        ...
+
+    def history_summaries(self, name: str) -> list[Summary]:
+        """What ``history`` prints of every readable revision, oldest first."""
+        ...
+
+    def newest(self, name: str) -> Release:
+        """The newest readable revision; ReleaseNotFoundError when there is none."""
+        ...
 
     def delete(self, name: str, version: int) -> None: ...
 
@@ -169,6 +184,18 @@ class MemoryDriver:
             if key not in newest or release.version > newest[key].version:
                 newest[key] = release
         return list(newest.values())
+
+    def latest_summaries(self) -> list[Summary]:
+        return [summary_of(r) for r in self.latest()]
+
+    def history_summaries(self, name: str) -> list[Summary]:
+        return [summary_of(r) for r in self.history(name)]
+
+    def newest(self, name: str) -> Release:
+        found = self.history(name)
+        if not found:
+            raise ReleaseNotFoundError(f'release "{name}" not found')
+        return found[-1]
 
     def delete(self, name: str, version: int) -> None:
         with self._lock:

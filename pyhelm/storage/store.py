@@ -46,6 +46,7 @@ from pyhelm.release import codec
 from pyhelm.release.codec import format_time, parse_time
 from pyhelm.release.model import Release, storage_key
 from pyhelm.release.status import Status
+from pyhelm.release.summary import Summary
 from pyhelm.storage.driver import LOCK_FIELD, Driver, MemoryDriver, WriteChain
 from pyhelm.storage.kube_objects import KubeObjectDriver
 
@@ -380,10 +381,12 @@ class ReleaseStore:
         return self.driver.history(name)
 
     def last(self, name: str) -> Release:
-        revisions = self.history(name)
-        if not revisions:
-            raise ReleaseNotFoundError(f'release "{name}" not found')
-        return revisions[-1]
+        """The newest readable revision (only that record is decoded)."""
+        return self.driver.newest(name)
+
+    def history_summaries(self, name: str) -> list[Summary]:
+        """What ``history`` prints of each revision, oldest first."""
+        return self.driver.history_summaries(name)
 
     def deployed(self, name: str) -> Release:
         for release in reversed(self.history(name)):
@@ -397,3 +400,7 @@ class ReleaseStore:
         return sorted((r for r in self.driver.latest()
                        if wanted is None or r.info.status in wanted),
                       key=lambda r: (r.namespace, r.name))
+
+    def list_summaries(self) -> list[Summary]:
+        """What ``list`` prints of the newest revision of every release."""
+        return sorted(self.driver.latest_summaries(), key=lambda s: (s.namespace, s.name))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyhelm.action.lifecycle import reuse_rule
-from pyhelm.action.list_releases import ListOptions, select
+from pyhelm.action.list_releases import ListOptions, select_releases
 from pyhelm.action.records import new_release
 from pyhelm.action.rendering import reused_values
 from pyhelm.action.upgrade import UpgradeOptions
@@ -31,7 +31,7 @@ def record(name: str, version: int, state: str, namespace: str = "ns",
 
 
 def test_list_shows_latest_revision_in_any_state_by_default_as_helm_4() -> None:
-    found = select([record("web", 1, "superseded"), record("web", 2, "deployed"),
+    found = select_releases([record("web", 1, "superseded"), record("web", 2, "deployed"),
                     record("api", 1, "failed"), record("old", 1, "uninstalled")],
                    ListOptions())
     assert [(r.name, r.version) for r in found] == [("api", 1), ("old", 1), ("web", 2)]
@@ -40,12 +40,12 @@ def test_list_shows_latest_revision_in_any_state_by_default_as_helm_4() -> None:
 def test_list_state_flags_filter_and_all() -> None:
     revisions = [record("web", 1, "deployed"), record("old", 1, "uninstalled"),
                  record("web", 1, "deployed", namespace="other")]
-    assert [r.name for r in select(revisions, ListOptions(states=frozenset({"uninstalled"})))
-            ] == ["old"]
-    assert [(r.name, r.namespace) for r in select(revisions, ListOptions(
+    uninstalled = ListOptions(states=frozenset({"uninstalled"}))
+    assert [r.name for r in select_releases(revisions, uninstalled)] == ["old"]
+    assert [(r.name, r.namespace) for r in select_releases(revisions, ListOptions(
         all_states=True, filter="^w"))] == [("web", "ns"), ("web", "other")]
     with pytest.raises(UsageError, match="--filter"):
-        select(revisions, ListOptions(filter="("))
+        select_releases(revisions, ListOptions(filter="("))
 
 
 @pytest.mark.parametrize(("flags", "expected"), [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pyhelm.action.list_releases import ListOptions, select
+from pyhelm.action.list_releases import ListOptions, select_releases
 from pyhelm.action.records import new_release
 from pyhelm.chart.loader import load_chart
 from pyhelm.engine.manifest import Rendered
@@ -47,13 +47,13 @@ RELEASES = [dated("b", 3, team="x"), dated("a", 2, team="y"), dated("c", 1, "fai
     (ListOptions(selector="owner=helm,version=1"), ["a", "b", "c"]),
 ])
 def test_list_ordering_paging_and_selectors(options: ListOptions, names: list[str]) -> None:
-    assert [r.name for r in select(RELEASES, options)] == names
+    assert [r.name for r in select_releases(RELEASES, options)] == names
 
 
 @pytest.mark.parametrize("selector", ["team", "=x", "a b=c"])
 def test_bad_selector_is_a_usage_error(selector: str) -> None:
     with pytest.raises(UsageError, match="--selector"):
-        select(RELEASES, ListOptions(selector=selector))
+        select_releases(RELEASES, ListOptions(selector=selector))
 
 
 @pytest.mark.parametrize(("layout", "text"), [

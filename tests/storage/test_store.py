@@ -4,6 +4,7 @@ records, atomic claims under concurrency, and recovery from a crashed operation.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import json
 import os
@@ -20,6 +21,7 @@ from pyhelm.errors import ReleaseExistsError, ReleaseInProgressError, ReleaseNot
 from pyhelm.release import codec
 from pyhelm.release.model import HookRecord, Info, Release
 from pyhelm.release.status import Status
+from pyhelm.release.summary import summary_of
 from pyhelm.storage.driver import MemoryDriver
 from pyhelm.storage.store import LOCK_FIELD, ReleaseStore, driver_for
 
@@ -158,6 +160,14 @@ def test_a_2_mib_record_is_stored_in_parts_and_read_back_intact(
     assert len([n for n in secrets if n.startswith("sh.helm.release.v1.web.v1.")]) == 4
     assert store.get("web", 1).chart.files[0].data == payload
     assert [r.version for r in store.list_releases()] == [1]
+    # what list and history print is on the head, and follows its status changes
+    whole = store.get("web", 1)
+    assert store.list_summaries() == store.history_summaries("web") == [summary_of(whole)]
+    store.update(dataclasses.replace(whole, info=dataclasses.replace(
+        whole.info, status=Status.SUPERSEDED, description="Superseded")))
+    again = summary_of(store.get("web", 1))
+    assert again.status is Status.SUPERSEDED and again.description == "Superseded"
+    assert store.list_summaries() == store.history_summaries("web") == [again]
     store.delete("web", 1)
     assert not [s for s in kube.list("v1", "Secret", namespace)
                 if s["metadata"]["name"].startswith("sh.helm.release.v1.web")]
@@ -211,6 +221,7 @@ sys.path.insert(0, {os.path.dirname(__file__)!r})
 from test_store import make_release
 from pyhelm.kube.client import connect
 from pyhelm.release.status import Status
+from pyhelm.release.summary import summary_of
 from pyhelm.storage.store import ReleaseStore, driver_for
 kube = connect(kubeconfig={kubeconfig!r}, namespace={namespace!r})
 store = ReleaseStore(driver_for("secret", kube, {namespace!r}))
