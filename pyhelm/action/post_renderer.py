@@ -25,8 +25,15 @@ from pathlib import Path
 
 from pyhelm import yamlio
 from pyhelm.engine import postrender_stream
-from pyhelm.engine.manifest import Hook, Manifest, Rendered, as_hook, install_order
-from pyhelm.engine.manifest import is_unknown_hook, list_hooks
+from pyhelm.engine.manifest import (
+    Hook,
+    Manifest,
+    Rendered,
+    as_hook,
+    install_order,
+    is_unknown_hook,
+    list_hooks,
+)
 from pyhelm.errors import RenderError, UsageError
 
 PLUGIN_TYPE = "postrenderer/v1"
@@ -143,7 +150,8 @@ def _plugin_command(plugin_dir: Path, name: str) -> list[str]:
                          "no plugin command is applicable")
     env = {**os.environ, "HELM_PLUGIN_NAME": name, "HELM_PLUGIN_DIR": str(plugin_dir)}
     parts = str(chosen.get("command") or "").split(" ")
-    args = [str(a) for a in chosen.get("args") or ()]
+    listed = chosen.get("args")
+    args = [str(a) for a in listed] if isinstance(listed, list) else []
     return [_expand(parts[0], env), *(_expand(p, env) for p in [*parts[1:], *args])]
 
 

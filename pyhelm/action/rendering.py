@@ -24,8 +24,8 @@ from pyhelm.errors import ChartError
 
 if TYPE_CHECKING:
     from pyhelm.action.chart_source import ChartSource
-    from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.action.configuration import Configuration
+    from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.chart.model import Chart
 
 

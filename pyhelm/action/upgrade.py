@@ -19,8 +19,8 @@ from pyhelm.action.lifecycle import (
     server_dry_run,
 )
 from pyhelm.action.lookup import history, last_deployed, possibly_live
-from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.post_renderer import PostRenderer
+from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
     RolloutReport,
