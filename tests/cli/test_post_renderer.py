@@ -1,8 +1,10 @@
 """``--post-renderer`` beside Helm 4.1: the same postrenderer/v1 plugin directory for both,
-``template`` output compared byte for byte; Helm 3's executable form; errors."""
+``template`` output compared byte for byte; Helm 3's executable form; errors; install and
+upgrade on the real API server, the same release manifests and labels on the objects."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +157,42 @@ def test_errors_one_line_as_helm(tmp_path: Path, plugins: Path, renderer: str,
     lines = mine.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in mine.stderr, mine.stderr
     assert lines[0].startswith(f"Error: {helm_says}")
+
+
+def run_ok(env: dict[str, str], tool: str, *args: str) -> str:
+    done = subprocess.run([tool, *args], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, f"{tool} {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def labels(env: dict[str, str], namespace: str, release: str) -> dict[str, str]:
+    kubectl = str(peers.helm_binary().parent / "kubectl")
+    out = json.loads(run_ok(env, kubectl, "get", "daemonset,service,serviceaccount", "-n",
+                            namespace, "-l", f"app.kubernetes.io/instance={release}", "-o",
+                            "json"))
+    return {f"{o['kind']}/{o['metadata']['name'].replace(release, 'R')}":
+            o["metadata"]["labels"].get("team", "") for o in out["items"]}
+
+
+@pytest.mark.cluster
+@pytest.mark.helm
+def test_install_and_upgrade_post_rendered_as_helm(tmp_path: Path, kubeconfig: str,
+                                                   namespace: str) -> None:
+    plugins = tmp_path / "plugins"
+    write_plugin(plugins, "labeler", LABELER)
+    env = peers.helm_env(tmp_path, KUBECONFIG=kubeconfig, HELM_PLUGINS=str(plugins))
+    helm, pyhelm = str(peers.helm_binary()), str(Path(sys.executable).with_name("pyhelm"))
+    chart = str(CORPUS / "prometheus-node-exporter")
+    for verb, colour in (("install", "blue"), ("upgrade", "green")):
+        for tool, release in ((helm, "hrel"), (pyhelm, "prel")):
+            run_ok(env, tool, verb, release, chart, "-n", namespace, "--post-renderer",
+                   "labeler", "--post-renderer-args", colour)
+        on_cluster = labels(env, namespace, "prel")
+        assert on_cluster == labels(env, namespace, "hrel")
+        assert sorted(set(on_cluster.values())) == [colour] and len(on_cluster) == 3
+        manifests = [run_ok(env, tool, "get", "manifest", release, "-n", namespace)
+                     .replace(release, "R") for tool, release in ((helm, "hrel"),
+                                                                  (pyhelm, "prel"))]
+        assert manifests[0] == manifests[1]
+        assert f'team: "{colour}"' in manifests[1]
