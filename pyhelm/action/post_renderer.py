@@ -51,8 +51,13 @@ class PostRenderer:
 
     @classmethod
     def find(cls, name: str, args: Sequence[str] = (),
-             plugin_dirs: Sequence[Path] = ()) -> PostRenderer:
-        """The plugin named ``name``, else the executable (path or name on $PATH)."""
+             plugin_dirs: Sequence[Path] | None = None) -> PostRenderer:
+        """The plugin named ``name``, else the executable (path or name on $PATH).
+        ``plugin_dirs`` None: $HELM_PLUGINS (or Helm's data dir), as the CLI reads it."""
+        if plugin_dirs is None:
+            from pyhelm.settings import Settings
+
+            plugin_dirs = Settings.from_environ().plugin_dirs
         for directory in plugin_dirs:
             plugin = _find_plugin(directory, name)
             if plugin is not None:

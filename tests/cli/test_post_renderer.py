@@ -120,6 +120,21 @@ def test_template_post_rendered_as_helm_does(tmp_path: Path, plugins: Path,
         assert 'team: "blue"' in hook and "helm.sh/hook" in hook
 
 
+def test_library_post_renders_as_the_command(tmp_path: Path, plugins: Path) -> None:
+    """``pyhelm.render_chart(..., post_renderer=pyhelm.PostRenderer.find(...))``: the text
+    Helm prints; the renderer says it was found as a plugin."""
+    import pyhelm
+
+    chart = str(CORPUS / "metrics-server")
+    renderer = pyhelm.PostRenderer.find("labeler", ["blue"], [plugins])
+    assert renderer.kind == "plugin" and renderer.plugin_dir == plugins / "labeler"
+    rendered = pyhelm.render_chart(chart, release_name="web", post_renderer=renderer)
+    helm = run(str(peers.helm_binary()), plugins, tmp_path, "template", "web", chart,
+               "--post-renderer", "labeler", "--post-renderer-args", "blue")
+    assert rendered.text == helm.stdout
+    assert all(o["metadata"]["labels"]["team"] == "blue" for o in rendered.objects)
+
+
 def test_executable_form_and_jinja2_chart(tmp_path: Path, plugins: Path) -> None:
     """Helm 3's form: a path to an executable (no plugin of that name); the stream and the
     arguments are the plugin's, so the output is what Helm 4's plugin run prints."""
