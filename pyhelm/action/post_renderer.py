@@ -80,9 +80,12 @@ class PostRenderer:
         except OSError as exc:
             raise RenderError(f"{_RUN_ERROR}: failed to invoke post-renderer {self.kind} "
                               f'"{self.name}": {exc.strerror}: {self.command[0]}') from None
-        if done.returncode != 0:
+        if done.returncode != 0 and self.kind == "plugin":
             raise RenderError(f"{_RUN_ERROR}: failed to invoke post-renderer plugin "
                               f'"{self.name}": plugin "{self.name}" exited with error')
+        if done.returncode != 0:
+            raise RenderError(f"{_RUN_ERROR}: post-renderer executable {self.command[0]} "
+                              f"exited with status {done.returncode}")
         output = done.stdout.decode("utf-8", errors="replace")
         if not output.strip():
             raise RenderError(f'{_RUN_ERROR}: post-renderer "{self.name}" produced empty '

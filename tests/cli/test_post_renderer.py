@@ -146,6 +146,11 @@ def test_executable_form_and_jinja2_chart(tmp_path: Path, plugins: Path) -> None
                str(script), "--post-renderer-args", "team", "--post-renderer-args", "green")
     assert mine.returncode == 0, mine.stderr
     assert mine.stdout == helm.stdout
+    failing = run(PYHELM, plugins, tmp_path, "template", "web", chart, "--post-renderer",
+                  str(plugins / "failing" / "run.sh"))
+    assert failing.returncode == 1 and failing.stderr == (
+        "Error: error while running post render on files: post-renderer executable "
+        f"{plugins / 'failing' / 'run.sh'} exited with status 3\n")
     demo = run(PYHELM, plugins, tmp_path, "template", "web", str(ROOT / "charts" / "demo"),
                "--post-renderer", "labeler", "--post-renderer-args", "red")
     assert demo.returncode == 0, demo.stderr
