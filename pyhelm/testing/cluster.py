@@ -22,6 +22,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -334,6 +335,17 @@ def _pod_stages() -> list[Any]:
     return [*stages, bare]
 
 
+def _running_pid(pid_file: Path) -> int | None:
+    """The pid in ``pid_file`` when that process still runs: starting a second cluster
+    in one state dir would rewrite the first one's certificates under it."""
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
 def _state_dir(value: str | None) -> Path:
     return Path(value) if value else cluster_build.cache_root() / "cluster"
 
@@ -366,6 +378,11 @@ def main(argv: list[str] | None = None) -> int:
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
         pid_file.unlink(missing_ok=True)
         return 0
+    running = _running_pid(state / "pid")
+    if running is not None:
+        print(f"a cluster is already up in {state} (pid {running}): `down` it first, or "
+              "give another --state-dir", file=sys.stderr, flush=True)
+        return 1
     started = time.monotonic()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with LocalCluster.start(workdir=state, nodes=args.nodes) as cluster:
