@@ -7,9 +7,11 @@ grouped by that annotation (documents without it become
 ``generated-by-postrender-N.yaml``), the annotation is removed and each file re-written.
 kyaml's writer is libyaml's emitter (go-yaml v3 is a port of it) with two-space indents,
 sequences not indented under their key and no line wrapping, and it keeps every
-scalar's style; PyYAML's node tree and libyaml emitter give the same bytes. kyaml also
-keeps comments, which PyYAML's composer drops: comments inside templates do not reach
-the renderer, nor its output.
+scalar's style; PyYAML's node tree and libyaml emitter give the same bytes. PyYAML
+drops comments, kyaml keeps them: a block of whole-line comments right above a key, a
+list item or a document is carried along here and written above it again at its
+indentation, as kyaml writes a head comment; other comments (after a value, below the
+last line, separated by a blank line) are dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import posixpath
 from collections.abc import Mapping
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pyhelm.errors import RenderError
 
@@ -30,34 +32,39 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+Comments = dict[int, list[str]]  # id of a node -> the comment lines above it
+
+
 def merge(files: Mapping[str, str]) -> str:
     """One stream of every document of ``files`` (sorted by name, partials and empty
     files left out), each annotated with its file's name."""
     documents: list[Node] = []
+    comments: Comments = {}
     for name in sorted(files):
         content = files[name]
         if posixpath.basename(name).startswith("_") or not content.strip():
             continue
-        for node in _parse(content, f"error merging manifests: parsing {name}"):
+        for node in _parse(content, f"error merging manifests: parsing {name}", comments):
             _set_annotation(node, name)
             documents.append(node)
-    return _write(documents)
+    return _write(documents, comments)
 
 
 def split(stream: str) -> dict[str, str]:
     """The renderer's output as files again: name -> text of its documents."""
     grouped: dict[str, list[Node]] = {}
+    comments: Comments = {}
     where = "error while parsing post rendered output: error parsing YAML"
-    for index, node in enumerate(_parse(stream, where)):
+    for index, node in enumerate(_parse(stream, where, comments)):
         if not isinstance(node, MappingNode):
             raise RenderError(f"error while parsing post rendered output: getting metadata: "
                               f"document {index + 1} is not a mapping")
         name = _pop_annotation(node) or f"generated-by-postrender-{index}.yaml"
         grouped.setdefault(name, []).append(node)
-    return {name: _write(nodes) for name, nodes in grouped.items()}
+    return {name: _write(nodes, comments) for name, nodes in grouped.items()}
 
 
-def _parse(text: str, where: str) -> list[Node]:
+def _parse(text: str, where: str, comments: Comments | None = None) -> list[Node]:
     try:
         nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.YAMLError as exc:
@@ -66,8 +73,71 @@ def _parse(text: str, where: str) -> list[Node]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise RenderError(f"{where}: {line}{problem}") from None
     # kyaml skips empty documents (a lone `---`, comments only)
-    return [n for n in nodes if n is not None and not (isinstance(n, ScalarNode)
+    kept = [n for n in nodes if n is not None and not (isinstance(n, ScalarNode)
                                                        and n.tag == _NULL)]
+    if comments is not None:
+        inside = {line for node in kept for line in _scalar_lines(node)}
+        above = _comments_above(text.splitlines(), inside)
+        for node in kept:
+            for anchor in _anchors(node):
+                block = above.get(anchor.start_mark.line)
+                if block:
+                    comments[id(anchor)] = block
+    return kept
+
+
+def _scalar_lines(node: Node) -> set[int]:
+    """Lines inside multi-line scalars (a ``#`` there is text, not a comment)."""
+    lines: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            stack += [n for pair in current.value for n in pair]
+        elif isinstance(current, SequenceNode):
+            stack += current.value
+        elif isinstance(current, ScalarNode):
+            start, end = current.start_mark, current.end_mark
+            last = end.line if end.column > 0 else end.line - 1
+            lines.update(range(start.line + 1, last + 1))
+    return lines
+
+
+def _comments_above(lines: list[str], inside: set[int]) -> dict[int, list[str]]:
+    """0-based line -> the whole-line comments right above it (no blank line between)."""
+    found: dict[int, list[str]] = {}
+    block: list[str] = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if number in inside:
+            block = []
+            continue
+        if stripped.startswith("#"):
+            block.append(stripped)
+            continue
+        if stripped and stripped != "---" and block:
+            found[number] = block
+        block = []
+    return found
+
+
+def _anchors(node: Node) -> list[Node]:
+    """Nodes a head comment can sit on, in document order: the document, every mapping
+    key and every sequence item."""
+    found = [node]
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        children: list[Node] = []
+        if isinstance(current, MappingNode):
+            for key, value in current.value:
+                children += [key, value]
+                found.append(key)
+        elif isinstance(current, SequenceNode):
+            children = list(current.value)
+            found += children
+        stack += reversed(children)
+    return found
 
 
 def _field(node: MappingNode, key: str) -> Node | None:
@@ -122,7 +192,29 @@ def _pop_annotation(document: MappingNode) -> str | None:
     return found or None
 
 
-def _write(documents: list[Node]) -> str:
-    return "---\n".join(
-        yaml.serialize(node, Dumper=_DUMPER, indent=2, width=2**31 - 1, allow_unicode=True)
-        for node in documents)
+def _write(documents: list[Node], comments: Comments | None = None) -> str:
+    return "---\n".join(_write_one(node, comments or {}) for node in documents)
+
+
+def _write_one(node: Node, comments: Comments) -> str:
+    text = yaml.serialize(node, Dumper=_DUMPER, indent=2, width=2**31 - 1,
+                          allow_unicode=True)
+    wanted = [a for a in _anchors(node) if id(a) in comments]
+    if not wanted:
+        return text
+    # where each node landed: the text read back has the same shape, node for node
+    written = yaml.compose(text, Loader=_LOADER)
+    before, after = _anchors(node), _anchors(written) if written is not None else []
+    if len(before) != len(after):
+        return text
+    placed = dict(zip(map(id, before), after, strict=True))
+    lines = text.splitlines(keepends=True)
+    inserts: dict[int, list[str]] = {}
+    for anchor in wanted:
+        mark = placed[id(anchor)].start_mark
+        column = 0 if anchor is node else mark.column
+        if lines[mark.line][:mark.column].rstrip().endswith("-"):  # a list item
+            column = len(lines[mark.line]) - len(lines[mark.line].lstrip(" "))
+        if mark.line not in inserts:
+            inserts[mark.line] = [" " * column + c + "\n" for c in comments[id(anchor)]]
+    return "".join("".join(inserts.get(n, ())) + line for n, line in enumerate(lines))

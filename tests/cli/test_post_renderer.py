@@ -25,7 +25,8 @@ sed "s/^\\( *\\)app.kubernetes.io\\/managed-by: \\(Helm\\|pyhelm\\)\\$/&\\n\\1$1
 # a Helm chart with a hook and lists indented under their keys (kyaml re-indents them)
 HOOKED = {
     "Chart.yaml": "apiVersion: v2\nname: hooked\nversion: 0.1.0\n",
-    "templates/cm.yaml": """apiVersion: v1
+    "templates/cm.yaml": """# a head comment on the document
+apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ .Release.Name }}-cm
@@ -34,7 +35,8 @@ metadata:
 data:
   list: |
     a
-    b
+    # text of the scalar, not a comment
+ # above a key, indented less than kyaml writes it
   quoted: "yes"
 ---
 apiVersion: v1
@@ -57,6 +59,7 @@ spec:
     spec:
       restartPolicy: Never
       containers:
+          # above a list item
         - name: c
           image: busybox
           args:
@@ -102,7 +105,8 @@ def hooked_chart(tmp_path: Path) -> Path:
     return chart
 
 
-@pytest.mark.parametrize("chart", ["metrics-server", "prometheus-node-exporter", "hooked"])
+@pytest.mark.parametrize("chart", ["metrics-server", "prometheus-node-exporter",
+                                   "ingress-nginx", "hooked"])
 def test_template_post_rendered_as_helm_does(tmp_path: Path, plugins: Path,
                                               chart: str) -> None:
     path = hooked_chart(tmp_path) if chart == "hooked" else CORPUS / chart
