@@ -9,7 +9,8 @@ PIP    := $(VENV)/bin/pip
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(PY) -m compileall -q pyhelm
 	touch $@
 
 venv: $(VENV)/.installed

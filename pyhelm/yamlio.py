@@ -34,12 +34,20 @@ _INT_RE = re.compile(
 _FLOAT_RE = re.compile(
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_NOT_A_STRING = re.compile("|".join(f"(?:{r.pattern})" for r in (
+    _BOOL_RE, _NULL_RE, _INT_RE, _FLOAT_RE, re.compile("^<<$"))))
 _FIRST_CHARS = {
     "bool": list("yYnNtTfFoO"),
     "null": ["~", "n", "N", ""],
     "int": list("-+0123456789"),
     "float": list("-+0123456789."),
 }
+
+
+def plain_scalar_is_string(text: str) -> bool:
+    """Whether an unquoted scalar reads as a string here (not a bool, null, int or
+    float), as go-yaml v2 reads it."""
+    return not _NOT_A_STRING.match(text)
 
 
 class YamlSyntaxError(ValueError):
@@ -213,9 +221,8 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
                 None, None, "a mapping key must be a scalar", key_node.start_mark)
         if not isinstance(key, str):
             key = _json_key(key)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f'mapping key "{key}" already defined', key_node.start_mark)
+        # a key given twice: the last one wins, as go-yaml v2 (sigs.k8s.io/yaml) decides;
+        # real charts render such manifests and Helm installs them
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 

@@ -1,6 +1,8 @@
 """YAML scalars as Kubernetes' Go tooling (go-yaml v2 via sigs.k8s.io/yaml) reads them."""
 
 import math
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +34,7 @@ def test_dump_quotes_strings_go_would_retype_and_sorts_keys() -> None:
 
 def test_errors_carry_line_numbers() -> None:
     with pytest.raises(yamlio.YamlSyntaxError) as info:
-        yamlio.load("a: 1\na: 2\n")
+        yamlio.load("a: 1\nb: c: 2\n")
     assert info.value.line == 2
     with pytest.raises(yamlio.YamlSyntaxError, match="line 2"):
         yamlio.load("a: [1\n b: 2")
@@ -40,3 +42,20 @@ def test_errors_carry_line_numbers() -> None:
 
 def test_merge_keys() -> None:
     assert yamlio.load("base: &b {x: 1}\nchild:\n  <<: *b\n  z: 2\n")["child"] == {"x": 1, "z": 2}
+
+
+def test_a_key_given_twice_keeps_the_last_value_as_go_yaml_v2(tmp_path: Path) -> None:
+    """Real charts render such manifests (prometheus-node-exporter's ServiceMonitor
+    labels); Helm reads them through sigs.k8s.io/yaml, last value wins."""
+    from pyhelm.testing.peers import helm_binary
+
+    assert yamlio.load("a: 1\nb: {c: 1, c: 2}\na: 3\n") == {"a": 3, "b": {"c": 2}}
+    chart = tmp_path / "dup"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: dup\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("x: 1\nx: 2\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  x: "{{ .Values.x }}"\n')
+    done = subprocess.run([str(helm_binary()), "template", str(chart)], capture_output=True,
+                          text=True, check=True)
+    assert 'x: "2"' in done.stdout

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pyhelm.action.apply import live_objects
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lookup import history, revision
-from pyhelm.action.records import manifests_of
 
 if TYPE_CHECKING:
     from pyhelm.engine.manifest import Manifest
@@ -59,6 +57,9 @@ def run_status(cfg: Configuration, options: StatusOptions) -> StatusResult:
     states: list[ResourceState] = []
     found: list[tuple[Manifest, dict[str, Any] | None]] = []
     if options.show_resources:
+        from pyhelm.action.apply import live_objects
+        from pyhelm.action.records import manifests_of
+
         found = live_objects(cfg.kube, manifests_of(release), namespace)
         states = [_state(manifest.ref, live) for manifest, live in found]
     return StatusResult(release, tuple(states), found)
@@ -73,22 +74,31 @@ def live_tables(cfg: Configuration, release: Release, namespace: str
     """Each object of the release as the server prints it (meta.k8s.io Table), grouped
     by ``VERSION/Kind`` as Helm groups them, and the Pods each workload's selector picks
     under "v1/Pod(related)"; objects gone from the cluster are left out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyhelm.action.records import manifests_of
     from pyhelm.errors import KubeNotFoundError
 
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for manifest in manifests_of(release):
+    def fetch(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
         where = manifest.namespace or namespace
         try:
             printed = cfg.kube.get_table(manifest.api_version, manifest.kind, manifest.name,
                                          where)
         except KubeNotFoundError:
-            continue
-        key = f"{manifest.api_version.rsplit('/', 1)[-1]}/{manifest.kind}"
-        grouped.setdefault(key, []).append(printed)
+            return []
+        found = [(f"{manifest.api_version.rsplit('/', 1)[-1]}/{manifest.kind}", printed)]
         selector = _workload_selector(manifest)
         if selector:
-            grouped.setdefault(RELATED, []).append(
-                cfg.kube.get_table("v1", "Pod", None, where, label_selector=selector))
+            found.append((RELATED, cfg.kube.get_table("v1", "Pod", None, where,
+                                                      label_selector=selector)))
+        return found
+
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    # one request per object, as Helm's; concurrent, since each waits on the server
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for found in pool.map(fetch, manifests_of(release)):
+            for key, printed in found:
+                grouped.setdefault(key, []).append(printed)
     return dict(sorted(grouped.items()))
 
 
@@ -171,11 +181,10 @@ def release_values(release: Release, computed: bool) -> dict[str, Any]:
 
 def metadata(release: Release) -> dict[str, Any]:
     """Helm's ``get metadata`` / ``list -o json`` fields."""
-    from pyhelm.action.records import state_of
     from pyhelm.release.timefmt import go_string
 
     chart = release.chart.metadata
     return {"name": release.name, "namespace": release.namespace,
             "revision": str(release.version),
-            "updated": go_string(release.info.last_deployed), "status": state_of(release),
+            "updated": go_string(release.info.last_deployed), "status": release.state,
             "chart": f"{chart.name}-{chart.version}", "app_version": chart.app_version or ""}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.records import state_of, with_outcome
+from pyhelm.action.records import with_outcome
 from pyhelm.engine.helm_engine import ReuseRule
 from pyhelm.engine.manifest import Hook, Rendered, as_hook
 from pyhelm.errors import (
@@ -64,7 +64,7 @@ def finish(cfg: Configuration, store: ReleaseStore, release: Release, done: Rele
 
 def supersede(cfg: Configuration, store: ReleaseStore, revisions: list[Release]) -> None:
     for old in revisions:
-        if state_of(old) == "deployed":
+        if old.state == "deployed":
             # Helm keeps a superseded revision's time: it says when that one was deployed
             store.update(with_outcome(old, state="superseded",
                                       description=old.info.description,

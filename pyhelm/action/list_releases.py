@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.records import state_of
 from pyhelm.errors import UsageError
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def select(revisions: list[Release], options: ListOptions) -> list[Release]:
         raise UsageError(f"--filter {options.filter!r}: {exc}") from exc
     matches = parse_selector(options.selector)
     picked = [r for r in latest.values()
-              if (options.all_states or not options.states or state_of(r) in options.states)
+              if (options.all_states or not options.states or r.state in options.states)
               and (pattern is None or pattern.search(r.name))
               and matches(record_labels(r))]
     if options.by_date:
@@ -59,7 +58,7 @@ def select(revisions: list[Release], options: ListOptions) -> list[Release]:
 
 def record_labels(release: Release) -> dict[str, str]:
     """The storage object's labels (Helm's, and any custom ones)."""
-    return {"name": release.name, "owner": "helm", "status": state_of(release),
+    return {"name": release.name, "owner": "helm", "status": release.state,
             "version": str(release.version), **(release.labels or {})}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyhelm.action.records import state_of
 from pyhelm.errors import ReleaseNotFoundError
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ def revision(store: ReleaseStore, name: str, number: int | None = None) -> Relea
 
 
 def last_deployed(revisions: list[Release]) -> Release | None:
-    deployed = [r for r in revisions if state_of(r) == "deployed"]
+    deployed = [r for r in revisions if r.state == "deployed"]
     return deployed[-1] if deployed else None
 
 
@@ -44,16 +43,16 @@ def possibly_live(revisions: list[Release]) -> list[Manifest]:
     """The manifests whose objects may be live: the newest revision that was ever fully
     deployed (deployed or superseded) and every later one, since a failed, interrupted or
     killed operation may have applied part of its objects. Deduplicated by object, the
-    newest revision's version of each."""
+    newest revision's version of each; heads only (what pruning and deleting read)."""
     from pyhelm.action.records import manifests_of
 
     ordered = sorted(revisions, key=lambda r: r.version)
     start = 0
     for index, found in enumerate(ordered):
-        if state_of(found) in ("deployed", "superseded"):
+        if found.state in ("deployed", "superseded"):
             start = index
     seen: dict[str, Manifest] = {}
     for found in ordered[start:]:
-        for manifest in manifests_of(found):
+        for manifest in manifests_of(found, heads_only=True):
             seen[manifest.ref] = manifest
     return list(seen.values())

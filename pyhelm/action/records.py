@@ -69,15 +69,14 @@ def with_outcome(release: Release, *, state: str, description: str, now: datetim
     return dataclasses.replace(release, **changes)
 
 
-def state_of(release: Release) -> str:
-    return str(release.info.status.value)
-
-
-def manifests_of(release: Release) -> list[Manifest]:
-    """The manifests a stored release recorded, parsed back into Manifest objects."""
+def manifests_of(release: Release, *, heads_only: bool = False) -> list[Manifest]:
+    """The manifests a stored release recorded, parsed back into Manifest objects;
+    ``heads_only``: each object only as far as its identity and annotations (enough to
+    find, delete or prune it)."""
+    from pyhelm import yamlhead
     from pyhelm.engine.render import parse_manifests
 
-    found: list[Manifest] = []
+    blocks: list[tuple[str, str]] = []
     source = "manifest"
     for block in release.manifest.split("\n---"):
         text = block.strip().removeprefix("---").strip("\n")
@@ -85,5 +84,6 @@ def manifests_of(release: Release) -> list[Manifest]:
         if lines and lines[0].startswith("# Source: "):
             source = lines[0].removeprefix("# Source: ").strip()
             text = "\n".join(lines[1:])
-        found += parse_manifests(text, source)
-    return found
+        blocks.append((source, text))
+    with yamlhead.head_loader(len(blocks) if heads_only else 0) as load:
+        return [m for source, text in blocks for m in parse_manifests(text, source, load)]

@@ -80,7 +80,8 @@ def _render(spec: RenderSpec) -> RenderOutcome:
 
     prepared = prepare(spec.chart, config)
     return RenderOutcome(render(prepared, release=spec.release,
-                                capabilities=spec.capabilities), config, "jinja2")
+                                capabilities=spec.capabilities, heads_only=not spec.objects),
+                         config, "jinja2")
 
 
 def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOptions,

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pyhelm.action.records import state_of
 from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import settings
 from pyhelm.cli.output import configuration, table
@@ -24,7 +23,7 @@ def history_rows(revisions: list[Any], *, for_table: bool) -> list[dict[str, Any
     from pyhelm.release.timefmt import ansic
 
     when = ansic if for_table else format_time
-    return [{"revision": r.version, "updated": when(r.info.last_deployed), "status": state_of(r),
+    return [{"revision": r.version, "updated": when(r.info.last_deployed), "status": r.state,
              "chart": f"{r.chart.metadata.name}-{r.chart.metadata.version}",
              "app_version": r.chart.metadata.app_version or "",
              "description": r.info.description} for r in revisions]

@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from pyhelm.action.configuration import Configuration
-from pyhelm.action.rollout import parse_duration
 from pyhelm.cli.common import dump
 from pyhelm.cli.globals import settings
 
@@ -42,6 +41,8 @@ def _progress_printer() -> Callable[[str], None]:
 
 
 def seconds(text: str) -> float:
+    from pyhelm.action.rollout import parse_duration
+
     return parse_duration(text)
 
 

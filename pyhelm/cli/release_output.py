@@ -201,6 +201,4 @@ def _rfc3339(value: Any) -> str:
 
 
 def _state(release: Any) -> str:
-    from pyhelm.action.records import state_of
-
-    return state_of(release)
+    return str(release.state)

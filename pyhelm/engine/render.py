@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from pyhelm import yamlio
+from pyhelm import yamlhead, yamlio
 from pyhelm.chart.model import TEMPLATES_DIR, Chart
 from pyhelm.chart.prepare import PreparedChart
 from pyhelm.engine import functions
@@ -42,7 +42,9 @@ _DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 def render(prepared: PreparedChart, *, release: ReleaseContext,
            capabilities: Capabilities | None = None,
            lookup: functions.LookupFunc | None = None,
-           limits: RenderLimits | None = None) -> Rendered:
+           limits: RenderLimits | None = None, heads_only: bool = False) -> Rendered:
+    """``heads_only``: the objects need only their heads (apiVersion, kind, metadata
+    name, namespace, annotations), as ``template`` prints the text as rendered."""
     capabilities = capabilities or Capabilities()
     limits = limits or RenderLimits()
     texts: dict[str, str] = {}
@@ -72,15 +74,17 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
                 {**base, "Template": template_dict(chart_path, template.name)})
     manifests: list[Manifest] = []
     hooks: list[Hook] = []
-    for name, text in texts.items():
-        for manifest in parse_manifests(text, name):
-            if is_unknown_hook(manifest):
-                continue
-            hook = as_hook(manifest)
-            if hook:
-                hooks.append(hook)
-            else:
-                manifests.append(manifest)
+    documents = sum(text.count("\n---") + 1 for text in texts.values()) if heads_only else 0
+    with yamlhead.head_loader(documents) as load:
+        parsed = [m for name, text in texts.items() for m in parse_manifests(text, name, load)]
+    for manifest in parsed:
+        if is_unknown_hook(manifest):
+            continue
+        hook = as_hook(manifest)
+        if hook:
+            hooks.append(hook)
+        else:
+            manifests.append(manifest)
     _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
     return Rendered(manifests=tuple(install_order(manifests)), hooks=tuple(list_hooks(hooks)),
                     crds=tuple(crds), notes=notes, templates=texts)
@@ -187,12 +191,13 @@ def _context_lines(document: str, line: int | None) -> str:
     return "\n" + "\n".join(shown)
 
 
-def parse_manifests(text: str, source: str) -> list[Manifest]:
+def parse_manifests(text: str, source: str, load: yamlhead.Loader = yamlio.load
+                    ) -> list[Manifest]:
     """Every object in a rendered template; errors name the line of the output."""
     manifests: list[Manifest] = []
     for first_line, document in split_documents(text):
         try:
-            obj = yamlio.load(document)
+            obj = load(document)
         except yamlio.YamlSyntaxError as exc:
             line = first_line + exc.line - 1 if exc.line else first_line
             raise RenderError(f"{source}: line {line} of the rendered output: {exc.problem}"

@@ -1,10 +1,10 @@
-"""The ``KubeClient`` on the official ``kubernetes`` package: raw REST, no model classes.
+"""The ``KubeClient`` over plain REST: JSON dicts in and out, no model classes.
 
 ``pyhelm.kube.kubeconfig`` resolves the kubeconfig (kubectl's merge rules, tokens, exec
-plugins, in-cluster accounts, the ``--kube-*`` overrides); the official client supplies
-only its pooled HTTP transport: every request here goes through ``ApiClient.call_api``
-with JSON bodies decoded by ``json.loads``, which is many times faster than its typed
-models. HTTP errors become ``pyhelm.errors.Kube*`` with the server's message and the object named.
+plugins, in-cluster accounts, the ``--kube-*`` overrides) and ``pyhelm.kube.transport``
+carries the requests (pooled keep-alive connections on the standard library), so a
+cluster command starts without importing the official ``kubernetes`` package. HTTP
+errors become ``pyhelm.errors.Kube*`` with the server's message and the object named.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pyhelm.errors import (
 from pyhelm.kube.discovery import Discovery
 from pyhelm.kube.kubeconfig import Connection, KubeOverrides, resolve
 from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
+from pyhelm.kube.transport import TlsSettings, Transport, TransportError
 
 # Every request but a watch (which has its own window) gives up on a server that accepts
 # the connection and never answers: (connect, read) seconds. A read is not retried (a
@@ -75,42 +76,51 @@ def connect(*, kubeconfig: str | None = None, context: str | None = None,
 
 def client_for(connection: Connection, *, qps: float = 0.0, burst: int = 100
                ) -> RestKubeClient:
-    """A REST client on the official package's transport for a resolved connection."""
-    from kubernetes import client
+    """A REST client for a resolved connection."""
+    cert_file = connection.cert_file or _temp_file(connection.cert_data)
+    key_file = connection.key_file or _temp_file(connection.key_data)
+    try:
+        transport = Transport(
+            connection.server,
+            tls=TlsSettings(ca_file=connection.ca_file, ca_data=connection.ca_data,
+                            cert_file=cert_file, key_file=key_file,
+                            insecure=connection.insecure,
+                            server_name=connection.tls_server_name),
+            headers=_auth_headers(connection), timeout=request_timeout())
+    except (OSError, ValueError) as exc:  # unreadable or mismatched certificates
+        raise KubeUnreachableError(f"TLS settings for {connection.server}: "
+                                   f"{getattr(exc, 'reason', None) or exc}") from exc
+    finally:  # loaded into the TLS context: the files are no longer needed
+        for made, given in ((cert_file, connection.cert_file),
+                            (key_file, connection.key_file)):
+            if made and made != given:
+                _remove(made)
+    return RestKubeClient(transport, connection.namespace,
+                          throttle=Throttle(qps, burst) if qps > 0 else None)
 
-    configuration = client.Configuration()
-    configuration.host = connection.server.rstrip("/")
-    configuration.verify_ssl = not connection.insecure
-    configuration.ssl_ca_cert = connection.ca_file or _temp_file(connection.ca_data)
-    configuration.cert_file = connection.cert_file or _temp_file(connection.cert_data)
-    configuration.key_file = connection.key_file or _temp_file(connection.key_data)
-    configuration.tls_server_name = connection.tls_server_name
-    if connection.token:
-        configuration.api_key = {"BearerToken": f"Bearer {connection.token}"}
-    configuration.connection_pool_maxsize = 32
-    api = client.ApiClient(configuration)
+
+def _auth_headers(connection: Connection) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
-    if connection.username and not connection.token:
+    if connection.token:
+        headers.append(("Authorization", f"Bearer {connection.token}"))
+    elif connection.username:
         basic = base64.b64encode(f"{connection.username}:{connection.password or ''}".encode())
         headers.append(("Authorization", f"Basic {basic.decode()}"))
     if connection.as_user:
         headers.append(("Impersonate-User", connection.as_user))
     headers += [("Impersonate-Group", group) for group in connection.as_groups]
-    return RestKubeClient(api, connection.namespace, extra_headers=headers,
-                          throttle=Throttle(qps, burst) if qps > 0 else None)
+    return headers
 
 
 def _temp_file(data: bytes | None) -> str | None:
-    """PEM data from the kubeconfig as a file, for the TLS layer (removed at exit)."""
+    """PEM data from the kubeconfig as a private file, for ``load_cert_chain``."""
     if not data:
         return None
-    import atexit
     import tempfile
 
     handle, path = tempfile.mkstemp(prefix="pyhelm-kube-", suffix=".pem")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
-    atexit.register(_remove, path)
     return path
 
 
@@ -145,72 +155,55 @@ def _remove(path: str) -> None:
 class RestKubeClient:
     """Implements ``pyhelm.kube.protocol.KubeClient``."""
 
-    def __init__(self, api: Any, namespace: str,
-                 extra_headers: list[tuple[str, str]] | None = None,
+    def __init__(self, transport: Transport, namespace: str,
                  throttle: Throttle | None = None) -> None:
         self._throttle = throttle
-        self.api = api
+        self.transport = transport
         self._namespace = namespace
-        self._extra_headers = list(extra_headers or ())  # may repeat (Impersonate-Group)
         self.discovery = Discovery(self._request_json)
-        self._timeout = request_timeout()
-        pools = getattr(getattr(api, "rest_client", None), "pool_manager", None)
-        if pools is not None:
-            import urllib3
-
-            # reconnect after a refused or reset connection, never re-send after a timeout
-            pools.connection_pool_kw["retries"] = urllib3.util.Retry(
-                total=3, connect=3, read=0, status=0, other=0, redirect=3)
 
     @property
     def namespace(self) -> str:
         return self._namespace
 
+    @property
+    def server(self) -> str:
+        return self.transport.server
+
     def close(self) -> None:
-        self.api.close()
+        self.transport.close()
 
     # ---------------------------------------------------------------- transport
-    def _send(self, method: str, path: str, *, body: Any = None,
-              query: list[tuple[str, str]] | None = None,
-              content_type: str = "application/json", accept: str = "application/json",
-              stream: bool = False, timeout: float | None = None) -> Any:
-        import urllib3
+    def _unreachable(self, exc: TransportError, method: str, path: str,
+                     timeout: tuple[float, float]) -> KubeUnreachableError:
+        if exc.timed_out:
+            connect, read = timeout
+            return KubeUnreachableError(
+                f"the API server at {self.server} did not answer {method} {path} "
+                f"within {read:g} s (connect timeout {connect:g} s; "
+                "PYHELM_REQUEST_TIMEOUT sets it)")
+        return KubeUnreachableError(f"cannot reach the API server at {self.server}: {exc}")
 
+    def _request_json(self, method: str, path: str, what: str = "", *, body: Any = None,
+                      query: list[tuple[str, str]] | None = None,
+                      content_type: str = "application/json",
+                      accept: str = "application/json") -> Any:
         if self._throttle is not None:
             self._throttle.wait()
-        method, url, headers, _, _ = self.api.param_serialize(
-            method, path, query_params=query or [],
-            header_params={"Content-Type": content_type, "Accept": accept},
-            auth_settings=["BearerToken"])
-        if self._extra_headers:
-            headers = urllib3.HTTPHeaderDict(headers)
-            for key, value in self._extra_headers:
-                headers.add(key, value)
-        if body is not None and content_type != "application/json":
-            body = json.dumps(body)
+        headers = {"Accept": accept}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = content_type
+            data = json.dumps(body, separators=(",", ":")).encode()
+        timeout = self.transport.timeout
         try:
-            response = self.api.call_api(method, url, header_params=headers, body=body,
-                                         _request_timeout=timeout or self._timeout)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            host = self.api.configuration.host
-            if _timed_out(exc):
-                connect, read = timeout or self._timeout  # type: ignore[misc]
-                raise KubeUnreachableError(
-                    f"the API server at {host} did not answer {method} {path.split('?')[0]} "
-                    f"within {read:g} s (connect timeout {connect:g} s; "
-                    "PYHELM_REQUEST_TIMEOUT sets it)") from exc
-            raise KubeUnreachableError(f"cannot reach the API server at "
-                                       f"{host}: {_root_cause(exc)}") from exc
-        if stream:
-            return response
-        response.read()
-        return response
-
-    def _request_json(self, method: str, path: str, what: str = "", **kwargs: Any) -> Any:
-        response = self._send(method, path, **kwargs)
-        text = response.data.decode() if isinstance(response.data, bytes) else response.data
-        if response.status >= 400:
-            raise _error(response.status, text, what or path)
+            answer = self.transport.request(method, path, query=query or (), body=data,
+                                            headers=headers)
+        except TransportError as exc:
+            raise self._unreachable(exc, method, path, timeout) from exc
+        text = answer.body.decode()
+        if answer.status >= 400:
+            raise _error(answer.status, text, what or path)
         return json.loads(text) if text else {}
 
     # ---------------------------------------------------------------- discovery
@@ -352,58 +345,31 @@ class RestKubeClient:
                            ("timeoutSeconds", str(timeout_seconds) if timeout_seconds else None)):
             if value:
                 query.append((key, value))
-        response = self._send("GET", path, query=query, stream=True,
-                              timeout=(timeout_seconds or 300) + 5)
-        import urllib3
-
-        raw = response.response
+        if self._throttle is not None:
+            self._throttle.wait()
+        window = (self.transport.timeout[0], float((timeout_seconds or 300) + 5))
         try:
-            if response.status >= 400:
-                raise _error(response.status, raw.read().decode(), f"watch {kind}")
-            buffer = b""
-            for chunk in raw.stream(4096, decode_content=True):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if not line.strip():
-                        continue
-                    event = json.loads(line)
-                    if event.get("type") == "ERROR":
-                        status = event.get("object") or {}
-                        raise _error(int(status.get("code", 500)), json.dumps(status),
-                                     f"watch {kind}")
-                    yield WatchEvent(event["type"], event["object"])
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            status, lines = self.transport.stream_lines(
+                "GET", path, query=query, headers={"Accept": "application/json"},
+                timeout=window)
+        except TransportError as exc:
+            raise self._unreachable(exc, "GET", path, window) from exc
+        try:
+            if status >= 400:
+                raise _error(status, b"".join(lines).decode(), f"watch {kind}")
+            for line in lines:
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                if event.get("type") == "ERROR":
+                    status_body = event.get("object") or {}
+                    raise _error(int(status_body.get("code", 500)), json.dumps(status_body),
+                                 f"watch {kind}")
+                yield WatchEvent(event["type"], event["object"])
+        except TransportError as exc:
             raise KubeUnreachableError(f"watch {kind}: the stream broke: {exc}") from exc
         finally:
-            raw.release_conn()
-
-
-def _timed_out(exc: BaseException) -> bool:
-    import socket
-
-    import urllib3
-
-    reason: BaseException | None = exc
-    while reason is not None:
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return False  # refused or unresolvable (urllib3 files it under timeouts)
-        if isinstance(reason, (urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)):
-            return True
-        reason = getattr(reason, "reason", None) if isinstance(
-            getattr(reason, "reason", None), BaseException) else None
-    return False
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost reason of a urllib3 error chain, e.g. 'Connection refused'."""
-    reason: BaseException = exc
-    while isinstance(getattr(reason, "reason", None), BaseException):
-        reason = reason.reason  # type: ignore[attr-defined]
-    text = str(reason)
-    if "] " in text:  # "[Errno 111] Connection refused" inside urllib3's wrapper text
-        text = text.rsplit("] ", 1)[1].rstrip("\"')")
-    return text or type(reason).__name__
+            lines.close()  # type: ignore[attr-defined]
 
 
 def _error(status: int, text: str, what: str) -> KubeError:

@@ -5,12 +5,14 @@ separated; missing ones are skipped) that are merged with the FIRST file winning
 each named cluster, user and context and for ``current-context``; without it,
 ``~/.kube/config``. Relative file references resolve against the file that holds them.
 The chosen context's user may give a client certificate, a token or ``tokenFile``,
-basic auth, or an ``exec`` credential plugin (run here, its ``ExecCredential`` read).
+basic auth, an ``exec`` credential plugin (run here, its ``ExecCredential`` read), or a
+legacy ``auth-provider`` (``pyhelm.kube.auth_provider``, the only use of the official
+``kubernetes`` package).
 The ``--kube-*`` flags override the result. With no kubeconfig at all and
 ``KUBERNETES_SERVICE_HOST`` set, the pod's service account is used.
 
-Pure apart from reading the files named and running an exec plugin; no ``kubernetes``
-import, so it is cheap and testable on its own.
+Pure apart from reading the files named and running an exec plugin; the ``kubernetes``
+package is imported only for an auth-provider user, so resolving is cheap.
 """
 
 from __future__ import annotations
@@ -156,6 +158,10 @@ def resolve(overrides: KubeOverrides, environ: Mapping[str, str] | None = None
         raise KubeUnreachableError(f'kubeconfig {where}: context "{name}" has no cluster '
                                    "server")
     auth = _user_auth(user, where, environ if environ is not None else os.environ)
+    if user.get("auth-provider") and not auth["token"]:
+        from pyhelm.kube.auth_provider import auth_provider_token
+
+        auth["token"] = auth_provider_token(cluster, user, where)
     ca_file, ca_data = cluster.get("certificate-authority"), _b64(
         cluster.get("certificate-authority-data"))
     if overrides.ca_file:

@@ -1,7 +1,7 @@
 """The narrow interface pyhelm needs from a Kubernetes cluster.
 
 Objects are plain JSON dicts (``apiVersion``, ``kind``, ``metadata`` ...). The real
-implementation lives in ``pyhelm.kube.client`` (official ``kubernetes`` client, imported
+implementation lives in ``pyhelm.kube.client`` (REST over ``pyhelm.kube.transport``, imported
 lazily); unit tests use a small in-memory one (``tests/action/conftest.py``), and every
 cluster behaviour is also tested on the real local control plane. Errors are
 ``pyhelm.errors.Kube*``.
@@ -10,6 +10,7 @@ Importing this module must not import the ``kubernetes`` package.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -61,6 +62,11 @@ class KubeClient(Protocol):
     def list(self, api_version: str, kind: str, namespace: str | None = None,
              label_selector: str | None = None) -> list[KubeObject]:
         """namespace=None on a namespaced kind lists across all namespaces."""
+        ...
+
+    def list_metadata(self, api_version: str, kind: str, namespace: str | None = None,
+                      label_selector: str | None = None) -> builtins.list[KubeObject]:
+        """Only the metadata of each object (PartialObjectMetadata): cheap in bulk."""
         ...
 
     def create(self, obj: KubeObject) -> KubeObject:

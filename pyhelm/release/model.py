@@ -52,6 +52,11 @@ class Release:
     resource_version: str = field(default="", compare=False)
 
     @property
+    def state(self) -> str:
+        """The status as Helm writes it: "deployed", "pending-upgrade", ..."""
+        return str(self.info.status.value)
+
+    @property
     def key(self) -> str:
         """The storage object's name, Helm's: sh.helm.release.v1.NAME.vN."""
         return storage_key(self.name, self.version)

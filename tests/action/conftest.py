@@ -33,6 +33,12 @@ class DictKube:
         except KeyError:
             raise KubeNotFoundError(f"{kind}/{name}") from None
 
+    def list_metadata(self, api_version: str, kind: str, namespace: str | None = None,
+                      label_selector: str | None = None) -> list[KubeObject]:
+        self.calls.append(f"list {kind}")
+        return [{"metadata": copy.deepcopy(obj.get("metadata") or {})}
+                for (k, ns, _), obj in self.objects.items() if k == kind and ns == namespace]
+
     def apply(self, obj: KubeObject, *, field_manager: str = "pyhelm", force: bool = False,
               dry_run: bool = False) -> KubeObject:
         meta = obj["metadata"]

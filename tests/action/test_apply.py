@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pyhelm.action.apply import (
+    BULK_LOOKUP,
     MANAGED_BY_LABEL,
     RELEASE_NAME_ANNOTATION,
     RELEASE_NAMESPACE_ANNOTATION,
@@ -100,6 +101,20 @@ def test_apply_refuses_foreign_objects_unless_taking_ownership(dict_kube: DictKu
                     ApplySettings(release=RELEASE, take_ownership=True))
     owned = kube.objects[("ConfigMap", "prod", "c")]
     assert owned["metadata"]["annotations"][RELEASE_NAME_ANNOTATION] == "web"
+
+
+def test_many_objects_of_a_kind_are_looked_up_with_one_list(dict_kube: DictKube) -> None:
+    kube = dict_kube
+    many = [manifest("ConfigMap", f"c{i:02d}") for i in range(BULK_LOOKUP)]
+    first = apply_manifests(kube, many, ApplySettings(release=RELEASE))
+    assert kube.calls.count("list ConfigMap") == 1
+    assert len(first.created) == BULK_LOOKUP
+    again = apply_manifests(kube, many, ApplySettings(release=RELEASE))
+    assert again.created == []  # the listed metadata said they exist
+    kube.objects[("ConfigMap", "prod", "c07")]["metadata"]["annotations"][
+        RELEASE_NAME_ANNOTATION] = "other"
+    with pytest.raises(KubeConflictError, match=r"c07.*belongs to release \"other\""):
+        apply_manifests(kube, many, ApplySettings(release=RELEASE))
 
 
 def test_dry_run_writes_nothing(dict_kube: DictKube) -> None:

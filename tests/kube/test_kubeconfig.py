@@ -189,3 +189,30 @@ def test_settings_carry_kubeconfig_and_helm_variables() -> None:
             settings.max_history) == ("/a:/b", "ctx", "tok", ("g1", "g2"), True, "memory", 3)
     assert json.dumps(str(settings.repo_paths.repository_config)).endswith(
         'helm/repositories.yaml"')
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.c2ln"
+
+
+def test_oidc_auth_provider_token_through_the_official_loader(tmp_path: Path) -> None:
+    token = _jwt({"iss": "https://issuer.example", "exp": 4102444800})  # year 2100
+    path = kubeconfig(tmp_path / "config", "ctx", {"ctx": ("c", "u", "ns")},
+                      {"c": {"server": "https://c.example:6443"}},
+                      {"u": {"auth-provider": {"name": "oidc", "config": {
+                          "client-id": "pyhelm", "id-token": token,
+                          "idp-issuer-url": "https://issuer.example"}}}})
+    connection = resolve(KubeOverrides(kubeconfig=str(path)))
+    assert connection.token == token
+
+
+def test_unknown_auth_provider_is_one_line(tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "config", "ctx", {"ctx": ("c", "u", "ns")},
+                      {"c": {"server": "https://c.example:6443"}},
+                      {"u": {"auth-provider": {"name": "no-such-provider", "config": {}}}})
+    with pytest.raises(KubeUnreachableError, match="auth provider no-such-provider") as caught:
+        resolve(KubeOverrides(kubeconfig=str(path)))
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,322 @@
+"""Every command of the speed table, pyhelm against Helm 4 in the same run.
+
+    python bench/commands.py [--runs 5] [--only ROW ...] [--markdown] [--smoke]
+
+Whole processes (the ``pyhelm`` console script, Helm's binary), run in turns so machine
+noise hits both alike; medians, min-max, the ratio pyhelm/Helm, the goal and each
+tool's peak memory (max RSS, from ``wait4``). Rendering rows use ``bench/charts``:
+pyhelm's Jinja2 chart against its Go-template twin in Helm, and the twin in both tools
+(pyhelm then renders with Helm's engine). Cluster rows run on ``$KUBECONFIG`` when set,
+else on a local control plane started here; releases are seeded by pyhelm (install,
+or written straight into the release store for the long histories), and each tool
+reads the same releases. ``--smoke`` runs every row once at tiny sizes: it checks the
+benchmark itself (both tools succeed), not speed; ``make test`` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CHARTS = ROOT / "bench" / "charts"
+JINJA_CHART = CHARTS / "microservices"
+HELM_CHART = CHARTS / "microservices-helm"
+
+
+@dataclass
+class Sample:
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    goal: float  # the ratio to reach: pyhelm / Helm at most this
+    cluster: bool
+    run: Callable[[Bench], tuple[Sample, Sample]]
+
+
+def run_process(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one process; raises when it fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.stderr is not None
+    errors = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {errors}")
+    return elapsed, usage.ru_maxrss
+
+
+class Bench:
+    def __init__(self, runs: int, smoke: bool, kubeconfig: str | None) -> None:
+        from pyhelm.testing.peers import helm_binary
+
+        self.runs = 1 if smoke else runs
+        self.smoke = smoke
+        self.kubeconfig = kubeconfig
+        self.helm = str(helm_binary())
+        script = Path(sys.executable).parent / "pyhelm"
+        self.pyhelm = [str(script)] if script.exists() else [sys.executable, "-m", "pyhelm"]
+        self.env = dict(os.environ, **({"KUBECONFIG": kubeconfig} if kubeconfig else {}))
+        self.seeded: set[str] = set()
+        self.tag = f"{os.getpid()}"  # namespaces of this run: reruns never collide
+
+    def ns(self, name: str) -> str:
+        return f"{name}-{self.tag}"
+
+    def size(self, real: int, smoke: int) -> int:
+        return smoke if self.smoke else real
+
+    def turns(self, pyhelm_args: list[str], helm_args: list[str], *,
+              runs: int | None = None,
+              between: Callable[[str], None] | None = None) -> tuple[Sample, Sample]:
+        """Both commands, alternately; ``between(tool)`` runs untimed after each."""
+        ours, theirs = Sample(), Sample()
+        for _ in range(1 if self.smoke else (runs or self.runs)):
+            for tool, command, sample in (("pyhelm", [*self.pyhelm, *pyhelm_args], ours),
+                                          ("helm", [self.helm, *helm_args], theirs)):
+                seconds, peak = run_process(command, self.env)
+                sample.seconds.append(seconds)
+                sample.peak_kib = max(sample.peak_kib, peak)
+                if between:
+                    between(tool)
+        return ours, theirs
+
+    def both(self, *args: str, **kwargs: object) -> tuple[Sample, Sample]:
+        return self.turns(list(args), list(args), **kwargs)  # type: ignore[arg-type]
+
+    def pyhelm_ok(self, *args: str) -> None:
+        run_process([*self.pyhelm, *args], self.env)
+
+    def helm_ok(self, *args: str) -> None:
+        run_process([self.helm, *args], self.env)
+
+    def seed_once(self, key: str, seed: Callable[[], None]) -> None:
+        if key not in self.seeded:
+            seed()
+            self.seeded.add(key)
+
+
+# ------------------------------------------------------------------------- rows
+def template_jinja(services: int) -> Callable[[Bench], tuple[Sample, Sample]]:
+    def run(bench: Bench) -> tuple[Sample, Sample]:
+        n = str(bench.size(services, min(services, 2)))
+        return bench.turns(["template", "bench", str(JINJA_CHART), "--set", f"services={n}"],
+                           ["template", "bench", str(HELM_CHART), "--set", f"services={n}"])
+    return run
+
+
+def template_go(services: int) -> Callable[[Bench], tuple[Sample, Sample]]:
+    def run(bench: Bench) -> tuple[Sample, Sample]:
+        n = str(bench.size(services, min(services, 2)))
+        return bench.both("template", "bench", str(HELM_CHART), "--set", f"services={n}")
+    return run
+
+
+def seed_installs(bench: Bench, namespace: str, count: int) -> None:
+    def install(index: int) -> None:
+        bench.pyhelm_ok("install", f"rel-{index:03d}", str(ROOT / "charts" / "demo"),
+                        "-n", namespace, "--create-namespace", "--set", "replicaCount=0")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(install, range(count)))
+
+
+def seed_records(bench: Bench, namespace: str, releases: int, revisions: int) -> None:
+    """Releases with long histories, written straight into the release store."""
+    from pyhelm.action.records import new_release, with_outcome
+    from pyhelm.chart.loader import load_chart
+    from pyhelm.engine.manifest import Rendered
+    from pyhelm.kube.client import connect
+    from pyhelm.storage.store import ReleaseStore, driver_for
+
+    kube = connect(kubeconfig=bench.kubeconfig, namespace=namespace)
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    store = ReleaseStore(driver_for("secret", kube, namespace))
+    chart = load_chart(ROOT / "charts" / "demo")
+    empty = Rendered(manifests=(), hooks=(), crds=(), notes="", templates={})
+    now = datetime.now(UTC)
+
+    def write(index: int) -> None:
+        for version in range(1, revisions + 1):
+            state = "deployed" if version == revisions else "superseded"
+            record = new_release(name=f"rel-{index:04d}", namespace=namespace,
+                                 revision=version, chart=chart, config={}, rendered=empty,
+                                 state=state, description="bench", now=now)
+            store.create(with_outcome(record, state=state, description="bench", now=now))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(write, range(releases)))
+    kube.close()
+
+
+def list_all(releases: int, revisions: int, namespace: str
+             ) -> Callable[[Bench], tuple[Sample, Sample]]:
+    def run(bench: Bench) -> tuple[Sample, Sample]:
+        count = bench.size(releases, 3)
+        where = bench.ns(namespace)
+        if revisions == 1:
+            bench.seed_once(where, lambda: seed_installs(bench, where, count))
+        else:
+            bench.seed_once(where, lambda: seed_records(
+                bench, where, count, bench.size(revisions, 2)))
+        return bench.both("list", "-A", "--max", "0")
+    return run
+
+
+def status(bench: Bench) -> tuple[Sample, Sample]:
+    where = bench.ns("bench-status")
+    bench.seed_once(where, lambda: seed_installs(bench, where, 1))
+    return bench.both("status", "rel-000", "-n", where)
+
+
+def history(bench: Bench) -> tuple[Sample, Sample]:
+    where = bench.ns("bench-history")
+    bench.seed_once(where, lambda: seed_records(bench, where, 1, bench.size(100, 3)))
+    return bench.both("history", "rel-0000", "-n", where, "--max", "256")
+
+
+def install_uninstall_wait(bench: Bench) -> tuple[Sample, Sample]:
+    """install --wait then uninstall --wait, timed together."""
+    ours, theirs = Sample(), Sample()
+    n = f"services={bench.size(10, 2)}"
+    for _ in range(bench.runs):
+        for command, chart, namespace, sample in (
+                (bench.pyhelm, JINJA_CHART, "bench-wait-py", ours),
+                ([bench.helm], HELM_CHART, "bench-wait-helm", theirs)):
+            install = [*command, "install", "ten", str(chart), "-n", bench.ns(namespace),
+                       "--create-namespace", "--wait", "--timeout", "5m", "--set", n]
+            uninstall = [*command, "uninstall", "ten", "-n", bench.ns(namespace), "--wait",
+                         "--timeout", "5m"]
+            seconds, peak = run_process(install, bench.env)
+            more, peak_more = run_process(uninstall, bench.env)
+            sample.seconds.append(seconds + more)
+            sample.peak_kib = max(sample.peak_kib, peak, peak_more)
+    return ours, theirs
+
+
+def big_release(verb: str) -> Callable[[Bench], tuple[Sample, Sample]]:
+    """install (fresh namespaces) or upgrade (of that install) of 1000 services."""
+    def run(bench: Bench) -> tuple[Sample, Sample]:
+        n = f"services={bench.size(1000, 3)}"
+        extra = ["--set", "settings.logLevel=debug"] if verb == "upgrade" else []
+        create = ["--create-namespace"] if verb == "install" else []
+        if verb == "upgrade":
+            bench.seed_once("big-install", lambda: big_release("install")(bench))
+        ours = Sample()
+        theirs = Sample()
+        for command, chart, namespace, sample in (
+                (bench.pyhelm, JINJA_CHART, "bench-big-py", ours),
+                ([bench.helm], HELM_CHART, "bench-big-helm", theirs)):
+            seconds, peak = run_process(
+                [*command, verb, "big", str(chart), "-n", bench.ns(namespace), *create,
+                 "--set", n,
+                 "--timeout", "15m", *extra], bench.env)
+            sample.seconds.append(seconds)
+            sample.peak_kib = peak
+        bench.seeded.add("big-install")
+        return ours, theirs
+    return run
+
+
+ROWS = [
+    Row("template, 6 objects", 1.5, False, template_jinja(1)),
+    Row("template, 1000 services (6000 objects)", 0.5, False, template_jinja(1000)),
+    Row("template of the Go-template twin, 6 objects", 1.5, False, template_go(1)),
+    Row("template of the Go-template twin, 6000 objects", 1.0, False, template_go(1000)),
+    Row("list -A, 3 releases", 1.5, True, list_all(3, 1, "bench-list-3")),
+    Row("status, one release", 1.5, True, status),
+    Row("history, 100 revisions", 1.5, True, history),
+    Row("list -A, 220 releases", 1.0, True, list_all(220, 1, "bench-list-220")),
+    Row("list -A, 1000 releases x 10 revisions", 0.1, True,
+        list_all(1000, 10, "bench-list-1000")),
+    Row("install + uninstall --wait, 10 services", 1.0, True, install_uninstall_wait),
+    Row("install, 1000 services", 0.33, True, big_release("install")),
+    Row("upgrade, 1000 services", 0.33, True, big_release("upgrade")),
+]
+
+
+@contextlib.contextmanager
+def cluster_kubeconfig() -> Iterator[str]:
+    if os.environ.get("KUBECONFIG"):
+        yield os.environ["KUBECONFIG"]
+        return
+    from pyhelm.testing.cluster import LocalCluster
+
+    with LocalCluster.start() as cluster:
+        yield str(cluster.kubeconfig_path)
+
+
+def describe(sample: Sample) -> str:
+    values = sample.seconds
+    median = statistics.median(values)
+    spread = f" ({min(values):.3f}-{max(values):.3f})" if len(values) > 1 else ""
+    return f"{median:.3f} s{spread}"
+
+
+def report(rows: list[tuple[Row, Sample, Sample]], markdown: bool) -> str:
+    lines = []
+    if markdown:
+        lines += ["| command | pyhelm | Helm 4.1.4 | ratio | goal | peak RSS pyhelm / Helm |",
+                  "|---|---|---|---|---|---|"]
+    for row, ours, theirs in rows:
+        ratio = statistics.median(ours.seconds) / statistics.median(theirs.seconds)
+        verdict = "met" if ratio <= row.goal else "not met"
+        memory = f"{ours.peak_kib // 1024} / {theirs.peak_kib // 1024} MiB"
+        if markdown:
+            lines.append(f"| {row.name} | {describe(ours)} | {describe(theirs)} | "
+                         f"{ratio:.2f} | ≤ {row.goal} ({verdict}) | {memory} |")
+        else:
+            lines.append(f"{row.name:48} pyhelm {describe(ours):24} helm "
+                         f"{describe(theirs):24} ratio {ratio:5.2f}  goal {row.goal} "
+                         f"({verdict})  rss {memory}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per row (large rows: 1)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="rows whose name contains any of these words")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--smoke", action="store_true", help="each row once, tiny sizes")
+    args = parser.parse_args(argv)
+    rows = [r for r in ROWS if not args.only or any(w in r.name for w in args.only)]
+    # as pip does when it installs the wheel: processes then load bytecode, never compile
+    # (PYTHONDONTWRITEBYTECODE would otherwise make every run compile pyhelm afresh)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "pyhelm")], check=True)
+    results: list[tuple[Row, Sample, Sample]] = []
+    with contextlib.ExitStack() as stack:
+        kubeconfig = None
+        if any(r.cluster for r in rows):
+            kubeconfig = stack.enter_context(cluster_kubeconfig())
+        bench = Bench(args.runs, args.smoke, kubeconfig)
+        for row in rows:
+            ours, theirs = row.run(bench)
+            results.append((row, ours, theirs))
+            print(report([(row, ours, theirs)], markdown=False), flush=True)
+    if args.markdown:
+        print(report(results, markdown=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
