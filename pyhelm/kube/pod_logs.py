@@ -1,8 +1,8 @@
 """A pod's logs (``GET .../pods/NAME/log``), which are text, not a JSON object.
 
 A client that has its own ``pod_log(name, namespace)`` is asked for them; the REST
-client is asked through its one raw request (``_send``), so this module is the only
-place that knows it.
+client is asked through its transport, so this module is the only place outside
+``pyhelm.kube.client`` that knows it has one.
 """
 
 from __future__ import annotations
@@ -11,22 +11,26 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from pyhelm.errors import KubeError, KubeNotFoundError
+from pyhelm.errors import KubeError, KubeNotFoundError, KubeUnreachableError
+from pyhelm.kube.transport import TransportError
 
 
 def read(client: Any, name: str, namespace: str) -> str:
     own = getattr(client, "pod_log", None)
     if callable(own):
         return str(own(name, namespace))
-    send = getattr(client, "_send", None)
-    if not callable(send):
+    transport = getattr(client, "transport", None)
+    if transport is None:
         raise KubeError(f"this Kubernetes client cannot read the logs of pod {name}")
     path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
-    response = send("GET", path, accept="*/*")
-    data = response.data
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
-    if response.status >= 400:
-        raise _status_error(response.status, text)
+    try:
+        answer = transport.request("GET", path, headers={"Accept": "*/*"})
+    except TransportError as exc:
+        raise KubeUnreachableError(f"cannot reach the API server at {transport.server}: "
+                                   f"{exc}") from exc
+    text = str(answer.body.decode("utf-8", errors="replace"))
+    if answer.status >= 400:
+        raise _status_error(answer.status, text)
     return text
 
 
