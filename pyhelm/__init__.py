@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from pyhelm.action.lint import (
         Severity as Severity,
     )
+    from pyhelm.action.post_renderer import (
+        PostRenderer as PostRenderer,
+    )
     from pyhelm.action.release_test import (
         ReleaseTestResult as ReleaseTestResult,
     )
@@ -195,6 +198,7 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "PostRenderer": "pyhelm.action.post_renderer",
     "PyhelmError": "pyhelm.errors",
     "ChartError": "pyhelm.errors",
     "ValuesError": "pyhelm.errors",

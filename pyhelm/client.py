@@ -32,6 +32,7 @@ from pyhelm.library import render_chart
 from pyhelm.settings import Settings
 
 if TYPE_CHECKING:
+    from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.release.model import Release
 
 DryRun = Literal["client", "server"]
@@ -70,7 +71,8 @@ class Client:
                 take_ownership: bool = False, force_conflicts: bool = False,
                 skip_crds: bool = False, no_hooks: bool = False,
                 skip_schema_validation: bool = False,
-                render_subchart_notes: bool = False) -> Release:
+                render_subchart_notes: bool = False,
+                post_renderer: PostRenderer | None = None) -> Release:
         """Install ``chart`` (a directory, a .tgz, ``repo/name`` or ``oci://...``) as
         release ``name`` (None with ``generate_name=True``); returns the Release as
         recorded. A failure is recorded first (``atomic``: and the release uninstalled)."""
@@ -84,7 +86,7 @@ class Client:
             take_ownership=take_ownership, force_conflicts=force_conflicts,
             skip_crds=skip_crds, no_hooks=no_hooks,
             skip_schema_validation=skip_schema_validation,
-            render_subchart_notes=render_subchart_notes))
+            render_subchart_notes=render_subchart_notes, post_renderer=post_renderer))
 
     def upgrade(self, name: str, chart: str, *, version: str | None = None,
                 namespace: str | None = None, values: Mapping[str, Any] | None = None,
@@ -100,7 +102,8 @@ class Client:
                 take_ownership: bool = False, force_conflicts: bool = False,
                 skip_crds: bool = False, no_hooks: bool = False,
                 skip_schema_validation: bool = False,
-                render_subchart_notes: bool = False) -> Release:
+                render_subchart_notes: bool = False,
+                post_renderer: PostRenderer | None = None) -> Release:
         """Upgrade release ``name`` to ``chart`` as a new revision (``install=True``:
         install it when it does not exist); returns the new Release."""
         return upgrade.run(self.config, upgrade.UpgradeOptions(
@@ -115,7 +118,7 @@ class Client:
             take_ownership=take_ownership, force_conflicts=force_conflicts,
             skip_crds=skip_crds, no_hooks=no_hooks,
             skip_schema_validation=skip_schema_validation,
-            render_subchart_notes=render_subchart_notes))
+            render_subchart_notes=render_subchart_notes, post_renderer=post_renderer))
 
     def rollback(self, name: str, revision: int = 0, *, namespace: str | None = None,
                  wait: bool = False, wait_for_jobs: bool = False,

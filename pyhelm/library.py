@@ -23,6 +23,7 @@ from pyhelm.action import registry as registry_action
 from pyhelm.action import repo as repo_action
 from pyhelm.action import template as template_action
 from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Hook, Manifest
@@ -78,15 +79,17 @@ def render_chart(chart: str, *, release_name: str = "release-name",
                  api_versions: Sequence[str] = (), include_crds: bool = False,
                  skip_tests: bool = False, no_hooks: bool = False, is_upgrade: bool = False,
                  show_only: Sequence[str] = (), skip_schema_validation: bool = False,
-                 paths: RepoPaths | None = None) -> RenderedChart:
-    """Render a chart offline, as ``pyhelm template`` does, into objects and text."""
+                 paths: RepoPaths | None = None,
+                 post_renderer: PostRenderer | None = None) -> RenderedChart:
+    """Render a chart offline, as ``pyhelm template`` does, into objects and text
+    (``post_renderer``: ``PostRenderer.find(NAME, args)``, as ``--post-renderer``)."""
     result = template_action.run(template_action.TemplateOptions(
         chart=chart, release_name=release_name, namespace=namespace, version=version,
         values=_values(values, values_files, set_values), kube_version=kube_version,
         api_versions=_strings("api_versions", api_versions), include_crds=include_crds,
         skip_tests=skip_tests, no_hooks=no_hooks, is_upgrade=is_upgrade,
         show_only=_strings("show_only", show_only),
-        skip_schema_validation=skip_schema_validation), paths)
+        skip_schema_validation=skip_schema_validation, post_renderer=post_renderer), paths)
     rendered = result.rendered
     return RenderedChart(engine=result.engine,
                          objects=[dict(document.obj) for document in result.documents],

@@ -71,6 +71,7 @@ class Settings:
     repository_cache: Path | None = None
     registry_config: Path | None = None
     content_cache: Path | None = None
+    plugins: str | None = None  # $HELM_PLUGINS: a path list
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -107,7 +108,7 @@ class Settings:
             repository_config=_path(get("REPOSITORY_CONFIG")),
             repository_cache=_path(get("REPOSITORY_CACHE")),
             registry_config=_path(get("REGISTRY_CONFIG")),
-            content_cache=_path(get("CONTENT_CACHE")))
+            content_cache=_path(get("CONTENT_CACHE")), plugins=get("PLUGINS"))
 
     def with_flags(self, **flags: Any) -> Settings:
         """These settings with the global flags that were given (None: not given)."""
@@ -131,6 +132,13 @@ class Settings:
             self.config_home / "registry" / "config.json",
             content_cache=self.content_cache or self.cache_home / "content")
 
+    @property
+    def plugin_dirs(self) -> tuple[Path, ...]:
+        """Where plugins are looked for, in order (Helm's filepath.SplitList)."""
+        if self.plugins is None:
+            return (self.data_home / "plugins",)
+        return tuple(Path(p) for p in self.plugins.split(os.pathsep) if p)
+
     def env_lines(self, binary: str) -> list[str]:
         """``KEY="value"`` lines, sorted, with Helm's keys and value formats."""
         paths = self.repo_paths
@@ -149,7 +157,7 @@ class Settings:
             "HELM_KUBETOKEN": self.kube_token or "",
             "HELM_MAX_HISTORY": str(self.max_history),
             "HELM_NAMESPACE": self.namespace or "default",
-            "HELM_PLUGINS": str(self.data_home / "plugins"),
+            "HELM_PLUGINS": self.plugins or str(self.data_home / "plugins"),
             "HELM_QPS": f"{self.qps:.2f}",
             "HELM_REGISTRY_CONFIG": str(paths.registry_config),
             "HELM_REPOSITORY_CACHE": str(paths.repository_cache),

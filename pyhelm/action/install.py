@@ -16,6 +16,7 @@ from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lifecycle import record_failure, server_dry_run
 from pyhelm.action.lookup import possibly_live
+from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
@@ -67,6 +68,7 @@ class InstallOptions:
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)  # -l: release labels
+    post_renderer: PostRenderer | None = None
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
@@ -146,7 +148,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
     outcome = render_for_release(
         cfg, source, options.values, ReleaseContext(name, namespace, revision),
         offline=client_only, skip_schema_validation=options.skip_schema_validation,
-        subchart_notes=options.render_subchart_notes)
+        subchart_notes=options.render_subchart_notes, post_renderer=options.post_renderer)
     rendered, values = outcome.rendered, outcome.config
     now = cfg.clock()
     release = new_release(name=name, namespace=namespace, revision=revision, chart=chart,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
 from pyhelm.action.lifecycle import hooks_of
 from pyhelm.action.lookup import revision
 from pyhelm.action.records import with_outcome
+from pyhelm.errors import KubeError
 
 if TYPE_CHECKING:
     from pyhelm.release.model import Release
@@ -38,7 +40,25 @@ def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
                             timeout=options.timeout, clock=cfg.clock)
     runs = run_hooks(cfg.kube, hooks, "test", settings)
     state = release.info.status.value
-    store.update(with_outcome(release, state=state, description=release.info.description,
-                              now=release.info.last_deployed or cfg.clock(), hooks=hooks,
-                              runs=runs))
-    return ReleaseTestResult(release, tuple(runs))
+    tested = with_outcome(release, state=state, description=release.info.description,
+                          now=release.info.last_deployed or cfg.clock(), hooks=hooks,
+                          runs=runs)
+    store.update(tested)
+    return ReleaseTestResult(tested, tuple(runs))
+
+
+def pod_logs(cfg: Configuration, release: Release) -> Iterator[tuple[str, str]]:
+    """(pod, its logs) for every test hook, as Helm's ``test --logs`` reads them: hooks by
+    weight then name, each hook's name taken as its pod's name (a test Job's pod has
+    another name, and Helm then fails the same way)."""
+    from pyhelm.kube import pod_logs as logs
+
+    for hook in sorted(release.hooks or [], key=lambda h: (h.weight, h.name)):
+        if "test" not in hook.events:
+            continue
+        try:
+            text = logs.read(cfg.kube, hook.name, release.namespace)
+        except KubeError as exc:
+            raise KubeError(f"unable to get pod logs for {hook.name}: {exc}",
+                            status=exc.status, reason=exc.reason) from None
+        yield hook.name, text

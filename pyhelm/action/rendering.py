@@ -25,6 +25,7 @@ from pyhelm.errors import ChartError
 if TYPE_CHECKING:
     from pyhelm.action.chart_source import ChartSource
     from pyhelm.action.configuration import Configuration
+    from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.chart.model import Chart
 
 
@@ -46,6 +47,7 @@ class RenderSpec:
     skip_schema_validation: bool = False
     subchart_notes: bool = False
     engine: str | None = None  # None: decided from the chart
+    post_renderer: PostRenderer | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,16 @@ class RenderOutcome:
 
 
 def render_chart(spec: RenderSpec) -> RenderOutcome:
+    outcome = _render(spec)
+    if spec.post_renderer is None:
+        return outcome
+    from pyhelm.action.post_renderer import post_render
+
+    return RenderOutcome(post_render(outcome.rendered, spec.post_renderer), outcome.config,
+                         outcome.engine)
+
+
+def _render(spec: RenderSpec) -> RenderOutcome:
     engine = spec.engine or (tree_engine(spec.chart) if spec.chart else HELM)
     if engine == HELM:
         return _render_helm(spec)
@@ -75,7 +87,8 @@ def render_chart(spec: RenderSpec) -> RenderOutcome:
 def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOptions,
                        release: ReleaseContext, *, reuse: ReuseRule | None = None,
                        offline: bool = False, skip_schema_validation: bool = False,
-                       subchart_notes: bool = False) -> RenderOutcome:
+                       subchart_notes: bool = False,
+                       post_renderer: PostRenderer | None = None) -> RenderOutcome:
     """Render for install, upgrade or diff: the cluster's capabilities, and `lookup`
     reading the cluster (``offline``: Helm's defaults and no cluster, as
     ``--dry-run=client``)."""
@@ -91,7 +104,8 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
         chart=source.chart, chart_path=source.path, values=values, release=release,
         capabilities=Capabilities() if offline else cfg.capabilities(), cluster=not offline,
         default_kube_version=offline, reuse=reuse, kube=kube, objects=True,
-        skip_schema_validation=skip_schema_validation, subchart_notes=subchart_notes))
+        skip_schema_validation=skip_schema_validation, subchart_notes=subchart_notes,
+        post_renderer=post_renderer))
 
 
 def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyhelm.action.chart_source import ChartLocation, locate_chart_ref
+from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, path_engine
@@ -40,6 +41,7 @@ class TemplateOptions:
     output_dir: str | None = None
     skip_schema_validation: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
+    post_renderer: PostRenderer | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
     outcome = render_chart(RenderSpec(
         chart=chart, chart_path=path, values=options.values, release=release,
         capabilities=capabilities, default_kube_version=options.kube_version is None,
-        objects=False, skip_schema_validation=options.skip_schema_validation, engine=engine))
+        objects=False, skip_schema_validation=options.skip_schema_validation, engine=engine,
+        post_renderer=options.post_renderer))
     rendered = outcome.rendered
     resources = [*(rendered.crds if options.include_crds else ()), *rendered.manifests]
     hooks = [] if options.no_hooks else [

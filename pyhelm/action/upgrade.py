@@ -19,6 +19,7 @@ from pyhelm.action.lifecycle import (
     server_dry_run,
 )
 from pyhelm.action.lookup import history, last_deployed, possibly_live
+from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
@@ -70,6 +71,7 @@ class UpgradeOptions:
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)
+    post_renderer: PostRenderer | None = None
 
 
 def _as_install(options: UpgradeOptions) -> install.InstallOptions:
@@ -83,7 +85,7 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         skip_crds=options.skip_crds,
         no_hooks=options.no_hooks, skip_schema_validation=options.skip_schema_validation,
         render_subchart_notes=options.render_subchart_notes, location=options.location,
-        labels=options.labels)
+        labels=options.labels, post_renderer=options.post_renderer)
 
 
 def run(cfg: Configuration, options: UpgradeOptions) -> Release:
@@ -113,7 +115,7 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
                          options.reset_then_reuse_values, previous),
         offline=options.dry_run == "client",
         skip_schema_validation=options.skip_schema_validation,
-        subchart_notes=options.render_subchart_notes)
+        subchart_notes=options.render_subchart_notes, post_renderer=options.post_renderer)
     rendered, values = outcome.rendered, outcome.config
     release = new_release(name=options.name, namespace=namespace, revision=revision,
                           chart=chart, config=values, rendered=rendered,

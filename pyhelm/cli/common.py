@@ -154,3 +154,25 @@ def value_options(kwargs: dict[str, Any]) -> ValueOptions:
                         set_file_values=flag("set_file_values"),
                         set_json_values=flag("set_json_values"),
                         set_literal_values=flag("set_literal_values"))
+
+
+def post_renderer_options(func: F) -> F:
+    """--post-renderer and its repeatable arguments (install, upgrade, template)."""
+    func = click.option("--post-renderer-args", "post_renderer_args", multiple=True,
+                        help="An argument to the post-renderer (can specify multiple).")(func)
+    return click.option(
+        "--post-renderer", "post_renderer", default=None,
+        help="The name of a postrenderer/v1 plugin (in $HELM_PLUGINS) to post-render "
+             "with; when no plugin has that name, an executable's path or a name on "
+             "$PATH (Helm 3's form).")(func)
+
+
+def post_renderer(kwargs: dict[str, Any], plugin_dirs: tuple[Any, ...]) -> Any:
+    """The PostRenderer the flags name, or None; pops both flags from ``kwargs``."""
+    name = kwargs.pop("post_renderer")
+    args = tuple(kwargs.pop("post_renderer_args"))
+    if not name:
+        return None
+    from pyhelm.action.post_renderer import PostRenderer
+
+    return PostRenderer.find(name, args, plugin_dirs)

@@ -12,6 +12,8 @@ from pyhelm.cli.common import (
     chart_location,
     chart_location_options,
     output_option,
+    post_renderer,
+    post_renderer_options,
     values_options,
 )
 from pyhelm.cli.globals import settings
@@ -52,6 +54,7 @@ def rollout_options(func: F) -> F:
         click.option("--hide-notes", is_flag=True,
                      help="Do not show notes in the output (they are still recorded)."),
         values_options,
+        post_renderer_options,
         chart_location_options,
         output_option(),
     ]
@@ -69,7 +72,7 @@ def value_options(kwargs: dict[str, Any]) -> ValueOptions:
         set_literal_values=tuple(kwargs.pop("set_literal_values")))
 
 
-def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
+def shared(kwargs: dict[str, Any], ctx: click.Context) -> dict[str, Any]:
     dry_run = kwargs.pop("dry_run")
     force_replace = _force_replace(kwargs)
     return {
@@ -85,7 +88,8 @@ def shared(kwargs: dict[str, Any]) -> dict[str, Any]:
         "no_hooks": kwargs.pop("no_hooks"),
         "skip_schema_validation": kwargs.pop("skip_schema_validation"),
         "render_subchart_notes": kwargs.pop("render_subchart_notes"),
-        "location": chart_location(kwargs), "labels": parse_labels(kwargs.pop("labels"))}
+        "location": chart_location(kwargs), "labels": parse_labels(kwargs.pop("labels")),
+        "post_renderer": post_renderer(kwargs, settings(ctx).plugin_dirs)}
 
 
 def _force_replace(kwargs: dict[str, Any]) -> bool:
@@ -126,7 +130,7 @@ def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name:
     cfg = configuration(ctx)
     options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
                                      namespace=settings(ctx).namespace,
-                                     **shared(kwargs))
+                                     **shared(kwargs, ctx))
     print_release(install.run(cfg, options), output, hide_notes=hide_notes)
 
 
@@ -157,7 +161,7 @@ def upgrade_command(ctx: click.Context, /, name: str, chart: str, install_missin
         reset_values=reset_values, reset_then_reuse_values=reset_then_reuse_values,
         cleanup_on_fail=cleanup_on_fail,
         history_max=settings(ctx).max_history if history_max is None else history_max,
-        namespace=settings(ctx).namespace, **shared(kwargs))
+        namespace=settings(ctx).namespace, **shared(kwargs, ctx))
     release = upgrade.run(configuration(ctx), options)
     if output == "table":
         if release.version == 1:

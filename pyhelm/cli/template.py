@@ -7,7 +7,14 @@ from typing import Any
 import click
 
 from pyhelm.action import template
-from pyhelm.cli.common import chart_location, chart_location_options, value_options, values_options
+from pyhelm.cli.common import (
+    chart_location,
+    chart_location_options,
+    post_renderer,
+    post_renderer_options,
+    value_options,
+    values_options,
+)
 from pyhelm.cli.globals import settings
 from pyhelm.errors import UsageError
 
@@ -27,6 +34,7 @@ from pyhelm.errors import UsageError
 @click.option("--kube-version", default=None, help="Kubernetes version for Capabilities.")
 @click.option("--api-versions", "-a", multiple=True, help="Extra API versions for Capabilities.")
 @chart_location_options
+@post_renderer_options
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
 @click.pass_context
@@ -47,7 +55,8 @@ def template_command(ctx: click.Context, /, args: tuple[str, ...],
         no_hooks=kwargs["no_hooks"], is_upgrade=kwargs["is_upgrade"],
         kube_version=kwargs["kube_version"], api_versions=tuple(kwargs["api_versions"]),
         skip_schema_validation=kwargs["skip_schema_validation"],
-        location=chart_location(kwargs)),
+        location=chart_location(kwargs),
+        post_renderer=post_renderer(kwargs, settings(ctx).plugin_dirs)),
         settings(ctx).repo_paths)
     if kwargs["output_dir"]:
         for name_ in sorted({m.template for m in result.documents}):

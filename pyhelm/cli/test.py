@@ -11,15 +11,19 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.command("test")
 @click.argument("name")
 @timeout_option
+@click.option("--logs", is_flag=True, help="Dump the logs from test pods (this runs after "
+              "all tests are complete, but before any cleanup).")
 @click.pass_context
-def test_command(ctx: click.Context, name: str, timeout: str) -> None:
+def test_command(ctx: click.Context, name: str, timeout: str, logs: bool) -> None:
     """Run the tests of a release (its `test` hooks)."""
-    from pyhelm.action.release_test import ReleaseTestOptions, run
+    from pyhelm.action.release_test import ReleaseTestOptions, pod_logs, run
+    from pyhelm.cli.release_output import status_text
 
-    result = run(configuration(ctx), ReleaseTestOptions(
-        name=name, namespace=settings(ctx).namespace,
-        timeout=seconds(timeout)))
-    click.echo(f"NAME: {name}\nREVISION: {result.release.version}")
-    for hook_run in result.runs:
-        click.echo(f"TEST SUITE:     {hook_run.name}\nLast Started:   {hook_run.started_at}\n"
-                   f"Last Completed: {hook_run.completed_at}\nPhase:          {hook_run.phase}")
+    cfg = configuration(ctx)
+    result = run(cfg, ReleaseTestOptions(name=name, namespace=settings(ctx).namespace,
+                                         timeout=seconds(timeout)))
+    click.echo(status_text(result.release, show_notes=False), nl=False)
+    if logs:
+        click.echo()
+        for pod, text in pod_logs(cfg, result.release):
+            click.echo(f"POD LOGS: {pod}\n{text}")

@@ -22,6 +22,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -35,6 +36,10 @@ from pyhelm.testing import cluster_build
 from pyhelm.testing.certs import PkiPaths, generate_pki
 
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
+# what every fake container has "printed": a CRI log file kwok serves through the API
+# server's pods/log (kwok's ClusterLogs); one line per stream, as a kubelet writes them
+CONTAINER_LOG = ("2026-01-01T00:00:00.000000000Z stdout F kwok: fake container started\n"
+                 "2026-01-01T00:00:01.000000000Z stdout F kwok: fake container done\n")
 SERVICE_CIDR = "10.96.0.0/12"  # room for the 1000-service benchmark
 DEFAULT_NODES = 3
 
@@ -187,6 +192,12 @@ class LocalCluster:
             "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
             "--service-cluster-ip-range", SERVICE_CIDR,
             "--authorization-mode", "Node,RBAC", "--allow-privileged=true",
+            # pods/log is proxied to kwok's kubelet server on 127.0.0.1 (the nodes'
+            # InternalIP), over TLS checked against the cluster CA
+            "--kubelet-preferred-address-types", "InternalIP",
+            "--kubelet-certificate-authority", str(pki.ca_cert),
+            "--kubelet-client-certificate", str(pki.admin_cert),
+            "--kubelet-client-key", str(pki.admin_key),
             "--endpoint-reconciler-type", "none", "--v", "1"])
         self._wait("kube-apiserver /readyz", deadline, lambda: self._get("/readyz") == "ok")
         kubeconfig = str(self.kubeconfig_path)
@@ -205,17 +216,36 @@ class LocalCluster:
             "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
             "--leader-elect=false", "--bind-address", "127.0.0.1",
             "--secure-port", str(_free_port())])
+        kwok_port = _free_port()
         self._spawn("kwok", [
             str(binaries["kwok"]), "--kubeconfig", kubeconfig,
+            "--config", str(self._write_kwok_config()),
             "--manage-all-nodes=false",
             f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
-            "--node-ip", "10.250.0.1", "--cidr", "10.244.0.0/16",
-            "--server-address", f"127.0.0.1:{_free_port()}"])
+            "--node-ip", "127.0.0.1", "--node-port", str(kwok_port),
+            "--cidr", "10.244.0.0/16", "--server-address", f"127.0.0.1:{kwok_port}",
+            "--tls-cert-file", str(pki.serving_cert),
+            "--tls-private-key-file", str(pki.serving_key)])
         for index in range(nodes):
             self._request("POST", "/api/v1/nodes", _fake_node(f"kwok-node-{index}"))
         self._wait("the default ServiceAccount", deadline, lambda: self._get(
             "/api/v1/namespaces/default/serviceaccounts/default"))
         self._wait(f"{nodes} Ready nodes", deadline, lambda: self._ready_nodes() >= nodes)
+
+    def _write_kwok_config(self) -> Path:
+        """kwok's --config: a ClusterLogs serving ``CONTAINER_LOG`` for every container
+        of every pod, and kwok's own pod stages plus one that completes a bare Pod with
+        ``restartPolicy: Never`` (a test hook) as kwok completes a Job's pod."""
+        log_file = self.workdir / "container.log"
+        log_file.write_text(CONTAINER_LOG)
+        documents: list[Any] = [{
+            "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterLogs",
+            "metadata": {"name": "every-container"},
+            "spec": {"logs": [{"logsFile": str(log_file), "follow": False}]}}]
+        documents += _pod_stages()
+        config = self.workdir / "kwok.yaml"
+        config.write_text("---\n".join(json.dumps(d) + "\n" for d in documents))
+        return config
 
     # ----------------------------------------------------------------- HTTP
     def ssl_context(self) -> ssl.SSLContext:
@@ -276,6 +306,46 @@ def _fake_node(name: str) -> dict[str, Any]:
     }
 
 
+def _pod_stages() -> list[Any]:
+    """kwok's default pod stages, read from the kwok module the binary was built from,
+    and a copy of its ``pod-complete`` for Pods nobody owns that never restart. Stages
+    given in --config replace kwok's defaults, hence the defaults too. Without Go or the
+    module (binaries from KUBEBUILDER_ASSETS) kwok keeps its defaults, and a bare test
+    Pod stays Running."""
+    import yaml
+
+    try:
+        listed = subprocess.run(["go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
+                                cwd=cluster_build.TOOLS_DIR / "kwok", capture_output=True,
+                                text=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    stage_dir = Path(listed.stdout.strip()) / "kustomize" / "stage" / "pod" / "fast"
+    names = ("pod-ready", "pod-complete", "pod-delete")
+    if not all((stage_dir / f"{n}.yaml").is_file() for n in names):
+        return []
+    stages = [yaml.safe_load((stage_dir / f"{n}.yaml").read_text()) for n in names]
+    bare = json.loads(json.dumps(stages[1]))
+    bare["metadata"]["name"] = "pod-complete-bare"
+    bare["spec"]["selector"]["matchExpressions"] = [
+        {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
+        {"key": ".metadata.ownerReferences", "operator": "DoesNotExist"},
+        {"key": ".spec.restartPolicy", "operator": "In", "values": ["Never"]},
+        {"key": ".status.phase", "operator": "In", "values": ["Running"]}]
+    return [*stages, bare]
+
+
+def _running_pid(pid_file: Path) -> int | None:
+    """The pid in ``pid_file`` when that process still runs: starting a second cluster
+    in one state dir would rewrite the first one's certificates under it."""
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
 def _state_dir(value: str | None) -> Path:
     return Path(value) if value else cluster_build.cache_root() / "cluster"
 
@@ -308,6 +378,11 @@ def main(argv: list[str] | None = None) -> int:
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
         pid_file.unlink(missing_ok=True)
         return 0
+    running = _running_pid(state / "pid")
+    if running is not None:
+        print(f"a cluster is already up in {state} (pid {running}): `down` it first, or "
+              "give another --state-dir", file=sys.stderr, flush=True)
+        return 1
     started = time.monotonic()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with LocalCluster.start(workdir=state, nodes=args.nodes) as cluster:

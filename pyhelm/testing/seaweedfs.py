@@ -39,6 +39,9 @@ class SeaweedFS:
     directory: Path
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    access_key: str = ACCESS_KEY
+    secret_key: str = SECRET_KEY
+    bucket: str = BUCKET
 
     @property
     def endpoint(self) -> str:
@@ -46,12 +49,14 @@ class SeaweedFS:
 
     def env(self) -> dict[str, str]:
         """Environment for S3 clients of this server."""
-        return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key,
                 "AWS_REGION": "us-east-1", "PYHELM_S3_ENDPOINT": self.endpoint}
 
     @classmethod
-    def start(cls, directory: Path) -> SeaweedFS:
-        server = cls(directory)
+    def start(cls, directory: Path, *, access_key: str = ACCESS_KEY,
+              secret_key: str = SECRET_KEY, bucket: str = BUCKET) -> SeaweedFS:
+        """Running, with this one identity and this one bucket."""
+        server = cls(directory, access_key=access_key, secret_key=secret_key, bucket=bucket)
         server.ports = {name: free_port() for name in
                         ("master", "volume", "filer", "s3", "master.grpc", "volume.grpc",
                          "filer.grpc", "s3.grpc", "webdav", "admin", "admin.grpc",
@@ -62,8 +67,8 @@ class SeaweedFS:
     def _command(self, weed: Path) -> list[str]:
         config = self.directory / "s3.json"
         config.write_text(json.dumps({"identities": [{
-            "name": "pyhelm", "credentials": [{"accessKey": ACCESS_KEY,
-                                               "secretKey": SECRET_KEY}],
+            "name": "pyhelm", "credentials": [{"accessKey": self.access_key,
+                                               "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))
         p = self.ports
         return [str(weed), "mini", f"-dir={self.directory / 'data'}", "-ip=127.0.0.1",
@@ -74,7 +79,7 @@ class SeaweedFS:
                 f"-s3.port.grpc={p['s3.grpc']}", f"-webdav.port={p['webdav']}",
                 f"-admin.port={p['admin']}", f"-admin.port.grpc={p['admin.grpc']}",
                 f"-s3.config={config}", "-admin.port.legacy=0", "-webdav=false",
-                f"-bucket={BUCKET}",
+                f"-bucket={self.bucket}",
                 f"-s3.port.iceberg={p['iceberg']}", f"-s3.port.lance={p['lance']}"]
 
     def _launch(self, timeout: float = 90) -> None:
@@ -90,7 +95,7 @@ class SeaweedFS:
                 raise RuntimeError(f"weed mini exited with {self.process.returncode}: "
                                    f"see {self.directory / 'weed.log'}")
             try:  # the bucket is made after start: ready when the filer shows it
-                filer = f"http://127.0.0.1:{self.ports['filer']}/buckets/{BUCKET}/"
+                filer = f"http://127.0.0.1:{self.ports['filer']}/buckets/{self.bucket}/"
                 with urllib.request.urlopen(filer, timeout=2):
                     pass
                 with urllib.request.urlopen(f"{self.endpoint}/", timeout=2):

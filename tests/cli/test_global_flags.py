@@ -119,6 +119,8 @@ def test_env_prints_what_helm_env_prints(tmp_path: Path, flags: list[str]) -> No
                  "HELM_KUBEASUSER": "me", "HELM_KUBETOKEN": "tok",
                  "HELM_KUBEAPISERVER": "https://127.0.0.1:6443", "HELM_KUBECAFILE": "/ca.pem",
                  "HELM_REPOSITORY_CONFIG": "/x/r.yaml", "HELM_BURST_LIMIT": "50"}
+    if flags:  # a plugin path list (the default, $HELM_DATA_HOME/plugins, without flags)
+        variables["HELM_PLUGINS"] = f"{tmp_path}/p1:{tmp_path}/p2"
     helm = subprocess.run([str(helm_binary()), "env", *flags], capture_output=True, text=True,
                           env=helm_env(tmp_path, **variables), check=True)
     ours = pyhelm("env", *flags, env=clean_env(tmp_path, **variables))

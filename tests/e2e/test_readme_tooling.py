@@ -30,15 +30,21 @@ def test_make_demo_runs() -> None:
     assert "Rollback to 1" in done.stdout
 
 
-def test_cluster_launcher_lines() -> None:
+def test_cluster_launcher_lines(tmp_path: Path) -> None:
     lines = _readme_lines("python -m pyhelm.testing.cluster")
     assert [line.split()[-1] for line in lines] == ["build", "up", "env", "down"]
     python = str(Path(sys.executable))
     run = [line.replace("python", python, 1) for line in lines]
     assert subprocess.run(["bash", "-c", run[0]], cwd=ROOT, capture_output=True,
                           timeout=900, check=False).returncode == 0
+    # the lines' default state dir is under the cache: a private cache (the built
+    # binaries named by KUBEBUILDER_ASSETS) keeps a cluster someone else runs untouched
+    from pyhelm.testing.cluster_build import bin_dir
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "KUBEBUILDER_ASSETS": str(bin_dir())}
     up = subprocess.Popen(["bash", "-c", run[1]], cwd=ROOT, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+                          stderr=subprocess.STDOUT, text=True, env=env)
     try:
         assert up.stdout is not None
         deadline = time.monotonic() + 120
@@ -47,14 +53,19 @@ def test_cluster_launcher_lines() -> None:
             line = up.stdout.readline()
         assert "cluster ready" in line
         export = subprocess.run(["bash", "-c", run[2]], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
+                                text=True, check=True, env=env).stdout.strip()
+        assert export.startswith(f"export KUBECONFIG={tmp_path}")
+        second = subprocess.run(["bash", "-c", run[1]], cwd=ROOT, capture_output=True,
+                                text=True, timeout=60, check=False, env=env)
+        assert second.returncode == 1 and "already up" in second.stderr
         kubeconfig = export.split("=", 1)[1]
         listed = subprocess.run([str(Path(sys.executable).with_name("pyhelm")), "list", "-A",
                                  "--kubeconfig", kubeconfig], capture_output=True, text=True,
                                 timeout=60, check=False)
         assert listed.returncode == 0, listed.stderr
     finally:
-        subprocess.run(["bash", "-c", run[3]], cwd=ROOT, capture_output=True, check=False)
+        subprocess.run(["bash", "-c", run[3]], cwd=ROOT, capture_output=True, check=False,
+                       env=env)
         up.wait(timeout=60)
         if up.stdout is not None:
             up.stdout.close()
