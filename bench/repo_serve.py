@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -190,8 +191,13 @@ def main() -> None:
                         result = attack(binary, targets, clients, args.duration)
                         rows.append((label, scenario, clients, result))
                         print(f"{label} {scenario} c={clients}: {result}", file=sys.stderr)
+            except SystemExit:
+                print((work / f"{label.split()[0]}.log").read_text(errors="replace"),
+                      file=sys.stderr)  # why the server did not start
+                raise
             finally:
-                os.killpg(process.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=60)
     finally:
         if weed:

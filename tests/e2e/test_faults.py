@@ -91,13 +91,14 @@ class Stream:
                               env=self.helm_env)
 
     def killed(self, *args: str) -> None:
-        """Start ``pyhelm args`` and kill -9 it after a random delay of 0..2 s."""
+        """Start ``pyhelm args`` and kill -9 it after a random delay of 0..1 s (most
+        operations here finish within about a second)."""
         process = subprocess.Popen(
             [str(SCRIPT), "--kubeconfig", self.kubeconfig, "-n", self.namespace, *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "PYHELM_DEBUG": ""})
         try:
-            process.wait(timeout=self.rng.uniform(0.0, 2.0))
+            process.wait(timeout=self.rng.uniform(0.0, 1.0))
             self.finished_before_kill += 1
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)

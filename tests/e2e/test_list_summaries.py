@@ -60,7 +60,8 @@ def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
 def micro(text: str) -> str:
     """Times to microseconds: pyhelm keeps no finer part of Helm's nanosecond times (a
     known difference of every pyhelm read of Helm's records, not of summaries)."""
-    return re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return re.sub(r"(\d\d:\d\d:\d\d)\.(\d+)",
+                  lambda m: f"{m.group(1)}.{m.group(2)[:6]}".rstrip("0").rstrip("."), text)
 
 
 def listed(tool: str, env: dict[str, str], namespace: str) -> list[dict[str, Any]]:
