@@ -26,13 +26,10 @@ from pathlib import Path
 from pyhelm import yamlio
 from pyhelm.engine import postrender_stream
 from pyhelm.engine.manifest import (
-    Hook,
-    Manifest,
     Rendered,
-    as_hook,
     install_order,
-    is_unknown_hook,
     list_hooks,
+    split_hooks,
 )
 from pyhelm.errors import RenderError, UsageError
 
@@ -100,17 +97,8 @@ def post_render(rendered: Rendered, renderer: PostRenderer) -> Rendered:
     new_files = postrender_stream.split(renderer.run(postrender_stream.merge(files)))
     from pyhelm.engine.render import parse_manifests
 
-    manifests: list[Manifest] = []
-    hooks: list[Hook] = []
-    for name in sorted(new_files):
-        for manifest in parse_manifests(new_files[name], name):
-            if is_unknown_hook(manifest):
-                continue
-            hook = as_hook(manifest)
-            if hook:
-                hooks.append(hook)
-            else:
-                manifests.append(manifest)
+    manifests, hooks = split_hooks(
+        m for name in sorted(new_files) for m in parse_manifests(new_files[name], name))
     return replace(rendered, manifests=tuple(install_order(manifests)),
                    hooks=tuple(list_hooks(hooks)), templates=new_files)
 

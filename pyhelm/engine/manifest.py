@@ -132,6 +132,22 @@ def is_unknown_hook(manifest: Manifest) -> bool:
         e.strip().lower() not in HOOK_EVENTS for e in events_text.split(","))
 
 
+def split_hooks(parsed: Iterable[Manifest]) -> tuple[list[Manifest], list[Hook]]:
+    """The resources and the hooks among rendered objects, in the order given; a hook
+    naming an event Helm does not know is left out, as Helm leaves it out."""
+    manifests: list[Manifest] = []
+    hooks: list[Hook] = []
+    for manifest in parsed:
+        if is_unknown_hook(manifest):
+            continue
+        hook = as_hook(manifest)
+        if hook:
+            hooks.append(hook)
+        else:
+            manifests.append(manifest)
+    return manifests, hooks
+
+
 def list_hooks(hooks: Iterable[Hook]) -> list[Hook]:
     """Hooks in kind order (ties keep template order): how Helm lists them."""
     return sorted(hooks, key=lambda h: _by_kind(_RANK)(h.manifest))

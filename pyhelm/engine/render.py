@@ -23,13 +23,11 @@ from pyhelm.chart.prepare import PreparedChart
 from pyhelm.engine import functions
 from pyhelm.engine.context import Files, chart_dict, template_dict
 from pyhelm.engine.manifest import (
-    Hook,
     Manifest,
     Rendered,
-    as_hook,
     install_order,
-    is_unknown_hook,
     list_hooks,
+    split_hooks,
 )
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.engine.sandbox import ChartSandbox, MemoryLoader, RenderLimits, index_value_paths
@@ -72,19 +70,10 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
             texts[full_name] = _render_one(
                 sandbox, relative, full_name,
                 {**base, "Template": template_dict(chart_path, template.name)})
-    manifests: list[Manifest] = []
-    hooks: list[Hook] = []
     documents = sum(text.count("\n---") + 1 for text in texts.values()) if heads_only else 0
     with yamlhead.head_loader(documents) as load:
-        parsed = [m for name, text in texts.items() for m in parse_manifests(text, name, load)]
-    for manifest in parsed:
-        if is_unknown_hook(manifest):
-            continue
-        hook = as_hook(manifest)
-        if hook:
-            hooks.append(hook)
-        else:
-            manifests.append(manifest)
+        manifests, hooks = split_hooks(
+            m for name, text in texts.items() for m in parse_manifests(text, name, load))
     _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
     return Rendered(manifests=tuple(install_order(manifests)), hooks=tuple(list_hooks(hooks)),
                     crds=tuple(crds), notes=notes, templates=texts)
