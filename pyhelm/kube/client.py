@@ -31,7 +31,8 @@ from pyhelm.errors import (
 from pyhelm.kube.discovery import Discovery
 from pyhelm.kube.kubeconfig import Connection, KubeOverrides, resolve
 from pyhelm.kube.protocol import KubeObject, ResourceInfo, WatchEvent
-from pyhelm.kube.transport import TlsSettings, Transport, TransportError
+from pyhelm.kube.transport import Transport, TransportError
+from pyhelm.tls import TlsSettings
 
 # Every request but a watch (which has its own window) gives up on a server that accepts
 # the connection and never answers: (connect, read) seconds. A read is not retried (a

@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from pyhelm.tls import TlsSettings, tls_context
+
 RETRIES = 3
 MAX_IDLE = 32
 
@@ -38,28 +40,6 @@ class TransportError(OSError):
 class Answer:
     status: int
     body: bytes
-
-
-@dataclass(frozen=True, kw_only=True)
-class TlsSettings:
-    ca_file: str | None = None
-    ca_data: bytes | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    insecure: bool = False
-    server_name: str | None = None  # the name to verify instead of the URL's host
-
-
-def tls_context(settings: TlsSettings) -> ssl.SSLContext:
-    context = ssl.create_default_context(
-        cafile=settings.ca_file,
-        cadata=settings.ca_data.decode() if settings.ca_data else None)
-    if settings.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    if settings.cert_file:
-        context.load_cert_chain(settings.cert_file, settings.key_file)
-    return context
 
 
 class _Connection(http.client.HTTPSConnection):

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-import ssl
 import tempfile
 import urllib.error
 import urllib.request
@@ -29,6 +28,7 @@ from pyhelm.errors import RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo.index import ChartVersion, Index, index_from_dict, load_index
 from pyhelm.settings import RepoPaths, Settings
+from pyhelm.tls import TlsSettings, tls_context
 
 TIMEOUT_SECONDS = 30.0
 
@@ -110,12 +110,9 @@ def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SEC
         request.add_header("Authorization", f"Basic {token}")
     context = None
     if url.startswith("https://") and entry:
-        context = ssl.create_default_context(cafile=entry.ca_file or None)
-        if entry.cert_file:
-            context.load_cert_chain(entry.cert_file, entry.key_file or None)
-        if entry.insecure_skip_tls_verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        context = tls_context(TlsSettings(
+            ca_file=entry.ca_file or None, cert_file=entry.cert_file or None,
+            key_file=entry.key_file or None, insecure=entry.insecure_skip_tls_verify))
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return bytes(response.read())
