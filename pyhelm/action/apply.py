@@ -101,13 +101,20 @@ def prune_plan(previous: Iterable[Manifest], current: Iterable[Manifest],
     return uninstall_order(dropped)
 
 
+def _namespace_of(kube: KubeClient, manifest: Manifest, default_namespace: str
+                  ) -> str | None:
+    """The namespace the object lives in; None for a cluster-scoped kind. Raises
+    KubeNotFoundError for a kind the server does not serve."""
+    if kube.resource_for(manifest.api_version, manifest.kind).namespaced:
+        return manifest.namespace or default_namespace
+    return None
+
+
 def _namespaced_object(kube: KubeClient, manifest: Manifest, default_namespace: str
                        ) -> tuple[KubeObject, str | None]:
-    info = kube.resource_for(manifest.api_version, manifest.kind)
+    namespace = _namespace_of(kube, manifest, default_namespace)
     obj = copy.deepcopy(manifest.obj)
-    namespace = None
-    if info.namespaced:
-        namespace = manifest.namespace or default_namespace
+    if namespace is not None:
         obj.setdefault("metadata", {})["namespace"] = namespace
     return obj, namespace
 
@@ -204,11 +211,10 @@ def _bulk_lookup(kube: KubeClient, group: Sequence[Manifest], default_namespace:
     counts: dict[tuple[str, str, str | None], int] = {}
     for manifest in group:
         try:
-            namespaced = kube.resource_for(manifest.api_version, manifest.kind).namespaced
+            key = (manifest.api_version, manifest.kind,
+                   _namespace_of(kube, manifest, default_namespace))
         except KubeNotFoundError:
             continue  # _apply_one reports it
-        key = (manifest.api_version, manifest.kind,
-               (manifest.namespace or default_namespace) if namespaced else None)
         counts[key] = counts.get(key, 0) + 1
     known: Known = {}
     for (api_version, kind, namespace), count in counts.items():
@@ -234,7 +240,7 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
         if honour_keep and keeps_on_delete(manifest):
             continue
         try:
-            _, namespace = _namespaced_object(kube, manifest, default_namespace)
+            namespace = _namespace_of(kube, manifest, default_namespace)
         except KubeNotFoundError:
             continue
         try:
@@ -265,7 +271,7 @@ def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namesp
     found: list[tuple[Manifest, Any]] = []
     for manifest in manifests:
         try:
-            _, namespace = _namespaced_object(kube, manifest, default_namespace)
+            namespace = _namespace_of(kube, manifest, default_namespace)
             found.append((manifest, kube.get(manifest.api_version, manifest.kind,
                                              manifest.name, namespace)))
         except KubeNotFoundError:
