@@ -51,13 +51,11 @@ def pod_logs(cfg: Configuration, release: Release) -> Iterator[tuple[str, str]]:
     """(pod, its logs) for every test hook, as Helm's ``test --logs`` reads them: hooks by
     weight then name, each hook's name taken as its pod's name (a test Job's pod has
     another name, and Helm then fails the same way)."""
-    from pyhelm.kube import pod_logs as logs
-
     for hook in sorted(release.hooks or [], key=lambda h: (h.weight, h.name)):
         if "test" not in hook.events:
             continue
         try:
-            text = logs.read(cfg.kube, hook.name, release.namespace)
+            text = cfg.kube.pod_log(hook.name, release.namespace)
         except KubeError as exc:
             raise KubeError(f"unable to get pod logs for {hook.name}: {exc}",
                             status=exc.status, reason=exc.reason) from None

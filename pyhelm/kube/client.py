@@ -185,10 +185,11 @@ class RestKubeClient:
                 "PYHELM_REQUEST_TIMEOUT sets it)")
         return KubeUnreachableError(f"cannot reach the API server at {self.server}: {exc}")
 
-    def _request_json(self, method: str, path: str, what: str = "", *, body: Any = None,
-                      query: list[tuple[str, str]] | None = None,
-                      content_type: str = "application/json",
-                      accept: str = "application/json") -> Any:
+    def _request(self, method: str, path: str, what: str, *, body: Any = None,
+                 query: list[tuple[str, str]] | None = None,
+                 content_type: str = "application/json",
+                 accept: str = "application/json") -> bytes:
+        """The answer's body; an error answer raises (``what`` names the object)."""
         if self._throttle is not None:
             self._throttle.wait()
         headers = {"Accept": accept}
@@ -202,10 +203,19 @@ class RestKubeClient:
                                             headers=headers)
         except TransportError as exc:
             raise self._unreachable(exc, method, path, timeout) from exc
-        text = answer.body.decode()
         if answer.status >= 400:
-            raise _error(answer.status, text, what or path)
+            raise _error(answer.status, answer.body.decode(errors="replace"), what)
+        return answer.body
+
+    def _request_json(self, method: str, path: str, what: str = "", **kwargs: Any) -> Any:
+        text = self._request(method, path, what or path, **kwargs).decode()
         return json.loads(text) if text else {}
+
+    def pod_log(self, name: str, namespace: str) -> str:
+        """A pod's logs as text (``GET .../pods/NAME/log``); errors carry the server's
+        message alone, as Helm shows it."""
+        path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
+        return self._request("GET", path, "", accept="*/*").decode("utf-8", errors="replace")
 
     # ---------------------------------------------------------------- discovery
     def server_version(self) -> tuple[int, int, str]:
@@ -388,7 +398,8 @@ def _error(status: int, text: str, what: str) -> KubeError:
     cls = _ERRORS.get(status, KubeError)
     if status == 409 and "FieldManagerConflict" in (c.reason for c in details.causes):
         message += " (use --force-conflicts to take these fields over)"
-    return cls(f"{what}: {message}", status=status, reason=reason, details=details)
+    return cls(f"{what}: {message}" if what else message, status=status, reason=reason,
+               details=details)
 
 
 def _status_details(raw: object) -> StatusDetails:

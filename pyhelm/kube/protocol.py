@@ -88,6 +88,10 @@ class KubeClient(Protocol):
         """The object (or the selector's objects) as a server-printed Table."""
         ...
 
+    def pod_log(self, name: str, namespace: str) -> str:
+        """The logs of the pod's container, as text."""
+        ...
+
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
                *, propagation: str = "Background", resource_version: str | None = None
                ) -> bool:
