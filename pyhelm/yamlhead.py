@@ -73,25 +73,27 @@ class _RymlHeads:
         root = tree.root_id()
         if not tree.is_map(root) or tree.is_doc(root) or tree.num_children(root) == 0:
             raise _Fallback
-        head: dict[str, Any] = {}
-        for key in ("apiVersion", "kind"):
-            node = tree.find_child(root, key.encode())
-            if node != self.none:
-                head[key] = _string(tree, node, escapes)
+        head: dict[str, Any] = self._strings(tree, root, ("apiVersion", "kind"), escapes)
         meta = tree.find_child(root, b"metadata")
         if meta != self.none:
             if not tree.is_map(meta):
                 raise _Fallback
-            metadata: dict[str, Any] = {}
-            for key in ("name", "namespace"):
-                node = tree.find_child(meta, key.encode())
-                if node != self.none:
-                    metadata[key] = _string(tree, node, escapes)
+            metadata: dict[str, Any] = self._strings(tree, meta, ("name", "namespace"), escapes)
             annotations = tree.find_child(meta, b"annotations")
             if annotations != self.none:
                 metadata["annotations"] = self._string_map(tree, annotations, escapes)
             head["metadata"] = metadata
         return head
+
+    def _strings(self, tree: Any, parent: int, keys: tuple[str, ...], escapes: bool
+                 ) -> dict[str, Any]:
+        """The string values of those keys of a mapping that it has."""
+        found: dict[str, Any] = {}
+        for key in keys:
+            node = tree.find_child(parent, key.encode())
+            if node != self.none:
+                found[key] = _string(tree, node, escapes)
+        return found
 
     def _string_map(self, tree: Any, node: int, escapes: bool) -> dict[str, str]:
         if not tree.is_map(node):
