@@ -40,6 +40,10 @@ class Sample:
     seconds: list[float] = field(default_factory=list)
     peak_kib: int = 0
 
+    def add(self, seconds: float, peak_kib: int) -> None:
+        self.seconds.append(seconds)
+        self.peak_kib = max(self.peak_kib, peak_kib)
+
 
 @dataclass(frozen=True)
 class Row:
@@ -85,29 +89,19 @@ class Bench:
     def size(self, real: int, smoke: int) -> int:
         return smoke if self.smoke else real
 
-    def turns(self, pyhelm_args: list[str], helm_args: list[str], *,
-              runs: int | None = None,
-              between: Callable[[str], None] | None = None) -> tuple[Sample, Sample]:
-        """Both commands, alternately; ``between(tool)`` runs untimed after each."""
+    def turns(self, pyhelm_args: list[str], helm_args: list[str]) -> tuple[Sample, Sample]:
+        """Both commands, alternately, ``runs`` times each."""
         ours, theirs = Sample(), Sample()
-        for _ in range(1 if self.smoke else (runs or self.runs)):
-            for tool, command, sample in (("pyhelm", [*self.pyhelm, *pyhelm_args], ours),
-                                          ("helm", [self.helm, *helm_args], theirs)):
-                seconds, peak = run_process(command, self.env)
-                sample.seconds.append(seconds)
-                sample.peak_kib = max(sample.peak_kib, peak)
-                if between:
-                    between(tool)
+        for _ in range(self.runs):
+            ours.add(*run_process([*self.pyhelm, *pyhelm_args], self.env))
+            theirs.add(*run_process([self.helm, *helm_args], self.env))
         return ours, theirs
 
-    def both(self, *args: str, **kwargs: object) -> tuple[Sample, Sample]:
-        return self.turns(list(args), list(args), **kwargs)  # type: ignore[arg-type]
+    def both(self, *args: str) -> tuple[Sample, Sample]:
+        return self.turns(list(args), list(args))
 
     def pyhelm_ok(self, *args: str) -> None:
         run_process([*self.pyhelm, *args], self.env)
-
-    def helm_ok(self, *args: str) -> None:
-        run_process([self.helm, *args], self.env)
 
     def seed_once(self, key: str, seed: Callable[[], None]) -> None:
         if key not in self.seeded:
@@ -210,8 +204,7 @@ def install_uninstall_wait(bench: Bench) -> tuple[Sample, Sample]:
                          "--timeout", "5m"]
             seconds, peak = run_process(install, bench.env)
             more, peak_more = run_process(uninstall, bench.env)
-            sample.seconds.append(seconds + more)
-            sample.peak_kib = max(sample.peak_kib, peak, peak_more)
+            sample.add(seconds + more, max(peak, peak_more))
     return ours, theirs
 
 
@@ -228,12 +221,9 @@ def big_release(verb: str) -> Callable[[Bench], tuple[Sample, Sample]]:
         for command, chart, namespace, sample in (
                 (bench.pyhelm, JINJA_CHART, "bench-big-py", ours),
                 ([bench.helm], HELM_CHART, "bench-big-helm", theirs)):
-            seconds, peak = run_process(
+            sample.add(*run_process(
                 [*command, verb, "big", str(chart), "-n", bench.ns(namespace), *create,
-                 "--set", n,
-                 "--timeout", "15m", *extra], bench.env)
-            sample.seconds.append(seconds)
-            sample.peak_kib = peak
+                 "--set", n, "--timeout", "15m", *extra], bench.env))
         bench.seeded.add("big-install")
         return ours, theirs
     return run
