@@ -244,10 +244,8 @@ class KubeObjectDriver:
 
     def _sweep(self, name: str, version: int, keep: str | None) -> None:
         """Delete the parts of one revision that its head does not point at."""
-        lister = getattr(self.kube, "list_metadata", None) or self.kube.list
         try:
-            found = lister("v1", self.kind, self.namespace or None,
-                           label_selector=f"owner=pyhelm,name={name},version={version}")
+            found = self._index(f"owner=pyhelm,name={name},version={version}")
         except PyhelmError as exc:
             self.warn(f"could not list the parts of {storage_key(name, version)}: {exc}")
             return
@@ -268,13 +266,9 @@ class KubeObjectDriver:
 
     def sweep_release(self, name: str) -> None:
         """Delete every part of a release none of whose records exist (after uninstall)."""
-        lister = getattr(self.kube, "list_metadata", None) or self.kube.list
-        heads = lister("v1", self.kind, self.namespace or None,
-                       label_selector=f"owner=helm,name={name}")
-        if heads:
+        if self._index(f"owner=helm,name={name}"):
             return
-        for obj in lister("v1", self.kind, self.namespace or None,
-                          label_selector=f"owner=pyhelm,name={name}"):
+        for obj in self._index(f"owner=pyhelm,name={name}"):
             self.kube.delete("v1", self.kind, _meta(obj)["name"], _meta(obj).get("namespace"))
 
     # --------------------------------------------------------------- reads
@@ -400,8 +394,6 @@ class KubeObjectDriver:
                 for key, found in grouped.items()}
 
     def _index(self, selector: str) -> list[KubeObject]:
-        """The records the selector picks, metadata only when the client can."""
-        lister = getattr(self.kube, "list_metadata", None) or self.kube.list
-        found: list[KubeObject] = lister("v1", self.kind, self.namespace or None,
-                                         label_selector=selector)
-        return found
+        """The metadata of the objects the selector picks (records or their parts)."""
+        return self.kube.list_metadata("v1", self.kind, self.namespace or None,
+                                       label_selector=selector)
