@@ -77,10 +77,12 @@ class Transport:
         weakref.finalize(self, _close_all, self._idle)
 
     def close(self) -> None:
+        """Close the idle connections; the transport stays usable. The list is emptied
+        in place: the finalizer holds this same list."""
         with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+            idle = list(self._idle)
+            self._idle.clear()
+        _close_all(idle)
 
     def _open(self, timeout: Timeout) -> http.client.HTTPConnection:
         connect, read = timeout
