@@ -30,9 +30,10 @@ FAST_FROM = 200
 
 # anchors, aliases, tags and reserved indicators where a token starts; merge keys
 _NOT_PLAIN_DATA = re.compile(r"(?:^|[\s\[{,:?-])[&*!@`]|<<")
-_MARKS = "&*!@`<"  # a document with none of these needs no search
+_MARK = re.compile(r"[&*!@`<]")  # a document with none of these needs no search
 
 Loader = Callable[[str], Any]
+
 
 
 class _Fallback(Exception):
@@ -56,12 +57,21 @@ def head_loader(documents: int) -> Iterator[Loader]:
 
 
 class _RymlHeads:
+    """Heads read off rapidyaml's tree. Each call into ryml costs about a microsecond
+    (SWIG), more than the C++ work behind it, so a node's style is read as one bit set
+    (``tree.type``) rather than through one predicate call per style."""
+
     def __init__(self, ryml: Any) -> None:
         self.ryml = ryml
         self.none = ryml.NONE  # the node id meaning "no such node"
+        self.map, self.doc = int(ryml.MAP), int(ryml.DOC)
+        self.val, self.val_nil = int(ryml.VAL), int(ryml.VALNIL)
+        self.val_dquo, self.val_plain = int(ryml.VAL_DQUO), int(ryml.VAL_PLAIN)
+        self.val_quoted = int(ryml.VALQUO)  # quoted, or a block scalar: a string either way
+        self.key_quoted, self.key_dquo = int(ryml.KEYQUO), int(ryml.KEY_DQUO)
 
     def load(self, text: str) -> Any:
-        if any(mark in text for mark in _MARKS) and _NOT_PLAIN_DATA.search(text):
+        if _MARK.search(text) and _NOT_PLAIN_DATA.search(text):
             return yamlio.load(text)
         try:
             tree = self.ryml.parse_in_arena(text.encode())
@@ -71,56 +81,58 @@ class _RymlHeads:
 
     def _head(self, tree: Any, *, escapes: bool) -> dict[str, Any]:
         root = tree.root_id()
-        if not tree.is_map(root) or tree.is_doc(root) or tree.num_children(root) == 0:
+        if tree.type(root) & (self.map | self.doc) != self.map or not tree.has_children(root):
             raise _Fallback
-        head: dict[str, Any] = self._strings(tree, root, ("apiVersion", "kind"), escapes)
+        head: dict[str, Any] = self._strings(tree, root, (b"apiVersion", b"kind"), escapes)
         meta = tree.find_child(root, b"metadata")
         if meta != self.none:
-            if not tree.is_map(meta):
+            if not tree.type(meta) & self.map:
                 raise _Fallback
-            metadata: dict[str, Any] = self._strings(tree, meta, ("name", "namespace"), escapes)
+            metadata: dict[str, Any] = self._strings(tree, meta, (b"name", b"namespace"),
+                                                     escapes)
             annotations = tree.find_child(meta, b"annotations")
             if annotations != self.none:
                 metadata["annotations"] = self._string_map(tree, annotations, escapes)
             head["metadata"] = metadata
         return head
 
-    def _strings(self, tree: Any, parent: int, keys: tuple[str, ...], escapes: bool
+    def _strings(self, tree: Any, parent: int, keys: tuple[bytes, ...], escapes: bool
                  ) -> dict[str, Any]:
         """The string values of those keys of a mapping that it has."""
         found: dict[str, Any] = {}
         for key in keys:
-            node = tree.find_child(parent, key.encode())
+            node = tree.find_child(parent, key)
             if node != self.none:
-                found[key] = _string(tree, node, escapes)
+                found[key.decode()] = self._string(tree, node, escapes)
         return found
 
     def _string_map(self, tree: Any, node: int, escapes: bool) -> dict[str, str]:
-        if not tree.is_map(node):
+        if not tree.type(node) & self.map:
             raise _Fallback
         found: dict[str, str] = {}
         child = tree.first_child(node)
         while child != self.none:
+            kind = tree.type(child)
             key = bytes(tree.key(child)).decode()
-            if not (tree.is_key_quoted(child) or yamlio.plain_scalar_is_string(key)) or (
-                    escapes and tree.is_key_dquo(child)):
+            if not (kind & self.key_quoted or yamlio.plain_scalar_is_string(key)) or (
+                    escapes and kind & self.key_dquo):
                 raise _Fallback
-            found[key] = _string(tree, child, escapes)
+            found[key] = self._string(tree, child, escapes)
             child = tree.next_sibling(child)
         return found
 
-
-def _string(tree: Any, node: int, escapes: bool) -> str:
-    if not tree.has_val(node) or tree.val_is_null(node):
+    def _string(self, tree: Any, node: int, escapes: bool) -> str:
+        kind = tree.type(node)
+        if not kind & self.val or kind & self.val_nil:
+            raise _Fallback
+        if escapes and kind & self.val_dquo:
+            raise _Fallback  # escape sequences: libyaml's reading decides
+        text = bytes(tree.val(node)).decode()
+        if kind & self.val_quoted:
+            return text
+        if kind & self.val_plain and yamlio.plain_scalar_is_string(text):
+            return text
         raise _Fallback
-    if escapes and tree.is_val_dquo(node):
-        raise _Fallback  # escape sequences: libyaml's reading decides
-    text = bytes(tree.val(node)).decode()
-    if tree.is_val_quoted(node):
-        return text
-    if tree.is_val_plain(node) and yamlio.plain_scalar_is_string(text):
-        return text
-    raise _Fallback
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pyhelm import yamlhead, yamlio
-from pyhelm.engine.render import split_documents
+from pyhelm.engine.documents import split_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "helm-charts" / "expected"

@@ -16,7 +16,6 @@ from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lifecycle import record_failure, server_dry_run
 from pyhelm.action.lookup import possibly_live
-from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
@@ -41,6 +40,7 @@ from pyhelm.release.names import validate_release_name
 from pyhelm.storage.driver import SYSTEM_LABELS, custom_labels
 
 if TYPE_CHECKING:
+    from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.release.model import Release
 
 

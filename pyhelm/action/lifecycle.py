@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pyhelm.action.apply import ApplySettings, ReleaseRef, apply_manifests
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.records import with_outcome
-from pyhelm.engine.helm_engine import ReuseRule
+from pyhelm.engine.helm_inputs import ReuseRule
 from pyhelm.engine.manifest import Hook, Rendered, as_hook
 from pyhelm.errors import (
     KubeForbiddenError,
@@ -87,7 +87,7 @@ def record_failure(store: ReleaseStore, failed: Release, exc: PyhelmError) -> No
 
 
 def hooks_of(release: Release) -> tuple[Hook, ...]:
-    from pyhelm.engine.render import parse_manifests
+    from pyhelm.engine.documents import parse_manifests
 
     hooks = []
     for record in release.hooks or []:

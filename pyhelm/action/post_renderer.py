@@ -95,7 +95,7 @@ def post_render(rendered: Rendered, renderer: PostRenderer) -> Rendered:
     them, sorted again as Helm sorts a render."""
     files = dict(rendered.templates) or _files_of(rendered)
     new_files = postrender_stream.split(renderer.run(postrender_stream.merge(files)))
-    from pyhelm.engine.render import parse_manifests
+    from pyhelm.engine.documents import parse_manifests
 
     manifests, hooks = split_hooks(
         m for name in sorted(new_files) for m in parse_manifests(new_files[name], name))

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pyhelm.action.hooks import HookRun
-from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 
 if TYPE_CHECKING:
+    from pyhelm.action.hooks import HookRun
+    from pyhelm.chart.model import Chart
     from pyhelm.release.model import HookRecord, Release
     from pyhelm.release.status import Status
 
@@ -74,7 +74,7 @@ def manifests_of(release: Release, *, heads_only: bool = False) -> list[Manifest
     ``heads_only``: each object only as far as its identity and annotations (enough to
     find, delete or prune it)."""
     from pyhelm import yamlhead
-    from pyhelm.engine.render import parse_manifests
+    from pyhelm.engine.documents import parse_manifests
 
     blocks: list[tuple[str, str]] = []
     source = "manifest"

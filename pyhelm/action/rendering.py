@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
-from pyhelm.engine.helm_engine import KubeTarget, ReuseRule
+from pyhelm.engine.helm_inputs import KubeTarget, ReuseRule
 from pyhelm.engine.manifest import Rendered
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.errors import ChartError

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyhelm.action.chart_source import ChartLocation, locate_chart_ref
-from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, path_engine
@@ -22,6 +22,9 @@ from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, Relea
 from pyhelm.errors import UsageError
 from pyhelm.release.names import validate_release_name
 from pyhelm.settings import RepoPaths
+
+if TYPE_CHECKING:
+    from pyhelm.action.post_renderer import PostRenderer
 
 
 @dataclass(frozen=True, kw_only=True)

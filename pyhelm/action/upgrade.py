@@ -19,7 +19,6 @@ from pyhelm.action.lifecycle import (
     server_dry_run,
 )
 from pyhelm.action.lookup import history, last_deployed, possibly_live
-from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.records import new_release, with_outcome
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
@@ -39,6 +38,7 @@ from pyhelm.errors import (
 from pyhelm.release.names import validate_release_name
 
 if TYPE_CHECKING:
+    from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.release.model import Release
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.engine.helm_engine import ValueSources
+from pyhelm.engine.helm_inputs import ValueSources
 
 
 @dataclass(frozen=True, kw_only=True)

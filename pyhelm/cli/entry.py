@@ -1,13 +1,14 @@
 """The console script's entry point: start helm-engine early, then run the CLI.
 
-A command that renders charts may need Helm's engine; starting its process before the
-command's modules (click, the actions) are imported lets its start-up run beside
-Python's on another core. Nothing else happens here, so this module imports only what
-that needs.
+A command that renders a Go-template chart needs Helm's engine; starting its process
+before the command's modules (click, the actions) are imported lets its start-up run
+beside Python's on another core. Nothing else happens here, so this module imports only
+what that needs.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -20,8 +21,20 @@ def _verb(argv: list[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+def _evidently_jinja(argv: list[str]) -> bool:
+    """Whether a chart directory named on the line is plainly a Jinja2 chart (``.j2``
+    templates), which never needs the engine. A guess that says no only costs a process."""
+    for word in argv:
+        templates = os.path.join(word, "templates")
+        if not word.startswith("-") and os.path.isdir(templates):
+            with os.scandir(templates) as entries:
+                return any(entry.name.endswith(".j2") for entry in entries)
+    return False
+
+
 def main(argv: list[str] | None = None) -> Any:
-    if _verb(sys.argv[1:] if argv is None else argv) in RENDERING_VERBS:
+    words = sys.argv[1:] if argv is None else argv
+    if _verb(words) in RENDERING_VERBS and not _evidently_jinja(words):
         from pyhelm.engine.engine_process import prestart
 
         prestart()

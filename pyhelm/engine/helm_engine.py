@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyhelm.engine import engine_process
+from pyhelm.engine.helm_inputs import KubeTarget, ReuseRule, ValueSources
 from pyhelm.engine.manifest import Hook, Manifest, Rendered
 from pyhelm.errors import RenderError
 
@@ -27,54 +28,6 @@ if TYPE_CHECKING:
     from pyhelm.engine.release_info import ReleaseContext
 
 HELM_VERSION = "v4.1.4"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ValueSources:
-    """The user's values as Helm's command line gives them: Helm's parsers type them."""
-
-    files: tuple[tuple[str, str], ...] = ()  # (name, YAML text), in -f order
-    mapping: Mapping[str, Any] = field(default_factory=dict)
-    set_json: tuple[str, ...] = ()
-    set: tuple[str, ...] = ()
-    set_string: tuple[str, ...] = ()
-    set_file: tuple[str, ...] = ()
-    set_literal: tuple[str, ...] = ()
-    stdin: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"files": [{"name": n, "data": d} for n, d in self.files],
-                "mapping": dict(self.mapping), "setJSON": list(self.set_json),
-                "set": list(self.set), "setString": list(self.set_string),
-                "setFile": list(self.set_file), "setLiteral": list(self.set_literal),
-                "stdin": self.stdin}
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReuseRule:
-    """What an upgrade does with the previous release's values (Helm's reuseValues).
-
-    ``mode``: "reset", "reuse", "reset-then-reuse", or "default" (reuse only when the
-    user gave no values)."""
-
-    mode: str
-    previous_config: Mapping[str, Any] = field(default_factory=dict)
-    previous_chart_values: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class KubeTarget:
-    """The cluster ``lookup`` reads, named as kubectl names it, with Helm's overrides."""
-
-    kubeconfig: str | None = None  # one file, or KUBECONFIG's list (first wins)
-    context: str | None = None
-    token: str | None = None
-    apiserver: str | None = None
-    ca_file: str | None = None
-    insecure_skip_tls_verify: bool = False
-    tls_server_name: str | None = None
-    as_user: str | None = None
-    as_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,7 +138,7 @@ def _manifest(item: Mapping[str, Any], with_object: bool) -> Manifest:
 def _crds(item: Mapping[str, Any], with_objects: bool) -> list[Manifest]:
     """A crds/ file: as Helm prints it (one entry, the file's text) for ``template``;
     as the objects it holds when they are to be applied."""
-    from pyhelm.engine.render import parse_manifests
+    from pyhelm.engine.documents import parse_manifests
 
     text, name = str(item["data"]), str(item["filename"])
     if with_objects:

@@ -9,7 +9,6 @@ Every error becomes a ``RenderError`` naming ``chart/templates/file:line``.
 
 from __future__ import annotations
 
-import re
 import types
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,11 +16,12 @@ from typing import Any
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from pyhelm import yamlhead, yamlio
+from pyhelm import yamlhead
 from pyhelm.chart.model import TEMPLATES_DIR, Chart
 from pyhelm.chart.prepare import PreparedChart
 from pyhelm.engine import functions
 from pyhelm.engine.context import Files, chart_dict, template_dict
+from pyhelm.engine.documents import parse_manifests
 from pyhelm.engine.manifest import (
     Manifest,
     Rendered,
@@ -34,7 +34,6 @@ from pyhelm.engine.sandbox import ChartSandbox, MemoryLoader, RenderLimits, inde
 from pyhelm.errors import RenderError
 
 NOTES = "NOTES.txt"
-_DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
 def render(prepared: PreparedChart, *, release: ReleaseContext,
@@ -155,60 +154,6 @@ def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
         kind = {UndefinedError: "", functions.TemplateFailure: "",
                 SecurityError: "sandbox: "}.get(type(exc), f"{type(exc).__name__}: ")
         raise RenderError(f"{where}: {kind}{exc}") from exc
-
-
-def split_documents(text: str) -> Iterator[tuple[int, str]]:
-    """(first line number, document text) of every non-empty document."""
-    position = 0
-    line = 1
-    for match in [*_DOC_SEPARATOR.finditer(text), None]:
-        end = match.start() if match else len(text)
-        document = text[position:end]
-        if any(s.strip() and not s.lstrip().startswith("#") for s in document.splitlines()):
-            yield line, document
-        if match:
-            line += text.count("\n", position, match.end()) + 1
-            position = match.end() + 1
-
-
-def _context_lines(document: str, line: int | None) -> str:
-    if not line:
-        return ""
-    lines = document.splitlines()
-    start = max(0, line - 3)
-    shown = [f"{n + 1:>4}| {lines[n]}" for n in range(start, min(len(lines), line + 2))]
-    return "\n" + "\n".join(shown)
-
-
-def parse_manifests(text: str, source: str, load: yamlhead.Loader = yamlio.load
-                    ) -> list[Manifest]:
-    """Every object in a rendered template; errors name the line of the output."""
-    manifests: list[Manifest] = []
-    for first_line, document in split_documents(text):
-        try:
-            obj = load(document)
-        except yamlio.YamlSyntaxError as exc:
-            line = first_line + exc.line - 1 if exc.line else first_line
-            raise RenderError(f"{source}: line {line} of the rendered output: {exc.problem}"
-                              + _context_lines(document, exc.line)) from None
-        if obj is None:
-            continue
-        if not isinstance(obj, dict):
-            raise RenderError(f"{source}: line {first_line} of the rendered output: a "
-                              f"manifest must be a mapping, not {type(obj).__name__}")
-        metadata = obj.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, dict) else None
-        missing = [f for f, v in (("apiVersion", obj.get("apiVersion")),
-                                  ("kind", obj.get("kind")), ("metadata.name", name)) if not v]
-        if missing:
-            raise RenderError(f"{source}: line {first_line} of the rendered output: object "
-                              f"is missing {', '.join(missing)}")
-        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-        manifests.append(Manifest(
-            template=source, content=document.strip("\n"), obj=obj,
-            api_version=str(obj["apiVersion"]), kind=str(obj["kind"]), name=str(name),
-            namespace=str(namespace) if namespace else None))
-    return manifests
 
 
 def _check_duplicates(manifests: list[Manifest], default_namespace: str) -> None:

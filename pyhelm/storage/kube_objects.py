@@ -33,9 +33,8 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from pyhelm.errors import (
     KubeConflictError,
@@ -52,6 +51,9 @@ from pyhelm.release.status import Status
 from pyhelm.release.summary import Summary, summary_of
 from pyhelm.storage import summary_annotation
 from pyhelm.storage.driver import LOCK_FIELD, conflict, helm_labels, warn_stderr
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 PART_SIZE = 900_000
 PARTS_LABEL = "pyhelm.sh/parts"
@@ -296,9 +298,9 @@ class KubeObjectDriver:
 
     def latest(self) -> list[Release]:
         """The newest readable revision of every release, decoding only those."""
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            found = pool.map(self._newest_readable, self._by_release("owner=helm").values())
-            return [r for r in found if r is not None]
+        found = _parallel_map(self._newest_readable, self._by_release("owner=helm").values(),
+                              workers=16)
+        return [r for r in found if r is not None]
 
     def latest_summaries(self) -> list[Summary]:
         """What ``list`` prints of every release, from one metadata-only list; only records
@@ -312,9 +314,8 @@ class KubeObjectDriver:
             else:
                 undecided.append(candidates)
         if undecided:
-            with ThreadPoolExecutor(max_workers=16) as pool:
-                summaries += [s for s in pool.map(self._newest_summary, undecided)
-                              if s is not None]
+            summaries += [s for s in _parallel_map(self._newest_summary, undecided, workers=16)
+                          if s is not None]
         return summaries
 
     def history_summaries(self, name: str) -> list[Summary]:
@@ -336,8 +337,7 @@ class KubeObjectDriver:
                        if _meta(o)["name"] in wanted]
             decoded = [self._readable(o) for o in objects]
         elif missing:
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                decoded = list(pool.map(self._fetch, missing))
+            decoded = _parallel_map(self._fetch, missing, workers=8)
         else:
             decoded = []
         summaries += [summary_of(r) for r in decoded if r is not None]
@@ -397,3 +397,13 @@ class KubeObjectDriver:
         """The metadata of the objects the selector picks (records or their parts)."""
         return self.kube.list_metadata("v1", self.kind, self.namespace or None,
                                        label_selector=selector)
+
+
+def _parallel_map(function: Callable[[_T], _R], items: Iterable[_T], *, workers: int
+                  ) -> list[_R]:
+    """``function`` over ``items`` on a thread pool (GETs wait on the server, not the GIL);
+    concurrent.futures is imported here, by the few listings that need it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))

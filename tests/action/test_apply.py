@@ -21,8 +21,8 @@ from pyhelm.action.apply import (
     prune_plan,
     stamp_ownership,
 )
+from pyhelm.engine.documents import parse_manifests
 from pyhelm.engine.manifest import Manifest
-from pyhelm.engine.render import parse_manifests
 from pyhelm.errors import KubeConflictError
 
 if TYPE_CHECKING:

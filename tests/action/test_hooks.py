@@ -9,8 +9,8 @@ import pytest
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.hooks import HookFailedError, HookSettings, completion, hooks_for, run_hooks
+from pyhelm.engine.documents import parse_manifests
 from pyhelm.engine.manifest import Hook, as_hook
-from pyhelm.engine.render import parse_manifests
 from pyhelm.kube.protocol import KubeClient, KubeObject
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from pyhelm.action.apply import (
     delete_manifests,
     prune_plan,
 )
+from pyhelm.engine.documents import parse_manifests
 from pyhelm.engine.manifest import Manifest
-from pyhelm.engine.render import parse_manifests
 from pyhelm.errors import KubeConflictError, KubeNotFoundError
 from pyhelm.kube.client import connect
 from pyhelm.kube.protocol import KubeClient

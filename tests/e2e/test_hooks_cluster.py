@@ -8,8 +8,8 @@ import pytest
 
 from pyhelm.action.apply import ReleaseRef
 from pyhelm.action.hooks import HookFailedError, HookSettings, run_hooks
+from pyhelm.engine.documents import parse_manifests
 from pyhelm.engine.manifest import Hook, as_hook
-from pyhelm.engine.render import parse_manifests
 from pyhelm.errors import KubeNotFoundError
 from pyhelm.kube.client import connect
 

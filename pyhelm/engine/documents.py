@@ -1,0 +1,70 @@
+"""Rendered output back into manifests: split into documents, read each one's head.
+
+Kept apart from the Jinja2 renderer so that reading a stored release's manifest (status,
+uninstall, prune) does not import the template engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pyhelm import yamlhead, yamlio
+from pyhelm.engine.manifest import Manifest
+from pyhelm.errors import RenderError
+
+_DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)  # not blank, not a comment
+
+
+def split_documents(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, document text) of every non-empty document."""
+    position = 0
+    line = 1
+    for match in [*_DOC_SEPARATOR.finditer(text), None]:
+        end = match.start() if match else len(text)
+        if _CONTENT_LINE.search(text, position, end):
+            yield line, text[position:end]
+        if match:
+            line += text.count("\n", position, match.end()) + 1
+            position = match.end() + 1
+
+
+def _context_lines(document: str, line: int | None) -> str:
+    if not line:
+        return ""
+    lines = document.splitlines()
+    start = max(0, line - 3)
+    shown = [f"{n + 1:>4}| {lines[n]}" for n in range(start, min(len(lines), line + 2))]
+    return "\n" + "\n".join(shown)
+
+
+def parse_manifests(text: str, source: str, load: yamlhead.Loader = yamlio.load
+                    ) -> list[Manifest]:
+    """Every object in a rendered template; errors name the line of the output."""
+    manifests: list[Manifest] = []
+    for first_line, document in split_documents(text):
+        try:
+            obj = load(document)
+        except yamlio.YamlSyntaxError as exc:
+            line = first_line + exc.line - 1 if exc.line else first_line
+            raise RenderError(f"{source}: line {line} of the rendered output: {exc.problem}"
+                              + _context_lines(document, exc.line)) from None
+        if obj is None:
+            continue
+        if not isinstance(obj, dict):
+            raise RenderError(f"{source}: line {first_line} of the rendered output: a "
+                              f"manifest must be a mapping, not {type(obj).__name__}")
+        metadata = obj.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        missing = [f for f, v in (("apiVersion", obj.get("apiVersion")),
+                                  ("kind", obj.get("kind")), ("metadata.name", name)) if not v]
+        if missing:
+            raise RenderError(f"{source}: line {first_line} of the rendered output: object "
+                              f"is missing {', '.join(missing)}")
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        manifests.append(Manifest(
+            template=source, content=document.strip("\n"), obj=obj,
+            api_version=str(obj["apiVersion"]), kind=str(obj["kind"]), name=str(name),
+            namespace=str(namespace) if namespace else None))
+    return manifests
