@@ -1,6 +1,7 @@
 """Every command of the speed table, pyhelm against Helm 4 in the same run.
 
     python bench/commands.py [--runs 5] [--only ROW ...] [--markdown] [--smoke]
+                             [--readme README.md]
 
 Whole processes (the ``pyhelm`` console script, Helm's binary), run in turns so machine
 noise hits both alike; medians, min-max, the ratio pyhelm/Helm, the goal and each
@@ -10,7 +11,9 @@ pyhelm's Jinja2 chart against its Go-template twin in Helm, and the twin in both
 else on a local control plane started here; releases are seeded by pyhelm (install,
 or written straight into the release store for the long histories), and each tool
 reads the same releases. ``--smoke`` runs every row once at tiny sizes: it checks the
-benchmark itself (both tools succeed), not speed; ``make test`` runs it.
+benchmark itself (both tools succeed), not speed; ``make test`` runs it. ``--readme``
+rewrites the README's table (between its ``bench/commands.py`` markers) from this run,
+with the machine it ran on.
 """
 
 from __future__ import annotations
@@ -283,6 +286,43 @@ def report(rows: list[tuple[Row, Sample, Sample]], markdown: bool) -> str:
     return "\n".join(lines)
 
 
+README_BEGIN = "<!-- bench/commands.py --readme: begin -->"
+README_END = "<!-- bench/commands.py --readme: end -->"
+
+
+def machine() -> str:
+    """The machine and tools of a run, for the README."""
+    import platform
+
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def readme_block(rows: list[tuple[Row, Sample, Sample]], runs: int, when: datetime) -> str:
+    return "\n".join([
+        README_BEGIN,
+        f"Run {when:%Y-%m-%d %H:%M} UTC on {machine()}: medians of {runs} runs per row "
+        "(cluster install and upgrade rows: one run each), both tools in turns.",
+        "",
+        report(rows, markdown=True),
+        README_END])
+
+
+def update_readme(text: str, block: str) -> str:
+    """``text`` with the block between the markers replaced by ``block``."""
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"the README has no {README_BEGIN} ... {README_END} block")
+    return text[:start] + block + text[end + len(README_END):]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per row (large rows: 1)")
@@ -290,11 +330,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="rows whose name contains any of these words")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--smoke", action="store_true", help="each row once, tiny sizes")
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="rewrite this README's benchmark table from the run")
     args = parser.parse_args(argv)
     rows = [r for r in ROWS if not args.only or any(w in r.name for w in args.only)]
     # as pip does when it installs the wheel: processes then load bytecode, never compile
     # (PYTHONDONTWRITEBYTECODE would otherwise make every run compile pyhelm afresh)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "pyhelm")], check=True)
+    started = datetime.now(UTC)
     results: list[tuple[Row, Sample, Sample]] = []
     with contextlib.ExitStack() as stack:
         kubeconfig = None
@@ -307,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             print(report([(row, ours, theirs)], markdown=False), flush=True)
     if args.markdown:
         print(report(results, markdown=True))
+    if args.readme:
+        block = readme_block(results, bench.runs, started)
+        args.readme.write_text(update_readme(args.readme.read_text(), block))
     return 0
 
 

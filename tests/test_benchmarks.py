@@ -55,3 +55,28 @@ def test_command_bench_smoke_every_row(kubeconfig: str) -> None:
     out = run("bench/commands.py", env={"KUBECONFIG": kubeconfig})
     for row in ROWS:
         assert row.name in out, out
+
+
+def test_readme_table_is_rewritten_from_a_run() -> None:
+    from datetime import UTC, datetime
+
+    from bench.commands import ROWS, Sample, readme_block, update_readme
+
+    results = []
+    for index, row in enumerate(ROWS):
+        ours, theirs = Sample(), Sample()
+        ours.add(0.1 * (index + 1), 40 * 1024)
+        theirs.add(0.2, 80 * 1024)
+        results.append((row, ours, theirs))
+    readme = (ROOT / "README.md").read_text()
+    block = readme_block(results, 5, datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
+    updated = update_readme(readme, block)
+
+    assert updated.count(block) == 1
+    assert "Run 2026-11-26 03:00 UTC on " in updated and "medians of 5 runs" in updated
+    for index, row in enumerate(ROWS):
+        ratio = 0.1 * (index + 1) / 0.2
+        assert f"| {row.name} | " in updated and f"| {ratio:.2f} | ≤ {row.goal} (" in updated
+    assert update_readme(updated, block) == updated  # the markers survive a rewrite
+    with pytest.raises(SystemExit, match="has no"):
+        update_readme("# no table here\n", block)
