@@ -76,7 +76,8 @@ def test_readme_table_is_rewritten_from_a_run() -> None:
     assert "Run 2026-11-26 03:00 UTC on " in updated and "medians of 5 runs" in updated
     for index, row in enumerate(ROWS):
         ratio = 0.1 * (index + 1) / 0.2
-        assert f"| {row.name} | " in updated and f"| {ratio:.2f} | ≤ {row.goal} (" in updated
+        goal = "none (floor)" if row.goal is None else f"≤ {row.goal} ("
+        assert f"| {row.name} | " in updated and f"| {ratio:.2f} | {goal}" in updated
     assert update_readme(updated, block) == updated  # the markers survive a rewrite
     with pytest.raises(SystemExit, match="has no"):
         update_readme("# no table here\n", block)
