@@ -32,6 +32,7 @@ import tarfile
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +90,31 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 600)
     raise SystemExit(f"{url} not ready within {timeout:.0f}s")
 
 
+def start_server(command_for: Callable[[int], list[str]], env: dict[str, str],
+                 log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The server started on a free port and answering; a port taken between picking and
+    binding it (another process's ephemeral port) is picked again."""
+    for attempt in range(3):
+        port = free_port()
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(command_for(port), cwd=ROOT, env=env, stdout=log,
+                                       stderr=log, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, process)
+            return process, url
+        except SystemExit:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+            output = log_path.read_text(errors="replace")
+            if "Address already in use" in output and attempt < 2:
+                continue
+            print(output, file=sys.stderr)  # why the server did not start
+            raise
+    raise AssertionError("unreachable")
+
+
 def attack(binary: Path, targets: list[dict[str, object]], clients: int,
            duration: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
@@ -129,23 +155,25 @@ def main() -> None:
             package("bench", f"1.{i // 1000}.{i % 1000}"))
     uploads = [package("bench-up", f"2.0.{i}") for i in range(200)]
     env = {**os.environ, "PYHELM_REPO_PASSWORD": "secret"}
-    servers: list[tuple[str, list[str], str]] = []
+    # each server's command for a port: the port is picked when the server starts, since
+    # the load generator's client sockets take ephemeral ports meanwhile
+    servers: list[tuple[str, Callable[[int], list[str]]]] = []
     for label in ("old http.server (dir)", "new uvicorn (dir)"):
         copy = work / label.split()[0]
         subprocess.run(["cp", "-r", str(source), str(copy)], check=True)
-        port = free_port()
         if label.startswith("old"):
-            command = [sys.executable, "-c",
-                       "import sys; sys.path.insert(0, 'bench'); from pathlib import Path; "
-                       "from legacy_repo_server import ServerSettings, make_server; "
-                       f"make_server(ServerSettings(directory=Path({str(copy)!r}), port={port}, "
-                       "enable_upload=True, username='admin', password='secret'))"
-                       ".serve_forever()"]
+            servers.append((label, lambda port, copy=copy: [
+                sys.executable, "-c",
+                "import sys; sys.path.insert(0, 'bench'); from pathlib import Path; "
+                "from legacy_repo_server import ServerSettings, make_server; "
+                f"make_server(ServerSettings(directory=Path({str(copy)!r}), port={port}, "
+                "enable_upload=True, username='admin', password='secret'))"
+                ".serve_forever()"]))
         else:
-            command = [str(Path(sys.executable).with_name("pyhelm")), "repo", "serve",
-                       str(copy), "--address", f"127.0.0.1:{port}", "--enable-upload",
-                       "--username", "admin", "--workers", str(args.workers)]
-        servers.append((label, command, f"http://127.0.0.1:{port}"))
+            servers.append((label, lambda port, copy=copy: [
+                str(Path(sys.executable).with_name("pyhelm")), "repo", "serve", str(copy),
+                "--address", f"127.0.0.1:{port}", "--enable-upload", "--username", "admin",
+                "--workers", str(args.workers)]))
     weed = None
     if args.s3:
         from pyhelm.repo.storage import open_storage
@@ -157,22 +185,18 @@ def main() -> None:
         store = open_storage(f"s3://{BUCKET}/bench")
         for path in sorted(source.iterdir()):
             store.put(path.name, path.read_bytes())
-        port = free_port()
-        servers.append(("new uvicorn (S3)", [
+        servers.append(("new uvicorn (S3)", lambda port: [
             str(Path(sys.executable).with_name("pyhelm")), "repo", "serve", "--storage",
             f"s3://{BUCKET}/bench", "--address", f"127.0.0.1:{port}", "--enable-upload",
-            "--username", "admin", "--workers", str(args.workers)],
-            f"http://127.0.0.1:{port}"))
+            "--username", "admin", "--workers", str(args.workers)]))
     rows = []
     rng = random.Random(7)
     try:
-        for label, command, url in servers:
-            with (work / f"{label.split()[0]}.log").open("wb") as log:
-                process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
-                                           stderr=log, start_new_session=True)
+        for label, command_for in servers:
+            log_path = work / f"{label.split()[0]}.log"
+            started = time.monotonic()
+            process, url = start_server(command_for, env, log_path)
             try:
-                started = time.monotonic()
-                wait_ready(url, process)
                 print(f"{label}: ready in {time.monotonic() - started:.1f}s", file=sys.stderr)
                 names = [p.name for p in source.iterdir()]
                 gets = [{"method": "GET", "url": f"{url}/{rng.choice(names)}"}
@@ -191,10 +215,6 @@ def main() -> None:
                         result = attack(binary, targets, clients, args.duration)
                         rows.append((label, scenario, clients, result))
                         print(f"{label} {scenario} c={clients}: {result}", file=sys.stderr)
-            except SystemExit:
-                print((work / f"{label.split()[0]}.log").read_text(errors="replace"),
-                      file=sys.stderr)  # why the server did not start
-                raise
             finally:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)

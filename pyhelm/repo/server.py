@@ -484,7 +484,10 @@ def app_from_environment() -> Starlette:
 
 
 def _uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
-    return {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key,
+    from pyhelm.repo.tcp_nodelay import NoDelayH11Protocol
+
+    return {"http": NoDelayH11Protocol,
+            "ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key,
             "access_log": settings.access_log, "log_level": "info" if settings.access_log
             else "warning", "timeout_keep_alive": 5,
             "timeout_graceful_shutdown": settings.graceful_timeout,
