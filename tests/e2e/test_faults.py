@@ -91,19 +91,38 @@ class Stream:
                               env=self.helm_env)
 
     def killed(self, *args: str) -> None:
-        """Start ``pyhelm args`` and kill -9 it after a random delay of 0..1 s (most
-        operations here finish within about a second)."""
+        """Start ``pyhelm args`` and kill -9 it: every other kill after a random delay of
+        0..1 s (most operations here finish within about a second), the others a random
+        0..100 ms after the operation's pending revision appears, so that kills land
+        inside the lock's window however fast the command gets."""
         process = subprocess.Popen(
             [str(SCRIPT), "--kubeconfig", self.kubeconfig, "-n", self.namespace, *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "PYHELM_DEBUG": ""})
+        at_random = self.kills % 2 == 0
+        delay = self.rng.uniform(0.0, 1.0) if at_random else self.rng.uniform(0.0, 0.1)
         try:
-            process.wait(timeout=self.rng.uniform(0.0, 1.0))
+            if not at_random:
+                self.wait_for_pending(process, timeout=5.0)
+            process.wait(timeout=delay)
             self.finished_before_kill += 1
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
         self.kills += 1
+
+    def wait_for_pending(self, process: subprocess.Popen[bytes], timeout: float) -> None:
+        """Until a revision of the release is pending, or the process ended."""
+        deadline = time.monotonic() + timeout
+        from pyhelm.storage.store import ReleaseStore, driver_for
+
+        self.store()  # connects
+        quiet = ReleaseStore(driver_for("secret", self._kube, self.namespace),
+                             warn=lambda _: None)  # records mid-write are not problems here
+        while process.poll() is None and time.monotonic() < deadline:
+            if any(r.info.status.is_pending for r in quiet.history(self.name)):
+                return
+            time.sleep(0.01)
 
     # ------------------------------------------------------------ observations
     def store(self) -> Any:
