@@ -3,7 +3,9 @@
 One request per API root with aggregated discovery (``apidiscovery.k8s.io/v2``, GA
 since Kubernetes 1.30); older servers fall back to one request per group version.
 Results are kept for the life of the client and refreshed once when a kind is unknown
-(a CRD applied a moment ago).
+(a CRD applied a moment ago). The core kinds the release store and namespaces use are
+fixed by the API itself, so a command that touches only those (``list``, ``history``,
+``get``) asks for no discovery at all, as Helm's typed clients do not.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ _AGGREGATED = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscovery
                "application/json")
 
 RequestJson = Callable[..., Any]
+
+# core/v1 resources whose names and scope are part of Kubernetes' API definition
+BUILT_IN = {(info.api_version, info.kind): info for info in (
+    ResourceInfo("v1", "Secret", "secrets", True),
+    ResourceInfo("v1", "ConfigMap", "configmaps", True),
+    ResourceInfo("v1", "Namespace", "namespaces", False),
+    ResourceInfo("v1", "Pod", "pods", True),
+)}
 
 
 class Discovery:
@@ -72,6 +82,9 @@ class Discovery:
                         bool(resource.get("namespaced")))
 
     def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
+        built_in = BUILT_IN.get((api_version, kind))
+        if built_in is not None:
+            return built_in
         with self._lock:
             if self._resources is None:
                 self._resources = self._load()
