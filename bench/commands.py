@@ -5,7 +5,8 @@
 
 Whole processes (the ``pyhelm`` console script, Helm's binary), run in turns so machine
 noise hits both alike; medians, min-max, the ratio pyhelm/Helm, the goal and each
-tool's peak memory (max RSS, from ``wait4``). Rendering rows use ``bench/charts``:
+tool's peak memory (max RSS, from ``wait4`` in a small process that forks the command,
+so that this script's own memory does not count). Rendering rows use ``bench/charts``:
 pyhelm's Jinja2 chart against its Go-template twin in Helm, and the twin in both tools
 (pyhelm then renders with Helm's engine). Cluster rows run on ``$KUBECONFIG`` when set,
 else on a local control plane started here; releases are seeded by pyhelm (install,
@@ -26,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -58,20 +60,37 @@ class Row:
     run: Callable[[Bench], tuple[Sample, Sample]]
 
 
+# Linux charges a child's peak RSS with the pages it held before exec, which are its
+# forking parent's (this script, ~40 MiB once it has seeded releases). Each command runs
+# under a small Python that forks it, times it and reads its peak RSS from wait4.
+_MEASURE = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{elapsed} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run_process(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one process; raises when it fails."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    assert process.stderr is not None
-    errors = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {errors}")
-    return elapsed, usage.ru_maxrss
+    with tempfile.TemporaryDirectory() as scratch:
+        result = Path(scratch) / "result"
+        done = subprocess.run([sys.executable, "-S", "-c", _MEASURE, str(result), *command],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              check=False)
+        if not result.exists():
+            raise RuntimeError(f"could not run {command[0]}: "
+                               f"{done.stderr.decode(errors='replace')}")
+        elapsed, peak, code = result.read_text().split()
+    if int(code) != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {code}: "
+                           f"{done.stderr.decode(errors='replace')}")
+    return float(elapsed), int(peak)
 
 
 class Bench:
