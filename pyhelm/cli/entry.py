@@ -27,8 +27,11 @@ def _evidently_jinja(argv: list[str]) -> bool:
     for word in argv:
         templates = os.path.join(word, "templates")
         if not word.startswith("-") and os.path.isdir(templates):
-            with os.scandir(templates) as entries:
-                return any(entry.name.endswith(".j2") for entry in entries)
+            try:
+                with os.scandir(templates) as entries:
+                    return any(entry.name.endswith(".j2") for entry in entries)
+            except OSError:
+                return False  # the command itself reports an unreadable chart
     return False
 
 
