@@ -56,9 +56,10 @@ class PostRenderer:
 
             plugin_dirs = Settings.from_environ().plugin_dirs
         for directory in plugin_dirs:
-            plugin = _find_plugin(directory, name)
-            if plugin is not None:
-                command = _plugin_command(plugin, name)
+            found = _find_plugin(directory, name)
+            if found is not None:
+                plugin, meta = found
+                command = _plugin_command(plugin, meta, name)
                 return cls(name, (*command, *args), "plugin", plugin)
         executable = _executable(name)
         if executable is None:
@@ -112,7 +113,8 @@ def _files_of(rendered: Rendered) -> dict[str, str]:
     return {name: "\n---\n".join(docs) for name, docs in files.items()}
 
 
-def _find_plugin(directory: Path, name: str) -> Path | None:
+def _find_plugin(directory: Path, name: str) -> tuple[Path, Mapping[str, object]] | None:
+    """The plugin's directory and its plugin.yaml, read once."""
     try:
         candidates = sorted(directory.glob("*/plugin.yaml"))
     except OSError:
@@ -120,7 +122,7 @@ def _find_plugin(directory: Path, name: str) -> Path | None:
     for path in candidates:
         meta = _metadata(path)
         if meta.get("name") == name and meta.get("type") == PLUGIN_TYPE:
-            return path.parent
+            return path.parent, meta
     return None
 
 
@@ -133,19 +135,18 @@ def _metadata(path: Path) -> Mapping[str, object]:
     return loaded if isinstance(loaded, dict) and loaded.get("apiVersion") == "v1" else {}
 
 
-def _plugin_command(plugin_dir: Path, name: str) -> list[str]:
-    meta = _metadata(plugin_dir / "plugin.yaml")
+def _plugin_command(plugin_dir: Path, meta: Mapping[str, object], name: str) -> list[str]:
     if meta.get("runtime", "subprocess") != "subprocess":
         raise UsageError(f'post-renderer plugin "{name}": runtime {meta.get("runtime")} is not '
                          "supported by pyhelm (subprocess only)")
     config = meta.get("runtimeConfig")
     commands = config.get("platformCommand") if isinstance(config, dict) else None
     chosen = _platform_command(commands if isinstance(commands, list) else [])
-    if chosen is None or not str(chosen.get("command") or "").split(" ")[0]:
+    parts = str(chosen.get("command") or "").split(" ") if chosen is not None else [""]
+    if chosen is None or not parts[0]:
         raise UsageError(f'post-renderer plugin "{name}": failed to prepare plugin command: '
                          "no plugin command is applicable")
     env = {**os.environ, "HELM_PLUGIN_NAME": name, "HELM_PLUGIN_DIR": str(plugin_dir)}
-    parts = str(chosen.get("command") or "").split(" ")
     listed = chosen.get("args")
     args = [str(a) for a in listed] if isinstance(listed, list) else []
     return [_expand(parts[0], env), *(_expand(p, env) for p in [*parts[1:], *args])]
