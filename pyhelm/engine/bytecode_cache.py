@@ -10,7 +10,6 @@ it), and a cache that cannot be written is only slower.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,7 @@ import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
 from pyhelm._version import __version__
-
-
-def default_directory() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pyhelm" / "jinja"
+from pyhelm.cache_dir import cache_dir
 
 
 class ContentBytecodeCache(FileSystemBytecodeCache):
@@ -63,5 +58,5 @@ _shared: ContentBytecodeCache | None = None
 def bytecode_cache() -> ContentBytecodeCache:
     global _shared
     if _shared is None:
-        _shared = ContentBytecodeCache(default_directory())
+        _shared = ContentBytecodeCache(Path(cache_dir("jinja")))
     return _shared

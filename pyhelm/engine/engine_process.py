@@ -14,6 +14,7 @@ import atexit
 import os
 import subprocess
 
+from pyhelm.cache_dir import cache_dir
 from pyhelm.errors import ChartError
 
 ENGINE_ENV = "PYHELM_HELM_ENGINE"
@@ -26,8 +27,7 @@ _prestarted: list[subprocess.Popen[bytes]] = []  # at most one, unused so far
 
 
 def engine_cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "pyhelm", "helm-engine", "bin")
+    return cache_dir("helm-engine", "bin")
 
 
 def find_binary() -> str:

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from pyhelm.cache_dir import cache_dir
+
 TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
@@ -30,8 +32,7 @@ def kubernetes_version() -> str:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pyhelm"
+    return Path(cache_dir())
 
 
 def bin_dir() -> Path:
