@@ -113,13 +113,17 @@ class Bench:
     def size(self, real: int, smoke: int) -> int:
         return smoke if self.smoke else real
 
-    def turns(self, pyhelm_args: list[str], helm_args: list[str]) -> tuple[Sample, Sample]:
-        """Both commands, alternately, ``runs`` times each."""
-        ours, theirs = Sample(), Sample()
+    def alternate(self, ours: list[str], theirs: list[str]) -> tuple[Sample, Sample]:
+        """Both whole command lines, alternately, ``runs`` times each."""
+        our_sample, their_sample = Sample(), Sample()
         for _ in range(self.runs):
-            ours.add(*run_process([*self.pyhelm, *pyhelm_args], self.env))
-            theirs.add(*run_process([self.helm, *helm_args], self.env))
-        return ours, theirs
+            our_sample.add(*run_process(ours, self.env))
+            their_sample.add(*run_process(theirs, self.env))
+        return our_sample, their_sample
+
+    def turns(self, pyhelm_args: list[str], helm_args: list[str]) -> tuple[Sample, Sample]:
+        """pyhelm and Helm with these arguments, alternately."""
+        return self.alternate([*self.pyhelm, *pyhelm_args], [self.helm, *helm_args])
 
     def both(self, *args: str) -> tuple[Sample, Sample]:
         return self.turns(list(args), list(args))
@@ -177,12 +181,8 @@ def start_up_floor(modules: str, helm_args: list[str]) -> Callable[[Bench], tupl
     """Python importing only the third-party modules a verb needs, against Helm's whole
     command: what no change to pyhelm's own code can go below."""
     def run(bench: Bench) -> tuple[Sample, Sample]:
-        python = [sys.executable, "-c", f"import {modules}"]
-        ours, theirs = Sample(), Sample()
-        for _ in range(bench.runs):
-            ours.add(*run_process(python, bench.env))
-            theirs.add(*run_process([bench.helm, *helm_args], bench.env))
-        return ours, theirs
+        return bench.alternate([sys.executable, "-c", f"import {modules}"],
+                               [bench.helm, *helm_args])
     return run
 
 

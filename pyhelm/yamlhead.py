@@ -35,7 +35,6 @@ _MARK = re.compile(r"[&*!@`<]")  # a document with none of these needs no search
 Loader = Callable[[str], Any]
 
 
-
 class _Fallback(Exception):
     """The fast reading cannot vouch for this document."""
 
