@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +81,32 @@ def chart_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "charts"
 
 
+_SESSION_STARTED = time.time()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Helm (Go template) charts render with helm-engine: build it once (a hash check
-    when warm) and make every pyhelm the tests start use exactly that build."""
+    when warm) and make every pyhelm the tests start use exactly that build. The command
+    servers those commands start leave a minute after their last command."""
     if not os.environ.get("PYHELM_HELM_ENGINE"):
         from pyhelm.testing.engine_build import build
 
         os.environ["PYHELM_HELM_ENGINE"] = str(build())
+    os.environ.setdefault("PYHELM_COMMAND_SERVER_IDLE", "60")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the command servers this session started (tests with an environment of
+    their own get the default idle time): nothing of the suite outlives it."""
+    from pyhelm.cli.command_client import socket_dir
+
+    try:
+        directory = Path(socket_dir())
+    except OSError:
+        return
+    for lock in directory.glob("*.lock"):
+        try:
+            if lock.stat().st_mtime >= _SESSION_STARTED:
+                os.kill(int(lock.read_text()), signal.SIGTERM)
+        except (OSError, ValueError):
+            continue  # gone already, or a server still writing its pid

@@ -69,14 +69,15 @@ def test_readme_table_is_rewritten_from_a_run() -> None:
         theirs.add(0.2, 80 * 1024)
         results.append((row, ours, theirs))
     readme = (ROOT / "README.md").read_text()
-    block = readme_block(results, 5, datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
+    block = readme_block(results, 5, datetime(2026, 11, 26, 3, 0, tzinfo=UTC), 42.4)
     updated = update_readme(readme, block)
 
     assert updated.count(block) == 1
     assert "Run 2026-11-26 03:00 UTC on " in updated and "medians of 5 runs" in updated
+    assert "command server held 42 MiB resident" in updated
     for index, row in enumerate(ROWS):
         ratio = 0.1 * (index + 1) / 0.2
-        goal = "none (floor)" if row.goal is None else f"≤ {row.goal} ("
+        goal = "none (for reference)" if row.goal is None else f"≤ {row.goal} ("
         assert f"| {row.name} | " in updated and f"| {ratio:.2f} | {goal}" in updated
     assert update_readme(updated, block) == updated  # the markers survive a rewrite
     with pytest.raises(SystemExit, match="has no"):

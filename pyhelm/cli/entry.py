@@ -1,4 +1,5 @@
-"""The console script's entry point: start helm-engine early, then run the CLI.
+"""The console script's entry point: hand the command to the command server when one is
+up (``command_client``); else start helm-engine early, then run the CLI here.
 
 A command that renders a Go-template chart needs Helm's engine; starting its process
 before the command's modules (click, the actions) are imported lets its start-up run
@@ -36,11 +37,21 @@ def _evidently_jinja(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    words = sys.argv[1:] if argv is None else argv
+    if argv is None:  # the ``pyhelm`` process itself, not a caller passing its own words
+        from pyhelm.cli import command_client
+
+        status = command_client.run(sys.argv[1:])
+        if status is not None:
+            sys.exit(status)
+    return run_here(sys.argv[1:] if argv is None else argv)
+
+
+def run_here(words: list[str]) -> Any:
+    """Run the command in this process."""
     if _verb(words) in RENDERING_VERBS and not _evidently_jinja(words):
         from pyhelm.engine.engine_process import prestart
 
         prestart()
     from pyhelm.cli.main import main as run
 
-    return run(argv)
+    return run(words)

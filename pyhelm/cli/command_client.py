@@ -1,0 +1,213 @@
+"""Run a command in pyhelm's command server instead of this process, when one is up.
+
+Python spends more time importing pyhelm's libraries than ``pyhelm status`` spends
+working. The command server (``pyhelm.cli.command_server``, the design of Mercurial's
+chg) imports them once and forks a ready process per command. This client, which runs
+first in every ``pyhelm`` process, hands it the command line, the environment, the
+working directory, the umask, the resource limits and the standard streams themselves
+(as file descriptors), forwards the signals it receives, and exits as the command did.
+
+When no server is up, the client starts one in the background and the command runs
+here as before; so does every command when the server cannot take it. The server's
+socket is named by a key of everything its imports depend on (the interpreter, its
+path, the environment variables Python reads at start, and the files of pyhelm and of
+every path entry), so a changed install is never served by an old server.
+
+Set ``PYHELM_COMMAND_SERVER=0`` to run every command in its own process; the server
+exits after ``PYHELM_COMMAND_SERVER_IDLE`` seconds without a command (default 600).
+
+This module runs before anything else is loaded, so it imports only what Python has
+already loaded or what loads in well under a millisecond (``_socket``, ``_signal``,
+``marshal``, ``zlib``).
+"""
+
+from __future__ import annotations
+
+import _signal  # type: ignore[import-not-found]  # ``signal`` would import enum (4 ms)
+import _socket
+import contextlib
+import marshal
+import os
+import sys
+import zlib
+from typing import Any
+
+SWITCH = "PYHELM_COMMAND_SERVER"
+IDLE = "PYHELM_COMMAND_SERVER_IDLE"
+DEFAULT_IDLE_SECONDS = 600
+
+# The server's replies: a runner took the command, and how it ended.
+ACCEPTED = b"A"
+EXITED = b"E"  # + the exit status, one byte
+KILLED = b"S"  # + the signal number, one byte
+# The client's message: deliver this signal (one byte) to the runner.
+SIGNAL = b"K"
+
+FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+# Environment variables Python reads while starting (the locale decides the encodings).
+_START_UP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
+# Commands that gain nothing from a warm start and should be a process of their own.
+_LONG_RUNNING = (("repo", "serve"),)
+
+
+def enabled(argv: list[str]) -> bool:
+    if os.environ.get(SWITCH, "1").lower() in ("0", "false", "no", "off"):
+        return False
+    if not hasattr(_socket, "CMSG_SPACE") or not hasattr(os, "pidfd_open"):
+        return False
+    flags = sys.flags
+    if (flags.optimize or flags.isolated or flags.no_site or flags.ignore_environment
+            or flags.dev_mode or flags.inspect or sys.warnoptions or sys._xoptions):
+        return False  # the server starts as a plain interpreter: only serve its twin
+    words = [word for word in argv if not word.startswith("-")]
+    return not any(words[:len(verbs)] == list(verbs) for verbs in _LONG_RUNNING)
+
+
+def socket_dir() -> str:
+    """A directory only this user can enter: ``$XDG_RUNTIME_DIR/pyhelm`` or
+    ``/tmp/pyhelm-UID``. Raises OSError if it exists but is not safely ours."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    path = (os.path.join(runtime, "pyhelm") if runtime
+            else os.path.join("/tmp", f"pyhelm-{os.getuid()}"))
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    info = os.lstat(path)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077 or not os.path.isdir(path):
+        raise PermissionError(f"{path} is not a private directory of this user")
+    return path
+
+
+def server_path() -> str:
+    """The socket of the server for this install. Raises OSError (see ``socket_dir``)."""
+    return os.path.join(socket_dir(), server_key())
+
+
+def server_key() -> str:
+    """What the server's imports depend on, hashed: the same key means the same code."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # The first entry is the console script's directory (or the working directory, for
+    # ``python -m``): the server, started with -P, never imports from there.
+    search_path = sys.path if sys.flags.safe_path else sys.path[1:]
+    # ``python`` and ``python3`` of one environment are one interpreter
+    interpreter = (os.path.realpath(sys.executable), sys.prefix, sys.version)
+    parts: list[Any] = [interpreter, search_path, os.getuid(),
+                        sorted((name, value) for name, value in os.environ.items()
+                               if name.startswith("PYTHON") or name in _START_UP_VARIABLES)]
+    for entry in search_path:  # adding, removing or upgrading a package touches its directory
+        try:
+            parts.append(os.stat(entry or ".").st_mtime_ns)
+        except OSError:
+            parts.append(None)
+    parts.append(_tree_fingerprint(package))
+    data = marshal.dumps(parts)
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _tree_fingerprint(top: str) -> list[tuple[str, int, int]]:
+    found: list[tuple[str, int, int]] = []
+    pending = [top]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        pending.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    info = entry.stat()
+                    found.append((entry.path, info.st_mtime_ns, info.st_size))
+    return found
+
+
+def run(argv: list[str]) -> int | None:
+    """Run ``argv`` in the command server and return its exit status, or None when the
+    command was not taken and must run in this process."""
+    if not enabled(argv):
+        return None
+    try:
+        path = server_path()
+    except OSError:
+        return None
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+    except OSError:
+        connection.close()
+        start_server(path)
+        return None
+    try:
+        _send_request(connection, argv)
+        if _receive(connection, 1) != ACCEPTED:
+            connection.close()
+            return None
+    except OSError:
+        connection.close()
+        return None
+    return _wait_for_runner(connection)
+
+
+def _send_request(connection: Any, argv: list[str]) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    resource_limits = _resource_limits()
+    payload = marshal.dumps(([sys.argv[0], *argv], dict(os.environ), os.getcwd(), umask,
+                             resource_limits))
+    header = len(payload).to_bytes(8, "big")
+    descriptors = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
+    connection.sendmsg([header], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+    connection.sendall(payload)
+
+
+def _resource_limits() -> dict[int, tuple[int, int]]:
+    import resource  # a C module: no Python-level imports
+
+    limits: dict[int, tuple[int, int]] = {}
+    for name in dir(resource):
+        if name.startswith("RLIMIT_"):
+            number = getattr(resource, name)
+            limits[number] = resource.getrlimit(number)
+    return limits
+
+
+def _receive(connection: Any, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def _wait_for_runner(connection: Any) -> int:
+    def forward(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            connection.sendall(SIGNAL + bytes([signum]))
+
+    for name in FORWARDED_SIGNALS:
+        _signal.signal(getattr(_signal, name), forward)
+    reply = _receive(connection, 2)
+    connection.close()
+    if reply[:1] == EXITED:
+        return reply[1]
+    if reply[:1] == KILLED:  # die of the same signal, as the shell expects
+        signum = reply[1]
+        _signal.signal(signum, _signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return 128 + signum
+    sys.stderr.write("Error: pyhelm's command server stopped during the command\n")
+    return 1
+
+
+def start_server(path: str) -> None:
+    """Start a server for ``path`` in the background, in its own session, reading and
+    writing /dev/null; it exits at once if another server holds the path's lock."""
+    try:  # noqa: SIM105 -- contextlib is not loaded yet: 1 ms
+        os.posix_spawn(sys.executable,
+                       [sys.executable, "-P", "-m", "pyhelm.cli.command_server", path],
+                       os.environ,
+                       file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0),
+                                     (os.POSIX_SPAWN_DUP2, 0, 1),
+                                     (os.POSIX_SPAWN_DUP2, 0, 2)],
+                       setsid=True)
+    except OSError:
+        pass  # the command still runs here; the next one tries again

@@ -1,0 +1,226 @@
+"""The command server, through the real ``pyhelm`` console script: a served command is the
+same as one run in its own process (output, errors, exit status, environment, working
+directory, standard input), a runner is a child of the server, signals reach the
+command, a killed client takes its command with it, and servers never serve old code."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyhelm.cli import command_client
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "bench" / "charts" / "microservices"
+PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+
+SLEEPER = """#!/bin/sh
+# a post-renderer that says who its parent (the command's process) is and who it is,
+# then waits, holding none of the command's streams
+echo $PPID $$ > "$1"
+exec sleep 60 </dev/null >/dev/null 2>&1
+"""
+
+
+def wait_until(condition: object, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def server_pids(runtime: Path) -> list[int]:
+    pids = []
+    for lock in (runtime / "pyhelm").glob("*.lock"):
+        text = lock.read_text().strip()
+        if text and Path(f"/proc/{text}").exists():
+            pids.append(int(text))
+    return pids
+
+
+def parent_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no parent for {pid}")
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Path]:
+    """A private socket directory; its servers are stopped afterwards."""
+    directory = tmp_path / "run"
+    directory.mkdir(mode=0o700)
+    yield directory
+    for pid in server_pids(directory):
+        os.kill(pid, signal.SIGTERM)
+
+
+def environment(runtime: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != command_client.SWITCH}
+    return {**env, "XDG_RUNTIME_DIR": str(runtime), **extra}
+
+
+def pyhelm(env: dict[str, str], *args: str, **options: object
+           ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PYHELM, *args], env=env, capture_output=True, text=True,
+                          check=False, timeout=120, **options)  # type: ignore[call-overload]
+
+
+def sockets(runtime: Path) -> list[Path]:
+    return [path for path in (runtime / "pyhelm").iterdir() if path.is_socket()]
+
+
+@pytest.fixture
+def served(runtime: Path) -> dict[str, str]:
+    """The environment of a client whose server is up (the first command starts it)."""
+    env = environment(runtime)
+    assert pyhelm(env, "version", "--short").returncode == 0
+    wait_until(lambda: sockets(runtime) and server_pids(runtime))
+    return env
+
+
+def test_served_commands_are_the_commands_run_alone(served: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    alone = {**served, command_client.SWITCH: "0"}
+    values = tmp_path / "values.yaml"
+    values.write_text("services: 2\n")
+    cases = [
+        ["template", "web", str(CHART), "--set", "services=3"],
+        ["template", "web", ".", "-f", str(values), "--namespace", "team"],
+        ["template", "web", "/no/such/chart"],  # an error: message and status
+        ["template", "web", str(CHART), "--set", "services"],  # a usage error
+        ["no-such-verb"],
+        ["env"],
+    ]
+    for args in cases:
+        ours = pyhelm(served, *args, cwd=str(CHART))
+        theirs = pyhelm(alone, *args, cwd=str(CHART))
+        assert (ours.returncode, ours.stdout, ours.stderr) == (
+            theirs.returncode, theirs.stdout, theirs.stderr), args
+
+
+def test_a_served_command_reads_the_clients_environment_and_standard_input(
+        served: dict[str, str]) -> None:
+    env = {**served, "HELM_NAMESPACE": "from-env"}
+    settings = pyhelm(env, "env")
+    assert 'HELM_NAMESPACE="from-env"' in settings.stdout
+    result = pyhelm(env, "template", "web", str(CHART), "-f", "-", input="services: 1\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("kind: Deployment") == 1
+
+
+@pytest.fixture
+def sleepers() -> Iterator[list[int]]:
+    started: list[int] = []
+    yield started
+    for pid in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def sleeping_command(served: dict[str, str], tmp_path: Path, sleepers: list[int]
+                     ) -> tuple[subprocess.Popen[str], int]:
+    """A served ``template`` that waits in its post-renderer; returns the client and the
+    command's process (the runner)."""
+    plugin = tmp_path / "plugins" / "sleeper"
+    plugin.mkdir(parents=True)
+    (plugin / "plugin.yaml").write_text(
+        "apiVersion: v1\nname: sleeper\nversion: 0.1.0\ntype: postrenderer/v1\n"
+        "runtime: subprocess\nruntimeConfig:\n  platformCommand:\n"
+        '  - command: "${HELM_PLUGIN_DIR}/run.sh"\n')
+    (plugin / "run.sh").write_text(SLEEPER)
+    (plugin / "run.sh").chmod(0o755)
+    said = tmp_path / "runner.pid"
+    client = subprocess.Popen(
+        [PYHELM, "template", "web", str(CHART), "--post-renderer", "sleeper",
+         "--post-renderer-args", str(said)],
+        env={**served, "HELM_PLUGINS": str(tmp_path / "plugins")},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: said.exists() and said.read_text().endswith("\n"))
+    runner, sleeper = (int(word) for word in said.read_text().split())
+    sleepers.append(sleeper)
+    return client, runner
+
+
+def test_the_command_runs_in_a_child_of_the_server_and_gets_the_clients_signals(
+        served: dict[str, str], runtime: Path, tmp_path: Path, sleepers: list[int]) -> None:
+    client, runner = sleeping_command(served, tmp_path, sleepers)
+    assert runner != client.pid
+    assert parent_of(runner) in server_pids(runtime)
+    client.send_signal(signal.SIGINT)
+    _, stderr = client.communicate(timeout=30)
+    assert client.returncode == 130
+    assert "Aborted!" in stderr  # as click reports Ctrl-C in a process of its own
+    wait_until(lambda: not Path(f"/proc/{runner}").exists())
+
+
+def test_a_killed_client_takes_its_command_with_it(served: dict[str, str], tmp_path: Path,
+                                                   sleepers: list[int]) -> None:
+    client, runner = sleeping_command(served, tmp_path, sleepers)
+    client.kill()
+    client.communicate(timeout=30)
+    wait_until(lambda: not Path(f"/proc/{runner}").exists()
+               or "Z" in Path(f"/proc/{runner}/stat").read_text().split()[2])
+
+
+def test_a_command_killed_by_a_signal_kills_its_client_the_same_way(
+        served: dict[str, str], tmp_path: Path, sleepers: list[int]) -> None:
+    client, runner = sleeping_command(served, tmp_path, sleepers)
+    os.kill(runner, signal.SIGTERM)
+    client.communicate(timeout=30)
+    assert client.returncode == -signal.SIGTERM
+
+
+def test_commands_run_alone_when_the_server_is_switched_off(runtime: Path) -> None:
+    env = environment(runtime, **{command_client.SWITCH: "0"})
+    assert pyhelm(env, "version", "--short").returncode == 0
+    time.sleep(0.5)
+    assert not (runtime / "pyhelm").exists()
+
+
+def test_the_server_leaves_when_idle(runtime: Path) -> None:
+    env = environment(runtime, **{command_client.IDLE: "0.5"})
+    assert pyhelm(env, "version", "--short").returncode == 0
+    wait_until(lambda: sockets(runtime))
+    wait_until(lambda: not sockets(runtime) and not server_pids(runtime))
+
+
+def test_one_server_per_key(runtime: Path) -> None:
+    env = environment(runtime)
+    for _ in range(3):
+        assert pyhelm(env, "version", "--short").returncode == 0
+    wait_until(lambda: sockets(runtime) and server_pids(runtime))
+    time.sleep(0.5)
+    assert len(server_pids(runtime)) == 1
+
+
+def test_a_changed_install_gets_another_key(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    before = command_client.server_key()
+    monkeypatch.setenv("PYTHONSOMETHING", "1")
+    assert command_client.server_key() != before
+    tree = tmp_path / "package"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "module.py").write_text("A = 1\n")
+    first = command_client._tree_fingerprint(str(tree))
+    (tree / "sub" / "module.py").write_text("A = 22\n")
+    assert command_client._tree_fingerprint(str(tree)) != first
+
+
+def test_no_server_in_a_directory_others_can_enter(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "pyhelm"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    with pytest.raises(PermissionError):
+        command_client.socket_dir()
+    assert command_client.run(["version"]) is None
