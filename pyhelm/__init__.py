@@ -10,11 +10,15 @@ repository and registry functions of ``pyhelm.library``, their typed results, an
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from pyhelm._version import __version__
 
+# ``typing`` itself takes 10 ms to import, which every ``pyhelm`` command would pay
+# before it reaches the command server; type checkers read this name as typing's.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyhelm.action.diff import (
         ObjectDiff as ObjectDiff,
     )

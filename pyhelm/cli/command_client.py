@@ -30,7 +30,10 @@ import marshal
 import os
 import sys
 import zlib
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 10 ms (see pyhelm/__init__)
+if TYPE_CHECKING:
+    from typing import Any
 
 SWITCH = "PYHELM_COMMAND_SERVER"
 IDLE = "PYHELM_COMMAND_SERVER_IDLE"

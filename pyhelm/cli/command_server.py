@@ -87,10 +87,16 @@ class Server:
         self.runners: list[Runner] = []
         self.sockets_to_close: list[socket.socket] = []
 
+    def bind(self) -> None:
+        """Bind beside the socket's path, before the slow preload: a directory where no
+        socket can be made stops the server at once, not after its imports."""
+        self.listener.bind(f"{self.path}.{os.getpid()}")
+
     def listen(self) -> None:
-        _unlink(self.path)  # a dead server's socket; we hold the lock
-        self.listener.bind(self.path)
+        """Take the socket's path (a dead server's socket may be there: the lock is
+        ours) and start taking commands."""
         self.listener.listen(64)
+        os.rename(f"{self.path}.{os.getpid()}", self.path)
         self.selector.register(self.listener, selectors.EVENT_READ, ("accept", None))
 
     def serve(self) -> None:
@@ -114,16 +120,21 @@ class Server:
                 if event == "accept":
                     self._accept()
                 elif event == "stop":
-                    self.selector.unregister(self.listener)
-                    self.listener.close()
-                    _unlink(self.path)
-                    self.idle_seconds = 0
+                    stop_reader.recv(64)
+                    self.stop_taking_commands()
                 elif event == "exit" and runner in self.runners:
                     self._reap(runner)
                 elif event == "client" and runner in self.runners and runner.client_connected:
                     self._from_client(runner)
             if events and not self.runners:
                 idle_since = time.monotonic()
+
+    def stop_taking_commands(self) -> None:
+        if self.listener.fileno() >= 0:
+            self.selector.unregister(self.listener)
+            self.listener.close()
+            _unlink(self.path)
+        self.idle_seconds = 0
 
     def _accept(self) -> None:
         connection, _ = self.listener.accept()
@@ -318,27 +329,49 @@ def _exit_status(code: object) -> int:
 
 def main(argv: list[str]) -> int:
     path = argv[0]
-    lock = open(path + ".lock", "a+")  # noqa: SIM115 -- held until the process ends
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    lock = _take_lock(path + ".lock")
+    if lock is None:
         return 0  # another server has this key
-    lock.truncate(0)
-    lock.write(f"{os.getpid()}\n")
-    lock.flush()
     os.chdir("/")
     idle = float(os.environ.get(protocol.IDLE) or protocol.DEFAULT_IDLE_SECONDS)
-    preload()
-    if threading.active_count() != 1:
-        return 1  # forking with threads is unsafe; clients run commands themselves
-    gc.freeze()  # runners then do not copy the preloaded objects' pages to collect them
     server = Server(path, lock, idle)
-    server.listen()
     try:
+        server.bind()
+        preload()
+        if threading.active_count() != 1:
+            return 1  # forking with threads is unsafe; clients run commands themselves
+        gc.freeze()  # runners then do not copy the preloaded objects' pages to collect them
+        server.listen()
         server.serve()
     finally:
+        _unlink(f"{path}.{os.getpid()}")
         _unlink(path)
+        _unlink(lock.name)  # before the lock is let go: see _take_lock
     return 0
+
+
+def _take_lock(path: str) -> IO[str] | None:
+    """Lock ``path`` and write this pid in it; None when another server holds it. A
+    server unlinks its lock file as it exits, so a lock taken on a file that has been
+    unlinked since it was opened is no lock: open the path again."""
+    while True:
+        lock = open(path, "a+")  # noqa: SIM115 -- held until the process ends
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            return None
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            lock.close()
+            continue
+        if os.path.samestat(current, os.fstat(lock.fileno())):
+            lock.truncate(0)
+            lock.write(f"{os.getpid()}\n")
+            lock.flush()
+            return lock
+        lock.close()
 
 
 def _unlink(path: str) -> None:

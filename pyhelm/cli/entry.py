@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 10 ms (see pyhelm/__init__)
+if TYPE_CHECKING:
+    from typing import Any
 
 RENDERING_VERBS = frozenset({"template", "install", "upgrade"})
 

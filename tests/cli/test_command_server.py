@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -75,7 +76,18 @@ def pyhelm(env: dict[str, str], *args: str, **options: object
 
 
 def sockets(runtime: Path) -> list[Path]:
-    return [path for path in (runtime / "pyhelm").iterdir() if path.is_socket()]
+    """The servers' sockets (not one still bound beside its path while importing)."""
+    return [path for path in (runtime / "pyhelm").iterdir()
+            if path.is_socket() and "." not in path.name]
+
+
+def accepts_connections(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.fixture
@@ -83,7 +95,7 @@ def served(runtime: Path) -> dict[str, str]:
     """The environment of a client whose server is up (the first command starts it)."""
     env = environment(runtime)
     assert pyhelm(env, "version", "--short").returncode == 0
-    wait_until(lambda: sockets(runtime) and server_pids(runtime))
+    wait_until(lambda: any(accepts_connections(path) for path in sockets(runtime)))
     return env
 
 
@@ -224,3 +236,30 @@ def test_no_server_in_a_directory_others_can_enter(tmp_path: Path,
     with pytest.raises(PermissionError):
         command_client.socket_dir()
     assert command_client.run(["version"]) is None
+
+
+def test_a_stopped_server_finishes_its_commands_first(served: dict[str, str], runtime: Path,
+                                                      tmp_path: Path,
+                                                      sleepers: list[int]) -> None:
+    client, runner = sleeping_command(served, tmp_path, sleepers)
+    (server,) = server_pids(runtime)
+    os.kill(server, signal.SIGTERM)
+    wait_until(lambda: not sockets(runtime))  # no new commands...
+    assert Path(f"/proc/{server}").exists()  # ...but it waits for this one
+    os.kill(sleepers[0], signal.SIGKILL)  # the post-renderer fails: the command reports it
+    _, stderr = client.communicate(timeout=30)
+    assert client.returncode == 1
+    assert "post-renderer" in stderr and "command server" not in stderr
+    wait_until(lambda: not server_pids(runtime))
+
+
+def test_a_dead_servers_socket_is_taken_over(served: dict[str, str], runtime: Path) -> None:
+    (server,) = server_pids(runtime)
+    (path,) = sockets(runtime)
+    os.kill(server, signal.SIGKILL)  # leaves its socket behind
+    wait_until(lambda: not server_pids(runtime))
+    assert path.is_socket()
+    result = pyhelm(served, "version", "--short")  # runs alone, starts a server
+    assert result.returncode == 0 and result.stdout.startswith("v")
+    wait_until(lambda: server_pids(runtime) and accepts_connections(path))
+
