@@ -241,7 +241,7 @@ def test_no_server_in_a_directory_others_can_enter(tmp_path: Path,
 def test_a_stopped_server_finishes_its_commands_first(served: dict[str, str], runtime: Path,
                                                       tmp_path: Path,
                                                       sleepers: list[int]) -> None:
-    client, runner = sleeping_command(served, tmp_path, sleepers)
+    client, _ = sleeping_command(served, tmp_path, sleepers)
     (server,) = server_pids(runtime)
     os.kill(server, signal.SIGTERM)
     wait_until(lambda: not sockets(runtime))  # no new commands...
