@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -96,6 +97,40 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     return float(elapsed), int(peak)
 
 
+class RunnerPeak:
+    """While a served command runs, the largest VmHWM (peak RSS) among the command
+    server's children: the runner that does the command's work. Sampled every 2 ms from
+    /proc (VmHWM only grows, so the last sample is at most 2 ms short of the peak)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
+        self.peak_kib = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample_until_done, daemon=True)
+
+    def __enter__(self) -> RunnerPeak:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _sample_until_done(self) -> None:
+        while not self.done.wait(0.002):
+            with contextlib.suppress(OSError):
+                for pid in self.children.read_text().split():
+                    self.peak_kib = max(self.peak_kib, _high_water_kib(pid))
+
+
+def _high_water_kib(pid: str) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 class Bench:
     def __init__(self, runs: int, smoke: bool, kubeconfig: str | None) -> None:
         from pyhelm.testing.peers import helm_binary
@@ -141,12 +176,31 @@ class Bench:
                 return False
         return True
 
-    def server_resident_mib(self) -> float | None:
-        """The command server's resident memory (shared by the commands it forks)."""
+    def measure(self, command: list[str]) -> tuple[float, int]:
+        """``run_process``; for a command the server serves, its peak RSS is the
+        client's plus the runner's (which counts the pages it shares with the server)."""
+        server = self.server_pid()
+        served = (server is not None and command[:len(self.pyhelm)] == self.pyhelm
+                  and self.env.get("PYHELM_COMMAND_SERVER") != "0")
+        if not served or server is None:
+            return run_process(command, self.env)
+        with RunnerPeak(server) as runner:
+            seconds, client_kib = run_process(command, self.env)
+        return seconds, client_kib + runner.peak_kib
+
+    def server_pid(self) -> int | None:
         if self.server_socket is None:
             return None
         with contextlib.suppress(OSError, ValueError):
-            pid = int(Path(self.server_socket + ".lock").read_text())
+            return int(Path(self.server_socket + ".lock").read_text())
+        return None
+
+    def server_resident_mib(self) -> float | None:
+        """The command server's resident memory (shared by the commands it forks)."""
+        pid = self.server_pid()
+        if pid is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
@@ -172,7 +226,7 @@ class Bench:
         """Both whole command lines, alternately, ``runs`` times each."""
         our_sample, their_sample = Sample(), Sample()
         for _ in range(self.runs):
-            our_sample.add(*run_process(ours, self.env))
+            our_sample.add(*self.measure(ours))
             their_sample.add(*run_process(theirs, self.env))
         return our_sample, their_sample
 
@@ -327,8 +381,8 @@ def install_uninstall_wait(bench: Bench) -> tuple[Sample, Sample]:
                        "--create-namespace", "--wait", "--timeout", "5m", "--set", n]
             uninstall = [*command, "uninstall", "ten", "-n", bench.ns(namespace), "--wait",
                          "--timeout", "5m"]
-            seconds, peak = run_process(install, bench.env)
-            more, peak_more = run_process(uninstall, bench.env)
+            seconds, peak = bench.measure(install)
+            more, peak_more = bench.measure(uninstall)
             sample.add(seconds + more, max(peak, peak_more))
     return ours, theirs
 
@@ -347,9 +401,9 @@ def big_release(verb: str) -> Callable[[Bench], tuple[Sample, Sample]]:
                 (bench.pyhelm, JINJA_CHART, "bench-big-py", ours),
                 ([bench.helm], HELM_CHART, "bench-big-helm", theirs)):
             bench.settle()
-            sample.add(*run_process(
+            sample.add(*bench.measure(
                 [*command, verb, "big", str(chart), "-n", bench.ns(namespace), *create,
-                 "--set", n, "--timeout", "15m", *extra], bench.env))
+                 "--set", n, "--timeout", "15m", *extra]))
         bench.seeded.add("big-install")
         return ours, theirs
     return run
@@ -441,9 +495,9 @@ def machine() -> str:
 def server_line(resident_mib: float | None) -> str:
     if resident_mib is None:
         return "pyhelm's command server was off."
-    return (f"pyhelm's command server held {resident_mib:.0f} MiB resident at the end; the "
-            "peak RSS of a served row is its client's, and the command ran in a fork of "
-            "the server, sharing those pages.")
+    return (f"pyhelm's command server held {resident_mib:.0f} MiB resident at the end. A "
+            "served row's peak RSS is its client's plus its runner's, and the runner's "
+            "counts the pages it shares with the server.")
 
 
 def readme_block(rows: list[tuple[Row, Sample, Sample]], runs: int, when: datetime,

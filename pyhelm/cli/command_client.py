@@ -11,7 +11,7 @@ When no server is up, the client starts one in the background and the command ru
 here as before; so does every command when the server cannot take it. The server's
 socket is named by a key of everything its imports depend on (the interpreter, its
 path, the environment variables Python reads at start, and the files of pyhelm and of
-every path entry), so a changed install is never served by an old server.
+every path entry) and its cgroup, so a changed install is never served by an old server.
 
 Set ``PYHELM_COMMAND_SERVER=0`` to run every command in its own process; the server
 exits after ``PYHELM_COMMAND_SERVER_IDLE`` seconds without a command (default 600).
@@ -102,8 +102,19 @@ def server_key() -> str:
         except OSError:
             parts.append(None)
     parts.append(_tree_fingerprint(package))
+    # A runner lives in its server's cgroup: one server per cgroup keeps each command in
+    # its client's (a systemd scope, a CI job, a container's limits).
+    parts.append(_read("/proc/self/cgroup"))
     data = marshal.dumps(parts)
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def _tree_fingerprint(top: str) -> list[tuple[str, int, int]]:

@@ -85,6 +85,7 @@ class Server:
         self.selector = selectors.DefaultSelector()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.runners: list[Runner] = []
+        self.socket_file: os.stat_result | None = None  # the path's file, once bound
         self.sockets_to_close: list[socket.socket] = []
 
     def bind(self) -> None:
@@ -97,7 +98,15 @@ class Server:
         ours) and start taking commands."""
         self.listener.listen(64)
         os.rename(f"{self.path}.{os.getpid()}", self.path)
+        self.socket_file = os.stat(self.path)
         self.selector.register(self.listener, selectors.EVENT_READ, ("accept", None))
+
+    def unlink_socket(self) -> None:
+        """Remove the socket's path if it is still this server's: a cleaner of /tmp may
+        have removed it, and another server bound the path since."""
+        with contextlib.suppress(OSError):
+            if self.socket_file and os.path.samestat(os.stat(self.path), self.socket_file):
+                os.unlink(self.path)
 
     def serve(self) -> None:
         """Serve until idle for ``idle_seconds``, or SIGTERM: then stop taking commands,
@@ -133,7 +142,7 @@ class Server:
         if self.listener.fileno() >= 0:
             self.selector.unregister(self.listener)
             self.listener.close()
-            _unlink(self.path)
+            self.unlink_socket()
         self.idle_seconds = 0
 
     def _accept(self) -> None:
@@ -345,8 +354,10 @@ def main(argv: list[str]) -> int:
         server.serve()
     finally:
         _unlink(f"{path}.{os.getpid()}")
-        _unlink(path)
-        _unlink(lock.name)  # before the lock is let go: see _take_lock
+        server.unlink_socket()
+        with contextlib.suppress(OSError):  # before the lock is let go: see _take_lock
+            if os.path.samestat(os.stat(lock.name), os.fstat(lock.fileno())):
+                os.unlink(lock.name)
     return 0
 
 

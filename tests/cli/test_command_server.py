@@ -214,11 +214,15 @@ def test_one_server_per_key(runtime: Path) -> None:
     assert len(server_pids(runtime)) == 1
 
 
-def test_a_changed_install_gets_another_key(tmp_path: Path,
+def test_another_install_or_cgroup_gets_another_key(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     before = command_client.server_key()
     monkeypatch.setenv("PYTHONSOMETHING", "1")
     assert command_client.server_key() != before
+    before = command_client.server_key()
+    real_read = command_client._read
+    monkeypatch.setattr(command_client, "_read", lambda path: real_read(path) + "0::/other\n")
+    assert command_client.server_key() != before  # another cgroup
     tree = tmp_path / "package"
     (tree / "sub").mkdir(parents=True)
     (tree / "sub" / "module.py").write_text("A = 1\n")
@@ -263,3 +267,20 @@ def test_a_dead_servers_socket_is_taken_over(served: dict[str, str], runtime: Pa
     assert result.returncode == 0 and result.stdout.startswith("v")
     wait_until(lambda: server_pids(runtime) and accepts_connections(path))
 
+
+
+def test_a_server_whose_files_were_cleaned_away_leaves_its_successors_alone(
+        served: dict[str, str], runtime: Path) -> None:
+    (first,) = server_pids(runtime)
+    (path,) = sockets(runtime)
+    lock = path.with_name(path.name + ".lock")
+    path.unlink()  # as a cleaner of /tmp would
+    lock.unlink()
+    assert pyhelm(served, "version", "--short").returncode == 0  # starts a second server
+    wait_until(lambda: accepts_connections(path))
+    second = int(lock.read_text())
+    assert second != first
+    os.kill(first, signal.SIGTERM)
+    wait_until(lambda: not Path(f"/proc/{first}").exists()
+               or "Z" in Path(f"/proc/{first}/stat").read_text().split()[2])
+    assert accepts_connections(path) and int(lock.read_text()) == second
