@@ -98,15 +98,21 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 
 class RunnerPeak:
-    """While a served command runs, the largest VmHWM (peak RSS) among the command
-    server's children: the runner that does the command's work. Sampled every 2 ms from
-    /proc (VmHWM only grows, so the last sample is at most 2 ms short of the peak)."""
+    """While a served command runs, the peak RSS of the runner that does its work and of
+    the runner's own children (helm-engine, a post-renderer): each process's VmHWM,
+    sampled every 2 ms from /proc, summed over the processes. VmHWM only grows, so each
+    is at most 2 ms short of its peak; the sum counts processes that peaked at different
+    times as if together, so it errs high."""
 
     def __init__(self, server_pid: int) -> None:
-        self.children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
-        self.peak_kib = 0
+        self.server_pid = server_pid
+        self.peaks: dict[str, int] = {}
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample_until_done, daemon=True)
+
+    @property
+    def peak_kib(self) -> int:
+        return sum(self.peaks.values())
 
     def __enter__(self) -> RunnerPeak:
         self.thread.start()
@@ -118,9 +124,11 @@ class RunnerPeak:
 
     def _sample_until_done(self) -> None:
         while not self.done.wait(0.002):
-            with contextlib.suppress(OSError):
-                for pid in self.children.read_text().split():
-                    self.peak_kib = max(self.peak_kib, _high_water_kib(pid))
+            pending = _children(str(self.server_pid))
+            while pending:
+                pid = pending.pop()
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _high_water_kib(pid))
+                pending += _children(pid)
 
 
 def _high_water_kib(pid: str) -> int:
@@ -129,6 +137,12 @@ def _high_water_kib(pid: str) -> int:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return 0
+
+
+def _children(pid: str) -> list[str]:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return []
 
 
 class Bench:
@@ -178,7 +192,8 @@ class Bench:
 
     def measure(self, command: list[str]) -> tuple[float, int]:
         """``run_process``; for a command the server serves, its peak RSS is the
-        client's plus the runner's (which counts the pages it shares with the server)."""
+        client's plus the runner's and its children's (the runner's counts the pages it
+        shares with the server)."""
         server = self.server_pid()
         served = (server is not None and command[:len(self.pyhelm)] == self.pyhelm
                   and self.env.get("PYHELM_COMMAND_SERVER") != "0")
@@ -496,8 +511,9 @@ def server_line(resident_mib: float | None) -> str:
     if resident_mib is None:
         return "pyhelm's command server was off."
     return (f"pyhelm's command server held {resident_mib:.0f} MiB resident at the end. A "
-            "served row's peak RSS is its client's plus its runner's, and the runner's "
-            "counts the pages it shares with the server.")
+            "served row's peak RSS is the sum of its client's, its runner's (which counts "
+            "the pages it shares with the server) and the runner's children's "
+            "(helm-engine).")
 
 
 def readme_block(rows: list[tuple[Row, Sample, Sample]], runs: int, when: datetime,

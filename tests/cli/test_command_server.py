@@ -284,3 +284,14 @@ def test_a_server_whose_files_were_cleaned_away_leaves_its_successors_alone(
     wait_until(lambda: not Path(f"/proc/{first}").exists()
                or "Z" in Path(f"/proc/{first}/stat").read_text().split()[2])
     assert accepts_connections(path) and int(lock.read_text()) == second
+
+
+def test_which_commands_are_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(command_client.SWITCH, raising=False)
+    assert command_client.enabled(["template", "web", "chart"])
+    assert command_client.enabled(["--debug", "list", "-A"])
+    assert not command_client.enabled(["repo", "serve", "--port", "8080"])  # long-running
+    assert not command_client.enabled(["--debug", "repo", "serve"])
+    for off in ("0", "false", "no", "off", "OFF"):
+        monkeypatch.setenv(command_client.SWITCH, off)
+        assert not command_client.enabled(["template", "web", "chart"])
