@@ -41,7 +41,10 @@ def wait_until(condition: object, seconds: float = 20.0) -> None:
 def server_pids(runtime: Path) -> list[int]:
     pids = []
     for lock in (runtime / "pyhelm").glob("*.lock"):
-        text = lock.read_text().strip()
+        try:
+            text = lock.read_text().strip()
+        except FileNotFoundError:  # its server removed it as it exited
+            continue
         if text and Path(f"/proc/{text}").exists():
             pids.append(int(text))
     return pids
@@ -295,3 +298,29 @@ def test_which_commands_are_served(monkeypatch: pytest.MonkeyPatch) -> None:
     for off in ("0", "false", "no", "off", "OFF"):
         monkeypatch.setenv(command_client.SWITCH, off)
         assert not command_client.enabled(["template", "web", "chart"])
+
+
+def test_a_served_command_reads_a_terminal(served: dict[str, str]) -> None:
+    """The runner has no controlling terminal; reading the client's terminal still works
+    (no SIGTTIN), and Ctrl-D ends the input."""
+    import pty
+    import select
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover -- the child execs at once
+        os.execve(PYHELM, [PYHELM, "template", "web", str(CHART), "-f", "-"], served)
+    os.write(terminal, b"services: 2\n")
+    time.sleep(0.3)
+    os.write(terminal, b"\x04")
+    output = b""
+    while select.select([terminal], [], [], 30)[0]:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the terminal closes with the command
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, output
+    assert output.count(b"kind: Deployment") == 2
