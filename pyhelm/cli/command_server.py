@@ -73,7 +73,7 @@ def preload() -> None:
     for name in [*names, *_LAZY_IMPORTS]:
         try:
             importlib.import_module(name)
-        except Exception:
+        except Exception:  # an optional dependency may be missing: the command will say
             continue
 
 
@@ -172,7 +172,7 @@ class Server:
         try:
             connection.sendall(protocol.ACCEPTED)
         except OSError:
-            os.kill(pid, signal.SIGKILL)  # the client is gone: it will run the command itself
+            os.kill(pid, signal.SIGKILL)  # the client is gone: nobody waits for the command
 
     def _from_client(self, runner: Runner) -> None:
         try:
@@ -226,7 +226,7 @@ class Server:
             connection.close()
             _adopt(request)
             status = _run_command(request.argv)
-        except BaseException:
+        except BaseException:  # the command could not start here: say why, exit 1
             traceback.print_exc()
         finally:
             os._exit(status)
@@ -310,11 +310,10 @@ def _run_command(argv: list[str]) -> int:
     from pyhelm.cli.entry import run_here
 
     try:
-        outcome = run_here(argv[1:])
-        status = 0 if outcome is None or not isinstance(outcome, int) else outcome
+        status = _exit_status(run_here(argv[1:]))  # the console script: sys.exit(main())
     except SystemExit as exit_:
         status = _exit_status(exit_.code)
-    except BaseException:
+    except BaseException:  # what the interpreter prints for an uncaught exception
         traceback.print_exc()
         status = 1
     threading._shutdown()  # type: ignore[attr-defined]  # as at exit: join threads
