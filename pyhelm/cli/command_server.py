@@ -337,6 +337,10 @@ def _exit_status(code: object) -> int:
 
 def main(argv: list[str]) -> int:
     path = argv[0]
+    try:  # a kernel before 5.3 has no pidfds: clients then run their commands themselves
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return 1
     lock = _take_lock(path + ".lock")
     if lock is None:
         return 0  # another server has this key
