@@ -127,14 +127,15 @@ class RunnerPeak:
             pending = _children(str(self.server_pid))
             while pending:
                 pid = pending.pop()
-                self.peaks[pid] = max(self.peaks.get(pid, 0), _high_water_kib(pid))
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _status_kib(pid, "VmHWM"))
                 pending += _children(pid)
 
 
-def _high_water_kib(pid: str) -> int:
+def _status_kib(pid: str, field: str) -> int:
+    """A memory field of /proc/PID/status (VmHWM, VmRSS) in KiB; 0 once it has exited."""
     with contextlib.suppress(OSError, ValueError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
 
@@ -164,6 +165,8 @@ class Bench:
         """Start pyhelm's command server the way a user's first command does, and wait
         until it serves: every row then measures what a user's next commands take (the
         "command server off" rows measure a process of its own)."""
+        # asked of a fresh interpreter: this script's search path (bench/, the checkout)
+        # would give another key than the console script's
         done = subprocess.run(
             [sys.executable, "-c", "from pyhelm.cli import command_client as c\n"
              "print(c.server_path() if c.enabled(['version']) else '')"],
@@ -195,9 +198,8 @@ class Bench:
         client's plus the runner's and its children's (the runner's counts the pages it
         shares with the server)."""
         server = self.server_pid()
-        served = (server is not None and command[:len(self.pyhelm)] == self.pyhelm
-                  and self.env.get("PYHELM_COMMAND_SERVER") != "0")
-        if not served or server is None:
+        if (server is None or command[:len(self.pyhelm)] != self.pyhelm
+                or self.env.get("PYHELM_COMMAND_SERVER") == "0"):
             return run_process(command, self.env)
         with RunnerPeak(server) as runner:
             seconds, client_kib = run_process(command, self.env)
@@ -213,13 +215,8 @@ class Bench:
     def server_resident_mib(self) -> float | None:
         """The command server's resident memory (shared by the commands it forks)."""
         pid = self.server_pid()
-        if pid is None:
-            return None
-        with contextlib.suppress(OSError, ValueError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return None
+        resident_kib = 0 if pid is None else _status_kib(str(pid), "VmRSS")
+        return resident_kib / 1024 if resident_kib else None
 
     @contextlib.contextmanager
     def own_process(self) -> Iterator[None]:

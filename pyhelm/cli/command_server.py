@@ -80,6 +80,7 @@ def preload() -> None:
 class Server:
     def __init__(self, path: str, lock: IO[str], idle_seconds: float) -> None:
         self.path = path
+        self.bound_path = f"{path}.{os.getpid()}"  # where it binds until it takes ``path``
         self.lock = lock
         self.idle_seconds = idle_seconds
         self.selector = selectors.DefaultSelector()
@@ -91,13 +92,13 @@ class Server:
     def bind(self) -> None:
         """Bind beside the socket's path, before the slow preload: a directory where no
         socket can be made stops the server at once, not after its imports."""
-        self.listener.bind(f"{self.path}.{os.getpid()}")
+        self.listener.bind(self.bound_path)
 
     def listen(self) -> None:
         """Take the socket's path (a dead server's socket may be there: the lock is
         ours) and start taking commands."""
         self.listener.listen(64)
-        os.rename(f"{self.path}.{os.getpid()}", self.path)
+        os.rename(self.bound_path, self.path)
         self.socket_file = os.stat(self.path)
         self.selector.register(self.listener, selectors.EVENT_READ, ("accept", None))
 
@@ -285,9 +286,10 @@ def _adopt(request: Request) -> None:
     for number, limit in request.resource_limits.items():
         if resource.getrlimit(number) != tuple(limit):
             resource.setrlimit(number, limit)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for name in protocol.FORWARDED_SIGNALS[1:]:
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for name in protocol.FORWARDED_SIGNALS:  # as a fresh interpreter has them
+        signum = getattr(signal, name)
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
+                      else signal.SIG_DFL)
     sys.argv = list(request.argv)
 
 
@@ -356,7 +358,7 @@ def main(argv: list[str]) -> int:
         server.listen()
         server.serve()
     finally:
-        _unlink(f"{path}.{os.getpid()}")
+        _unlink(server.bound_path)
         server.unlink_socket()
         with contextlib.suppress(OSError):  # before the lock is let go: see _take_lock
             if os.path.samestat(os.stat(lock.name), os.fstat(lock.fileno())):

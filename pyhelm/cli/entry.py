@@ -40,13 +40,14 @@ def _evidently_jinja(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> Any:
+    words = sys.argv[1:] if argv is None else argv
     if argv is None:  # the ``pyhelm`` process itself, not a caller passing its own words
         from pyhelm.cli import command_client
 
-        status = command_client.run(sys.argv[1:])
+        status = command_client.run(words)
         if status is not None:
             sys.exit(status)
-    return run_here(sys.argv[1:] if argv is None else argv)
+    return run_here(words)
 
 
 def run_here(words: list[str]) -> Any:
