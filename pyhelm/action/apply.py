@@ -11,7 +11,6 @@ a ``KubeClient``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,18 +53,20 @@ def object_key(manifest: Manifest, default_namespace: str, namespaced: bool = Tr
     return group, manifest.kind, namespace, manifest.name
 
 
-def stamp_ownership(obj: KubeObject, release: ReleaseRef) -> KubeObject:
-    """A copy of obj carrying the release's annotations and managed-by label."""
-    stamped = copy.deepcopy(obj)
-    metadata = stamped.setdefault("metadata", {})
-    annotations = metadata.get("annotations") or {}
-    annotations[RELEASE_NAME_ANNOTATION] = release.name
-    annotations[RELEASE_NAMESPACE_ANNOTATION] = release.namespace
-    metadata["annotations"] = annotations
-    labels = metadata.get("labels") or {}
-    labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
-    metadata["labels"] = labels
-    return stamped
+def stamp_ownership(obj: KubeObject, release: ReleaseRef, namespace: str | None = None
+                    ) -> KubeObject:
+    """A copy of obj carrying the release's annotations and managed-by label (and the
+    namespace, when given). Only the top level and ``metadata`` are copied: the copy is
+    made to be sent, and deep-copying every object of a large release cost more CPU than
+    encoding it."""
+    metadata = dict(obj.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}),
+                               RELEASE_NAME_ANNOTATION: release.name,
+                               RELEASE_NAMESPACE_ANNOTATION: release.namespace}
+    metadata["labels"] = {**(metadata.get("labels") or {}), MANAGED_BY_LABEL: MANAGED_BY_VALUE}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    return {**obj, "metadata": metadata}
 
 
 def ownership_problem(live: KubeObject, release: ReleaseRef) -> str | None:
@@ -110,15 +111,6 @@ def _namespace_of(kube: KubeClient, manifest: Manifest, default_namespace: str
     return None
 
 
-def _namespaced_object(kube: KubeClient, manifest: Manifest, default_namespace: str
-                       ) -> tuple[KubeObject, str | None]:
-    namespace = _namespace_of(kube, manifest, default_namespace)
-    obj = copy.deepcopy(manifest.obj)
-    if namespace is not None:
-        obj.setdefault("metadata", {})["namespace"] = namespace
-    return obj, namespace
-
-
 @dataclass(frozen=True, kw_only=True)
 class ApplySettings:
     release: ReleaseRef
@@ -140,7 +132,8 @@ Known = dict[tuple[str, str, str | None], dict[str, KubeObject]]
 def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings,
                known: Known | None = None) -> tuple[KubeObject, bool]:
     """Apply one manifest; returns the result and whether the object is new."""
-    obj, namespace = _namespaced_object(kube, manifest, settings.release.namespace)
+    namespace = _namespace_of(kube, manifest, settings.release.namespace)
+    obj = stamp_ownership(manifest.obj, settings.release, namespace)
     created = False
     listed = (known or {}).get((manifest.api_version, manifest.kind, namespace))
     live: Any = _UNKNOWN if listed is None else listed.get(manifest.name)
@@ -159,11 +152,10 @@ def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings,
                 "(use --take-ownership to adopt it)")
     try:
         if settings.force_replace and not created and not settings.dry_run:
-            whole = stamp_ownership(obj, settings.release)
-            whole["metadata"] = {**whole["metadata"],
-                                 "resourceVersion": live["metadata"]["resourceVersion"]}
+            whole = {**obj, "metadata": {**obj["metadata"],
+                                         "resourceVersion": live["metadata"]["resourceVersion"]}}
             return kube.replace(whole), created
-        result = kube.apply(stamp_ownership(obj, settings.release), field_manager=FIELD_MANAGER,
+        result = kube.apply(obj, field_manager=FIELD_MANAGER,
                             force=settings.force_conflicts, dry_run=settings.dry_run)
     except KubeConflictError as exc:
         raise KubeConflictError(

@@ -121,9 +121,7 @@ def run_hook(kube: KubeClient, hook: Hook, settings: HookSettings) -> HookRun:
     manifest = hook.manifest
     info = kube.resource_for(manifest.api_version, manifest.kind)
     namespace = (manifest.namespace or settings.release.namespace) if info.namespaced else None
-    obj = stamp_ownership(manifest.obj, settings.release)
-    if namespace:
-        obj["metadata"]["namespace"] = namespace
+    obj = stamp_ownership(manifest.obj, settings.release, namespace or None)
     if BEFORE_CREATION in effective_policies(hook):
         _delete(kube, hook, namespace, settings)
     started = settings.clock()
