@@ -11,11 +11,13 @@ a ``KubeClient``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from pyhelm.engine.manifest import Manifest, install_order, kind_rank, uninstall_order
 from pyhelm.errors import DeleteError, KubeConflictError, KubeError, KubeNotFoundError
@@ -175,26 +177,74 @@ def apply_manifests(kube: KubeClient, manifests: Sequence[Manifest], settings: A
                     outcome: ApplyOutcome | None = None) -> ApplyOutcome:
     """Server-side apply in kind order; one kind group at a time, its members in parallel.
 
-    ``outcome`` (when given) is filled as work completes, so a caller that catches a
-    failure still knows which objects this run created (for --cleanup-on-fail)."""
+    ``outcome`` (when given) is filled group by group, also when a group fails or is
+    interrupted, so a caller that catches a failure still knows which objects this run
+    created (for --cleanup-on-fail)."""
     outcome = outcome if outcome is not None else ApplyOutcome([], [])
-    with ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as pool:
-        for group in kind_groups(manifests):
-            known = _bulk_lookup(kube, group, settings.release.namespace)
-            futures = [(m, pool.submit(_apply_one, kube, m, settings, known)) for m in group]
-            first_error: BaseException | None = None
-            for manifest, future in futures:
-                try:
-                    result, created = future.result()
-                except BaseException as exc:  # re-raised once the group settles
-                    first_error = first_error or exc
+    for group in kind_groups(manifests):
+        known = _bulk_lookup(kube, group, settings.release.namespace)
+        results: dict[int, tuple[KubeObject, bool] | BaseException] = {}
+        first_error: BaseException | None = None
+        try:
+            _in_parallel(partial(_apply_one, kube, settings=settings, known=known), group,
+                         settings.max_workers, results)
+        finally:
+            for index, manifest in enumerate(group):
+                result = results.get(index)
+                if result is None:
+                    continue  # not started: the run was interrupted
+                if isinstance(result, BaseException):
+                    first_error = first_error or result
                     continue
-                outcome.applied.append(result)
+                applied, created = result
+                outcome.applied.append(applied)
                 if created:
                     outcome.created.append(manifest)
-            if first_error is not None:
-                raise first_error
+        if first_error is not None:
+            raise first_error  # once the whole group has settled
     return outcome
+
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def _in_parallel(work: Callable[[_Item], _Result], items: Sequence[_Item], workers: int,
+                results: dict[int, _Result | BaseException]) -> None:
+    """work(item) for every item on up to ``workers`` threads, each result (or the
+    exception it raised) stored under the item's index.
+
+    Threads take the next index from a shared queue: a future per item (as with
+    ThreadPoolExecutor) cost more CPU than the item's own request once a group has
+    thousands of objects. When the caller is interrupted (Ctrl-C), no further item is
+    started and the ones under way finish before the interrupt goes on."""
+    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(items)):
+        pending.put(index)
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[index] = work(items[index])
+            except BaseException as exc:  # handed to the caller with the item's index
+                results[index] = exc
+
+    threads = [threading.Thread(target=drain, name=f"pyhelm-worker-{n}")
+               for n in range(max(1, min(workers, len(items))))]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 def _bulk_lookup(kube: KubeClient, group: Sequence[Manifest], default_namespace: str
