@@ -33,7 +33,11 @@ RESOURCE_POLICY_ANNOTATIONS = ("helm.sh/resource-policy", "pyhelm.sh/resource-po
 # the API server omits when zero, and a field one tool drops is removed when the other
 # set it.
 FIELD_MANAGER = "helm"
-MAX_WORKERS = 8
+# Objects of one kind group applied at once (Helm starts them all). A busy API server
+# shares its CPU among the requests in flight, so more of them finish a large install
+# sooner while the controllers react to it: 32 rather than 8 took 1000 services from
+# 20.3 to 17.6 s here (medians of 4). The transport keeps as many connections idle.
+MAX_WORKERS = 32
 
 ObjectKey = tuple[str, str, str, str]  # (group, kind, namespace, name)
 
@@ -236,15 +240,16 @@ def _in_parallel(work: Callable[[_Item], _Result], items: Sequence[_Item], worke
 
     threads = [threading.Thread(target=drain, name=f"pyhelm-worker-{n}")
                for n in range(max(1, min(workers, len(items))))]
-    for thread in threads:
-        thread.start()
     try:
+        for thread in threads:
+            thread.start()
         for thread in threads:
             thread.join()
     finally:
         stop.set()
         for thread in threads:
-            thread.join()
+            if thread.is_alive():  # not started, or done: nothing to wait for
+                thread.join()
 
 
 def _bulk_lookup(kube: KubeClient, group: Sequence[Manifest], default_namespace: str

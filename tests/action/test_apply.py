@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import signal
+import time
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -115,6 +118,38 @@ def test_many_objects_of_a_kind_are_looked_up_with_one_list(dict_kube: DictKube)
         RELEASE_NAME_ANNOTATION] = "other"
     with pytest.raises(KubeConflictError, match=r"c07.*belongs to release \"other\""):
         apply_manifests(kube, many, ApplySettings(release=RELEASE))
+
+
+def test_a_failed_object_lets_its_group_finish_then_fails(dict_kube: DictKube) -> None:
+    kube = dict_kube
+    kube.objects[("ConfigMap", "prod", "c1")] = {"kind": "ConfigMap", "metadata": {"name": "c1"}}
+    outcome = ApplyOutcome([], [])
+    group = [manifest("ConfigMap", f"c{i}") for i in range(4)] + [manifest("Service", "s")]
+    with pytest.raises(KubeConflictError, match="c1"):
+        apply_manifests(kube, group, ApplySettings(release=RELEASE, max_workers=2), outcome)
+    assert [m.name for m in outcome.created] == ["c0", "c2", "c3"]  # in the group's order
+    assert "apply Service/s" not in kube.calls  # the next group never starts
+
+
+def test_an_interrupted_group_starts_nothing_more_and_records_what_it_applied(
+        dict_kube: DictKube) -> None:
+    kube = dict_kube
+    apply_one = kube.apply
+
+    def apply_then_interrupt(obj: dict[str, Any], **options: Any) -> dict[str, Any]:
+        result = apply_one(obj, **options)
+        if len(kube.calls) == 1:  # Ctrl-C while the first object is under way
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+        return result
+
+    kube.apply = apply_then_interrupt  # type: ignore[method-assign]
+    outcome = ApplyOutcome([], [])
+    with pytest.raises(KeyboardInterrupt):
+        apply_manifests(kube, [manifest("ConfigMap", f"c{i}") for i in range(5)],
+                        ApplySettings(release=RELEASE, max_workers=1), outcome)
+    assert kube.calls == ["apply ConfigMap/c0"]
+    assert [m.name for m in outcome.created] == ["c0"]
 
 
 def test_dry_run_writes_nothing(dict_kube: DictKube) -> None:
