@@ -33,11 +33,10 @@ RESOURCE_POLICY_ANNOTATIONS = ("helm.sh/resource-policy", "pyhelm.sh/resource-po
 # the API server omits when zero, and a field one tool drops is removed when the other
 # set it.
 FIELD_MANAGER = "helm"
-# Objects of one kind group applied at once (Helm starts them all). A busy API server
-# shares its CPU among the requests in flight, so more of them finish a large install
-# sooner while the controllers react to it: 32 rather than 8 took 1000 services from
-# 20.3 to 17.6 s here (medians of 4). The transport keeps as many connections idle.
-MAX_WORKERS = 32
+# Objects of one kind group in flight at once. 32 did not finish 1000 services sooner
+# than 8 on a busy 2-core API server (medians of 8 and 9 runs within noise), and cost
+# the client more CPU.
+MAX_WORKERS = 8
 
 ObjectKey = tuple[str, str, str, str]  # (group, kind, namespace, name)
 
