@@ -14,7 +14,9 @@ or written straight into the release store for the long histories), and each too
 reads the same releases. ``--smoke`` runs every row once at tiny sizes: it checks the
 benchmark itself (both tools succeed), not speed; ``make test`` runs it. The
 ``floor`` rows time a Python importing only the libraries a verb needs, against Helm's
-whole command: the start-up no change to pyhelm's own code can go below. The bench
+whole command: the start-up no change to pyhelm's own code can go below; the vegeta
+``floor`` row sends an install's server-side applies from a Go client, against Helm's
+install: the cluster's part, which no client can go below. The bench
 starts pyhelm's command server first, as a user's first command does, so the other rows
 are the commands that follow; the "command server off" rows run each command in a
 process of its own. ``--readme``
@@ -25,7 +27,9 @@ with the machine it ran on.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -421,6 +425,110 @@ def big_release(verb: str) -> Callable[[Bench], tuple[Sample, Sample]]:
     return run
 
 
+def api_server_floor(bench: Bench) -> tuple[Sample, Sample]:
+    """The server-side applies pyhelm sends to install 1000 services, sent by vegeta (Go,
+    HTTP/1.1 on 32 connections as pyhelm's, next to no client CPU), against Helm's whole
+    install: the API server's, etcd's and the controllers' part of the install row, which
+    no client can go below on this cluster."""
+    from repo_serve import vegeta
+
+    services = bench.size(1000, 3)
+    ours = Sample()
+    theirs = Sample()
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        targets = work / "targets.json"
+        results = work / "results.bin"
+        lines = apply_targets(bench, bench.ns("bench-floor-vegeta"), services)
+        targets.write_text("\n".join(lines) + "\n")
+        binary = str(vegeta())
+        bench.settle()
+        ours.add(*run_process(
+            [binary, "attack", "-targets", str(targets), "-format", "json", "-lazy",
+             "-rate", "0", "-workers", "32", "-max-workers", "32", "-http2=false",
+             "-timeout", "120s", "-max-body", "0", "-output", str(results),
+             *vegeta_credentials(bench.kubeconfig or "", work)], bench.env))
+        answers = json.loads(subprocess.run([binary, "report", "-type", "json", str(results)],
+                                            capture_output=True, text=True, check=True).stdout)
+        applied = sum(count for code, count in answers["status_codes"].items()
+                      if code.startswith("2"))
+        if applied != len(lines):  # each worker also records "no targets" once done
+            raise RuntimeError(f"vegeta applied {applied} of {len(lines)} objects: "
+                               f"{answers.get('errors')}")
+    bench.settle()
+    theirs.add(*bench.measure(
+        [bench.helm, "install", "big", str(HELM_CHART), "-n", bench.ns("bench-floor-helm"),
+         "--create-namespace", "--set", f"services={services}", "--timeout", "15m"]))
+    return ours, theirs
+
+
+def apply_targets(bench: Bench, namespace: str, services: int) -> list[str]:
+    """vegeta's targets (JSON lines): one server-side apply per object of the Jinja2
+    chart, in Helm's kind order, as pyhelm's install sends them."""
+    from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, kind_groups, stamp_ownership
+    from pyhelm.engine.documents import parse_manifests
+    from pyhelm.kube.client import connect
+
+    rendered = subprocess.run(
+        [*bench.pyhelm, "template", "big", str(JINJA_CHART), "-n", namespace,
+         "--set", f"services={services}"],
+        env=bench.env, capture_output=True, text=True, check=True).stdout
+    kube = connect(kubeconfig=bench.kubeconfig, namespace=namespace)
+    lines = []
+    try:
+        kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+        for group in kind_groups(parse_manifests(rendered, "microservices")):
+            for manifest in group:
+                info = kube.resource_for(manifest.api_version, manifest.kind)
+                base = "/api/v1" if manifest.api_version == "v1" else \
+                    f"/apis/{manifest.api_version}"
+                scope = f"/namespaces/{namespace}" if info.namespaced else ""
+                body = stamp_ownership(manifest.obj, ReleaseRef("big", namespace),
+                                       namespace if info.namespaced else None)
+                lines.append(json.dumps({
+                    "method": "PATCH",
+                    "url": f"{kube.server}{base}{scope}/{info.plural}/{manifest.name}"
+                           f"?fieldManager={FIELD_MANAGER}",
+                    "body": base64.b64encode(
+                        json.dumps(body, separators=(",", ":")).encode()).decode(),
+                    "header": {"Content-Type": ["application/apply-patch+yaml"],
+                               "Accept": ["application/json"]}}))
+    finally:
+        kube.close()
+    return lines
+
+
+def vegeta_credentials(kubeconfig: str, scratch: Path) -> list[str]:
+    """vegeta's flags for the kubeconfig's current context: the cluster's CA, and the
+    user's client certificate or token (``*-data`` fields are written into scratch)."""
+    import yaml
+
+    config = yaml.safe_load(Path(kubeconfig).read_text())
+
+    def named(section: str, name: str) -> dict[str, str]:
+        kind = section.rstrip("s")
+        found: dict[str, str] = next(e[kind] for e in config[section] if e["name"] == name)
+        return found
+
+    context = named("contexts", config["current-context"])
+    cluster = named("clusters", context["cluster"])
+    user = named("users", context["user"])
+
+    def file(entry: dict[str, str], key: str) -> str:
+        if entry.get(key):
+            return str(Path(kubeconfig).parent / entry[key])  # relative to the kubeconfig
+        if not entry.get(f"{key}-data"):
+            raise RuntimeError(f"the vegeta floor row needs {key} in {kubeconfig}")
+        path = scratch / key
+        path.write_bytes(base64.b64decode(entry[f"{key}-data"]))
+        return str(path)
+
+    flags = ["-root-certs", file(cluster, "certificate-authority")]
+    if user.get("token"):
+        return [*flags, "-header", f"Authorization: Bearer {user['token']}"]
+    return [*flags, "-cert", file(user, "client-certificate"), "-key", file(user, "client-key")]
+
+
 ROWS = [
     Row("floor: python importing click, jinja2, yaml (against Helm's template, 6 objects)",
         None, False, start_up_floor("click, jinja2, yaml",
@@ -443,6 +551,8 @@ ROWS = [
         list_all(1000, 10, "bench-list-1000")),
     Row("install + uninstall --wait, 10 services", 1.0, True, install_uninstall_wait),
     Row("install, 1000 services", 0.33, True, big_release("install")),
+    Row("floor: the same applies sent by vegeta, Go, 32 connections (against Helm's "
+        "install, 1000 services)", None, True, api_server_floor),
     Row("upgrade, 1000 services", 0.33, True, big_release("upgrade")),
 ]
 
