@@ -35,9 +35,8 @@ RESOURCE_POLICY_ANNOTATIONS = ("helm.sh/resource-policy", "pyhelm.sh/resource-po
 FIELD_MANAGER = "helm"
 # Objects of one kind group in flight at once (Helm starts them all). A busy API server
 # shares its CPU among the requests in flight, so more of them finish a large install
-# sooner while the controllers react to it: at 1000 services, 32 against 8 gave medians
-# of 18.7 and 21.5 s over 11 and 12 runs on 2 cores (vegeta: 10.9-12.5 s against
-# 12.3-17.1 s). The transport keeps as many connections idle.
+# sooner while the controllers react to it: at 1000 services on 2 cores, medians of
+# 18.7 s with 32 and 21.5 s with 8 (11 and 12 runs). The transport keeps 32 idle.
 MAX_WORKERS = 32
 
 ObjectKey = tuple[str, str, str, str]  # (group, kind, namespace, name)
@@ -249,7 +248,7 @@ def _in_parallel(work: Callable[[_Item], _Result], items: Sequence[_Item], worke
     finally:
         stop.set()
         for thread in threads:
-            if thread.is_alive():  # not started, or done: nothing to wait for
+            if thread.is_alive():  # one never started, or already done, is not waited for
                 thread.join()
 
 
