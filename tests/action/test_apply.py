@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,7 @@ def test_an_interrupted_group_starts_nothing_more_and_records_what_it_applied(
     with pytest.raises(KeyboardInterrupt):
         apply_manifests(kube, [manifest("ConfigMap", f"c{i}") for i in range(5)],
                         ApplySettings(release=RELEASE, max_workers=1), outcome)
+    assert not [t for t in threading.enumerate() if t.name.startswith("pyhelm-worker")]
     assert kube.calls == ["apply ConfigMap/c0"]
     assert [m.name for m in outcome.created] == ["c0"]
 
