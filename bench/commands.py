@@ -447,7 +447,7 @@ def api_server_floor(bench: Bench) -> tuple[Sample, Sample]:
             [binary, "attack", "-targets", str(targets), "-format", "json", "-lazy",
              "-rate", "0", "-workers", "32", "-max-workers", "32", "-http2=false",
              "-timeout", "120s", "-max-body", "0", "-output", str(results),
-             *vegeta_credentials(bench.kubeconfig or "", work)], bench.env))
+             *vegeta_credentials(bench.kubeconfig, work)], bench.env))
         answers = json.loads(subprocess.run([binary, "report", "-type", "json", str(results)],
                                             capture_output=True, text=True, check=True).stdout)
         applied = sum(count for code, count in answers["status_codes"].items()
@@ -480,15 +480,12 @@ def apply_targets(bench: Bench, namespace: str, services: int) -> list[str]:
         for group in kind_groups(parse_manifests(rendered, "microservices")):
             for manifest in group:
                 info = kube.resource_for(manifest.api_version, manifest.kind)
-                base = "/api/v1" if manifest.api_version == "v1" else \
-                    f"/apis/{manifest.api_version}"
-                scope = f"/namespaces/{namespace}" if info.namespaced else ""
                 body = stamp_ownership(manifest.obj, ReleaseRef("big", namespace),
                                        namespace if info.namespaced else None)
+                path, _ = kube._object_path(body)  # the path pyhelm's apply sends to
                 lines.append(json.dumps({
                     "method": "PATCH",
-                    "url": f"{kube.server}{base}{scope}/{info.plural}/{manifest.name}"
-                           f"?fieldManager={FIELD_MANAGER}",
+                    "url": f"{kube.server}{path}?fieldManager={FIELD_MANAGER}",
                     "body": base64.b64encode(
                         json.dumps(body, separators=(",", ":")).encode()).decode(),
                     "header": {"Content-Type": ["application/apply-patch+yaml"],
@@ -498,35 +495,28 @@ def apply_targets(bench: Bench, namespace: str, services: int) -> list[str]:
     return lines
 
 
-def vegeta_credentials(kubeconfig: str, scratch: Path) -> list[str]:
-    """vegeta's flags for the kubeconfig's current context: the cluster's CA, and the
-    user's client certificate or token (``*-data`` fields are written into scratch)."""
-    import yaml
+def vegeta_credentials(kubeconfig: str | None, scratch: Path) -> list[str]:
+    """vegeta's flags for the connection pyhelm reads from the kubeconfig: the cluster's
+    CA, and the user's client certificate or token (data is written into scratch)."""
+    from pyhelm.kube.kubeconfig import KubeOverrides, resolve
 
-    config = yaml.safe_load(Path(kubeconfig).read_text())
+    connection = resolve(KubeOverrides(kubeconfig=kubeconfig))
 
-    def named(section: str, name: str) -> dict[str, str]:
-        kind = section.rstrip("s")
-        found: dict[str, str] = next(e[kind] for e in config[section] if e["name"] == name)
-        return found
+    def file(path: str | None, data: bytes | None, name: str) -> str:
+        if path:
+            return path
+        if not data:
+            raise RuntimeError(f"the vegeta floor row needs a {name} in {kubeconfig}")
+        (scratch / name).write_bytes(data)
+        return str(scratch / name)
 
-    context = named("contexts", config["current-context"])
-    cluster = named("clusters", context["cluster"])
-    user = named("users", context["user"])
-
-    def file(entry: dict[str, str], key: str) -> str:
-        if entry.get(key):
-            return str(Path(kubeconfig).parent / entry[key])  # relative to the kubeconfig
-        if not entry.get(f"{key}-data"):
-            raise RuntimeError(f"the vegeta floor row needs {key} in {kubeconfig}")
-        path = scratch / key
-        path.write_bytes(base64.b64decode(entry[f"{key}-data"]))
-        return str(path)
-
-    flags = ["-root-certs", file(cluster, "certificate-authority")]
-    if user.get("token"):
-        return [*flags, "-header", f"Authorization: Bearer {user['token']}"]
-    return [*flags, "-cert", file(user, "client-certificate"), "-key", file(user, "client-key")]
+    flags = ["-root-certs", file(connection.ca_file, connection.ca_data,
+                                 "certificate-authority")]
+    if connection.token:
+        return [*flags, "-header", f"Authorization: Bearer {connection.token}"]
+    return [*flags, "-cert", file(connection.cert_file, connection.cert_data,
+                                  "client-certificate"),
+            "-key", file(connection.key_file, connection.key_data, "client-key")]
 
 
 ROWS = [
