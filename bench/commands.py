@@ -49,6 +49,8 @@ CHARTS = ROOT / "bench" / "charts"
 JINJA_CHART = CHARTS / "microservices"
 HELM_CHART = CHARTS / "microservices-helm"
 
+from pyhelm.helm_reference import HELM_VERSION  # noqa: E402
+
 
 @dataclass
 class Sample:
@@ -568,7 +570,8 @@ def describe(sample: Sample) -> str:
 def report(rows: list[tuple[Row, Sample, Sample]], markdown: bool) -> str:
     lines = []
     if markdown:
-        lines += ["| command | pyhelm | Helm 4.1.4 | ratio | goal | peak RSS pyhelm / Helm |",
+        helm = f"Helm {HELM_VERSION.lstrip('v')}"
+        lines += [f"| command | pyhelm | {helm} | ratio | goal | peak RSS pyhelm / Helm |",
                   "|---|---|---|---|---|---|"]
     for row, ours, theirs in rows:
         ratio = statistics.median(ours.seconds) / statistics.median(theirs.seconds)

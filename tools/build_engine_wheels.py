@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pyhelm.engine.helm_engine import HELM_VERSION  # noqa: E402
+from pyhelm.helm_reference import HELM_VERSION  # noqa: E402
 from pyhelm.testing.engine_build import SOURCE_DIR, build_binary  # noqa: E402
 
 DIST_NAME = "pyhelm_helm_engine"

@@ -13,8 +13,9 @@ from pyhelm.chart.engine_kind import HELM, tree_engine
 from pyhelm.chart.loader import KNOWN_FIELDS, load_chart
 from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Manifest
-from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
+from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.errors import PyhelmError
+from pyhelm.helm_reference import DEFAULT_KUBE_VERSION
 
 _DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_SUBDOMAIN = re.compile(rf"^{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*$")

@@ -59,7 +59,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Release:
                         crds=(), notes=target.info.notes or "", templates={})
     release = with_outcome(target, state="pending-rollback",
                            description=f"Rollback to {target.version}", now=cfg.clock())
-    release = _renumbered(release, latest.version + 1)
+    release = _renumbered(release, latest.version + 1, rolled_back_to=target.version)
     if options.dry_run:
         return release
     store.check_size(release)
@@ -84,7 +84,8 @@ def run(cfg: Configuration, options: RollbackOptions) -> Release:
     return done
 
 
-def _renumbered(release: Release, revision: int) -> Release:
+def _renumbered(release: Release, revision: int, *, rolled_back_to: int) -> Release:
     import dataclasses
 
-    return dataclasses.replace(release, version=revision)
+    info = dataclasses.replace(release.info, rollback_revision=rolled_back_to)
+    return dataclasses.replace(release, version=revision, info=info)

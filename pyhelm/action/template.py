@@ -18,8 +18,9 @@ from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, path_engine
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
-from pyhelm.engine.release_info import DEFAULT_KUBE_VERSION, Capabilities, ReleaseContext
+from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.errors import UsageError
+from pyhelm.helm_reference import DEFAULT_KUBE_VERSION
 from pyhelm.release.names import validate_release_name
 from pyhelm.settings import RepoPaths
 
@@ -103,15 +104,14 @@ def check_kube_version_flag(text: str) -> None:
         raise UsageError(f"invalid kube version '{text}': could not parse \"{text}\" as version")
 
 
-# Helm's releaseutil.SplitManifests separator; \s is Go's ASCII whitespace class
-_SEPARATOR = re.compile(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*")
+# Helm's releaseutil.SplitManifests (4.3): a separator is `---` at a line's start
+_SEPARATOR = re.compile(r"^---[ \t]*", re.MULTILINE)
 _SOURCE = re.compile(r"# Source: [^/]+/(.+)")
-_GO_SPACE = "\t\n\f\r "
 
 
 def show_only(text: str, patterns: tuple[str, ...]) -> str:
     """The documents of ``text`` whose template path matches a pattern, Helm's way."""
-    documents = [d.strip(_GO_SPACE) for d in _SEPARATOR.split(text.strip(_GO_SPACE)) if d]
+    documents = [d.lstrip() for d in _SEPARATOR.split(text.lstrip()) if d.strip()]
     picked: list[str] = []
     for pattern in patterns:
         matcher = _glob(pattern.replace("\\", "/"))

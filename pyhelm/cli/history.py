@@ -24,17 +24,27 @@ def history_rows(revisions: list[Summary], *, for_table: bool) -> list[dict[str,
     from pyhelm.release.timefmt import ansic
 
     when = ansic if for_table else format_time
-    return [{"revision": r.version, "updated": when(r.last_deployed), "status": r.status.value,
-             "chart": r.chart, "app_version": r.app_version,
-             "description": r.description or ""} for r in revisions]
+    rows: list[dict[str, Any]] = []
+    for r in revisions:
+        row: dict[str, Any] = {"revision": r.version, "updated": when(r.last_deployed),
+                               "status": r.status.value, "chart": r.chart,
+                               "app_version": r.app_version}
+        if r.rollback_revision or for_table:  # Helm 4.3: omitted from JSON/YAML when 0
+            row["rollback_revision"] = r.rollback_revision or ""
+        row["description"] = r.description or ""
+        rows.append(row)
+    return rows
 
 
 @click.command("history")
 @click.argument("name")
 @click.option("--max", "max_", default=256, type=int, help="Most revisions to show.")
+@click.option("--show-rollback-revision", is_flag=True,
+              help="Show the rollback revision column in table output.")
 @output_option()
 @click.pass_context
-def history_command(ctx: click.Context, name: str, max_: int, output: str) -> None:
+def history_command(ctx: click.Context, name: str, max_: int, show_rollback_revision: bool,
+                    output: str) -> None:
     """Show a release's revisions."""
     from pyhelm.action.history import HistoryOptions, run_history_summaries
 
@@ -43,7 +53,12 @@ def history_command(ctx: click.Context, name: str, max_: int, output: str) -> No
     if output != "table":
         click.echo(dump(rows, output))
         return
-    headers = ["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"]
+    headers = ["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "ROLLBACK",
+               "DESCRIPTION"]
+    if not show_rollback_revision:
+        headers.remove("ROLLBACK")
+        for row in rows:
+            del row["rollback_revision"]
     click.echo(table(headers, [list(r.values()) for r in rows]))
 
 

@@ -12,10 +12,10 @@ from pyhelm.cli.common import dump
 @click.option("--short", is_flag=True, help="Print only the version number.")
 @click.option("-o", "--output", type=click.Choice(["text", "json", "yaml"]), default="text")
 def version_command(short: bool, output: str) -> None:
-    """Print the pyhelm version."""
+    """Print the version of Helm this pyhelm stands in for, and pyhelm's own."""
     info = version.run()
     if short:
-        click.echo(f"v{info.version}")
+        click.echo(info.helm_version)
     elif output == "text":
         fields = ", ".join(f'{_go_name(key)}:"{value}"' for key, value in info.as_dict().items())
         click.echo(f"version.BuildInfo{{{fields}}}")

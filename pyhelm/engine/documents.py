@@ -13,7 +13,9 @@ from pyhelm import yamlhead, yamlio
 from pyhelm.engine.manifest import Manifest
 from pyhelm.errors import RenderError
 
-_DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+# Helm's releaseutil.SplitManifests (4.3): `---` at a line's start ends a document; the
+# rest of that line (a comment, or content after Go's whitespace trimming) opens the next
+_DOC_SEPARATOR = re.compile(r"^---[ \t]*", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)  # not blank, not a comment
 
 
@@ -23,11 +25,21 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     line = 1
     for match in [*_DOC_SEPARATOR.finditer(text), None]:
         end = match.start() if match else len(text)
-        if _CONTENT_LINE.search(text, position, end):
-            yield line, text[position:end]
+        document = text[position:end]
+        if _CONTENT_LINE.search(document):
+            yield line, document
         if match:
-            line += text.count("\n", position, match.end()) + 1
-            position = match.end() + 1
+            start = match.end()
+            if text.startswith("\n", start):  # the document starts on the next line
+                start += 1
+            line += text.count("\n", position, start)
+            position = start
+
+
+def _helm_content(document: str) -> str:
+    """A document as Helm (since 4.3) keeps it: leading whitespace trimmed, trailing kept,
+    so a template's blank line before ``---`` is printed and stored as Helm does."""
+    return document.lstrip()
 
 
 def _context_lines(document: str, line: int | None) -> str:
@@ -64,7 +76,7 @@ def parse_manifests(text: str, source: str, load: yamlhead.Loader = yamlio.load
                               f"is missing {', '.join(missing)}")
         namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
         manifests.append(Manifest(
-            template=source, content=document.strip("\n"), obj=obj,
+            template=source, content=_helm_content(document), obj=obj,
             api_version=str(obj["apiVersion"]), kind=str(obj["kind"]), name=str(name),
             namespace=str(namespace) if namespace else None))
     return manifests

@@ -1,11 +1,12 @@
 """Rendering Helm (Go template) charts with Helm's own engine, in a helper process.
 
 pyhelm does not re-implement Go's text/template, Sprig and go-yaml: ``helm-engine``
-(built from ``tools/helm-engine``, pinned to Helm v4.1.4) loads the chart, merges the
-user's values with Helm's parsers, renders, and splits and sorts the manifests as Helm
-does. This module finds that binary, sends it one JSON request on stdin and turns the
-JSON reply into the same ``Rendered`` that Jinja2 charts produce, so everything after
-rendering (apply, hooks, waits, storage) is shared by both engines.
+(built from ``tools/helm-engine``, pinned to the Helm release ``pyhelm.helm_reference``
+names) loads the chart, merges the user's values with Helm's parsers, renders, and splits
+and sorts the manifests as Helm does. This module finds that binary, sends it one JSON
+request on stdin and turns the JSON reply into the same ``Rendered`` that Jinja2 charts
+produce, so everything after rendering (apply, hooks, waits, storage) is shared by both
+engines.
 
 ``engine_process`` finds and starts the binary.
 """
@@ -26,8 +27,6 @@ from pyhelm.errors import RenderError
 
 if TYPE_CHECKING:
     from pyhelm.engine.release_info import ReleaseContext
-
-HELM_VERSION = "v4.1.4"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_KUBE_VERSION = "v1.35.0"  # Helm v4.1.4's default (its client-go minor)
+from pyhelm.helm_reference import DEFAULT_KUBE_VERSION, HELM_VERSION, KUBE_CLIENT_VERSION
 
 
 @dataclass(frozen=True)
@@ -64,4 +64,7 @@ class Capabilities:
             "KubeVersion": {"Version": text, "GitVersion": text, "Major": major,
                             "Minor": minor.split("-")[0]},
             "APIVersions": APIVersions(self.api_versions + self.extra_api_versions),
+            # the Helm release pyhelm follows, as Helm's own BuildInfo names it
+            "HelmVersion": {"Version": HELM_VERSION, "GitCommit": "", "GitTreeState": "",
+                            "GoVersion": "", "KubeClientVersion": KUBE_CLIENT_VERSION},
         }

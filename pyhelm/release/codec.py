@@ -175,7 +175,9 @@ def to_dict(release: Release) -> dict[str, Any]:
         "deleted": format_time(info.deleted),
     }
     info_dict.update(_omit_empty({"description": info.description,
-                                  "status": str(info.status), "notes": info.notes}))
+                                  "status": str(info.status),
+                                  "rollback_revision": info.rollback_revision,
+                                  "notes": info.notes}))
     record = {**release.extra, **_omit_empty({
         "name": release.name, "info": info_dict, "chart": chart_to_dict(release.chart),
         "config": dict(release.config), "manifest": release.manifest,
@@ -197,7 +199,8 @@ def from_dict(raw: Mapping[str, Any]) -> Release:
                   last_deployed=parse_time(info.get("last_deployed")),
                   deleted=parse_time(info.get("deleted")),
                   description=info.get("description", ""), status=status,
-                  notes=info.get("notes", "")),
+                  notes=info.get("notes", ""),
+                  rollback_revision=int(info.get("rollback_revision") or 0)),
         chart=chart_from_dict(raw.get("chart") or {}), config=dict(raw.get("config") or {}),
         manifest=raw.get("manifest", ""),
         hooks=[_hook_from_dict(h) for h in raw.get("hooks") or ()],

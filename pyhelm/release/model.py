@@ -18,6 +18,7 @@ class Info:
     description: str
     status: Status
     notes: str = ""
+    rollback_revision: int = 0  # the revision a rollback restored (Helm 4.3); 0: not one
 
 
 @dataclass(frozen=True)

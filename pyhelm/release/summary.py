@@ -22,6 +22,7 @@ class Summary:
     # None: not kept beside the record (too long); read the record for it
     description: str | None
     labels: dict[str, str] = field(default_factory=dict)  # the storage object's labels
+    rollback_revision: int = 0
 
     @property
     def chart(self) -> str:
@@ -34,4 +35,5 @@ def summary_of(release: Release) -> Summary:
                    status=release.info.status, last_deployed=release.info.last_deployed,
                    chart_name=meta.name, chart_version=meta.version,
                    app_version=meta.app_version or "", description=release.info.description,
-                   labels=dict(release.labels or {}))
+                   labels=dict(release.labels or {}),
+                   rollback_revision=release.info.rollback_revision)

@@ -30,6 +30,8 @@ def annotation(release: Release) -> str:
                               "c": meta.name, "cv": meta.version,
                               "a": meta.app_version or "",
                               "u": codec.format_time(release.info.last_deployed)}
+    if release.info.rollback_revision:
+        fields["r"] = release.info.rollback_revision
     if len(release.info.description) <= MAX_DESCRIPTION:
         fields["d"] = release.info.description
     return json.dumps(fields, separators=(",", ":"))
@@ -49,7 +51,8 @@ def read(metadata: Mapping[str, Any]) -> Summary | None:
             version=int(fields["v"]), status=Status(fields["s"]),
             last_deployed=codec.parse_time(fields["u"]), chart_name=str(fields["c"]),
             chart_version=str(fields["cv"]), app_version=str(fields["a"]),
-            description=str(fields["d"]) if "d" in fields else None, labels=dict(labels))
+            description=str(fields["d"]) if "d" in fields else None, labels=dict(labels),
+            rollback_revision=int(fields.get("r", 0)))
     except (ValueError, KeyError, TypeError, ReleaseError):
         return None
     if (labels.get("version") != str(summary.version)

@@ -1,7 +1,7 @@
 """Building ``helm-engine`` (``tools/helm-engine``) from Go modules, cached by input hash.
 
 The binary is built ``CGO_ENABLED=0`` with Helm's version stamped in (so
-``.Capabilities.HelmVersion`` says v4.1.4 as the Helm peer does) into the directory that
+``.Capabilities.HelmVersion`` says what the Helm peer says) into the directory that
 ``pyhelm.engine.engine_process.find_binary`` looks in, beside a stamp holding the hash of
 its sources and flags. A warm build is a hash check.
 
@@ -16,17 +16,16 @@ import subprocess
 from pathlib import Path
 
 from pyhelm.engine.engine_process import BINARY_NAME, engine_cache_dir
-from pyhelm.engine.helm_engine import HELM_VERSION
+from pyhelm.helm_reference import HELM_GIT_COMMIT, HELM_VERSION
 from pyhelm.testing.go_build import build_once
 
 SOURCE_DIR = Path(__file__).resolve().parents[2] / "tools" / "helm-engine"
-HELM_COMMIT = "05fa37973dc9e42b76e1d2883494c87174b6074f"  # the v4.1.4 tag
 _VERSION_PACKAGE = "helm.sh/helm/v4/internal/version"
 
 
 def ldflags() -> str:
     return (f"-s -w -X {_VERSION_PACKAGE}.version={HELM_VERSION} "
-            f"-X {_VERSION_PACKAGE}.gitCommit={HELM_COMMIT} "
+            f"-X {_VERSION_PACKAGE}.gitCommit={HELM_GIT_COMMIT} "
             f"-X {_VERSION_PACKAGE}.gitTreeState=clean")
 
 

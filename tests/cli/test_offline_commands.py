@@ -152,7 +152,7 @@ def test_create_show_dependency_and_version(tmp_path: Path, monkeypatch: pytest.
     code, out, _ = run_cli("dependency", "list", str(ROOT / "charts/uses-lib"))
     assert "common-lib" in out and "ok" in out
     code, out, _ = run_cli("version", "--short")
-    assert out.startswith("v0.")
+    assert out.startswith("v4.")  # the Helm release pyhelm stands in for
     assert run_cli("create", "mychart")[0] == 1
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pyhelm.helm_reference import HELM_VERSION
 from pyhelm.testing import peers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +32,15 @@ def test_wheel_installs_and_renders_like_helm(tmp_path: Path) -> None:
                             str(tmp_path / "dist"), "--platform", "linux-amd64"],
                            capture_output=True, text=True, timeout=900, check=True)
     wheel = Path(json.loads(built.stdout.splitlines()[-1])["wheel"])
-    assert wheel.name.startswith("pyhelm_helm_engine-4.1.4-py3-none-manylinux_2_17_x86_64")
+    version = HELM_VERSION.lstrip("v")
+    assert wheel.name.startswith(f"pyhelm_helm_engine-{version}-py3-none-manylinux_2_17_x86_64")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "pyhelm_helm_engine/bin/helm-engine" in names
         licences = [n for n in names if "/licenses/" in n]
         assert any("helm.sh/helm/v4/" in n for n in licences)
         assert any("github.com/Masterminds/sprig/v3/" in n for n in licences)
-        wheel_tags = archive.read("pyhelm_helm_engine-4.1.4.dist-info/WHEEL").decode()
+        wheel_tags = archive.read(f"pyhelm_helm_engine-{version}.dist-info/WHEEL").decode()
         assert "Tag: py3-none-manylinux2014_x86_64" in wheel_tags
 
     env_dir = tmp_path / "venv"

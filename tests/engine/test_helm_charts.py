@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pyhelm.chart.engine_kind import JINJA2, path_engine
 from pyhelm.testing import peers
 
 pytestmark = pytest.mark.helm
@@ -275,3 +276,23 @@ def test_library_values_keep_python_number_types(scaffold: Path, tmp_path: Path,
                                           "service.port=8080.5"], tmp_path, helm_env)
     assert "replicas: 1000000" in rendered
     assert rendered == helm.stdout
+
+
+def test_plain_yaml_splits_and_spaces_as_helm_4_3(tmp_path: Path,
+                                                 helm_env: dict[str, str]) -> None:
+    """A chart with no template syntax renders through pyhelm's Jinja2 engine; its
+    documents split and keep their trailing blank lines as Helm 4.3's SplitManifests does
+    (a separator is `---` at a line's start; what follows it on that line opens the next
+    document; leading space is trimmed, trailing kept)."""
+    chart = _go_chart(tmp_path, "plain", {
+        "cm.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+                    "  x: |+\n    one\n\n\n--- # two\napiVersion: v1\nkind: ConfigMap\n"
+                    "metadata:\n  name: b\n---  \n\n  \napiVersion: v1\nkind: ConfigMap\n"
+                    "metadata:\n  name: c\n\n\n"),
+        "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"})
+    assert path_engine(chart) == JINJA2
+    for flags in ([], ["--show-only", "templates/cm.yaml"]):
+        helm, mine = both(["template", "r", str(chart), *flags], tmp_path, helm_env)
+        assert helm.returncode == 0, helm.stderr
+        assert mine.returncode == 0, mine.stderr
+        assert mine.stdout == helm.stdout

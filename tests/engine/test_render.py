@@ -12,6 +12,7 @@ from pyhelm.engine.manifest import manifest_text
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.engine.render import render
 from pyhelm.errors import RenderError
+from pyhelm.helm_reference import HELM_VERSION, KUBE_CLIENT_VERSION
 
 
 def _chart(templates: dict[str, str], values: dict[str, Any] | None = None,
@@ -37,9 +38,10 @@ def test_context_names_follow_helm() -> None:
                 "  s: {{ Release.Service }}\n  c: {{ Chart.Name }}-{{ Chart.AppVersion }}\n"
                 "  k: {{ Capabilities.KubeVersion.Minor }}\n"
                 "  a: {{ Capabilities.APIVersions.has('apps/v1') }}\n"
-                "  t: {{ Template.Name }}\n")
-    assert data == {"r": "rel/ns/1", "s": "pyhelm", "c": "t-1.0", "k": 35, "a": True,
-                    "t": "t/templates/cm.yaml"}
+                "  t: {{ Template.Name }}\n  h: {{ Capabilities.HelmVersion.Version }}\n")
+    assert data == {"r": "rel/ns/1", "s": "pyhelm", "c": "t-1.0",
+                    "k": int(KUBE_CLIENT_VERSION.split(".")[1]), "a": True,
+                    "t": "t/templates/cm.yaml", "h": HELM_VERSION}
 
 
 def test_mapping_keys_named_like_dict_methods_are_data() -> None:
