@@ -29,7 +29,7 @@ class PreparedChart:
 def prepare(chart: Chart, overrides: Mapping[str, Any]) -> PreparedChart:
     """Coalesce, drop disabled subcharts, import values, validate against schemas."""
     aliased = _apply_aliases(chart)
-    values = _coalesce_tree(aliased, dict(overrides), {})
+    values = _coalesce_tree(aliased, dict(overrides), None)
     enabled = _prune_disabled(aliased, values, values.get("tags") or {}, "")
     values = _import_values(enabled, values)
     validate_values(enabled, values)
@@ -63,16 +63,20 @@ def _apply_aliases(chart: Chart) -> Chart:
     return dataclasses.replace(chart, subcharts=tuple(subcharts))
 
 
-def _coalesce_tree(chart: Chart, overrides: dict[str, Any], parent_global: Mapping[str, Any]
-                   ) -> dict[str, Any]:
+def _coalesce_tree(chart: Chart, overrides: dict[str, Any],
+                   parent_global: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``parent_global``: None for the top chart, which (as in Helm) has a ``global``
+    table only when its values give one; every subchart gets one."""
     values = coalesce(chart.values, overrides,
                       subcharts=frozenset(sub.name for sub in chart.subcharts))
     own_global = values.get("global") if isinstance(values.get("global"), Mapping) else {}
-    values["global"] = merge_maps(own_global or {}, parent_global)
+    if parent_global is not None or "global" in values:
+        values["global"] = merge_maps(own_global or {}, parent_global or {})
     for sub in chart.subcharts:
         section = values.get(sub.name)
         values[sub.name] = _coalesce_tree(
-            sub, dict(section) if isinstance(section, Mapping) else {}, values["global"])
+            sub, dict(section) if isinstance(section, Mapping) else {},
+            values.get("global", {}))
     return values
 
 

@@ -147,25 +147,49 @@ def _json_object(expr: str) -> dict[str, Any]:
 
 def coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any], *,
              merge: bool = False, subcharts: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Chart defaults under user values, as Helm coalesces them: a user ``null`` removes a
-    key the defaults have; a ``null`` for a key they lack stays (a subchart may have it),
-    and so do all nulls under a subchart's section (``merge``), for the subchart's own
-    defaults to act on."""
+    """Chart defaults under user values, as Helm (4.3) coalesces them: a user ``null``
+    removes a key the defaults have; a ``null`` for a key they lack stays (a subchart may
+    have it), and so do all nulls under a subchart's section (``merge``), for the
+    subchart's own defaults to act on. The chart's own ``null`` defaults are dropped."""
+    return _coalesce(defaults, overrides, merge=merge, subcharts=subcharts, top=True)
+
+
+def _coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any], *, merge: bool,
+              subcharts: frozenset[str], top: bool) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in overrides.items():
         default = defaults.get(key)
         if value is None:
-            if merge or key not in defaults:
+            # Helm's top level drops a user null over any default; below it, only over a
+            # default that is not null itself
+            removes = key in defaults if top else default is not None
+            if merge or not removes:
                 result[key] = None
             continue
         if isinstance(value, Mapping) and isinstance(default, Mapping):
-            result[key] = coalesce(default, value, merge=merge or key in subcharts)
+            child_merge = merge or key in subcharts
+            if not child_merge:
+                default = _without_nulls(default)
+            result[key] = _coalesce(default, value, merge=child_merge, subcharts=frozenset(),
+                                    top=False)
         else:
             result[key] = copy.deepcopy(value)
     for key, default in defaults.items():
-        if key not in overrides:
+        if key in overrides:
+            continue
+        if merge:
             result[key] = copy.deepcopy(default)
+        elif default is not None:
+            result[key] = _without_nulls(default) if isinstance(default, Mapping) \
+                else copy.deepcopy(default)
     return result
+
+
+def _without_nulls(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a chart's default table without its null entries (Helm 4.3's
+    cleanNilValues: a default null would otherwise shadow a global or print as nil)."""
+    return {k: _without_nulls(v) if isinstance(v, Mapping) else copy.deepcopy(v)
+            for k, v in mapping.items() if v is not None}
 
 
 def path_value(values: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:

@@ -37,9 +37,20 @@ _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d
 _KNOWN = {"name", "info", "chart", "config", "manifest", "hooks", "version", "namespace"}
 
 
+class RecordedTime(datetime):
+    """A time read from a record, printed back as it was written: Go keeps nanoseconds and
+    the writer's UTC offset, a datetime only microseconds. A time derived from it (moved to
+    another zone, shifted, copied) is a new object without ``text``, formatted as usual."""
+
+    text: str  # set on the instance parse_time returns, never on the class
+
+
 def format_time(value: datetime | None) -> str:
     if value is None:
         return GO_ZERO_TIME
+    recorded: str | None = getattr(value, "text", None)
+    if recorded is not None:
+        return recorded
     value = value.astimezone(UTC)
     text = value.strftime("%Y-%m-%dT%H:%M:%S")
     if value.microsecond:
@@ -56,7 +67,9 @@ def parse_time(text: str | None) -> datetime | None:
     base, fraction, zone = match.groups()
     micro = (fraction or "0")[:6].ljust(6, "0")
     zone = "+00:00" if zone == "Z" else zone
-    return datetime.fromisoformat(f"{base}.{micro}{zone}")
+    value = RecordedTime.fromisoformat(f"{base}.{micro}{zone}")
+    value.text = text
+    return value
 
 
 def _b64(data: bytes) -> str:

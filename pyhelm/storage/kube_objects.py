@@ -69,7 +69,8 @@ def _body_and_head(release: Release) -> tuple[str, dict[str, Any]]:
             "deleted": codec.format_time(info.deleted), "description": info.description,
             "status": str(info.status), LOCK_FIELD: release.extra.get(LOCK_FIELD)}
     body = dataclasses.replace(
-        release, info=Info(None, None, None, "", Status.UNKNOWN, info.notes),
+        release, info=Info(None, None, None, "", Status.UNKNOWN, info.notes,
+                           rollback_revision=info.rollback_revision),
         extra={k: v for k, v in release.extra.items() if k != LOCK_FIELD})
     return codec.encode(body), head
 
@@ -79,10 +80,11 @@ def _with_head(release: Release, head: dict[str, Any]) -> Release:
         status = Status(head.get("status") or "unknown")
     except ValueError:
         status = Status.UNKNOWN
-    info = Info(codec.parse_time(head.get("first_deployed")),
-                codec.parse_time(head.get("last_deployed")),
-                codec.parse_time(head.get("deleted")), head.get("description", ""), status,
-                release.info.notes)
+    info = dataclasses.replace(
+        release.info, first_deployed=codec.parse_time(head.get("first_deployed")),
+        last_deployed=codec.parse_time(head.get("last_deployed")),
+        deleted=codec.parse_time(head.get("deleted")),
+        description=head.get("description", ""), status=status)
     extra = dict(release.extra)
     if head.get(LOCK_FIELD):
         extra[LOCK_FIELD] = head[LOCK_FIELD]

@@ -198,3 +198,26 @@ def test_list_filters_on_the_cluster(tmp_path: Path, kubeconfig: str, namespace:
         ours = pyhelm("list", "-q", "-n", namespace, *args)
         assert theirs.returncode == 0, theirs.stderr
         assert ours.stdout == theirs.stdout, args
+
+
+def test_rollback_revision_is_recorded_and_read_as_helm_4_3(tmp_path: Path, kubeconfig: str,
+                                                           namespace: str,
+                                                           static_chart: str) -> None:
+    """Helm 4.3 records the revision a rollback restored (`info.rollback_revision`) and
+    prints it in `history -o json|yaml` and `history --show-rollback-revision`; each tool
+    reads the other's rollback records."""
+    helm, pyhelm = tools(tmp_path, kubeconfig)
+    steps = [(pyhelm, ["install", "rb", static_chart]),
+             (pyhelm, ["upgrade", "rb", static_chart, "--set", "key=two"]),
+             (pyhelm, ["rollback", "rb", "1"]),  # revision 3 restores 1
+             (helm, ["rollback", "rb", "2"])]  # revision 4 restores 2
+    for tool, args in steps:
+        done = tool(*args, "-n", namespace)
+        assert done.returncode == 0, done.stderr
+    for args in (["--show-rollback-revision"], ["-o", "json"], ["-o", "yaml"], []):
+        theirs = helm("history", "rb", "-n", namespace, *args)
+        ours = pyhelm("history", "rb", "-n", namespace, *args)
+        assert theirs.returncode == 0, theirs.stderr
+        assert ours.stdout == theirs.stdout, args
+    rows = json.loads(pyhelm("history", "rb", "-n", namespace, "-o", "json").stdout)
+    assert [r.get("rollback_revision") for r in rows] == [None, None, 1, 2]

@@ -10,12 +10,14 @@ here to reach the engine's corners (hooks, CRDs, subcharts, notes, lookup offlin
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pyhelm.chart.engine_kind import JINJA2, path_engine
 from pyhelm.testing import peers
@@ -296,3 +298,38 @@ def test_plain_yaml_splits_and_spaces_as_helm_4_3(tmp_path: Path,
         assert helm.returncode == 0, helm.stderr
         assert mine.returncode == 0, mine.stderr
         assert mine.stdout == helm.stdout
+
+
+NULL_DEFAULTS = ("a: null\nb: {c: null, d: 1}\ne: {f: null}\ng: {h: {i: null, j: 2}}\n"
+                 "child: {x: null, m: 1}\n")
+
+
+@pytest.mark.parametrize("user", [
+    "", "b: {c: null, d: null, z: null}\na: null\n", "e: {f: 3}\ng: {h: {i: null}}\n",
+    "child: {m: null, w: null}\n", "k: null\ng: null\n"])
+def test_values_coalesce_nulls_as_helm_4_3(tmp_path: Path, helm_env: dict[str, str],
+                                           user: str) -> None:
+    """The same values through Helm's coalescing (a Go chart printing .Values) and pyhelm's
+    (a Jinja2 chart printing Values): Helm 4.3 drops the chart's own null defaults, keeps
+    a user null over a nested null default, and keeps nulls under a subchart's section."""
+    def chart(root: Path, template: str, child_template: str) -> Path:
+        made = _go_chart(root, "nulls", {"v.yaml": template}, values=NULL_DEFAULTS,
+                         extra="dependencies:\n- name: child\n  version: 0.1.0\n")
+        _go_chart(made / "charts", "child", {"v.yaml": child_template},
+                  values="x: 5\nw: 6\nm: 7\n")
+        return made
+
+    head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\ndata:\n  v: "
+    go = chart(tmp_path / "go", head.format("p") + "{{ .Values | toJson | squote }}\n",
+               head.format("c") + "{{ .Values | toJson | squote }}\n")
+    jinja = chart(tmp_path / "jinja", head.format("p") + "{{ Values | tojson | squote }}\n",
+                  head.format("c") + "{{ Values | tojson | squote }}\n")
+    assert path_engine(jinja) == JINJA2
+    (tmp_path / "user.yaml").write_text(user)
+    outputs = []
+    for tool, path in ((str(peers.helm_binary()), go), (PYHELM, jinja)):
+        done = run(tool, ["template", "r", str(path), "-f", "user.yaml"], tmp_path, helm_env)
+        assert done.returncode == 0, done.stderr
+        outputs.append({d["metadata"]["name"]: json.loads(d["data"]["v"])
+                        for d in yaml.safe_load_all(done.stdout) if d})
+    assert json.dumps(outputs[1], sort_keys=True) == json.dumps(outputs[0], sort_keys=True)

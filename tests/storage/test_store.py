@@ -154,7 +154,9 @@ def test_a_2_mib_record_is_stored_in_parts_and_read_back_intact(
     kube = connect(kubeconfig=kubeconfig, namespace=namespace)
     store = ReleaseStore(driver_for("secret", kube, namespace))
     payload = os.urandom(2 * 1024 * 1024)  # incompressible: 4 parts
-    store.create(make_release(namespace=namespace, payload=payload))
+    made = make_release(namespace=namespace, payload=payload)
+    store.create(dataclasses.replace(made, info=dataclasses.replace(made.info,
+                                                                    rollback_revision=3)))
     secrets = {s["metadata"]["name"] for s in kube.list("v1", "Secret", namespace)}
     assert "sh.helm.release.v1.web.v1" in secrets
     assert len([n for n in secrets if n.startswith("sh.helm.release.v1.web.v1.")]) == 4
@@ -167,6 +169,7 @@ def test_a_2_mib_record_is_stored_in_parts_and_read_back_intact(
         whole.info, status=Status.SUPERSEDED, description="Superseded")))
     again = summary_of(store.get("web", 1))
     assert again.status is Status.SUPERSEDED and again.description == "Superseded"
+    assert again.rollback_revision == store.get("web", 1).info.rollback_revision == 3
     assert store.list_summaries() == store.history_summaries("web") == [again]
     store.delete("web", 1)
     assert not [s for s in kube.list("v1", "Secret", namespace)

@@ -149,7 +149,7 @@ OUTER:
 		missing = append(missing, dependency.Name)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: %s",
+		return fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: %s",
 			strings.Join(missing, ", "))
 	}
 	return nil
