@@ -333,3 +333,12 @@ def test_values_coalesce_nulls_as_helm_4_3(tmp_path: Path, helm_env: dict[str, s
         outputs.append({d["metadata"]["name"]: json.loads(d["data"]["v"])
                         for d in yaml.safe_load_all(done.stdout) if d})
     assert json.dumps(outputs[1], sort_keys=True) == json.dumps(outputs[0], sort_keys=True)
+
+
+def test_a_missing_dependency_is_helms_error(tmp_path: Path, helm_env: dict[str, str]) -> None:
+    chart = _go_chart(tmp_path, "needs", {"cm.yaml": "{{- if .Values.x }}\n{{- end }}\n"},
+                      extra="dependencies:\n- name: sub\n  version: 0.1.0\n")
+    helm, mine = both(["template", "r", str(chart)], tmp_path, helm_env)
+    assert helm.returncode == mine.returncode == 1
+    assert "'helm dependency build'" in helm.stderr
+    assert mine.stderr.splitlines()[0] == helm.stderr.splitlines()[0]
