@@ -124,13 +124,15 @@ class Client:
                  wait: bool = False, wait_for_jobs: bool = False,
                  timeout: str | float = 300.0, no_hooks: bool = False,
                  force_conflicts: bool = True, cleanup_on_fail: bool = False,
-                 history_max: int = 10, dry_run: bool = False) -> Release:
-        """Roll back to ``revision`` (0: the one before the latest) as a new revision."""
+                 history_max: int = 10, dry_run: bool = False,
+                 description: str = "") -> Release:
+        """Roll back to ``revision`` (0: the one before the latest) as a new revision;
+        ``description`` (at most 256 characters) replaces "Rollback to N"."""
         return rollback.run(self.config, rollback.RollbackOptions(
             name=name, revision=revision, namespace=namespace, wait=wait,
             wait_for_jobs=wait_for_jobs, timeout=parse_duration(timeout), no_hooks=no_hooks,
             force_conflicts=force_conflicts, cleanup_on_fail=cleanup_on_fail,
-            history_max=history_max, dry_run=dry_run))
+            history_max=history_max, dry_run=dry_run, description=description))
 
     def uninstall(self, name: str, *, namespace: str | None = None,
                   keep_history: bool = False, no_hooks: bool = False, wait: bool = False,

@@ -12,7 +12,7 @@ from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
 from pyhelm.engine.manifest import Rendered
-from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError
+from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError, UsageError
 
 if TYPE_CHECKING:
     from pyhelm.release.model import Release
@@ -33,6 +33,16 @@ class RollbackOptions:
     cleanup_on_fail: bool = False
     history_max: int = 10
     dry_run: bool = False
+    description: str = ""  # "" records Helm's "Rollback to N"
+
+
+MAX_DESCRIPTION_LENGTH = 256  # Helm 4.3's, in characters
+
+
+def check_description(description: str) -> None:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise UsageError(f"description must be {MAX_DESCRIPTION_LENGTH} characters or less, "
+                         f"got {len(description)}")
 
 
 def _target(revisions: list[Release], name: str, number: int) -> Release:
@@ -47,6 +57,7 @@ def _target(revisions: list[Release], name: str, number: int) -> Release:
 
 
 def run(cfg: Configuration, options: RollbackOptions) -> Release:
+    check_description(options.description)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
     revisions = history(store, options.name)
@@ -55,10 +66,11 @@ def run(cfg: Configuration, options: RollbackOptions) -> Release:
     latest = revisions[-1]
     store.check_not_busy(latest)
     target = _target(revisions, options.name, options.revision)
+    description = options.description or f"Rollback to {target.version}"
     rendered = Rendered(manifests=tuple(manifests_of(target)), hooks=hooks_of(target),
                         crds=(), notes=target.info.notes or "", templates={})
     release = with_outcome(target, state="pending-rollback",
-                           description=f"Rollback to {target.version}", now=cfg.clock())
+                           description=description, now=cfg.clock())
     release = _renumbered(release, latest.version + 1, rolled_back_to=target.version)
     if options.dry_run:
         return release
@@ -77,7 +89,7 @@ def run(cfg: Configuration, options: RollbackOptions) -> Release:
                                            now=cfg.clock()), exc)
         raise
     done = with_outcome(release, state="deployed",
-                        description=f"Rollback to {target.version}", now=cfg.clock(),
+                        description=description, now=cfg.clock(),
                         hooks=rendered.hooks, runs=report.hooks)
     finish(cfg, store, release, done)
     prune_history(store, options.name, options.history_max)

@@ -176,3 +176,12 @@ def post_renderer(kwargs: dict[str, Any], plugin_dirs: tuple[Any, ...]) -> Any:
     from pyhelm.action.post_renderer import PostRenderer
 
     return PostRenderer.find(name, args, plugin_dirs)
+
+
+def deprecated_flag(name: str, reason: str) -> Callable[[F], F]:
+    """A hidden boolean flag Helm still accepts but ignores, warned about as pflag does."""
+    def warn(ctx: click.Context, _param: click.Parameter, given: bool) -> None:
+        if given:
+            click.echo(f"Flag {name} has been deprecated, {reason}", err=True)
+
+    return click.option(name, is_flag=True, hidden=True, expose_value=False, callback=warn)

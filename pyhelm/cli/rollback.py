@@ -21,19 +21,23 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.option("--history-max", default=None, type=int,
               help="Revisions to keep (default $HELM_MAX_HISTORY or 10).")
 @click.option("--dry-run", is_flag=True, help="Simulate a rollback.")
+@click.option("--description", default="",
+              help="Add a custom description for the rollback (max 256 characters).")
 @click.pass_context
 def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
                      wait_for_jobs: bool, timeout: str, no_hooks: bool, force_conflicts: bool,
-                     cleanup_on_fail: bool, history_max: int | None, dry_run: bool) -> None:
+                     cleanup_on_fail: bool, history_max: int | None, dry_run: bool,
+                     description: str) -> None:
     """Roll a release back to REVISION (default: the previous one)."""
     from pyhelm.action import rollback
 
+    rollback.check_description(description)  # before any cluster access, as Helm
     options = rollback.RollbackOptions(
         name=name, revision=revision, namespace=settings(ctx).namespace,
         wait=wait, wait_for_jobs=wait_for_jobs, timeout=seconds(timeout), no_hooks=no_hooks,
         force_conflicts=force_conflicts, cleanup_on_fail=cleanup_on_fail,
         history_max=settings(ctx).max_history if history_max is None else history_max,
-        dry_run=dry_run)
+        dry_run=dry_run, description=description)
     rollback.run(configuration(ctx), options)
     click.echo("Rollback was a success! Happy Helming!")
 

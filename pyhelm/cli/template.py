@@ -10,6 +10,7 @@ from pyhelm.action import template
 from pyhelm.cli.common import (
     chart_location,
     chart_location_options,
+    deprecated_flag,
     post_renderer,
     post_renderer_options,
     value_options,
@@ -17,6 +18,8 @@ from pyhelm.cli.common import (
 )
 from pyhelm.cli.globals import settings
 from pyhelm.errors import UsageError
+
+_NO_EFFECT = "this flag has no effect for 'helm template' and will be removed in Helm 5"
 
 
 @click.command("template")
@@ -37,6 +40,8 @@ from pyhelm.errors import UsageError
 @post_renderer_options
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
+@deprecated_flag("--hide-notes", _NO_EFFECT)
+@deprecated_flag("--render-subchart-notes", _NO_EFFECT)
 @click.pass_context
 def template_command(ctx: click.Context, /, args: tuple[str, ...],
                      release_name: str | None, generate_name: bool, **kwargs: Any) -> None:

@@ -210,7 +210,8 @@ def test_rollback_revision_is_recorded_and_read_as_helm_4_3(tmp_path: Path, kube
     steps = [(pyhelm, ["install", "rb", static_chart]),
              (pyhelm, ["upgrade", "rb", static_chart, "--set", "key=two"]),
              (pyhelm, ["rollback", "rb", "1"]),  # revision 3 restores 1
-             (helm, ["rollback", "rb", "2"])]  # revision 4 restores 2
+             (helm, ["rollback", "rb", "2"]),  # revision 4 restores 2
+             (pyhelm, ["rollback", "rb", "3", "--description", "back to one, by pyhelm"])]
     for tool, args in steps:
         done = tool(*args, "-n", namespace)
         assert done.returncode == 0, done.stderr
@@ -220,4 +221,10 @@ def test_rollback_revision_is_recorded_and_read_as_helm_4_3(tmp_path: Path, kube
         assert theirs.returncode == 0, theirs.stderr
         assert ours.stdout == theirs.stdout, args
     rows = json.loads(pyhelm("history", "rb", "-n", namespace, "-o", "json").stdout)
-    assert [r.get("rollback_revision") for r in rows] == [None, None, 1, 2]
+    assert [r.get("rollback_revision") for r in rows] == [None, None, 1, 2, 3]
+    assert rows[-1]["description"] == "back to one, by pyhelm"
+    too_long = ["rollback", "rb", "1", "-n", namespace, "--description", "é" * 257]
+    theirs, ours = helm(*too_long), pyhelm(*too_long)
+    assert theirs.returncode == ours.returncode == 1
+    assert ours.stderr == theirs.stderr == "Error: description must be 256 characters or " \
+                                           "less, got 257\n"
