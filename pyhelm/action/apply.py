@@ -89,7 +89,18 @@ def ownership_problem(live: KubeObject, release: ReleaseRef) -> str | None:
 
 
 def keeps_on_delete(manifest: Manifest) -> bool:
-    return any(manifest.annotations.get(key) == "keep" for key in RESOURCE_POLICY_ANNOTATIONS)
+    return any((manifest.annotations.get(key) or "").strip().lower() == "keep"
+               for key in RESOURCE_POLICY_ANNOTATIONS)
+
+
+def owned_by(live: KubeObject, release: ReleaseRef) -> bool:
+    """Whether the release owns the object as Helm 4.3 checks before deleting it: the
+    managed-by label and both release annotations."""
+    metadata = live.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    return ((metadata.get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE
+            and annotations.get(RELEASE_NAME_ANNOTATION) == release.name
+            and annotations.get(RELEASE_NAMESPACE_ANNOTATION) == release.namespace)
 
 
 def kind_groups(manifests: Iterable[Manifest]) -> list[list[Manifest]]:
@@ -310,6 +321,57 @@ def _cause(exc: KubeError, ref: str) -> str:
 def describe_delete_failures(failures: list[str]) -> str:
     noun = "object" if len(failures) == 1 else "objects"
     return f"could not delete {len(failures)} {noun}: " + "; ".join(failures)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An object a deletion leaves alone."""
+
+    manifest: Manifest
+    namespace: str  # where it lives; "" for a cluster-scoped kind
+    error: str = ""  # why it could not be read; "": it is another owner's
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """A release's objects sorted before deletion (those already gone are in none)."""
+
+    owned: tuple[Manifest, ...]
+    not_owned: tuple[Skipped, ...]
+    unverified: tuple[Skipped, ...]
+
+
+def sort_by_ownership(kube: KubeClient, manifests: Sequence[Manifest], release: ReleaseRef,
+                      default_namespace: str) -> Ownership:
+    """Read each object (in parallel, the order of ``manifests`` kept) and sort it by
+    whether ``release`` owns it: Helm 4.3 deletes only owned objects, and leaves one it
+    cannot read."""
+    def verdict(manifest: Manifest) -> Manifest | Skipped | None:  # None: already gone
+        namespace = manifest.namespace or default_namespace
+        try:
+            namespace = _namespace_of(kube, manifest, default_namespace) or ""
+            live = kube.get(manifest.api_version, manifest.kind, manifest.name,
+                            namespace or None)
+        except KubeNotFoundError:
+            return None
+        except KubeError as exc:
+            return Skipped(manifest, namespace, str(exc) or type(exc).__name__)
+        return manifest if owned_by(live, release) else Skipped(manifest, namespace)
+
+    results: dict[int, Manifest | Skipped | BaseException | None] = {}
+    _in_parallel(verdict, manifests, MAX_WORKERS, results)
+    owned: list[Manifest] = []
+    not_owned: list[Skipped] = []
+    unverified: list[Skipped] = []
+    for index in range(len(manifests)):
+        result = results[index]
+        if isinstance(result, BaseException):
+            raise result
+        if isinstance(result, Manifest):
+            owned.append(result)
+        elif isinstance(result, Skipped):
+            (unverified if result.error else not_owned).append(result)
+    return Ownership(tuple(owned), tuple(not_owned), tuple(unverified))
 
 
 def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namespace: str

@@ -1,5 +1,6 @@
-"""``uninstall``: pre-delete hooks, delete in reverse kind order, post-delete hooks, then
-drop the history or keep it marked uninstalled."""
+"""``uninstall``: pre-delete hooks, delete in reverse kind order the objects the release
+owns (Helm 4.3 leaves one whose labels and annotations name another owner, or that it
+cannot read), post-delete hooks, then drop the history or keep it marked uninstalled."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.apply import (
+    Ownership,
     ReleaseRef,
+    Skipped,
     delete_manifests,
     describe_delete_failures,
     keeps_on_delete,
+    sort_by_ownership,
 )
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookSettings, run_hooks
@@ -46,8 +50,11 @@ class UninstallOptions:
 @dataclass(frozen=True)
 class UninstallResult:
     release: Release
-    deleted: tuple[str, ...]
-    kept: tuple[str, ...]
+    deleted: tuple[str, ...]  # refs ("Kind/namespace/name"); with dry_run, to be deleted
+    kept: tuple[str, ...]  # refs kept by the resource policy
+    kept_manifests: tuple[Manifest, ...] = ()
+    not_owned: tuple[Skipped, ...] = ()  # left alone: another owner's
+    unverified: tuple[Skipped, ...] = ()  # left alone: could not be read
 
 
 def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
@@ -61,18 +68,19 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
     store.check_not_busy(latest)
     # with the objects a failed or interrupted operation may have left
     manifests = uninstall_order(possibly_live(revisions))
-    kept = tuple(m.ref for m in manifests if keeps_on_delete(m))
+    kept = tuple(m for m in manifests if keeps_on_delete(m))
+    release = ReleaseRef(options.name, namespace)
     if options.dry_run:
-        doomed = tuple(m.ref for m in manifests if not keeps_on_delete(m))
-        return UninstallResult(latest, doomed, kept)
+        ownership = sort_by_ownership(cfg.kube, _doomed(manifests), release, namespace)
+        return _result(latest, tuple(m.ref for m in ownership.owned), kept, ownership)
     releasing = _claim(cfg, store, latest)
     hooks = hooks_of(latest)
-    settings = HookSettings(release=ReleaseRef(options.name, namespace),
-                            timeout=options.timeout, clock=cfg.clock)
+    settings = HookSettings(release=release, timeout=options.timeout, clock=cfg.clock)
     if not options.no_hooks:
         run_hooks(cfg.kube, hooks, "pre-delete", settings)
+    ownership = sort_by_ownership(cfg.kube, _doomed(manifests), release, namespace)
     failures: list[str] = []
-    deleted = delete_manifests(cfg.kube, manifests, namespace, failures=failures,
+    deleted = delete_manifests(cfg.kube, ownership.owned, namespace, failures=failures,
                                propagation=propagation)
     if failures:
         # keep the history: the next uninstall (or upgrade) finishes from this record
@@ -84,7 +92,7 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
                            "release is kept, marked failed; run uninstall again once "
                            "these can be deleted)")
     if options.wait:
-        _wait_gone(cfg, manifests, namespace, options.timeout)
+        _wait_gone(cfg, list(ownership.owned), namespace, options.timeout)
     if not options.no_hooks:
         run_hooks(cfg.kube, hooks, "post-delete", settings)
     done = with_outcome(releasing, state="uninstalled",
@@ -97,7 +105,17 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
         for revision in sorted(history(store, options.name), key=lambda r: -r.version):
             store.delete(options.name, revision.version)
         store.sweep(options.name)
-    return UninstallResult(done, tuple(deleted), kept)
+    return _result(done, tuple(deleted), kept, ownership)
+
+
+def _doomed(manifests: list[Manifest]) -> list[Manifest]:
+    return [m for m in manifests if not keeps_on_delete(m)]
+
+
+def _result(release: Release, deleted: tuple[str, ...], kept: tuple[Manifest, ...],
+            ownership: Ownership) -> UninstallResult:
+    return UninstallResult(release, deleted, tuple(m.ref for m in kept), kept,
+                           ownership.not_owned, ownership.unverified)
 
 
 def _claim(cfg: Configuration, store: Any, latest: Any) -> Any:

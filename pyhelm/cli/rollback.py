@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from pyhelm.cli.globals import settings
@@ -75,7 +77,61 @@ def uninstall_command(ctx: click.Context, names: tuple[str, ...], keep_history: 
                 raise
             click.echo(f'release "{name}" uninstalled')  # what Helm 4 prints here too
             continue
-        for ref in result.kept:
-            click.echo(f"These resources were kept due to the resource policy:\n[{ref}]")
-        click.echo(f'release "{name}" uninstalled' if not dry_run
-                   else f'release "{name}" would delete: {", ".join(result.deleted)}')
+        _log_skipped(result, name, dry_run=dry_run, debug=settings(ctx).debug)
+        info = _uninstall_info(result, dry_run=dry_run)
+        if info:
+            click.echo(info)
+        click.echo(f'release "{name}" uninstalled')
+
+
+def _uninstall_info(result: Any, *, dry_run: bool) -> str:
+    """What Helm 4.3 prints before 'release "NAME" uninstalled': the objects kept by
+    their resource policy and (not in a dry run, which logs them) those left alone."""
+    sections = []
+    if result.kept_manifests:
+        sections.append("These resources were kept due to the resource policy:\n" + "".join(
+            f"[{m.kind}] {m.name}\n" for m in result.kept_manifests))
+    if result.not_owned and not dry_run:
+        sections.append(f"{len(result.not_owned)} resource(s) were not deleted because they "
+                        "are not owned by this release:\n" + "".join(
+                            f"[{s.manifest.kind}] {s.manifest.name}\n"
+                            for s in result.not_owned))
+    if result.unverified and not dry_run:
+        sections.append(f"{len(result.unverified)} resource(s) were not deleted because "
+                        "their ownership could not be verified:\n" + "".join(
+                            f"[{s.manifest.kind}] {s.manifest.name}: {s.error}\n"
+                            for s in result.unverified))
+    return "\n".join(sections)
+
+
+def _log_skipped(result: Any, name: str, *, dry_run: bool, debug: bool) -> None:
+    from pyhelm.cli import helm_log
+
+    def where(skipped: Any) -> dict[str, str]:
+        return {"kind": skipped.manifest.kind, "name": skipped.manifest.name,
+                "namespace": skipped.namespace}
+
+    if not dry_run:
+        for skipped in result.not_owned:
+            helm_log.warn("skipping delete of resource not owned by this release",
+                          **where(skipped), release=name)
+        for skipped in result.unverified:
+            helm_log.warn("skipping delete of resource because ownership could not be "
+                          "verified", **where(skipped), release=name, error=skipped.error)
+        return
+    if result.not_owned:
+        helm_log.warn("dry-run: resources would be skipped because they are not owned by "
+                      "this release", release=name, count=len(result.not_owned))
+        for skipped in result.not_owned:
+            helm_log.warn("dry-run: would skip resource", **where(skipped))
+    if result.unverified:
+        helm_log.warn("dry-run: resources would be skipped because their ownership could "
+                      "not be verified", release=name, count=len(result.unverified))
+        for skipped in result.unverified:
+            helm_log.warn("dry-run: would skip resource (ownership could not be verified)",
+                          **where(skipped), error=skipped.error)
+    if result.deleted:
+        helm_log.debug(debug, "dry-run: resources would be deleted", release=name,
+                       count=len(result.deleted))
+        for ref in result.deleted:
+            helm_log.debug(debug, "dry-run: would delete resource", resource=ref)

@@ -191,7 +191,7 @@ def run_ok(env: dict[str, str], tool: str, *args: str) -> str:
 
 
 def labels(env: dict[str, str], namespace: str, release: str) -> dict[str, str]:
-    kubectl = str(peers.helm_binary().parent / "kubectl")
+    kubectl = str(peers.kubectl_binary())
     out = json.loads(run_ok(env, kubectl, "get", "daemonset,service,serviceaccount", "-n",
                             namespace, "-l", f"app.kubernetes.io/instance={release}", "-o",
                             "json"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pyhelm.testing import peers
-from pyhelm.testing.peers import helm_binary
+from pyhelm.testing.peers import helm_binary, kubectl_binary
 
 pytestmark = [pytest.mark.cluster, pytest.mark.helm]
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_pyhelm_reads_and_rolls_back_a_helm_release(helm_env: dict[str, str],
     history = json.loads(helm(helm_env, "history", "gorel", "-n", namespace, "-o", "json"))
     assert [h["status"] for h in history] == ["superseded", "superseded", "deployed"]
     deployment = json.loads(subprocess.run(
-        [str(helm_binary().parent / "kubectl"), "get", "deployment", "gorel-gochart", "-n",
+        [str(kubectl_binary()), "get", "deployment", "gorel-gochart", "-n",
          namespace, "-o", "json"], env=helm_env, capture_output=True, text=True,
         check=True).stdout)
     assert deployment["spec"]["replicas"] == 2

@@ -228,3 +228,46 @@ def test_rollback_revision_is_recorded_and_read_as_helm_4_3(tmp_path: Path, kube
     assert theirs.returncode == ours.returncode == 1
     assert ours.stderr == theirs.stderr == "Error: description must be 256 characters or " \
                                            "less, got 257\n"
+
+
+def test_uninstall_leaves_objects_the_release_does_not_own_as_helm_4_3(
+        tmp_path: Path, kubeconfig: str, kube_api: Any) -> None:
+    """Helm 4.3 deletes only objects whose managed-by label and release annotations name
+    the release; it lists the rest (and the ones kept by policy) and logs a warning for
+    each. The same release is set up twice, one uninstalled by each tool."""
+    from kubernetes import client
+
+    helm, pyhelm = tools(tmp_path, kubeconfig)
+    chart = tmp_path / "owned"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: owned\nversion: 0.1.0\n")
+    cms = {"a-cm": "", "b-keep": "  annotations:\n    helm.sh/resource-policy: keep\n",
+           "c-relabelled": "", "d-adopted": "", "e-gone": ""}
+    (chart / "templates" / "cms.yaml").write_text("".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{extra}"
+        for name, extra in cms.items()))
+    core = client.CoreV1Api(kube_api)
+    outputs = []
+    for tool, namespace in ((helm, "own-by-helm"), (pyhelm, "own-by-pyhelm")):
+        core.create_namespace({"metadata": {"name": namespace}})
+        try:
+            done = pyhelm("install", "own", str(chart), "-n", namespace)
+            assert done.returncode == 0, done.stderr
+            core.patch_namespaced_config_map("c-relabelled", namespace, {"metadata": {
+                "labels": {"app.kubernetes.io/managed-by": "someone-else"}}})
+            core.patch_namespaced_config_map("d-adopted", namespace, {"metadata": {
+                "annotations": {"meta.helm.sh/release-name": "other"}}})
+            core.delete_namespaced_config_map("e-gone", namespace)
+            dry = tool("uninstall", "own", "-n", namespace, "--dry-run")
+            done = tool("uninstall", "own", "-n", namespace)
+            assert done.returncode == 0, done.stderr
+            left = sorted(c.metadata.name for c in core.list_namespaced_config_map(
+                namespace).items if c.metadata.name != "kube-root-ca.crt")
+            outputs.append([(r.returncode, r.stdout, r.stderr.replace(namespace, "NS"))
+                            for r in (dry, done)] + [left])
+        finally:
+            core.delete_namespace(namespace, propagation_policy="Background")
+    theirs, ours = outputs
+    assert ours == theirs
+    assert ours[-1] == ["b-keep", "c-relabelled", "d-adopted"]
+    assert "2 resource(s) were not deleted because they are not owned" in ours[1][1]
