@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership
 from pyhelm.engine.manifest import Hook, sort_hooks
@@ -103,6 +104,9 @@ class HookSettings:
     clock: Callable[[], datetime]
     waiter: Callable[[KubeClient, KubeObject, float], str | None] = wait_for_completion
     await_deletion: Callable[[KubeClient, KubeObject, float], None] = wait_gone
+    # when a list: the deletions a hook's succeeded/failed policy asks for are put here to
+    # run later (`test --logs` reads the test pods first, as Helm does), not run at once
+    deferred_deletions: list[Callable[[], None]] | None = None
 
 
 def _delete(kube: KubeClient, hook: Hook, namespace: str | None, settings: HookSettings
@@ -129,7 +133,10 @@ def run_hook(kube: KubeClient, hook: Hook, settings: HookSettings) -> HookRun:
     reason = settings.waiter(kube, created, time.monotonic() + settings.timeout)
     phase = "Failed" if reason else "Succeeded"
     if (ON_FAILURE if reason else ON_SUCCESS) in hook.delete_policies:
-        _delete(kube, hook, namespace, settings)
+        if settings.deferred_deletions is None:
+            _delete(kube, hook, namespace, settings)
+        else:
+            settings.deferred_deletions.append(partial(_delete, kube, hook, namespace, settings))
     run = HookRun(manifest.name, manifest.kind, manifest.template, hook.events, hook.weight,
                   hook.delete_policies, started, settings.clock(), phase)
     if reason:

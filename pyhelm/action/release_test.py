@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,12 +23,21 @@ class ReleaseTestOptions:
     name: str
     namespace: str | None = None
     timeout: float = 300.0
+    # leave the test objects their delete policy removes until ``result.cleanup()``, so
+    # that their logs can be read first (Helm's `test --logs`)
+    defer_cleanup: bool = False
 
 
 @dataclass(frozen=True)
 class ReleaseTestResult:
     release: Release
     runs: tuple[HookRun, ...]
+    deferred: tuple[Callable[[], None], ...] = ()
+
+    def cleanup(self) -> None:
+        """Delete what the hooks' delete policies asked for (``defer_cleanup``)."""
+        for delete in self.deferred:
+            delete()
 
 
 def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
@@ -36,27 +45,42 @@ def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
     store = cfg.store(namespace)
     release = revision(store, options.name)
     hooks = hooks_of(release)
+    deferred: list[Callable[[], None]] | None = [] if options.defer_cleanup else None
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
-                            timeout=options.timeout, clock=cfg.clock)
+                            timeout=options.timeout, clock=cfg.clock,
+                            deferred_deletions=deferred)
     runs = run_hooks(cfg.kube, hooks, "test", settings)
     state = release.info.status.value
     tested = with_outcome(release, state=state, description=release.info.description,
                           now=release.info.last_deployed or cfg.clock(), hooks=hooks,
                           runs=runs)
     store.update(tested)
-    return ReleaseTestResult(tested, tuple(runs))
+    return ReleaseTestResult(tested, tuple(runs), tuple(deferred or ()))
 
 
-def pod_logs(cfg: Configuration, release: Release) -> Iterator[tuple[str, str]]:
-    """(pod, its logs) for every test hook, as Helm's ``test --logs`` reads them: hooks by
-    weight then name, each hook's name taken as its pod's name (a test Job's pod has
-    another name, and Helm then fails the same way)."""
+def pod_logs(cfg: Configuration, release: Release) -> Iterator[tuple[str, str, str]]:
+    """(pod, container, its logs) for every container of every test Pod, as Helm 4.3's
+    ``test --logs`` reads them: hooks by weight then name (a hook of another kind, such
+    as a Job, is skipped), init containers first. A container whose logs cannot be read
+    does not stop the pod's others; their errors are raised together after them."""
     for hook in sorted(release.hooks or [], key=lambda h: (h.weight, h.name)):
-        if "test" not in hook.events:
+        if "test" not in hook.events or hook.kind != "Pod":
             continue
         try:
-            text = cfg.kube.pod_log(hook.name, release.namespace)
+            pod = cfg.kube.get("v1", "Pod", hook.name, release.namespace)
         except KubeError as exc:
-            raise KubeError(f"unable to get pod logs for {hook.name}: {exc}",
-                            status=exc.status, reason=exc.reason) from None
-        yield hook.name, text
+            raise KubeError(f"unable to get pod {hook.name}: {exc}", status=exc.status,
+                            reason=exc.reason) from None
+        spec = pod.get("spec") or {}
+        errors: list[str] = []
+        for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+            name = str(container.get("name", ""))
+            try:
+                text = cfg.kube.pod_log(hook.name, release.namespace, container=name)
+            except KubeError as exc:
+                errors.append(f"unable to get logs for pod {hook.name}, container {name}: "
+                              f"{exc}")
+                continue
+            yield hook.name, name, text
+        if errors:
+            raise KubeError("\n".join(errors))

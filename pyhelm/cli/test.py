@@ -21,9 +21,12 @@ def test_command(ctx: click.Context, name: str, timeout: str, logs: bool) -> Non
 
     cfg = configuration(ctx)
     result = run(cfg, ReleaseTestOptions(name=name, namespace=settings(ctx).namespace,
-                                         timeout=seconds(timeout)))
-    click.echo(status_text(result.release, show_notes=False), nl=False)
-    if logs:
-        click.echo()
-        for pod, text in pod_logs(cfg, result.release):
-            click.echo(f"POD LOGS: {pod}\n{text}")
+                                         timeout=seconds(timeout), defer_cleanup=logs))
+    try:
+        click.echo(status_text(result.release, show_notes=False), nl=False)
+        if logs:
+            click.echo()
+            for pod, container, text in pod_logs(cfg, result.release):
+                click.echo(f"POD LOGS: {pod} ({container})\n{text}")
+    finally:
+        result.cleanup()

@@ -211,11 +211,13 @@ class RestKubeClient:
         text = self._request(method, path, what or path, **kwargs).decode()
         return json.loads(text) if text else {}
 
-    def pod_log(self, name: str, namespace: str) -> str:
-        """A pod's logs as text (``GET .../pods/NAME/log``); errors carry the server's
-        message alone, as Helm shows it."""
+    def pod_log(self, name: str, namespace: str, container: str | None = None) -> str:
+        """A pod's logs (of one container, or its only one) as text (``GET
+        .../pods/NAME/log``); errors carry the server's message alone, as Helm shows it."""
         path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
-        return self._request("GET", path, "", accept="*/*").decode("utf-8", errors="replace")
+        query = [("container", container)] if container else None
+        return self._request("GET", path, "", query=query, accept="*/*").decode(
+            "utf-8", errors="replace")
 
     # ---------------------------------------------------------------- discovery
     def server_version(self) -> tuple[int, int, str]:

@@ -88,8 +88,8 @@ class KubeClient(Protocol):
         """The object (or the selector's objects) as a server-printed Table."""
         ...
 
-    def pod_log(self, name: str, namespace: str) -> str:
-        """The logs of the pod's container, as text."""
+    def pod_log(self, name: str, namespace: str, container: str | None = None) -> str:
+        """The logs of one of the pod's containers (None: its only one), as text."""
         ...
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,

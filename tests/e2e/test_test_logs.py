@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,12 @@ spec:
   restartPolicy: Never
   containers:
     - name: probe
+      image: busybox
+"""
+TWO_CONTAINERS = POD + """    - name: second
+      image: busybox
+  initContainers:
+    - name: setup
       image: busybox
 """
 _TIMES = re.compile(r"(LAST DEPLOYED|Last Started|Last Completed): *[^\n]+")
@@ -53,8 +60,9 @@ def test_logs_of_test_pods_as_helm_prints_them(tmp_path: Path, kubeconfig: str,
     env = peers.helm_env(tmp_path, KUBECONFIG=kubeconfig)
     helm, pyhelm = str(peers.helm_binary()), str(Path(sys.executable).with_name("pyhelm"))
     # weights put "zeta" first: Helm's order is weight, then name
-    path = chart(tmp_path / "logged", {"alpha": POD.format(name="alpha", weight=5),
-                                       "zeta": POD.format(name="zeta", weight=-1)})
+    path = chart(tmp_path / "logged", {
+        "alpha": TWO_CONTAINERS.format(name="alpha", weight=5),
+        "zeta": POD.format(name="zeta", weight=-1)})
     assert run(env, pyhelm, "install", "lg", str(path), "-n", namespace).returncode == 0
     theirs = run(env, helm, "test", "lg", "-n", namespace, "--logs", "--timeout", "120s")
     mine = run(env, pyhelm, "test", "lg", "-n", namespace, "--logs", "--timeout", "120s")
@@ -63,14 +71,19 @@ def test_logs_of_test_pods_as_helm_prints_them(tmp_path: Path, kubeconfig: str,
     assert _TIMES.sub(r"\1: T", mine.stdout) == _TIMES.sub(r"\1: T", theirs.stdout)
     logs = mine.stdout.split("\n\nPOD LOGS: ", 1)[1]
     expected = "".join(line.split(" ", 3)[3] + "\n" for line in CONTAINER_LOG.splitlines())
-    assert logs == f"lg-zeta\n{expected}\nPOD LOGS: lg-alpha\n{expected}\n"
+    # Helm 4.3: a block per container, init containers first
+    assert logs == "\nPOD LOGS: ".join(
+        f"{pod} ({container})\n{expected}" for pod, container in (
+            ("lg-zeta", "probe"), ("lg-alpha", "setup"), ("lg-alpha", "probe"),
+            ("lg-alpha", "second"))) + "\n"
 
 
-def test_a_test_hook_without_a_pod_of_its_name_fails_as_helm(tmp_path: Path,
-                                                             kubeconfig: str,
-                                                             namespace: str) -> None:
-    """A test Job: its pod has another name, so Helm's --logs fails; so does pyhelm's,
-    in one line, after the status."""
+def test_test_jobs_are_skipped_and_pods_are_deleted_after_their_logs_as_helm(
+        tmp_path: Path, kubeconfig: str, namespace: str, kube_api: Any) -> None:
+    """Helm 4.3 reads logs of test Pods only (a test Job is skipped); a test Pod whose
+    delete policy removes it on success is read first, then deleted."""
+    from kubernetes import client
+
     env = peers.helm_env(tmp_path, KUBECONFIG=kubeconfig)
     helm, pyhelm = str(peers.helm_binary()), str(Path(sys.executable).with_name("pyhelm"))
     job = ("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-job\n"
@@ -82,7 +95,17 @@ def test_a_test_hook_without_a_pod_of_its_name_fails_as_helm(tmp_path: Path,
     assert run(env, pyhelm, "install", "jb", str(path), "-n", namespace).returncode == 0
     theirs = run(env, helm, "test", "jb", "-n", namespace, "--logs", "--timeout", "120s")
     mine = run(env, pyhelm, "test", "jb", "-n", namespace, "--logs", "--timeout", "120s")
-    assert theirs.returncode == mine.returncode == 1
+    assert theirs.returncode == mine.returncode == 0, (theirs.stderr, mine.stderr)
     assert _TIMES.sub(r"\1: T", mine.stdout) == _TIMES.sub(r"\1: T", theirs.stdout)
-    assert mine.stderr.strip() == theirs.stderr.strip() == (
-        'Error: unable to get pod logs for jb-job: pods "jb-job" not found')
+    assert "POD LOGS" not in mine.stdout
+
+    gone = POD.format(name="gone", weight=0).replace("before-hook-creation", "hook-succeeded")
+    path = chart(tmp_path / "deleted", {"gone": gone})
+    assert run(env, pyhelm, "install", "dl", str(path), "-n", namespace).returncode == 0
+    core = client.CoreV1Api(kube_api)
+    for tool in (helm, pyhelm):
+        done = run(env, tool, "test", "dl", "-n", namespace, "--logs", "--timeout", "120s")
+        assert done.returncode == 0, done.stderr
+        assert "POD LOGS: dl-gone (probe)\nkwok: fake container started" in done.stdout
+        assert "dl-gone" not in [p.metadata.name
+                                 for p in core.list_namespaced_pod(namespace).items]
