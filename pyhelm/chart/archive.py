@@ -1,13 +1,14 @@
 """Reading chart files into memory from a directory or a ``.tgz``, safely.
 
 Both readers return ``{relative/path: bytes}`` for one chart root. Archives are checked
-before anything is trusted: no absolute paths, no ``..``, no links or device files, at
-most ``MAX_UNPACKED_BYTES`` in all. Directories are read without following symlinks.
+before anything is trusted: no absolute paths, no ``..``, no links or device files, and
+everything read is spent from the chart's ``ArchiveBudget`` (``archive_budget.py``),
+which its subchart archives share. A directory holds at most ``MAX_UNPACKED_BYTES``;
+it is read without following symlinks out of the chart.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import posixpath
 from pathlib import Path
@@ -18,10 +19,10 @@ if TYPE_CHECKING:
 
     import pathspec
 
+from pyhelm.chart.archive_budget import MAX_DECOMPRESSED_BYTES, ArchiveBudget
 from pyhelm.errors import ChartError
 
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_FILES = 10_000
+MAX_UNPACKED_BYTES = MAX_DECOMPRESSED_BYTES
 HELMIGNORE = ".helmignore"
 
 
@@ -85,44 +86,43 @@ def _check_link(path: Path, real_root: Path) -> None:
 
 
 def _checked_name(archive: str, member: tarfile.TarInfo) -> str:
+    from pyhelm.chart.tar_stream import shown
+
     name = member.name
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise ChartError(f"{archive}: entry {name!r} has an absolute path")
+        raise ChartError(f"{archive}: entry {shown(name)} has an absolute path")
     if ".." in name.replace("\\", "/").split("/"):
-        raise ChartError(f"{archive}: entry {name!r} escapes the chart (path traversal)")
+        raise ChartError(f"{archive}: entry {shown(name)} escapes the chart (path traversal)")
     if member.issym() or member.islnk():
-        raise ChartError(f"{archive}: entry {name!r} is a link; links are not allowed")
+        raise ChartError(f"{archive}: entry {shown(name)} is a link; links are not allowed")
     if not (member.isfile() or member.isdir()):
-        raise ChartError(f"{archive}: entry {name!r} is not a regular file")
+        raise ChartError(f"{archive}: entry {shown(name)} is not a regular file")
     return posixpath.normpath(name)
 
 
-def read_archive(data: bytes, source: str) -> dict[str, bytes]:
+def read_archive(data: bytes, source: str, budget: ArchiveBudget | None = None
+                 ) -> dict[str, bytes]:
     """The files of a chart archive, relative to its single top directory."""
-    import tarfile  # only archives need it; keeps `pyhelm template DIR` quick to start
+    return unpack_archive(data, source, budget)[1]
 
-    # sizes come from the tar headers, so a bomb is refused before it is inflated
+
+def unpack_archive(data: bytes, source: str, budget: ArchiveBudget | None = None
+                   ) -> tuple[str, dict[str, bytes]]:
+    """The top directory of a chart archive, and its files relative to it."""
+    from pyhelm.chart.tar_stream import entries  # keeps `pyhelm template DIR` quick
+
+    budget = budget or ArchiveBudget()
     files: dict[str, bytes] = {}
-    total = 0
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            for member in tar:
-                name = _checked_name(source, member)
-                if member.isdir():
-                    continue
-                total += member.size
-                if total > MAX_UNPACKED_BYTES:
-                    raise ChartError(
-                        f"{source}: unpacks to more than {MAX_UNPACKED_BYTES} bytes")
-                if len(files) >= MAX_FILES:
-                    raise ChartError(f"{source}: more than {MAX_FILES} files")
-                extracted = tar.extractfile(member)
-                files[name] = extracted.read() if extracted else b""
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ChartError(f"{source}: not a valid chart archive: {exc}") from exc
+    for member, content in entries(data, source, budget):
+        name = _checked_name(source, member)
+        if content is not None:
+            files[name] = content
     tops = {name.split("/", 1)[0] for name in files}
     if len(tops) != 1 or not all("/" in name for name in files):
+        from pyhelm.chart.tar_stream import shown
+
+        found = ", ".join(shown(top) for top in sorted(tops)[:5]) or "nothing"
         raise ChartError(f"{source}: a chart archive must hold one top directory "
-                         f"(found {sorted(tops) or 'nothing'})")
+                         f"(found {found})")
     top = tops.pop()
-    return {name[len(top) + 1:]: content for name, content in files.items()}
+    return top, {name[len(top) + 1:]: content for name, content in files.items()}

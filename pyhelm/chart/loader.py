@@ -16,6 +16,7 @@ from typing import Any
 
 from pyhelm.chart import semver
 from pyhelm.chart.archive import read_archive, read_directory
+from pyhelm.chart.archive_budget import ArchiveBudget
 from pyhelm.chart.model import (
     TEMPLATES_DIR,
     Chart,
@@ -44,15 +45,22 @@ def load_chart(path: str | Path) -> Chart:
         return load_files(read_directory(path), str(path).rstrip("/"))
     if not path.exists():
         raise ChartError(f"{path}: no such chart directory or archive")
-    return load_files(read_archive(path.read_bytes(), str(path)), path.name)
+    budget = ArchiveBudget()
+    return load_files(read_archive(path.read_bytes(), str(path), budget), path.name, budget)
 
 
-def load_archive_bytes(data: bytes, source: str) -> Chart:
-    return load_files(read_archive(data, source), source)
+def load_archive_bytes(data: bytes, source: str, budget: ArchiveBudget | None = None
+                       ) -> Chart:
+    """Load a packaged chart; ``budget`` is the enclosing chart's when it is a subchart."""
+    budget = budget or ArchiveBudget()
+    return load_files(read_archive(data, source, budget), source, budget)
 
 
-def load_files(files: Mapping[str, bytes], source: str) -> Chart:
-    """Build a chart (and its subcharts) from ``{relative path: bytes}``."""
+def load_files(files: Mapping[str, bytes], source: str,
+               budget: ArchiveBudget | None = None) -> Chart:
+    """Build a chart (and its subcharts) from ``{relative path: bytes}``; its subchart
+    archives spend from ``budget`` (a new one when none is given)."""
+    budget = budget or ArchiveBudget()
     if "Chart.yaml" not in files:
         raise ChartError(f"{source}: Chart.yaml is missing: not a chart")
     raw_metadata = parse_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
@@ -89,10 +97,13 @@ def load_files(files: Mapping[str, bytes], source: str) -> Chart:
             continue
         target = templates if name.startswith(TEMPLATES_DIR) else other
         target.append(ChartFile(name, data))
-    subcharts = [load_files(sub_files, f"{source}/charts/{sub}")
-                 for sub, sub_files in sorted(subchart_files.items())]
-    subcharts += [load_archive_bytes(data, f"{source}/charts/{name}")
-                  for name, data in subchart_archives]
+    subcharts: list[Chart] = []
+    if subchart_files or subchart_archives:
+        with budget.nested(source):
+            subcharts += [load_files(sub_files, f"{source}/charts/{sub}", budget)
+                          for sub, sub_files in sorted(subchart_files.items())]
+            subcharts += [load_archive_bytes(data, f"{source}/charts/{name}", budget)
+                          for name, data in subchart_archives]
     return Chart(metadata=metadata, values=values, schema=schema, templates=tuple(templates),
                  files=tuple(other), subcharts=tuple(subcharts),
                  lock=_parse_lock(files.get("Chart.lock", files.get("requirements.lock")),

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import os
-import tarfile
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -176,23 +174,26 @@ def _text(value: Any) -> str:
 
 def package_metadata(path: Path | bytes, source: str = "") -> dict[str, Any]:
     """Chart.yaml of a packaged chart (a file, or its bytes named ``source``), read
-    without unpacking anything else."""
-    data = path if isinstance(path, bytes) else None
-    path = Path(source or "package") if isinstance(path, bytes) else path
-    try:
-        with (tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") if data is not None
-              else tarfile.open(path, "r:gz")) as tar:
-            for member in tar:
-                parts = member.name.split("/")
-                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
-                    handle = tar.extractfile(member)
-                    raw = yamlio.load(handle.read() if handle else b"")
-                    parse_metadata(raw, f"{path.name}/Chart.yaml")  # validates
-                    return dict(raw)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ChartError(f"{path}: not a chart archive: {exc}") from exc
-    except yamlio.YamlSyntaxError as exc:
-        raise ChartError(f"{path}/Chart.yaml: {exc}") from exc
+    without keeping anything else, within the budget of a chart archive."""
+    from pyhelm.chart.archive_budget import ArchiveBudget
+    from pyhelm.chart.tar_stream import entries
+
+    if isinstance(path, bytes):
+        data, path = path, Path(source or "package")
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ChartError(f"{path}: cannot read the package: {exc.strerror}") from exc
+    for member, content in entries(data, str(path), ArchiveBudget()):
+        parts = member.name.split("/")
+        if len(parts) == 2 and parts[1] == "Chart.yaml" and content is not None:
+            try:
+                raw = yamlio.load(content)
+            except yamlio.YamlSyntaxError as exc:
+                raise ChartError(f"{path}/Chart.yaml: {exc}") from exc
+            parse_metadata(raw, f"{path.name}/Chart.yaml")  # validates
+            return dict(raw)
     raise ChartError(f"{path}: no NAME/Chart.yaml inside")
 
 
