@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyhelm.chart import semver
-from pyhelm.chart.archive import read_archive
-from pyhelm.chart.loader import load_chart, load_files
+from pyhelm.chart.loader import load_chart
 from pyhelm.chart.model import Dependency
 from pyhelm.errors import ChartError
 
@@ -29,12 +28,9 @@ def _present(chart_dir: Path) -> dict[str, tuple[str, bool]]:
         return found
     for entry in sorted(charts.iterdir()):
         try:
-            if entry.is_dir():
-                chart = load_chart(entry)
-                found[chart.name] = (chart.metadata.version, False)
-            elif entry.name.endswith(".tgz"):
-                chart = load_files(read_archive(entry.read_bytes(), str(entry)), entry.name)
-                found[chart.name] = (chart.metadata.version, True)
+            if entry.is_dir() or entry.name.endswith(".tgz"):
+                chart = load_chart(entry)  # an archive's subcharts spend its one budget
+                found[chart.name] = (chart.metadata.version, not entry.is_dir())
         except ChartError:
             continue
     return found
