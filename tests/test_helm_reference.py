@@ -63,3 +63,27 @@ def test_pyhelm_version_reports_helm_fields_like_helm(tmp_path: Path) -> None:
                                         text=True, check=True, env=env).stdout)
     assert as_json["version"] == HELM_VERSION
     assert as_json["kube_client_version"] == KUBE_CLIENT_VERSION
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("template", [
+    "{{ .Version }}", "v={{.Version}} k={{ .KubeClientVersion }}\n", "{{ .Nope }}",
+    "{{ printf \"%T\" . }}", "{{ .Version"])
+def test_version_template_as_helm(tmp_path: Path, template: str) -> None:
+    """pyhelm3 asks `version --template '{{ .Version }}'` before anything else."""
+    env = peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0")
+    helm = subprocess.run([str(peers.helm_binary()), "version", "--template", template],
+                          capture_output=True, text=True, env=env, check=False)
+    mine = subprocess.run([sys.executable, "-m", "pyhelm", "version", "--template", template],
+                          capture_output=True, text=True, env=env, check=False)
+    assert (mine.returncode, mine.stdout, mine.stderr) == (
+        helm.returncode, helm.stdout, helm.stderr)
+
+
+def test_version_template_of_fields_needs_no_engine(tmp_path: Path) -> None:
+    env = {**peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0"),
+           "PYHELM_HELM_ENGINE": str(tmp_path / "absent")}
+    mine = subprocess.run([sys.executable, "-m", "pyhelm", "version", "--template",
+                           "{{ .Version }}"], capture_output=True, text=True, env=env,
+                          check=True)
+    assert mine.stdout == HELM_VERSION

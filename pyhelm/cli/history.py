@@ -166,17 +166,26 @@ def list_command(ctx: click.Context, all_namespaces: bool, all_states: bool, dep
 @click.argument("name")
 @click.option("--revision", type=int, default=None, help="Get this revision.")
 @click.option("-a", "--all", "all_values", is_flag=True, help="Computed values.")
+@click.option("--template", "template", default="",
+              help="With `all`: a Go template over the release, e.g. {{.Release.Name}}.")
 @output_option()
 @click.pass_context
 def get_command(ctx: click.Context, what: str, name: str, revision: int | None,
-                all_values: bool, output: str) -> None:
+                all_values: bool, template: str, output: str) -> None:
     """Show part of a release: values, manifest, notes, hooks, metadata or all."""
     from pyhelm.action.history import GetOptions, run_get
     from pyhelm.cli import release_output as shape
 
+    if template and what != "all":
+        raise click.UsageError("unknown flag: --template")
     release = run_get(configuration(ctx), GetOptions(
         name=name, what="release", namespace=settings(ctx).namespace, revision=revision))
-    if what == "values":
+    if template:
+        from pyhelm.cli.go_template_output import print_go_template
+        from pyhelm.release.codec import to_dict
+
+        print_go_template(template, "release", to_dict(release))
+    elif what == "values":
         values = run_get_values(release, all_values)
         if output != "table":  # Go encodes maps with sorted keys; no values: null
             click.echo(dump(values, output))

@@ -56,6 +56,15 @@ class EngineResult:
 
 def call(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
     """Run the helper once; its chart errors come back as RenderError."""
+    reply = exchange(request, timeout)
+    if reply.get("error"):
+        raise RenderError(str(reply["error"]))
+    return reply
+
+
+def exchange(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    """Run the helper once and return its reply, an error in it included; a helper that
+    cannot run or answers nothing readable raises RenderError."""
     try:
         process = engine_process.start()
         stdout, stderr = process.communicate(json.dumps(request).encode(),
@@ -73,8 +82,6 @@ def call(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
         last = lines[-1] if lines else "no output"
         raise RenderError(f"the Helm engine failed (exit {process.returncode}): {last}"
                           ) from None
-    if reply.get("error"):
-        raise RenderError(str(reply["error"]))
     return reply
 
 

@@ -31,9 +31,10 @@ def ldflags() -> str:
 
 def source_hash() -> str:
     digest = hashlib.sha256(ldflags().encode())
-    for path in sorted(SOURCE_DIR.iterdir()):
+    for path in sorted(SOURCE_DIR.rglob("*")):
         if path.suffix == ".go" or path.name in ("go.mod", "go.sum"):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(SOURCE_DIR).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -271,3 +271,29 @@ def test_uninstall_leaves_objects_the_release_does_not_own_as_helm_4_3(
     assert ours == theirs
     assert ours[-1] == ["b-keep", "c-relabelled", "d-adopted"]
     assert "2 resource(s) were not deleted because they are not owned" in ours[1][1]
+
+
+RELEASE_TEMPLATE = """{{- with .Release.Chart.Metadata }}name: {{ printf "%q" .Name }}
+version: {{ .Version }} api: {{ .APIVersion }} type: {{ printf "%T" .Type }}
+{{- range .Keywords }} kw={{ . }}{{ end }}
+{{- range .Maintainers }} maintainer={{ .Name }}{{ end }}
+{{- end }}
+status={{ .Release.Info.Status }} rev={{ .Release.Version }} ns={{ .Release.Namespace }}
+first={{ .Release.Info.FirstDeployed.Year }} desc={{ .Release.Info.Description | printf "%q" }}
+config={{ .Release.Config }} hooks={{ len .Release.Hooks }}
+"""
+
+
+@pytest.mark.parametrize("args", [["--template", RELEASE_TEMPLATE],
+                                  ["--template", RELEASE_TEMPLATE, "--revision", "1"],
+                                  ["--template", "{{ .Release.Name }}"],
+                                  ["--template", "{{ .Release.Nope }}"],
+                                  ["--template", "{{ .Release.Name "]])
+def test_get_all_template_runs_over_the_release_as_helm(shared: Any, args: list[str]) -> None:
+    """`get all --template`: Go's text/template over Helm's own release type (what
+    pyhelm3 reads chart metadata with), errors and partial output included."""
+    helm, pyhelm, namespace = shared
+    theirs = helm("get", "all", "web", "-n", namespace, *args)
+    ours = pyhelm("get", "all", "web", "-n", namespace, *args)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode, theirs.stdout, theirs.stderr)

@@ -3,7 +3,8 @@
 // One request per process: a JSON object on stdin, a JSON object on stdout. The
 // operations are "render" (values merged as Helm's CLI merges them, dependencies
 // processed, schema checked, templates rendered, manifests split and sorted into
-// Helm's install order and hooks), "lint" (Helm's lint rules) and "version".
+// Helm's install order and hooks), "lint" (Helm's lint rules), "version" and
+// "gotemplate" (a --template flag executed over Helm's own types).
 // Errors come back as {"error": "..."} with exit code 0, so pyhelm can tell a
 // chart error from a crashed helper.
 package main
@@ -18,15 +19,16 @@ import (
 )
 
 type request struct {
-	Op           string         `json:"op"`
-	ChartPath    string         `json:"chartPath"`
-	Release      releaseOptions `json:"release"`
-	Capabilities capabilities   `json:"capabilities"`
-	Values       valueSources   `json:"values"`
-	Render       renderOptions  `json:"render"`
-	Kube         *kubeTarget    `json:"kube,omitempty"`
-	Limits       limits         `json:"limits"`
-	Lint         lintOptions    `json:"lint"`
+	Op           string            `json:"op"`
+	ChartPath    string            `json:"chartPath"`
+	Release      releaseOptions    `json:"release"`
+	Capabilities capabilities      `json:"capabilities"`
+	Values       valueSources      `json:"values"`
+	Render       renderOptions     `json:"render"`
+	Kube         *kubeTarget       `json:"kube,omitempty"`
+	Limits       limits            `json:"limits"`
+	Lint         lintOptions       `json:"lint"`
+	GoTemplate   goTemplateOptions `json:"goTemplate"`
 }
 
 type limits struct {
@@ -44,6 +46,7 @@ type response struct {
 	Config    map[string]any `json:"config,omitempty"`
 	Messages  []lintMessage  `json:"messages,omitempty"`
 	Version   map[string]any `json:"version,omitempty"`
+	Text      string         `json:"text,omitempty"`
 }
 
 func main() {
@@ -63,6 +66,8 @@ func main() {
 		out, err = lintChart(req)
 	case "version":
 		out = response{Version: versionInfo()}
+	case "gotemplate":
+		out, err = goTemplate(req.GoTemplate)
 	default:
 		err = fmt.Errorf("helm-engine: unknown operation %q", req.Op)
 	}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/template"
+
+	release "helm.sh/helm/v4/pkg/release/v1"
+
+	"pyhelm.local/helm-engine/version"
+)
+
+// goTemplateOptions: a --template flag's text and the data Helm executes it over.
+type goTemplateOptions struct {
+	Text string `json:"text"`
+	// "release": Data is a release record (Helm's JSON), seen as {"Release": *Release},
+	// as `helm get all --template` sees it; "version": Data is a BuildInfo, as
+	// `helm version --template` sees it.
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
+}
+
+// goTemplate executes a --template text as Helm's CLI does: text/template with no
+// extra functions, over Helm's own Go types, so field names, printf verbs and %T are
+// Helm's.
+func goTemplate(opts goTemplateOptions) (response, error) {
+	tmpl, err := template.New("_").Parse(opts.Text)
+	if err != nil {
+		return response{}, err
+	}
+	var data any
+	switch opts.Kind {
+	case "release":
+		var rel release.Release
+		if err := json.Unmarshal(opts.Data, &rel); err != nil {
+			return response{}, fmt.Errorf("helm-engine: unreadable release: %w", err)
+		}
+		data = map[string]any{"Release": &rel}
+	case "version":
+		var info version.BuildInfo
+		if err := json.Unmarshal(opts.Data, &info); err != nil {
+			return response{}, fmt.Errorf("helm-engine: unreadable version: %w", err)
+		}
+		data = info
+	default:
+		return response{}, fmt.Errorf("helm-engine: unknown template data %q", opts.Kind)
+	}
+	var out strings.Builder
+	if err := tmpl.Execute(&out, data); err != nil {
+		return response{Text: out.String()}, err
+	}
+	return response{Text: out.String()}, nil
+}
