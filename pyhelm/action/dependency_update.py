@@ -23,6 +23,7 @@ from pyhelm.chart.package import write_package
 from pyhelm.errors import ChartError, RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo import client
+from pyhelm.repo.http_access import redacted
 from pyhelm.repo.index import Index, load_index
 from pyhelm.settings import RepoPaths
 
@@ -49,10 +50,15 @@ def hash_requirements(requirements: Sequence[Mapping[str, Any]],
 
 
 def _repository_index(repository: str, paths: RepoPaths | None
-                      ) -> tuple[Index, str, client.RepoEntry | None]:
+                      ) -> tuple[Index, str, client.RepoEntry]:
     if repository.startswith(("http://", "https://")):
-        url = repository
-        return load_index(client.fetch(client.index_url(url)), url), url, None
+        # an added repository with this URL lends its login and TLS settings (Helm's way)
+        entry = next((r for r in client.RepoConfig.load(paths).repositories
+                      if r.url.rstrip("/") == repository.rstrip("/")),
+                     client.RepoEntry("", repository))
+        index = load_index(client.fetch(client.index_url(repository), entry),
+                           entry.shown_url)
+        return index, repository, entry
     name = repository.removeprefix("@").removeprefix("alias:")
     entry = client.RepoConfig.load(paths).get(name)
     return client.cached_index(name, paths), entry.url, entry
@@ -80,7 +86,7 @@ def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None
     if not repository:
         raise ChartError(f'dependency "{dependency.name}" has no repository')
     index, url, entry = _repository_index(repository, paths)
-    chosen = client.resolve(index, dependency.name, constraint, repository)
+    chosen = client.resolve(index, dependency.name, constraint, redacted(repository))
     client.download(chosen, url, entry, charts)
     return chosen.version
 

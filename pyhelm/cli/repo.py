@@ -29,16 +29,18 @@ def repo_command() -> None:
 @click.option("--cert-file", default="", help="Client certificate.")
 @click.option("--key-file", default="", help="Client key.")
 @click.option("--insecure-skip-tls-verify", is_flag=True, help="Skip TLS verification.")
+@click.option("--pass-credentials", is_flag=True,
+              help="Send the credentials to every host (default: the repository's only).")
 @click.option("--force-update", is_flag=True, help="Replace an existing repository.")
 def add_command(name: str, url: str, username: str, password: str, password_stdin: bool,
                 ca_file: str, cert_file: str, key_file: str, insecure_skip_tls_verify: bool,
-                force_update: bool) -> None:
+                pass_credentials: bool, force_update: bool) -> None:
     """Add a chart repository."""
     if password_stdin:
         password = sys.stdin.read().strip()
     repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
-                                  insecure_skip_tls_verify), force_update=force_update,
-                        paths=repo_paths())
+                                  insecure_skip_tls_verify, pass_credentials),
+                        force_update=force_update, paths=repo_paths())
     click.echo(f'"{name}" has been added to your repositories')
 
 

@@ -10,6 +10,7 @@ leaves a partial file behind.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from pyhelm import yamlio
 from pyhelm.chart import semver
 from pyhelm.errors import RepoError
 from pyhelm.release.codec import format_time
+from pyhelm.repo.http_access import open_url, redacted, same_origin, split_login
 from pyhelm.repo.index import ChartVersion, Index, index_from_dict, load_index
 from pyhelm.settings import RepoPaths, Settings
 from pyhelm.tls import TlsSettings, tls_context
@@ -56,6 +58,30 @@ class RepoEntry:
                 "keyFile": self.key_file, "insecure_skip_tls_verify":
                     self.insecure_skip_tls_verify,
                 "pass_credentials_all": self.pass_credentials_all}
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as it may be printed (a repositories.yaml written by Helm may hold a
+        password in it)."""
+        return redacted(self.url)
+
+    def with_login_out_of_url(self) -> RepoEntry:
+        """This entry with a login written in its URL moved to username and password
+        (a login given as flags wins, as Helm's header wins over the URL's)."""
+        url, username, password = split_login(self.url)
+        if self.username:
+            return dataclasses.replace(self, url=url)
+        return dataclasses.replace(self, url=url, username=username, password=password)
+
+    def login_for(self, url: str) -> tuple[str, str] | None:
+        """The login to send with a request for ``url``: only to the repository's own
+        scheme, host and port, unless credentials pass to every host."""
+        entry = self.with_login_out_of_url()
+        if not entry.username:
+            return None
+        if entry.pass_credentials_all or same_origin(url, entry.url):
+            return entry.username, entry.password
+        return None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RepoEntry:
@@ -103,26 +129,32 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SECONDS) -> bytes:
-    """GET a URL with the repository's credentials and TLS settings."""
-    request = urllib.request.Request(url, headers={"User-Agent": "pyhelm"})
-    if entry and entry.username:
-        token = base64.b64encode(f"{entry.username}:{entry.password}".encode()).decode()
+    """GET a URL of repository ``entry`` (by default the URL is a repository of its own):
+    the repository's login goes only where ``RepoEntry.login_for`` allows, its TLS
+    settings apply, and errors show the URL ``redacted``."""
+    entry = entry or RepoEntry("", url)
+    target, url_user, url_password = split_login(url)
+    request = urllib.request.Request(target, headers={"User-Agent": "pyhelm"})
+    login = entry.login_for(target) or ((url_user, url_password) if url_user else None)
+    if login:
+        token = base64.b64encode(":".join(login).encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     context = None
-    if url.startswith("https://") and entry:
+    if target.startswith("https://"):
         context = tls_context(TlsSettings(
             ca_file=entry.ca_file or None, cert_file=entry.cert_file or None,
             key_file=entry.key_file or None, insecure=entry.insecure_skip_tls_verify))
+    shown = redacted(url)
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+        with open_url(request, timeout=timeout, context=context) as response:
             return bytes(response.read())
     except urllib.error.HTTPError as exc:
-        raise RepoError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+        raise RepoError(f"{shown}: HTTP {exc.code} {exc.reason}") from exc
     except TimeoutError as exc:
-        raise RepoError(f"{url}: timed out after {timeout:g}s") from exc
-    except (urllib.error.URLError, OSError) as exc:
+        raise RepoError(f"{shown}: timed out after {timeout:g}s") from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise RepoError(f"{url}: cannot fetch: {reason}") from exc
+        raise RepoError(f"{shown}: cannot fetch: {reason}") from exc
 
 
 def index_url(url: str) -> str:
@@ -136,13 +168,14 @@ def cached_index_path(name: str, paths: RepoPaths | None = None) -> Path:
 def refresh(entry: RepoEntry, paths: RepoPaths | None = None) -> Index:
     """Download and validate a repository's index, then cache it."""
     data = fetch(index_url(entry.url), entry)
-    index = load_index(data, index_url(entry.url))
+    index = load_index(data, index_url(entry.shown_url))
     atomic_write(cached_index_path(entry.name, paths), data)
     return index
 
 
 def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None = None
         ) -> None:
+    entry = entry.with_login_out_of_url()
     config = RepoConfig.load(paths)
     existing = next((r for r in config.repositories if r.name == entry.name), None)
     if existing and existing.to_dict() != entry.to_dict() and not force_update:
@@ -242,10 +275,10 @@ def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_di
     if not entry.urls:
         raise RepoError(f"{entry.name}-{entry.version}: the index lists no URL")
     url = urljoin(base_url.rstrip("/") + "/", entry.urls[0])
-    data = fetch(url, repo)
+    data = fetch(url, repo or RepoEntry("", base_url))
     digest = hashlib.sha256(data).hexdigest()
     if entry.digest and digest != entry.digest:
-        raise RepoError(f"{url}: digest mismatch (index says {entry.digest}, "
+        raise RepoError(f"{redacted(url)}: digest mismatch (index says {entry.digest}, "
                         f"downloaded {digest})")
     target = dest_dir / f"{entry.name}-{entry.version}.tgz"
     atomic_write(target, data)

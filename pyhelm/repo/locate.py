@@ -26,8 +26,9 @@ def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None =
         return pull_chart(ref, version=version, dest_dir=dest, paths=paths,
                           plain_http=plain_http)
     if repo_url:
-        index = load_index(client.fetch(client.index_url(repo_url), access), repo_url)
-        entry = client.resolve(index, ref, version, repo_url)
+        access = access or client.RepoEntry("", repo_url)
+        index = load_index(client.fetch(client.index_url(repo_url), access), access.shown_url)
+        entry = client.resolve(index, ref, version, access.shown_url)
         return client.download(entry, repo_url, access, dest)
     if ref.startswith(("http://", "https://")):
         name = ref.rsplit("/", 1)[-1] or "chart.tgz"

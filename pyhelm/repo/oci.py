@@ -26,6 +26,7 @@ from pyhelm.errors import RepoError
 from pyhelm.release.codec import metadata_to_dict
 from pyhelm.repo import registry_auth
 from pyhelm.repo.client import atomic_write
+from pyhelm.repo.http_access import open_url, same_origin
 from pyhelm.repo.index import package_metadata
 from pyhelm.settings import RepoPaths
 
@@ -73,10 +74,10 @@ class Registry:
               ) -> tuple[int, bytes, Any]:
         request = urllib.request.Request(url, data=data, method=method,
                                          headers={"User-Agent": "pyhelm", **headers})
-        if self._authorization:
+        if self._authorization and same_origin(url, self.base):  # a Location may be elsewhere
             request.add_header("Authorization", self._authorization)
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with open_url(request, timeout=TIMEOUT) as response:
                 return response.status, response.read(), response.headers
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read(), exc.headers
@@ -110,7 +111,7 @@ class Registry:
         if self.credentials:
             token_request.add_header("Authorization", f"Basic {basic}")
         try:
-            with urllib.request.urlopen(token_request, timeout=TIMEOUT) as response:
+            with open_url(token_request, timeout=TIMEOUT) as response:
                 token = json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise RepoError(f"{self.host}: token request to {realm} failed: {exc}") from exc

@@ -1,0 +1,212 @@
+"""A hostile chart repository or registry against the client (repo add/update, pull,
+template from a repository, dependency update, OCI pull), with Helm 4.3.1 run beside
+pyhelm on the same servers wherever Helm has a rule.
+
+127.0.0.1 is the repository the user trusts, 127.0.0.2 another host (hostile_server).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pyhelm.chart.package import package_bytes
+from pyhelm.testing import peers
+
+from .hostile_server import FAR, NEAR, HostileServer, Reply, Seen, redirect
+
+PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+SECRET = "s3cret-PASS"
+BASIC = "Basic " + base64.b64encode(f"user:{SECRET}".encode()).decode()
+LOGIN = ("--username", "user", "--password", SECRET)
+
+
+@pytest.fixture
+def near() -> Iterator[HostileServer]:
+    server = HostileServer(NEAR)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def far() -> Iterator[HostileServer]:
+    server = HostileServer(FAR)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> bytes:
+    """demo 0.1.0: one plain ConfigMap, which Helm and pyhelm render alike."""
+    chart = tmp_path / "source" / "demo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n")
+    return package_bytes(chart)[2]
+
+
+def index(entries: dict[str, list[dict[str, Any]]]) -> Reply:
+    return Reply(body=yaml.safe_dump({"apiVersion": "v1", "entries": entries}).encode())
+
+
+def entry(url: str, data: bytes, name: str = "demo", version: str = "0.1.0"
+          ) -> dict[str, Any]:
+    return {"apiVersion": "v2", "name": name, "version": version, "urls": [url],
+            "digest": hashlib.sha256(data).hexdigest()}
+
+
+def parent_chart(home: Path, repository: str, name: str = "demo") -> Path:
+    """A chart that depends on ``name`` 0.1.0 from ``repository``."""
+    root = home / "parent"
+    root.mkdir(parents=True)
+    (root / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n"
+        f"- name: {name}\n  version: 0.1.0\n  repository: {repository}\n")
+    return root
+
+
+def guarded(reply: Reply) -> Any:
+    """``reply`` for requests with the Basic login, 401 with a challenge otherwise."""
+    def answer(seen: Seen) -> Reply:
+        if seen.authorization == BASIC:
+            return reply
+        return Reply(401, b"login", {"WWW-Authenticate": 'Basic realm="near"'})
+
+    return answer
+
+
+class Cli:
+    """``helm`` or ``pyhelm`` with its own config, cache and data under ``home``."""
+
+    def __init__(self, tool: str, home: Path) -> None:
+        self.tool = tool
+        self.binary = str(peers.helm_binary()) if tool == "helm" else PYHELM
+        self.env = peers.helm_env(home, XDG_CONFIG_HOME=str(home / "xdg-config"),
+                                  XDG_CACHE_HOME=str(home / "xdg-cache"),
+                                  HELM_REGISTRY_CONFIG=str(home / "registry.json"),
+                                  PYHELM_COMMAND_SERVER="0")
+        self.home = home
+
+    def __call__(self, *args: str, ok: bool = True, cwd: Path | None = None
+                 ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([self.binary, *args], env=self.env, capture_output=True,
+                              text=True, timeout=120, check=False, cwd=cwd)
+        if ok:
+            assert done.returncode == 0, (self.tool, args, done.stderr)
+        return done
+
+
+def both(tmp_path: Path) -> list[Cli]:
+    return [Cli(tool, tmp_path / tool) for tool in ("helm", "pyhelm")]
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    """The error of a failed pyhelm command: exit 1, one line, no traceback."""
+    assert done.returncode == 1, done
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("warning:")]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    return lines[0]
+
+
+# -- 7. credentials go only to the repository's own host --------------------------------
+
+
+@pytest.mark.helm
+def test_a_chart_url_on_another_host_gets_no_credentials(
+        near: HostileServer, far: HostileServer, package: bytes, tmp_path: Path) -> None:
+    near.routes["/index.yaml"] = index({"demo": [entry(f"{far.url}/c/demo-0.1.0.tgz",
+                                                       package)]})
+    far.routes["/c/demo-0.1.0.tgz"] = Reply(body=package)
+    for cli in both(tmp_path):
+        near.seen.clear()
+        far.seen.clear()
+        cli("repo", "add", "r", near.url, *LOGIN)
+        cli("pull", "r/demo", "-d", str(cli.home))
+        cli("template", "x", "demo", "--repo", near.url, *LOGIN)
+        assert near.authorizations() == [BASIC, BASIC], cli.tool  # the index, twice
+        parent = parent_chart(cli.home, near.url)
+        cli("dependency", "update", str(parent))
+        assert (parent / "charts" / "demo-0.1.0.tgz").read_bytes() == package
+        assert far.authorizations() == [], cli.tool
+        assert len(far.seen) == 3, cli.tool
+    for cli in both(tmp_path / "pass"):  # new homes: Helm would reuse its cached chart
+        far.seen.clear()  # --pass-credentials: the user allows every host
+        cli("repo", "add", "all", near.url, *LOGIN, "--pass-credentials")
+        cli.home.joinpath("out").mkdir()
+        cli("pull", "all/demo", "-d", str(cli.home / "out"))
+        cli("template", "x", "demo", "--repo", near.url, *LOGIN, "--pass-credentials")
+        assert far.authorizations() == [BASIC, BASIC], cli.tool
+
+
+@pytest.mark.helm
+def test_a_redirect_to_another_host_drops_the_credentials(
+        near: HostileServer, far: HostileServer, package: bytes, tmp_path: Path) -> None:
+    near.routes["/index.yaml"] = redirect(f"{far.url}/index.yaml")
+    far.routes["/index.yaml"] = index({"demo": [entry("demo-0.1.0.tgz", package)]})
+    near.routes["/demo-0.1.0.tgz"] = redirect(f"{far.url}/demo-0.1.0.tgz", 307)
+    far.routes["/demo-0.1.0.tgz"] = Reply(body=package)
+    near.routes["/same/index.yaml"] = redirect(f"{near.url}/moved/index.yaml", 301)
+    near.routes["/moved/index.yaml"] = guarded(index({}))
+    for cli in both(tmp_path):
+        near.seen.clear()
+        far.seen.clear()
+        cli("repo", "add", "r", near.url, *LOGIN)
+        cli("pull", "r/demo", "-d", str(cli.home))
+        assert far.authorizations() == [], cli.tool
+        assert [s.path for s in far.seen] == ["/index.yaml", "/demo-0.1.0.tgz"], cli.tool
+        cli("repo", "add", "same", f"{near.url}/same", *LOGIN)  # the same host: kept
+        assert near.authorizations() == [BASIC] * 4, cli.tool
+
+
+MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def _blob(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.helm
+def test_an_oci_blob_redirected_to_another_host_gets_no_registry_login(
+        near: HostileServer, far: HostileServer, package: bytes, tmp_path: Path) -> None:
+    """S3-backed registries answer a blob GET with a redirect to a signed URL."""
+    config = json.dumps({"name": "demo", "version": "0.1.0", "apiVersion": "v2"}).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": MANIFEST,
+        "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json",
+                   "digest": _blob(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                    "digest": _blob(package), "size": len(package)}]}).encode()
+    as_manifest = {"Content-Type": MANIFEST, "Docker-Content-Digest": _blob(manifest)}
+    near.routes.update({
+        "/v2/": guarded(Reply(body=b"{}")),
+        "/v2/charts/demo/tags/list": guarded(Reply(body=b'{"tags": ["0.1.0"]}')),
+        "/v2/charts/demo/manifests/0.1.0": guarded(Reply(body=manifest, headers=as_manifest)),
+        f"/v2/charts/demo/manifests/{_blob(manifest)}": guarded(
+            Reply(body=manifest, headers=as_manifest)),
+        f"/v2/charts/demo/blobs/{_blob(config)}": guarded(Reply(body=config)),
+        f"/v2/charts/demo/blobs/{_blob(package)}": guarded(
+            redirect(f"{far.url}/bucket/layer?X-Amz-Signature=abc", 307)),
+    })
+    far.routes["/bucket/layer"] = Reply(body=package)
+    for cli in both(tmp_path):
+        (cli.home).mkdir(parents=True, exist_ok=True)
+        (cli.home / "registry.json").write_text(json.dumps({"auths": {near.host: {
+            "auth": base64.b64encode(f"user:{SECRET}".encode()).decode()}}}))
+        near.seen.clear()
+        far.seen.clear()
+        cli("pull", f"oci://{near.host}/charts/demo", "--version", "0.1.0",
+            *(["--plain-http"] if cli.tool == "helm" else []), "-d", str(cli.home))
+        assert (cli.home / "demo-0.1.0.tgz").read_bytes() == package, cli.tool
+        assert BASIC in near.authorizations(), cli.tool
+        assert far.authorizations() == [] and len(far.seen) == 1, cli.tool
+
