@@ -50,14 +50,14 @@ def list_command(output: str) -> None:
     """List chart repositories."""
     entries = repo.list_repositories(repo_paths())
     if output != "table":
-        click.echo(dump([{"name": e.name, "url": e.url} for e in entries], output))
+        click.echo(dump([{"name": e.name, "url": e.shown_url} for e in entries], output))
         return
     if not entries:  # Helm: a message on stderr, and success
         click.echo("no repositories to show", err=True)
         return
     from pyhelm.cli.output import table
 
-    click.echo(table(["NAME", "URL"], [[e.name, e.url] for e in entries]))
+    click.echo(table(["NAME", "URL"], [[e.name, e.shown_url] for e in entries]))
 
 
 @repo_command.command("update")

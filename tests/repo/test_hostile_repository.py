@@ -210,3 +210,54 @@ def test_an_oci_blob_redirected_to_another_host_gets_no_registry_login(
         assert BASIC in near.authorizations(), cli.tool
         assert far.authorizations() == [] and len(far.seen) == 1, cli.tool
 
+
+# -- 9. a login written in a repository URL -------------------------------------------
+
+
+def test_logins_in_urls_origins_and_redaction() -> None:
+    from pyhelm.repo.http_access import origin, redacted, split_login
+
+    assert split_login("http://user:p%40ss@h:8080/x?y=1") == ("http://h:8080/x?y=1", "user",
+                                                              "p@ss")
+    assert split_login("https://h/charts") == ("https://h/charts", "", "")
+    assert redacted("https://user:pw@h/charts") == "https://user:***@h/charts"
+    assert redacted("https://ghp_token@h/charts") == "https://***@h/charts"
+    assert redacted("https://h:99999999/") == "https://h:99999999/"
+    assert origin("http://H:80/a") == origin("http://h/b")
+    assert origin("https://h/") != origin("http://h/")
+    assert origin("http://127.0.0.1:1/") != origin("http://127.0.0.1:2/")
+
+
+@pytest.mark.helm
+def test_a_login_in_the_url_is_used_as_helm_uses_it_and_never_printed(
+        near: HostileServer, package: bytes, tmp_path: Path) -> None:
+    near.routes["/index.yaml"] = guarded(index({"demo": [entry("demo-0.1.0.tgz", package)]}))
+    near.routes["/demo-0.1.0.tgz"] = guarded(Reply(body=package))
+    url = f"http://user:{SECRET}@{near.host}/"
+    for cli in both(tmp_path):
+        near.seen.clear()
+        cli("repo", "add", "r", url)
+        cli("pull", "r/demo", "-d", str(cli.home))
+        cli("template", "x", "demo", "--repo", url)
+        assert near.authorizations() == [BASIC] * 4 and len(near.seen) == 4, cli.tool
+
+    pyhelm = Cli("pyhelm", tmp_path / "pyhelm")
+    for listing in (("repo", "list"), ("repo", "list", "-o", "json"),
+                    ("repo", "list", "-o", "yaml")):
+        assert SECRET not in pyhelm(*listing).stdout
+    missing = f"http://user:{SECRET}@{near.host}/missing"
+    for failing in (("repo", "add", "gone", f"http://user:{SECRET}@127.0.0.1:1/"),
+                    ("repo", "add", "missing", missing),
+                    ("template", "x", "demo", "--repo", missing),
+                    ("pull", f"{missing}/demo-0.1.0.tgz", "-d", str(pyhelm.home))):
+        error = one_line_error(pyhelm(*failing, ok=False))
+        assert SECRET not in error and "127.0.0.1:" in error, error
+
+    # Helm keeps the login in the URL of repositories.yaml: pyhelm reads that file too
+    on_helms_files = Cli("pyhelm", tmp_path / "helm")
+    listed = on_helms_files("repo", "list").stdout
+    assert SECRET not in listed and f"http://user:***@{near.host}/" in listed
+    near.seen.clear()
+    on_helms_files("repo", "update")
+    on_helms_files("pull", "r/demo", "-d", str(tmp_path))
+    assert near.authorizations() == [BASIC, BASIC]
