@@ -149,7 +149,10 @@ def value_options(kwargs: dict[str, Any]) -> ValueOptions:
     def flag(name: str) -> tuple[str, ...]:
         return tuple(kwargs.pop(name))
 
-    return ValueOptions(values_files=flag("values_files"), set_values=flag("set_values"),
+    from pyhelm.cli.pflag import string_slice
+
+    return ValueOptions(values_files=string_slice(flag("values_files")),
+                        set_values=flag("set_values"),
                         set_string_values=flag("set_string_values"),
                         set_file_values=flag("set_file_values"),
                         set_json_values=flag("set_json_values"),

@@ -8,6 +8,7 @@ import click
 
 from pyhelm.action import dependency
 from pyhelm.cli.globals import repo_paths
+from pyhelm.cli.pflag import with_aliases
 
 
 @click.group("dependency")
@@ -50,3 +51,6 @@ def update_command(chart: str) -> None:
     for entry in dependency_update.update(chart, repo_paths()):
         click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
     click.echo("Deleting outdated charts")
+
+
+with_aliases(dependency_command, {"ls": "list", "up": "update"})  # Helm's

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from pyhelm.cli.pflag import with_pflag_grammar
 from pyhelm.settings import RepoPaths, Settings
 
 _GIVEN = "pyhelm.global_flags"
@@ -72,6 +73,7 @@ def attach(command: click.Command) -> click.Command:
     command.params.extend(o for o in make_options(hidden=True) if not own & set(o.opts))
     if command.epilog is None:
         command.epilog = "Global flags (pyhelm --help) are accepted here too."
+    with_pflag_grammar(command)
     setattr(command, _ATTACHED, True)
     if isinstance(command, click.Group):
         for sub in command.commands.values():

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from pyhelm.cli.globals import attach, make_options
+from pyhelm.cli.pflag import with_pflag_grammar
 from pyhelm.errors import PyhelmError
 
 COMMANDS: dict[str, str] = {
@@ -49,6 +50,14 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Helm's aliases of its verbs (cobra's Aliases), resolved but not listed in help
+ALIASES: dict[str, str] = {
+    "del": "uninstall", "delete": "uninstall", "dep": "dependency",
+    "dependencies": "dependency", "fetch": "pull", "hist": "history", "inspect": "show",
+    "ls": "list", "un": "uninstall",
+}
+
+
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when it is invoked, gives it
     the global flags, and suggests the nearest verb for a typo, as cobra does."""
@@ -57,7 +66,7 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
+        target = COMMANDS.get(ALIASES.get(cmd_name, cmd_name))
         if target is None:
             return None
         module_name, attribute = target.split(":")
@@ -102,6 +111,7 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.params.extend(make_options(hidden=False))
+with_pflag_grammar(cli)
 
 
 WAIT_STRATEGIES = {"watcher": True, "legacy": True, "true": True,

@@ -11,6 +11,7 @@ import click
 from pyhelm.action import repo
 from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import repo_paths
+from pyhelm.cli.pflag import with_aliases
 from pyhelm.repo.client import RepoEntry
 
 
@@ -138,3 +139,6 @@ def serve_command(directory: Path | None, storage: str, address: str, url: str,
     click.echo(f"Serving {storage or directory} at {scheme}://{settings.address}:"
                f"{settings.port}/", err=True)
     serve(settings)
+
+
+with_aliases(repo_command, {"ls": "list", "rm": "remove", "up": "update"})  # Helm's

@@ -17,6 +17,7 @@ from pyhelm.cli.common import (
     values_options,
 )
 from pyhelm.cli.globals import settings
+from pyhelm.cli.pflag import string_slice
 from pyhelm.errors import UsageError
 
 _NO_EFFECT = "this flag has no effect for 'helm template' and will be removed in Helm 5"
@@ -58,7 +59,8 @@ def template_command(ctx: click.Context, /, args: tuple[str, ...],
         show_only=tuple(kwargs["show_only"]), output_dir=kwargs["output_dir"],
         include_crds=kwargs["include_crds"], skip_tests=kwargs["skip_tests"],
         no_hooks=kwargs["no_hooks"], is_upgrade=kwargs["is_upgrade"],
-        kube_version=kwargs["kube_version"], api_versions=tuple(kwargs["api_versions"]),
+        kube_version=kwargs["kube_version"],
+        api_versions=string_slice(kwargs["api_versions"]),
         skip_schema_validation=kwargs["skip_schema_validation"],
         location=chart_location(kwargs),
         post_renderer=post_renderer(kwargs, settings(ctx).plugin_dirs)),
