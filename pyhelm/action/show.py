@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pyhelm import yamlio
 from pyhelm.action.chart_source import load_chart_ref
 from pyhelm.settings import RepoPaths
 
