@@ -8,6 +8,7 @@ digest is computed as Helm's ``HashReq`` does, so Helm accepts pyhelm's Chart.lo
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,7 @@ from pyhelm.errors import ChartError, RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo import client
 from pyhelm.repo.http_access import redacted
-from pyhelm.repo.index import Index, load_index
+from pyhelm.repo.index import Index
 from pyhelm.settings import RepoPaths
 
 _GO_FIELDS = ("name", "version", "repository", "condition", "tags", "enabled",
@@ -56,9 +57,7 @@ def _repository_index(repository: str, paths: RepoPaths | None
         entry = next((r for r in client.RepoConfig.load(paths).repositories
                       if r.url.rstrip("/") == repository.rstrip("/")),
                      client.RepoEntry("", repository))
-        index = load_index(client.fetch(client.index_url(repository), entry),
-                           entry.shown_url)
-        return index, repository, entry
+        return client.fetch_index(entry)[0], repository, entry
     name = repository.removeprefix("@").removeprefix("alias:")
     entry = client.RepoConfig.load(paths).get(name)
     return client.cached_index(name, paths), entry.url, entry
@@ -92,8 +91,10 @@ def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None
 
 
 def _drop_stale(charts: Path, name: str, keep: str) -> None:
-    for old in charts.glob(f"{name}-*.tgz"):
-        if old.name != keep and old.name[len(name) + 1:-4][:1].isdigit():
+    for old in charts.glob(f"{glob.escape(name)}-*.tgz"):
+        # a dependency named ../x would glob outside charts/: only charts/ is cleaned
+        if old.parent == charts and old.name != keep and \
+                old.name[len(name) + 1:-4][:1].isdigit():
             old.unlink()
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyhelm.chart.archive import read_archive
+from pyhelm.chart.archive import unpack_archive
 from pyhelm.errors import RepoError
 from pyhelm.repo import client
 from pyhelm.repo.index import Index, build_index, load_index, write_index
 from pyhelm.repo.locate import locate_chart
+from pyhelm.repo.safe_paths import confined
 from pyhelm.settings import RepoPaths
 
 
@@ -60,12 +60,10 @@ def pull(options: PullOptions, paths: RepoPaths | None = None) -> Path:
                            dest_dir=dest, paths=paths)
     if not options.untar:
         return package
-    files = read_archive(package.read_bytes(), str(package))  # safety checks first
-    with tarfile.open(package) as tar:
-        top = tar.getnames()[0].split("/", 1)[0]
-    out = Path(options.untar_dir or dest) / top
+    top, files = unpack_archive(package.read_bytes(), str(package))  # checked names
+    out = confined(Path(options.untar_dir or dest), top)
     for relative, data in files.items():
-        target = out / relative
+        target = confined(out, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     package.unlink()

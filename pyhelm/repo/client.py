@@ -14,9 +14,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ from pyhelm.errors import RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo.http_access import open_url, redacted, same_origin, split_login
 from pyhelm.repo.index import ChartVersion, Index, index_from_dict, load_index
+from pyhelm.repo.safe_paths import chart_name_problem, confined, version_problem
 from pyhelm.settings import RepoPaths, Settings
 from pyhelm.tls import TlsSettings, tls_context
 
@@ -165,16 +168,34 @@ def cached_index_path(name: str, paths: RepoPaths | None = None) -> Path:
     return resolve_paths(paths).repository_cache / f"{name}-index.yaml"
 
 
-def refresh(entry: RepoEntry, paths: RepoPaths | None = None) -> Index:
-    """Download and validate a repository's index, then cache it."""
+def warn_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def fetch_index(entry: RepoEntry, warn: Callable[[str], None] = warn_stderr
+                ) -> tuple[Index, bytes]:
+    """A repository's index, downloaded and validated (entries left out are warned
+    about, as Helm warns), and its bytes."""
     data = fetch(index_url(entry.url), entry)
     index = load_index(data, index_url(entry.shown_url))
-    atomic_write(cached_index_path(entry.name, paths), data)
+    for message in index.skipped:
+        warn(message)
+    return index, data
+
+
+def refresh(entry: RepoEntry, paths: RepoPaths | None = None) -> Index:
+    """Download and validate a repository's index, then cache it."""
+    index, data = fetch_index(entry)
+    atomic_write(confined(resolve_paths(paths).repository_cache, f"{entry.name}-index.yaml"),
+                 data)
     return index
 
 
 def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None = None
         ) -> None:
+    if "/" in entry.name:  # Helm's rule, and the name is part of a file name
+        raise RepoError(f"repository name ({entry.name}) contains '/', please specify a "
+                        "different name without '/'")
     entry = entry.with_login_out_of_url()
     config = RepoConfig.load(paths)
     existing = next((r for r in config.repositories if r.name == entry.name), None)
@@ -272,6 +293,12 @@ def resolve(index: Index, name: str, version: str | None, source: str) -> ChartV
 def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_dir: Path
              ) -> Path:
     """Download a package, check its digest, then move it into ``dest_dir``."""
+    problem = chart_name_problem(entry.name) or version_problem(entry.version)
+    if problem:
+        source = repo.name if repo and repo.name else redacted(base_url)
+        raise RepoError(f"repository {source}: index entry {entry.name!r} "
+                        f"{entry.version!r}: {problem}")
+    target = confined(dest_dir, f"{entry.name}-{entry.version}.tgz")
     if not entry.urls:
         raise RepoError(f"{entry.name}-{entry.version}: the index lists no URL")
     url = urljoin(base_url.rstrip("/") + "/", entry.urls[0])
@@ -280,6 +307,5 @@ def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_di
     if entry.digest and digest != entry.digest:
         raise RepoError(f"{redacted(url)}: digest mismatch (index says {entry.digest}, "
                         f"downloaded {digest})")
-    target = dest_dir / f"{entry.name}-{entry.version}.tgz"
     atomic_write(target, data)
     return target

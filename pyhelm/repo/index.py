@@ -25,6 +25,7 @@ from pyhelm.chart import semver
 from pyhelm.chart.loader import parse_metadata
 from pyhelm.errors import ChartError, RepoError
 from pyhelm.release.codec import format_time
+from pyhelm.repo.safe_paths import chart_name_problem, version_problem
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 
@@ -140,7 +141,7 @@ def index_from_dict(raw: Any, source: str) -> Index:
         if not isinstance(versions, list):
             raise RepoError(f"{source}: entry {name!r} is not a list of chart versions")
         for item in versions:
-            problem = _invalid_entry(item)
+            problem = chart_name_problem(str(name)) or _invalid_entry(item)
             if problem:  # Helm skips such an entry (with a warning), not the whole index
                 index.skipped.append(f"skipping invalid entry for chart {name!r} from "
                                      f"{source}: {problem}")
@@ -154,17 +155,16 @@ def index_from_dict(raw: Any, source: str) -> Index:
 
 
 def _invalid_entry(item: Any) -> str:
-    """Why an index entry cannot be used ('' when it can): Helm's metadata checks."""
+    """Why an index entry cannot be used ('' when it can): Helm's metadata checks, and
+    its chart-name grammar."""
     if item is None:
         return "empty entry"
     if not isinstance(item, dict):
         return "not a mapping"
     if not item.get("name"):
         return "chart.metadata.name is required"
-    version = _text(item.get("version"))
-    if not semver.is_loose_valid(version):
-        return f'chart.metadata.version "{version}" is invalid'
-    return ""
+    # names and versions become file names: refused here unless safe as one
+    return chart_name_problem(_text(item["name"])) or version_problem(_text(item.get("version")))
 
 
 def _text(value: Any) -> str:

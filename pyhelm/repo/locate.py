@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pyhelm.errors import RepoError
 from pyhelm.repo import client
-from pyhelm.repo.index import load_index
+from pyhelm.repo.http_access import redacted
+from pyhelm.repo.safe_paths import confined, url_file_name
 from pyhelm.settings import RepoPaths
 
 
@@ -27,12 +28,11 @@ def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None =
                           plain_http=plain_http)
     if repo_url:
         access = access or client.RepoEntry("", repo_url)
-        index = load_index(client.fetch(client.index_url(repo_url), access), access.shown_url)
+        index = client.fetch_index(access)[0]
         entry = client.resolve(index, ref, version, access.shown_url)
         return client.download(entry, repo_url, access, dest)
     if ref.startswith(("http://", "https://")):
-        name = ref.rsplit("/", 1)[-1] or "chart.tgz"
-        target = dest / name
+        target = confined(dest, url_file_name(ref, redacted(ref)))
         client.atomic_write(target, client.fetch(ref))
         return target
     path = Path(ref)

@@ -28,6 +28,7 @@ from pyhelm.repo import registry_auth
 from pyhelm.repo.client import atomic_write
 from pyhelm.repo.http_access import open_url, same_origin
 from pyhelm.repo.index import package_metadata
+from pyhelm.repo.safe_paths import confined
 from pyhelm.settings import RepoPaths
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -212,7 +213,7 @@ def pull_chart(ref: str, *, version: str | None = None, dest_dir: Path,
     if not layers:
         raise RepoError(f"{ref}:{tag}: not a Helm chart (no {CHART_LAYER} layer)")
     data = registry.get_blob(target.repository, layers[0]["digest"])
-    path = dest_dir / f"{name}-{tag.replace('_', '+')}.tgz"
+    path = confined(dest_dir, f"{name}-{tag.replace('_', '+')}.tgz")
     atomic_write(path, data)
     return path
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from pyhelm.chart.package import package_bytes
+from pyhelm.errors import RepoError
 from pyhelm.testing import peers
 
 from .hostile_server import FAR, NEAR, HostileServer, Reply, Seen, redirect
@@ -261,3 +262,97 @@ def test_a_login_in_the_url_is_used_as_helm_uses_it_and_never_printed(
     on_helms_files("repo", "update")
     on_helms_files("pull", "r/demo", "-d", str(tmp_path))
     assert near.authorizations() == [BASIC, BASIC]
+
+
+# -- 8. names from an index never write outside their directory --------------------------
+
+
+ESCAPING_NAMES = ["../../escaped/pwned", "{tmp}/abs/pwned", "..", "pwned\n"]
+
+
+def nothing_escaped(tmp_path: Path) -> None:
+    found = [p for p in tmp_path.rglob("*") if "pwned" in p.name or p.name == "escaped"]
+    assert found == []
+    assert not list(tmp_path.glob("*.tgz"))
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("name", ESCAPING_NAMES)
+def test_index_entries_whose_names_escape_are_skipped_and_nothing_is_written(
+        near: HostileServer, package: bytes, tmp_path: Path, name: str) -> None:
+    name = name.format(tmp=tmp_path)
+    near.routes["/index.yaml"] = index({"demo": [entry("demo-0.1.0.tgz", package, name)]})
+    near.routes["/demo-0.1.0.tgz"] = Reply(body=package)
+    for cli in both(tmp_path):
+        added = cli("repo", "add", "r", near.url)
+        out = cli.home / "work" / "out"
+        out.mkdir(parents=True)
+        parent = parent_chart(cli.home / "work", near.url)
+        failures = [cli("pull", "r/demo", "-d", str(out), ok=False),
+                    cli("template", "x", "r/demo", ok=False),
+                    cli("dependency", "update", str(parent), ok=False)]
+        if cli.tool == "pyhelm" or name != "pwned\n":  # Helm keeps that name: no escape
+            assert all(f.returncode != 0 for f in failures), (cli.tool, failures)
+            assert list(out.iterdir()) == [] and list((parent / "charts").glob("*")) == []
+        if cli.tool == "pyhelm":
+            assert added.stderr.startswith("warning: skipping invalid entry for chart "
+                                           f"'demo' from {near.url}/index.yaml: chart name "
+                                           f"{name!r} is invalid"), added.stderr
+            for failure in failures:
+                one_line_error(failure)
+    nothing_escaped(tmp_path)
+
+
+def test_a_download_checks_the_name_version_and_file_name_itself(tmp_path: Path) -> None:
+    """Defence in depth: an entry that reaches download (a cached index edited by hand)
+    is refused before anything is fetched or written."""
+    from pyhelm.repo import client
+    from pyhelm.repo.index import ChartVersion
+
+    repo = client.RepoEntry("r", "http://127.0.0.1:1")
+    for name, version in (("../../pwned", "0.1.0"), ("/abs/pwned", "0.1.0"),
+                          ("demo", "0.1.0/../../pwned"), ("demo", "0.1.0\n")):
+        chart = ChartVersion({"name": name, "version": version}, ["demo.tgz"], "", "")
+        with pytest.raises(RepoError, match=rf"^repository r: index entry '{name}'"):
+            client.download(chart, repo.url, repo, tmp_path / "out")
+    nothing_escaped(tmp_path)
+
+
+def test_confined_refuses_every_way_out(tmp_path: Path) -> None:
+    from pyhelm.repo.safe_paths import confined
+
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "link").symlink_to(tmp_path)
+    assert confined(base, "demo-0.1.0.tgz") == base / "demo-0.1.0.tgz"
+    assert confined(base, "templates/a.yaml") == base / "templates" / "a.yaml"
+    for name in ("../x", "a/../../x", "/etc/x", str(tmp_path / "x"), "", ".", "link/x"):
+        with pytest.raises(RepoError, match="outside"):
+            confined(base, name)
+
+
+@pytest.mark.helm
+def test_a_chart_url_whose_file_name_is_a_way_out_is_refused(
+        near: HostileServer, package: bytes, tmp_path: Path) -> None:
+    for path in ("/c/..", "/c/."):
+        near.routes[path] = Reply(body=package)
+    for cli in both(tmp_path):
+        out = cli.home / "work" / "out"
+        out.mkdir(parents=True)
+        for path in ("/c/..", "/c/."):
+            failed = cli("pull", f"{near.url}{path}", "-d", str(out), ok=False)
+            assert failed.returncode != 0, (cli.tool, failed)
+        if cli.tool == "pyhelm":  # Helm leaves its temporary file beside out/
+            assert "not a chart file name" in one_line_error(failed)
+            assert list(out.iterdir()) == [] and list(out.parent.iterdir()) == [out]
+
+
+@pytest.mark.helm
+def test_a_repository_name_with_a_slash_is_refused_as_helm_refuses_it(
+        near: HostileServer, tmp_path: Path) -> None:
+    near.routes["/index.yaml"] = index({})
+    for cli in both(tmp_path):
+        failed = cli("repo", "add", "../../pwned", near.url, ok=False)
+        assert failed.returncode == 1
+        assert "contains '/'" in failed.stderr, (cli.tool, failed.stderr)
+    nothing_escaped(tmp_path)
