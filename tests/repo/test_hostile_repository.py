@@ -356,3 +356,23 @@ def test_a_repository_name_with_a_slash_is_refused_as_helm_refuses_it(
         assert failed.returncode == 1
         assert "contains '/'" in failed.stderr, (cli.tool, failed.stderr)
     nothing_escaped(tmp_path)
+
+
+# -- 3. an archive bomb served by a repository -----------------------------------------
+
+
+def test_an_archive_bomb_from_a_repository_is_refused_in_one_line(
+        near: HostileServer, tmp_path: Path) -> None:
+    """4.1 KB whose nine subchart archives inflate to 900 MiB (Helm 4.3.1 loads it, at a
+    peak of 1.7 GB): the budget spans the subcharts."""
+    from pyhelm.testing.archive_bombs import nested_bomb
+
+    bomb = nested_bomb()
+    near.routes["/index.yaml"] = index({"bomb": [entry("bomb-1.0.0.tgz", bomb, "bomb",
+                                                       "1.0.0")]})
+    near.routes["/bomb-1.0.0.tgz"] = Reply(body=bomb)
+    pyhelm = Cli("pyhelm", tmp_path)
+    pyhelm("repo", "add", "r", near.url)
+    error = one_line_error(pyhelm("template", "x", "r/bomb", ok=False))
+    assert error.endswith("bomb-1.0.0.tgz/charts/sub0.tgz: decompressed chart is larger "
+                          "than the maximum size 104857600"), error
