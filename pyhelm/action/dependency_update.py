@@ -106,9 +106,12 @@ def _write_lock(root: Path, requirements: list[Mapping[str, Any]],
 
 
 def update(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]]:
-    """Resolve, download and lock every dependency; returns the locked entries."""
+    """Resolve, download and lock every dependency; returns the locked entries. A chart
+    that declares none is left as it is (no Chart.lock, no charts/), as Helm leaves it."""
     root = Path(chart_dir)
     chart = load_chart(root)
+    if chart.raw_metadata.get("dependencies") is None:
+        return []
     charts = root / "charts"
     charts.mkdir(exist_ok=True)
     locked = []
@@ -134,8 +137,9 @@ def build(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]
               for d in chart.lock.dependencies]
     requirements = list(chart.raw_metadata.get("dependencies") or [])
     if hash_requirements(requirements, locked) != chart.lock.digest:
-        raise ChartError(f"{root}/Chart.lock is out of sync with Chart.yaml "
-                         "(run `pyhelm dependency update`)")
+        raise ChartError("the lock file (Chart.lock) is out of sync with the dependencies "
+                         "file (Chart.yaml). Please update the dependencies with "
+                         "'helm dependency update'")
     charts = root / "charts"
     charts.mkdir(exist_ok=True)
     by_name = {d.name: d for d in chart.metadata.dependencies}

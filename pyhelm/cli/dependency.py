@@ -48,9 +48,11 @@ def update_command(chart: str) -> None:
     """Resolve dependencies against their repositories, download them, write Chart.lock."""
     from pyhelm.action import dependency_update
 
-    for entry in dependency_update.update(chart, repo_paths()):
+    saved = dependency_update.update(chart, repo_paths())
+    for entry in saved:
         click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
-    click.echo("Deleting outdated charts")
+    if saved:  # Helm prints nothing for a chart without dependencies
+        click.echo("Deleting outdated charts")
 
 
 with_aliases(dependency_command, {"ls": "list", "up": "update"})  # Helm's

@@ -85,3 +85,32 @@ def test_helm_accepts_a_pyhelm_chart_lock(tmp_path: Path) -> None:
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "out of sync" not in done.stdout + done.stderr
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("verb", ["build", "update"])
+def test_a_chart_without_dependencies_is_left_as_helm_leaves_it(tmp_path: Path,
+                                                                verb: str) -> None:
+    """helmfile runs `dependency build` on every chart: one that declares no
+    dependencies must get no Chart.lock and no charts/ (Helm's own build of it would
+    then fail: "lock file is out of sync")."""
+    import sys
+
+    from pyhelm.testing.peers import helm_binary, helm_env
+
+    env = helm_env(tmp_path)
+    outputs = []
+    for tool in (str(helm_binary()), str(Path(sys.executable).with_name("pyhelm"))):
+        chart = tmp_path / Path(tool).name / "nodeps"
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: nodeps\nversion: 1.0.0\n")
+        done = subprocess.run([tool, "dependency", verb, str(chart)], env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+        outputs.append((done.returncode, done.stdout, done.stderr,
+                        sorted(p.name for p in chart.iterdir())))
+        again = subprocess.run([str(helm_binary()), "dependency", "build", str(chart)],
+                               env=env, capture_output=True, text=True, timeout=60,
+                               check=False)
+        assert again.returncode == 0, again.stderr
+    assert outputs[1] == outputs[0]
+    assert outputs[0][3] == ["Chart.yaml", "templates"]
