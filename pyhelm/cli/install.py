@@ -63,9 +63,31 @@ def rollout_options(func: F) -> F:
     return func
 
 
+# Helm 4 can also apply client-side (a three-way merge); pyhelm applies only server-side,
+# and says so when asked otherwise rather than silently doing something else.
+# install's is a boolean (default true); upgrade's and rollback's take true|false|auto.
+install_server_side_option = click.option(
+    "--server-side/--no-server-side", "server_side", default=True, show_default=True,
+    help="Object updates run in the server (pyhelm always applies server-side).")
+server_side_option = click.option(
+    "--server-side", "server_side", default="auto",
+    type=click.Choice(["true", "false", "auto"]),
+    help="true, false or auto (pyhelm always applies server-side).")
+
+
+def check_server_side(choice: str | bool) -> None:
+    """Say when asked to apply client-side, which pyhelm does not do."""
+    if choice in ("false", False):
+        click.echo("WARNING: --server-side=false: pyhelm applies server-side only",
+                   err=True)
+
+
 def value_options(kwargs: dict[str, Any]) -> ValueOptions:
+    from pyhelm.cli.pflag import string_slice
+
     return ValueOptions(
-        values_files=tuple(kwargs.pop("values_files")), set_values=tuple(kwargs.pop("set_values")),
+        values_files=string_slice(kwargs.pop("values_files")),
+        set_values=tuple(kwargs.pop("set_values")),
         set_string_values=tuple(kwargs.pop("set_string_values")),
         set_file_values=tuple(kwargs.pop("set_file_values")),
         set_json_values=tuple(kwargs.pop("set_json_values")),
@@ -118,12 +140,14 @@ def parse_labels(flags: tuple[str, ...]) -> dict[str, str | None]:
 @click.argument("args", nargs=-1, required=True)
 @click.option("-g", "--generate-name", is_flag=True, help="Generate the release name.")
 @rollout_options
+@install_server_side_option
 @click.pass_context
 def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name: bool,
-                    output: str, hide_notes: bool, **kwargs: Any) -> None:
+                    output: str, hide_notes: bool, server_side: bool, **kwargs: Any) -> None:
     """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
     from pyhelm.action import install
 
+    check_server_side(server_side)
     if len(args) not in (1, 2):
         raise click.UsageError("expected NAME CHART, or CHART with --generate-name")
     name, chart = (None, args[0]) if len(args) == 1 else args
@@ -148,14 +172,16 @@ def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name:
 @click.option("--history-max", default=None, type=int,
               help="Revisions to keep (0: no limit; default $HELM_MAX_HISTORY or 10).")
 @rollout_options
+@server_side_option
 @click.pass_context
 def upgrade_command(ctx: click.Context, /, name: str, chart: str, install_missing: bool,
                     reuse_values: bool, reset_values: bool, reset_then_reuse_values: bool,
                     cleanup_on_fail: bool, history_max: int | None, output: str,
-                    hide_notes: bool, **kwargs: Any) -> None:
+                    hide_notes: bool, server_side: str, **kwargs: Any) -> None:
     """Upgrade a release to a new chart or values."""
     from pyhelm.action import upgrade
 
+    check_server_side(server_side)
     options = upgrade.UpgradeOptions(
         name=name, chart=chart, install=install_missing, reuse_values=reuse_values,
         reset_values=reset_values, reset_then_reuse_values=reset_then_reuse_values,

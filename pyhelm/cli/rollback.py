@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from pyhelm.cli.globals import settings
+from pyhelm.cli.install import check_server_side, server_side_option
 from pyhelm.cli.output import configuration, seconds, timeout_option
 
 
@@ -25,14 +26,16 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.option("--dry-run", is_flag=True, help="Simulate a rollback.")
 @click.option("--description", default="",
               help="Add a custom description for the rollback (max 256 characters).")
+@server_side_option
 @click.pass_context
 def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
                      wait_for_jobs: bool, timeout: str, no_hooks: bool, force_conflicts: bool,
                      cleanup_on_fail: bool, history_max: int | None, dry_run: bool,
-                     description: str) -> None:
+                     description: str, server_side: str) -> None:
     """Roll a release back to REVISION (default: the previous one)."""
     from pyhelm.action import rollback
 
+    check_server_side(server_side)
     rollback.check_description(description)  # before any cluster access, as Helm
     options = rollback.RollbackOptions(
         name=name, revision=revision, namespace=settings(ctx).namespace,

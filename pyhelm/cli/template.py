@@ -21,6 +21,23 @@ from pyhelm.cli.pflag import string_slice
 from pyhelm.errors import UsageError
 
 _NO_EFFECT = "this flag has no effect for 'helm template' and will be removed in Helm 5"
+# install's flags that Helm's template accepts and that change nothing it prints
+# (programs such as pyhelm3 pass --skip-crds); (flags, takes a value)
+_INSTALL_ONLY = (
+    (("--create-namespace",), False), (("--disable-openapi-validation",), False),
+    (("--force-conflicts",), False), (("--force-replace",), False), (("--replace",), False),
+    (("--rollback-on-failure", "--atomic"), False), (("--server-side",), False),
+    (("--skip-crds",), False), (("--take-ownership",), False), (("--wait",), False),
+    (("--wait-for-jobs",), False), (("--description",), True), (("-l", "--labels"), True),
+    (("--timeout",), True))
+
+
+def _install_only_flags(func: Any) -> Any:
+    for names, takes_value in reversed(_INSTALL_ONLY):
+        func = click.option(*names, is_flag=not takes_value, multiple=takes_value,
+                            expose_value=False,
+                            help="Accepted as Helm's template does; no effect here.")(func)
+    return func
 
 
 @click.command("template")
@@ -43,6 +60,7 @@ _NO_EFFECT = "this flag has no effect for 'helm template' and will be removed in
               help="Do not validate values against values.schema.json.")
 @deprecated_flag("--hide-notes", _NO_EFFECT)
 @deprecated_flag("--render-subchart-notes", _NO_EFFECT)
+@_install_only_flags
 @click.pass_context
 def template_command(ctx: click.Context, /, args: tuple[str, ...],
                      release_name: str | None, generate_name: bool, **kwargs: Any) -> None:
