@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pyhelm.action.chart_source import ChartLocation, locate_chart_ref
 from pyhelm.action.rendering import RenderSpec, render_chart
 from pyhelm.action.values_options import ValueOptions
+from pyhelm.chart.archive import check_archives
 from pyhelm.chart.engine_kind import HELM, path_engine
 from pyhelm.engine.manifest import Hook, Manifest, Rendered, manifest_text
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
@@ -73,6 +74,8 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
         from pyhelm.chart.loader import load_chart
 
         chart = load_chart(path)
+    else:
+        check_archives(path)  # one budget for all its archives, which Helm lacks
     capabilities = Capabilities(kube_version=options.kube_version or DEFAULT_KUBE_VERSION,
                                 extra_api_versions=options.api_versions)
     release = ReleaseContext(options.release_name, options.namespace,

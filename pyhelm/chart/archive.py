@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,3 +127,39 @@ def unpack_archive(data: bytes, source: str, budget: ArchiveBudget | None = None
                          f"(found {found})")
     top = tops.pop()
     return top, {name[len(top) + 1:]: content for name, content in files.items()}
+
+
+_SUBCHART_ARCHIVE = re.compile(r"(?:charts/[^/]+/)*charts/[^/]+\.(?:tgz|tar\.gz)")
+
+
+def check_archives(path: Path) -> None:
+    """Spend one budget on the chart at ``path`` and every subchart archive in it, and
+    build nothing: for a chart that another loader reads next (Helm's engine gives each
+    archive a budget of its own)."""
+    budget = ArchiveBudget()
+    if path.is_dir():
+        _check_directory(path, budget)
+    else:
+        _check_files(read_archive(path.read_bytes(), str(path), budget), path.name, budget)
+
+
+def _check_files(files: dict[str, bytes], source: str, budget: ArchiveBudget) -> None:
+    archives = [name for name in sorted(files) if _SUBCHART_ARCHIVE.fullmatch(name)]
+    if archives:
+        with budget.nested(source):
+            for name in archives:
+                inner = f"{source}/{name}"
+                _check_files(read_archive(files[name], inner, budget), inner, budget)
+
+
+def _check_directory(root: Path, budget: ArchiveBudget) -> None:
+    charts = root / "charts"
+    if not charts.is_dir():
+        return
+    with budget.nested(str(root)):
+        for entry in sorted(charts.iterdir()):
+            if entry.is_dir():
+                _check_directory(entry, budget)
+            elif entry.name.endswith((".tgz", ".tar.gz")):
+                _check_files(read_archive(entry.read_bytes(), str(entry), budget),
+                             str(entry), budget)

@@ -69,20 +69,31 @@ def _archive(name: str, body: Iterator[bytes]) -> bytes:
     return _gzip(parts())
 
 
-def _file(name: str, size: int) -> Iterator[bytes]:
+def _file(name: str, size: int, data: bytes | None = None) -> Iterator[bytes]:
+    """An entry of ``size`` zero bytes, or of ``data``."""
     info = tarfile.TarInfo(name)
     info.size = size
     yield _header(info)
-    yield from _repeat(size)
+    if data is None:
+        yield from _repeat(size)
+    else:
+        yield data
     yield _pad(size)
 
 
-def nested_bomb(subcharts: int = 9, size: int = 100 * MIB - 4096) -> bytes:
+GO_TEMPLATE = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+
+
+def nested_bomb(subcharts: int = 9, size: int = 100 * MIB - 4096, *,
+                go_template: bool = False) -> bytes:
     """A chart whose ``charts/`` holds ``subcharts`` archives of ``size`` zero bytes each
-    (each under a per-archive limit of 100 MiB, all of them far over it)."""
+    (each under a per-archive limit of 100 MiB, all of them far over it); with
+    ``go_template``, a Helm (Go template) chart, which Helm's engine renders."""
     inner = _archive("sub", _file("sub/zeros", size))
 
     def body() -> Iterator[bytes]:
+        if go_template:
+            yield from _file("bomb/templates/cm.yaml", len(GO_TEMPLATE), GO_TEMPLATE)
         for number in range(subcharts):
             info = tarfile.TarInfo(f"bomb/charts/sub{number}.tgz")
             info.size = len(inner)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pyhelm.chart.archive import check_archives
 from pyhelm.chart.loader import load_archive_bytes, load_chart
 from pyhelm.errors import ChartError
 from pyhelm.testing import archive_bombs
@@ -82,6 +83,13 @@ def test_one_budget_spans_nested_archives(tmp_path: Path) -> None:
         (tmp_path / "top" / "charts" / f"{name}.tgz").write_bytes(inner)
     with pytest.raises(ChartError, match=HELM_SIZE_ERROR):
         load_chart(tmp_path / "top")
+    # what template checks before a Helm chart goes to Helm's engine
+    (tmp_path / "two.tgz").write_bytes(ok)
+    check_archives(tmp_path / "two.tgz")
+    (tmp_path / "three.tgz").write_bytes(three)
+    for path in (tmp_path / "three.tgz", tmp_path / "top"):
+        with pytest.raises(ChartError, match=HELM_SIZE_ERROR):
+            check_archives(path)
 
 
 def test_chained_extended_headers_are_refused() -> None:
