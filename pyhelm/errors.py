@@ -62,7 +62,12 @@ class ReleaseError(PyhelmError):
 
 
 class ReleaseNotFoundError(ReleaseError):
-    """The named release (or revision) does not exist."""
+    """The named release (or revision) does not exist. ``helm_message`` is what Helm
+    prints for it, which programs that drive ``helm`` match on; the CLI prints that."""
+
+    def __init__(self, message: str, helm_message: str = "release: not found") -> None:
+        super().__init__(message)
+        self.helm_message = helm_message
 
 
 class ReleaseExistsError(ReleaseError):

@@ -12,7 +12,7 @@ from pyhelm.action.lookup import history, possibly_live
 from pyhelm.action.records import manifests_of, with_outcome
 from pyhelm.action.rollout import RolloutReport, RolloutSettings, failure_reason, rollout
 from pyhelm.engine.manifest import Rendered
-from pyhelm.errors import PyhelmError, ReleaseError, ReleaseNotFoundError, UsageError
+from pyhelm.errors import PyhelmError, ReleaseNotFoundError, UsageError
 
 if TYPE_CHECKING:
     from pyhelm.release.model import Release
@@ -48,12 +48,15 @@ def check_description(description: str) -> None:
 def _target(revisions: list[Release], name: str, number: int) -> Release:
     if number == 0:
         if len(revisions) < 2:
-            raise ReleaseError(f'release "{name}" has no previous revision to roll back to')
+            raise ReleaseNotFoundError(
+                f'release "{name}" has no previous revision to roll back to',
+                helm_message=f"release has no {revisions[-1].version - 1} version")
         return revisions[-2]
     for found in revisions:
         if found.version == number:
             return found
-    raise ReleaseNotFoundError(f'release "{name}" has no revision {number}')
+    raise ReleaseNotFoundError(f'release "{name}" has no revision {number}',
+                               helm_message=f"release has no {number} version")
 
 
 def run(cfg: Configuration, options: RollbackOptions) -> Release:

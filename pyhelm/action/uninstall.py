@@ -26,6 +26,7 @@ from pyhelm.errors import (
     ReleaseConflictError,
     ReleaseError,
     ReleaseInProgressError,
+    ReleaseNotFoundError,
     UsageError,
     WaitTimeoutError,
 )
@@ -61,7 +62,12 @@ def run(cfg: Configuration, options: UninstallOptions) -> UninstallResult:
     propagation = _propagation(options.cascade)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
-    revisions = history(store, options.name)
+    try:
+        revisions = history(store, options.name)
+    except ReleaseNotFoundError as exc:
+        raise ReleaseNotFoundError(
+            str(exc), helm_message=f"uninstall: Release not loaded: {options.name}: "
+            "release: not found") from None
     if not options.dry_run and store.recover(options.name):
         revisions = history(store, options.name)
     latest = revisions[-1]

@@ -97,8 +97,10 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
     except ReleaseNotFoundError:
         if options.install:
             return install.run(cfg, _as_install(options))
-        raise ReleaseNotFoundError(f'release "{options.name}" not found in namespace '
-                                   f'"{namespace}" (use --install to install it)') from None
+        raise ReleaseNotFoundError(
+            f'release "{options.name}" not found in namespace "{namespace}" (use --install '
+            "to install it)",
+            helm_message=f'UPGRADE FAILED: "{options.name}" has no deployed releases') from None
     if store.recover(options.name):
         revisions = history(store, options.name)
     latest = revisions[-1]

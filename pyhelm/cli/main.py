@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> Any:
     except PyhelmError as exc:
         if debug:
             raise
-        click.echo(f"Error: {exc}", err=True)
+        # Helm's text where programs that drive helm match on it ("release: not found")
+        click.echo(f"Error: {getattr(exc, 'helm_message', None) or exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted", err=True)

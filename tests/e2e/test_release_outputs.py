@@ -297,3 +297,18 @@ def test_get_all_template_runs_over_the_release_as_helm(shared: Any, args: list[
     ours = pyhelm("get", "all", "web", "-n", namespace, *args)
     assert (ours.returncode, ours.stdout, ours.stderr) == (
         theirs.returncode, theirs.stdout, theirs.stderr)
+
+
+@pytest.mark.parametrize("command", [
+    "status nope", "status nope -o json", "history nope", "get all nope",
+    "get values nope", "rollback nope 1", "uninstall nope", "test nope",
+    "upgrade nope {chart}", "status web --revision 99", "get manifest web --revision 99",
+    "rollback web 99"])
+def test_missing_releases_and_revisions_are_helms_errors(shared: Any, static_chart: str,
+                                                         command: str) -> None:
+    """Programs that drive helm match these texts (pyhelm3: "release: not found")."""
+    helm, pyhelm, namespace = shared
+    words = command.format(chart=static_chart).split()
+    theirs, ours = helm(*words, "-n", namespace), pyhelm(*words, "-n", namespace)
+    assert theirs.returncode == ours.returncode == 1
+    assert (ours.stdout, ours.stderr) == (theirs.stdout, theirs.stderr)
