@@ -30,7 +30,8 @@ nothing from pyhelm::
     │   ├── VersionExists           a hosted repository has that version (409)
     │   └── StorageError            a hosted repository's storage backend failed
     │       ├── ObjectNotFound
-    │       └── ObjectExists        put-if-absent found the key taken
+    │       ├── ObjectExists        put-if-absent found the key taken
+    │       └── InvalidKey          a key no object can have (escapes, too long)
     └── UsageError                  arguments that do not fit together
 """
 
@@ -186,6 +187,11 @@ class ObjectNotFound(StorageError):
 
 class ObjectExists(StorageError):
     """A put-if-absent found an object under that key."""
+
+
+class InvalidKey(StorageError):
+    """A key no object can have: it could escape the repository, or a part of it is
+    longer than a file name may be (HTTP 404 when asked for)."""
 
 
 class UsageError(PyhelmError):

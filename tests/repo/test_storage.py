@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pyhelm.repo.storage import ObjectExists, ObjectNotFound, Storage, StorageError, open_storage
+from pyhelm.repo.storage import (
+    InvalidKey,
+    ObjectExists,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    open_storage,
+)
 
 
 def test_put_get_list_delete_round_trip(storage: Storage) -> None:
@@ -58,10 +65,14 @@ def test_concurrent_put_if_absent_has_exactly_one_winner(storage: Storage) -> No
     assert storage.get("race.tgz") == f"writer {winners[0].split()[1]}".encode()
 
 
-@pytest.mark.parametrize("key", ["../escape.tgz", "/abs.tgz", "a//b.tgz", "a/./b", ""])
-def test_keys_that_could_escape_are_refused(storage: Storage, key: str) -> None:
-    with pytest.raises(StorageError, match="invalid object key"):
-        storage.put(key, b"x")
+@pytest.mark.parametrize("key", ["../escape.tgz", "/abs.tgz", "a//b.tgz", "a/./b", "",
+                                 "a" * 252 + ".tgz", "b/" * 600 + "c.tgz"])
+def test_keys_that_could_escape_or_no_backend_can_store_are_refused(storage: Storage,
+                                                                   key: str) -> None:
+    for call in (lambda: storage.put(key, b"x"), lambda: storage.get(key),
+                 lambda: storage.delete(key)):
+        with pytest.raises(InvalidKey, match="invalid object key"):
+            call()
 
 
 def test_listing_many_objects_pages(storage: Storage) -> None:

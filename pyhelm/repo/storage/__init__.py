@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-from pyhelm.errors import ObjectExists, ObjectNotFound, StorageError
+from pyhelm.errors import InvalidKey, ObjectExists, ObjectNotFound, StorageError
 
-__all__ = ["ObjectExists", "ObjectInfo", "ObjectNotFound", "Storage", "StorageError",
-           "check_key", "open_storage"]
+__all__ = ["MAX_KEY_BYTES", "MAX_PART_BYTES", "InvalidKey", "ObjectExists", "ObjectInfo",
+           "ObjectNotFound", "Storage", "StorageError", "check_key", "open_storage"]
+
+MAX_PART_BYTES = 255  # NAME_MAX: a file name on Linux file systems
+MAX_KEY_BYTES = 1024  # S3's longest key
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,15 @@ class Storage(Protocol):
 
 
 def check_key(key: str) -> str:
-    """Refuse keys that could escape the repository or are not plain names."""
+    """Refuse keys that could escape the repository, are not plain names, or that no
+    backend can store (so they are the same on every backend: never found, never
+    stored)."""
     parts = key.split("/")
     if not key or key.startswith("/") or "\0" in key or "\\" in key or \
-            any(p in ("", ".", "..") for p in parts):
-        raise StorageError(f"invalid object key {key!r}")
+            any(p in ("", ".", "..") for p in parts) or \
+            len(key.encode()) > MAX_KEY_BYTES or \
+            any(len(p.encode()) > MAX_PART_BYTES for p in parts):
+        raise InvalidKey(f"invalid object key {key[:80]!r}{'...' if len(key) > 80 else ''}")
     return key
 
 
