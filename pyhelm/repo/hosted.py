@@ -20,6 +20,13 @@ derived from them.
   so replicas that saw the same listing serve byte-identical indexes with the same ETag.
 - A stored ``index.yaml`` whose annotation matches the current fingerprint is served
   as stored (another replica wrote it, or an operator edited it in place).
+- One bad object never fails the index: a package that is not a chart, or whose
+  metadata object could not be named, is left out (a warning says so, once). A package
+  that could not be read (a storage error) is left out too, but the index then carries
+  no fingerprint: no replica adopts it, and this one retries after ``index_ttl``.
+- Package names are Helm's ``NAME-VERSION.tgz``, so two charts can claim one name
+  (``a-1.0.0`` 1.0.0 and ``a`` 1.0.0-1.0.0): the second upload is refused, and a
+  delete removes a package only when it holds the chart named.
 
 Limits: an upload through one replica shows in another's index after at most
 ``index_ttl`` plus one listing; listing cost grows with the number of objects (one
@@ -32,6 +39,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -41,15 +49,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyhelm.chart.loader import load_archive_bytes
-from pyhelm.errors import PyhelmError, RepoError, UploadError, VersionExists
+from pyhelm.errors import ChartError, PyhelmError, RepoError, UploadError, VersionExists
 from pyhelm.release.codec import format_time
 from pyhelm.repo.index import ChartVersion, Index, load_index, package_metadata
-from pyhelm.repo.storage import ObjectExists, ObjectInfo, ObjectNotFound, Storage
+from pyhelm.repo.storage import (
+    MAX_PART_BYTES,
+    InvalidKey,
+    ObjectExists,
+    ObjectInfo,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    check_key,
+)
 
 META_PREFIX = ".pyhelm/meta/"
 INDEX_KEY = "index.yaml"
 FINGERPRINT = "pyhelm.io/listing-digest"
+INCOMPLETE = "incomplete"  # the fingerprint of an index that left out unreadable packages
+# Helm's chart-name characters (pkg/chart/v2/util/create.go), starting with a letter or digit
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The longest name derived from a chart is NAME-VERSION.tgz.json (or .tgz.prov):
+# 128 + 1 + 100 + 9 = 238 bytes, within a file name's 255.
+MAX_NAME = 128
+MAX_VERSION = 100
+assert MAX_NAME + MAX_VERSION + len("-.tgz.json") <= MAX_PART_BYTES
 _PROV_FILE = re.compile(rb"^\s+([^\s:]+\.tgz):\s*sha256:[0-9a-f]{64}\s*$", re.MULTILINE)
 
 
@@ -63,7 +87,23 @@ class IndexSnapshot:
     stored_etag: str  # the etag of the index.yaml object it matches
 
 
+log = logging.getLogger(__name__)
+
+
 def package_key(name: str, version: str) -> str:
+    """``NAME-VERSION.tgz`` for a chart that may be stored: names and versions short
+    enough that every object named after them fits in a file name."""
+    for what, value, limit in (("name", name, MAX_NAME), ("version", version, MAX_VERSION)):
+        if len(value) > limit:
+            raise UploadError(f"chart {what} is {len(value)} characters long: at most "
+                              f"{limit} (every file a chart is stored as must fit in "
+                              f"{MAX_PART_BYTES} bytes)")
+    return _stored_key(name, version)
+
+
+def _stored_key(name: str, version: str) -> str:
+    """``NAME-VERSION.tgz`` for any well-formed name and version (charts stored before
+    the length limits included)."""
     for part in (name, version):
         if not _NAME.match(part) or ".." in part:
             raise UploadError(f"invalid chart name or version {part!r}")
@@ -94,6 +134,7 @@ class HostedRepository:
         self._on_rebuild = on_rebuild or (lambda: None)
         self._meta_cache: dict[tuple[str, str, str], ChartVersion] = {}
         self._snapshot: IndexSnapshot | None = None
+        self._left_out: set[tuple[str, str]] = set()  # (key, etag) already warned about
         self._checked = 0.0
         self._dirty = True
         self._refresh_lock = threading.Lock()
@@ -142,16 +183,21 @@ class HostedRepository:
             if adopted:
                 self._snapshot = adopted
                 return adopted
-        entries, regenerated = self._entries(packages, metas)
+        entries, regenerated, complete = self._entries(packages, metas)
         if regenerated:  # the index describes the listing as it is after these writes
             metas.update(regenerated)
             fingerprint = _fingerprint(packages, metas)
+        if not complete:  # matches no listing: never adopted, rebuilt after index_ttl
+            fingerprint = INCOMPLETE
         index = Index()
         index.add_all(entries)
         index.generated = max((e.created for e in entries), default=format_time(
             datetime.fromtimestamp(0, UTC)))
         index.annotations = {FINGERPRINT: fingerprint}
         body = index.to_yaml().encode()
+        if current and stored and stored.etag == current.stored_etag and \
+                body == current.body:
+            return current  # an incomplete index retried, still the same: not rewritten
         info = self.storage.put(INDEX_KEY, body)
         self._on_rebuild()
         self._snapshot = self._make_snapshot(fingerprint, index, body, info.etag)
@@ -186,28 +232,47 @@ class HostedRepository:
         return {v.digest: v.created for vs in snapshot_index.entries.values() for v in vs}
 
     def _entries(self, packages: dict[str, ObjectInfo], metas: dict[str, ObjectInfo]
-                 ) -> tuple[list[ChartVersion], dict[str, ObjectInfo]]:
-        """Every package's index entry, and the metadata objects written meanwhile."""
+                 ) -> tuple[list[ChartVersion], dict[str, ObjectInfo], bool]:
+        """Every package's index entry, the metadata objects written meanwhile, and
+        whether no package was left out for a storage error."""
         entries: list[ChartVersion] = []
         regenerated: dict[str, ObjectInfo] = {}
         previous: dict[str, str] | None = None
+        left_out: dict[tuple[str, str], str] = {}
+        complete = True
         for key, info in packages.items():
             meta_key = META_PREFIX + key + ".json"
-            meta = metas.get(meta_key)
-            entry = self._read_meta(meta_key, meta, info) if meta else None
-            if entry is None:
-                if previous is None:
-                    previous = self._previous_created()
-                made = self._regenerate_meta(key, info, previous)
-                if made is None:
-                    continue
-                entry, regenerated[meta_key] = made
+            try:
+                check_key(meta_key)
+                meta = metas.get(meta_key)
+                entry = self._read_meta(meta_key, meta, info) if meta else None
+                if entry is None:
+                    if previous is None:
+                        previous = self._previous_created()
+                    made = self._regenerate_meta(key, info, previous)
+                    if made is None:
+                        continue
+                    entry, regenerated[meta_key] = made
+            except InvalidKey:
+                left_out[key, info.etag] = "the name of its metadata object is too long"
+                continue
+            except StorageError as exc:
+                left_out[key, info.etag] = str(exc)
+                complete = False
+                continue
+            except (PyhelmError, RecursionError) as exc:
+                left_out[key, info.etag] = f"not a chart: {exc}"
+                continue
             entries.append(entry)
+        for (key, etag), reason in left_out.items():
+            if (key, etag) not in self._left_out:
+                log.warning("%s left out of index.yaml: %s", key, reason)
+        self._left_out = set(left_out)
         live = {(k, m.etag, packages[k[len(META_PREFIX):-5]].etag)
                 for k, m in {**metas, **regenerated}.items()
                 if k[len(META_PREFIX):-5] in packages}
         self._meta_cache = {k: v for k, v in self._meta_cache.items() if k in live}
-        return entries, regenerated
+        return entries, regenerated, complete
 
     def _entry(self, data: dict[str, Any]) -> ChartVersion:
         link = f"{self.url}/{data['package']}" if self.url else str(data["package"])
@@ -231,11 +296,9 @@ class HostedRepository:
                          ) -> tuple[ChartVersion, ObjectInfo] | None:
         try:
             data = self.storage.get(key)
-            metadata = package_metadata(data, key)
         except ObjectNotFound:
             return None  # deleted meanwhile
-        except PyhelmError:
-            return None  # not a chart: never indexed (uploads are validated first)
+        metadata = package_metadata(data, key)  # ChartError: not a chart, never indexed
         digest = hashlib.sha256(data).hexdigest()
         created = previous.get(digest) or format_time(datetime.fromtimestamp(info.mtime, UTC))
         record = self._meta_record(key, metadata, digest, created, info.etag)
@@ -266,11 +329,11 @@ class HostedRepository:
             metadata = package_metadata(data, "upload")
         except PyhelmError as exc:
             raise UploadError(f"not a valid chart: {exc}") from exc
-        key = package_key(chart.metadata.name, chart.metadata.version)
-        try:
-            info = self.storage.put(key, data, overwrite=self.allow_overwrite)
-        except ObjectExists as exc:
-            raise VersionExists(f"{key[:-4]} already exists") from exc
+        except RecursionError as exc:  # e.g. a values.schema.json 50,000 arrays deep
+            raise UploadError("not a valid chart: a file in it is nested too deeply") from exc
+        name, version = chart.metadata.name, chart.metadata.version
+        key = package_key(name, version)
+        info = self._store_package(key, (name, version), data)
         self.invalidate()
         if prov is not None:
             self.storage.put(key + ".prov", prov)
@@ -279,6 +342,31 @@ class HostedRepository:
         self.storage.put(META_PREFIX + key + ".json", record)
         self.invalidate()
         return self._entry(json.loads(record))
+
+    def _store_package(self, key: str, chart: tuple[str, str], data: bytes) -> ObjectInfo:
+        """Put-if-absent; a package already there is replaced only when it is the same
+        chart version and overwriting is allowed."""
+        try:
+            return self.storage.put(key, data, overwrite=False)
+        except ObjectExists as exc:
+            held = self._chart_stored_as(key)
+            if held is not None and held != chart:
+                raise VersionExists(f"{key} already holds chart {held[0]} version "
+                                    f"{held[1]}") from exc
+            if not self.allow_overwrite:
+                raise VersionExists(f"{key[:-4]} already exists") from exc
+        return self.storage.put(key, data)
+
+    def _chart_stored_as(self, key: str) -> tuple[str, str] | None:
+        """Name and version of the chart stored as ``key``; None when there is none."""
+        try:
+            metadata = json.loads(self.storage.get(META_PREFIX + key + ".json"))["metadata"]
+        except (StorageError, ValueError, KeyError, TypeError):
+            try:
+                metadata = package_metadata(self.storage.get(key), key)
+            except (ObjectNotFound, InvalidKey, ChartError, RecursionError):
+                return None
+        return str(metadata.get("name")), str(metadata.get("version"))
 
     def upload_prov(self, prov: bytes) -> str:
         """Store a provenance file under the package it names; return that key."""
@@ -292,15 +380,28 @@ class HostedRepository:
             self.storage.put(key + ".prov", prov, overwrite=self.allow_overwrite)
         except ObjectExists as exc:
             raise VersionExists(f"{key}.prov already exists") from exc
+        except InvalidKey as exc:
+            raise UploadError(f"invalid package name {key!r} in provenance file") from exc
         return key + ".prov"
 
     def delete(self, name: str, version: str) -> bool:
+        """Remove a chart version: package, provenance and metadata. False when it is not
+        stored, also when its package name holds another chart."""
         try:
-            key = package_key(name, version)
+            key = _stored_key(name, version)
         except UploadError:
             return False
-        found = self.storage.delete(key)
-        self.storage.delete(key + ".prov")
-        self.storage.delete(META_PREFIX + key + ".json")
+        held = self._chart_stored_as(key)
+        if held is not None and held != (name, version):
+            return False
+        found = self._remove(key)
+        self._remove(key + ".prov")
+        self._remove(META_PREFIX + key + ".json")
         self.invalidate()
         return found
+
+    def _remove(self, key: str) -> bool:
+        try:
+            return self.storage.delete(key)
+        except InvalidKey:
+            return False  # no object can have that name

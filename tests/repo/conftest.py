@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +48,33 @@ def serve_repository() -> Iterator[Callable[[ServerSettings], str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Callable[[str], Path]:
+    """charts/demo packaged at a given version."""
+    return lambda version: write_package(ROOT / "charts/demo", tmp_path / "pkgs",
+                                         version=version)
+
+
+@pytest.fixture
+def chart_package() -> Callable[..., bytes]:
+    """A minimal chart NAME at VERSION as a package (with a values.schema.json if given,
+    which is not checked: a package as a client may send it)."""
+
+    def make(name: str, version: str, schema: bytes | None = None) -> bytes:
+        files = {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()}
+        if schema is not None:
+            files["values.schema.json"] = schema
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for path, data in files.items():
+                info = tarfile.TarInfo(f"{name}/{path}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    return make
 
 
 @pytest.fixture

@@ -3,10 +3,14 @@ keep its index current, and how it recovers metadata a crash or a copy left miss
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from pyhelm.chart.package import write_package
 from pyhelm.repo.hosted import META_PREFIX, HostedRepository
+from pyhelm.repo.storage import StorageError
 from pyhelm.repo.storage.local import LocalStorage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,3 +73,49 @@ def test_missing_or_stale_metadata_is_rebuilt_from_the_package(tmp_path: Path) -
     # a file that is not a chart is never indexed
     storage.put("junk-1.0.0.tgz", b"not a chart")
     assert set(repo.index().index.entries) == {"platform"}
+
+
+class FailingStorage(LocalStorage):
+    """A real directory where reading some objects fails as an outage would."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.failing: set[str] = set()
+
+    def get(self, key: str) -> bytes:
+        if key in self.failing:
+            raise StorageError(f"cannot read {key}: Input/output error")
+        return super().get(key)
+
+
+def test_a_package_that_cannot_be_read_is_left_out_and_retried(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    for version in ("1.0.0", "2.0.0"):
+        write_package(ROOT / "charts/demo", tmp_path / "repo", version=version)
+    storage = FailingStorage(tmp_path / "repo")
+    storage.failing.add("demo-2.0.0.tgz")
+    repo = HostedRepository(storage, index_ttl=0)
+    with caplog.at_level(logging.WARNING, "pyhelm.repo.hosted"):
+        assert [v.version for v in repo.index().index.entries["demo"]] == ["1.0.0"]
+        repo.index()
+    assert [r.getMessage() for r in caplog.records] == [
+        "demo-2.0.0.tgz left out of index.yaml: cannot read demo-2.0.0.tgz: "
+        "Input/output error"]  # once, not at every refresh
+    # an index with a hole is never taken as complete by another replica
+    other = HostedRepository(LocalStorage(tmp_path / "repo"), index_ttl=0)
+    assert [v.version for v in other.index().index.entries["demo"]] == ["2.0.0", "1.0.0"]
+    storage.failing.clear()
+    assert [v.version for v in repo.index().index.entries["demo"]] == ["2.0.0", "1.0.0"]
+
+
+def test_an_index_with_a_hole_is_not_rewritten_while_the_hole_stays(tmp_path: Path) -> None:
+    write_package(ROOT / "charts/demo", tmp_path / "repo", version="1.0.0")
+    write_package(ROOT / "charts/demo", tmp_path / "repo", version="2.0.0")
+    storage = FailingStorage(tmp_path / "repo")
+    storage.failing.add("demo-2.0.0.tgz")
+    rebuilds: list[int] = []
+    repo = HostedRepository(storage, index_ttl=0, on_rebuild=lambda: rebuilds.append(1))
+    first = repo.index()
+    for _ in range(3):
+        assert repo.index().body == first.body
+    assert len(rebuilds) == 1

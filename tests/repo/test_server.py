@@ -60,12 +60,6 @@ def provenance(package: Path) -> bytes:
             b"\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCgAQ\n-----END PGP SIGNATURE-----\n")
 
 
-@pytest.fixture
-def package(tmp_path: Path) -> Callable[[str], Path]:
-    return lambda version: write_package(ROOT / "charts/demo", tmp_path / "pkgs",
-                                         version=version)
-
-
 def test_chartmuseum_api_provenance_and_limits(storage_url: str, serve_repository: Callable[
         [ServerSettings], str], package: Callable[[str], Path]) -> None:
     url = serve_repository(ServerSettings(storage=storage_url, port=0, enable_upload=True,
