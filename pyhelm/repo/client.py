@@ -30,12 +30,15 @@ from pyhelm.chart import semver
 from pyhelm.errors import RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo.http_access import open_url, redacted, same_origin, split_login
-from pyhelm.repo.index import ChartVersion, Index, index_from_dict, load_index
+from pyhelm.repo.index import MAX_INDEX_BYTES, ChartVersion, Index, index_from_dict, load_index
 from pyhelm.repo.safe_paths import chart_name_problem, confined, version_problem
 from pyhelm.settings import RepoPaths, Settings
 from pyhelm.tls import TlsSettings, tls_context
 
 TIMEOUT_SECONDS = 30.0
+# above any package that can load (a chart unpacks to at most 100 MiB); a hostile server
+# may answer without end
+MAX_DOWNLOAD_BYTES = 128 * 1024 * 1024
 
 
 def resolve_paths(paths: RepoPaths | None) -> RepoPaths:
@@ -131,10 +134,12 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     os.replace(temp, path)
 
 
-def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SECONDS) -> bytes:
+def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SECONDS,
+          limit: int = MAX_DOWNLOAD_BYTES) -> bytes:
     """GET a URL of repository ``entry`` (by default the URL is a repository of its own):
     the repository's login goes only where ``RepoEntry.login_for`` allows, its TLS
-    settings apply, and errors show the URL ``redacted``."""
+    settings apply, errors show the URL ``redacted``, and at most ``limit`` bytes are
+    read."""
     entry = entry or RepoEntry("", url)
     target, url_user, url_password = split_login(url)
     request = urllib.request.Request(target, headers={"User-Agent": "pyhelm"})
@@ -150,7 +155,7 @@ def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SEC
     shown = redacted(url)
     try:
         with open_url(request, timeout=timeout, context=context) as response:
-            return bytes(response.read())
+            data = bytes(response.read(limit + 1))
     except urllib.error.HTTPError as exc:
         raise RepoError(f"{shown}: HTTP {exc.code} {exc.reason}") from exc
     except TimeoutError as exc:
@@ -158,6 +163,9 @@ def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SEC
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise RepoError(f"{shown}: cannot fetch: {reason}") from exc
+    if len(data) > limit:
+        raise RepoError(f"{shown}: the answer is larger than {limit} bytes")
+    return data
 
 
 def index_url(url: str) -> str:
@@ -176,7 +184,7 @@ def fetch_index(entry: RepoEntry, warn: Callable[[str], None] = warn_stderr
                 ) -> tuple[Index, bytes]:
     """A repository's index, downloaded and validated (entries left out are warned
     about, as Helm warns), and its bytes."""
-    data = fetch(index_url(entry.url), entry)
+    data = fetch(index_url(entry.url), entry, limit=MAX_INDEX_BYTES)
     index = load_index(data, index_url(entry.shown_url))
     for message in index.skipped:
         warn(message)

@@ -25,7 +25,7 @@ from pyhelm.chart.loader import parse_metadata
 from pyhelm.errors import RepoError
 from pyhelm.release.codec import metadata_to_dict
 from pyhelm.repo import registry_auth
-from pyhelm.repo.client import atomic_write
+from pyhelm.repo.client import MAX_DOWNLOAD_BYTES, atomic_write
 from pyhelm.repo.http_access import open_url, same_origin
 from pyhelm.repo.index import package_metadata
 from pyhelm.repo.safe_paths import confined
@@ -35,6 +35,7 @@ MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 CONFIG = "application/vnd.cncf.helm.config.v1+json"
 CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 TIMEOUT = 60.0
+_ERROR_BYTES = 64 * 1024  # of an error's body: enough for its message
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,13 @@ class Registry:
             request.add_header("Authorization", self._authorization)
         try:
             with open_url(request, timeout=TIMEOUT) as response:
-                return response.status, response.read(), response.headers
+                body = response.read(MAX_DOWNLOAD_BYTES + 1)
+                if len(body) > MAX_DOWNLOAD_BYTES:
+                    raise RepoError(f"{url}: the answer is larger than {MAX_DOWNLOAD_BYTES} "
+                                    "bytes")
+                return response.status, body, response.headers
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(), exc.headers
+            return exc.code, exc.read(_ERROR_BYTES), exc.headers
         except (urllib.error.URLError, OSError) as exc:
             raise RepoError(f"{url}: cannot reach the registry: "
                             f"{getattr(exc, 'reason', exc)}") from exc

@@ -30,6 +30,7 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    repeat: int = 1  # the body is sent this many times over (streamed, never built)
 
 
 def redirect(location: str, status: int = 302) -> Reply:
@@ -52,12 +53,15 @@ class HostileServer:
                 route = server.routes.get(urlsplit(self.path).path, Reply(404, b"not found"))
                 reply = route(seen) if callable(route) else route
                 self.send_response(reply.status)
-                for name, value in {"Content-Length": str(len(reply.body)),
+                for name, value in {"Content-Length": str(len(reply.body) * reply.repeat),
                                     **reply.headers}.items():
                     self.send_header(name, value)
                 self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(reply.body)
+                try:
+                    for _ in range(reply.repeat if self.command != "HEAD" else 0):
+                        self.wfile.write(reply.body)
+                except OSError:
+                    pass  # the client gave up reading, as it should
 
             do_GET = do_HEAD = do_PUT = do_POST = _answer
 

@@ -176,10 +176,9 @@ def _blob(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-@pytest.mark.helm
-def test_an_oci_blob_redirected_to_another_host_gets_no_registry_login(
-        near: HostileServer, far: HostileServer, package: bytes, tmp_path: Path) -> None:
-    """S3-backed registries answer a blob GET with a redirect to a signed URL."""
+def serve_on_registry(registry: HostileServer, package: bytes, layer: Reply) -> None:
+    """demo 0.1.0 as charts/demo:0.1.0 of a registry that asks for the Basic login,
+    answering ``layer`` for the chart's blob."""
     config = json.dumps({"name": "demo", "version": "0.1.0", "apiVersion": "v2"}).encode()
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": MANIFEST,
@@ -188,21 +187,32 @@ def test_an_oci_blob_redirected_to_another_host_gets_no_registry_login(
         "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
                     "digest": _blob(package), "size": len(package)}]}).encode()
     as_manifest = {"Content-Type": MANIFEST, "Docker-Content-Digest": _blob(manifest)}
-    near.routes.update({
+    registry.routes.update({
         "/v2/": guarded(Reply(body=b"{}")),
         "/v2/charts/demo/tags/list": guarded(Reply(body=b'{"tags": ["0.1.0"]}')),
         "/v2/charts/demo/manifests/0.1.0": guarded(Reply(body=manifest, headers=as_manifest)),
         f"/v2/charts/demo/manifests/{_blob(manifest)}": guarded(
             Reply(body=manifest, headers=as_manifest)),
         f"/v2/charts/demo/blobs/{_blob(config)}": guarded(Reply(body=config)),
-        f"/v2/charts/demo/blobs/{_blob(package)}": guarded(
-            redirect(f"{far.url}/bucket/layer?X-Amz-Signature=abc", 307)),
+        f"/v2/charts/demo/blobs/{_blob(package)}": guarded(layer),
     })
+
+
+def registry_login(path: Path, host: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"auths": {host: {
+        "auth": base64.b64encode(f"user:{SECRET}".encode()).decode()}}}))
+
+
+@pytest.mark.helm
+def test_an_oci_blob_redirected_to_another_host_gets_no_registry_login(
+        near: HostileServer, far: HostileServer, package: bytes, tmp_path: Path) -> None:
+    """S3-backed registries answer a blob GET with a redirect to a signed URL."""
+    serve_on_registry(near, package, redirect(f"{far.url}/bucket/layer?X-Amz-Signature=abc",
+                                              307))
     far.routes["/bucket/layer"] = Reply(body=package)
     for cli in both(tmp_path):
-        (cli.home).mkdir(parents=True, exist_ok=True)
-        (cli.home / "registry.json").write_text(json.dumps({"auths": {near.host: {
-            "auth": base64.b64encode(f"user:{SECRET}".encode()).decode()}}}))
+        registry_login(cli.home / "registry.json", near.host)
         near.seen.clear()
         far.seen.clear()
         cli("pull", f"oci://{near.host}/charts/demo", "--version", "0.1.0",
@@ -378,3 +388,32 @@ def test_an_archive_bomb_from_a_repository_is_refused_in_one_line(
     error = one_line_error(pyhelm("template", "x", "r/bomb", ok=False))
     assert error.endswith("bomb-1.0.0.tgz/charts/sub0.tgz: decompressed chart is larger "
                           "than the maximum size 104857600"), error
+
+
+# -- an endless answer ---------------------------------------------------------------------
+
+
+def test_an_endless_index_or_chart_is_cut_off_in_bounded_memory(
+        near: HostileServer, package: bytes, tmp_path: Path) -> None:
+    """2 GiB of index, of chart and of OCI blob, streamed: refused after the limit, not
+    read whole."""
+    endless = Reply(body=b"#" * (1 << 20), repeat=2048)
+    near.routes["/index.yaml"] = endless
+    near.routes["/good/index.yaml"] = index({"demo": [entry("demo-0.1.0.tgz", package)]})
+    near.routes["/good/demo-0.1.0.tgz"] = endless
+    serve_on_registry(near, package, endless)
+    pyhelm = Cli("pyhelm", tmp_path)
+    registry_login(tmp_path / "registry.json", near.host)
+    pyhelm("repo", "add", "good", f"{near.url}/good")
+    for args, limit in ((("repo", "add", "r", near.url), 64 << 20),
+                        (("pull", "good/demo", "-d", str(tmp_path)), 128 << 20),
+                        (("pull", f"oci://{near.host}/charts/demo", "--version", "0.1.0",
+                          "-d", str(tmp_path)), 128 << 20)):
+        timed = subprocess.run(["/usr/bin/time", "-f", "%M", pyhelm.binary, *args],
+                               env=pyhelm.env, capture_output=True, text=True, timeout=120,
+                               check=False)
+        *stderr, peak_kib = [line for line in timed.stderr.splitlines()
+                             if not line.startswith("Command exited")]
+        assert timed.returncode == 1 and len(stderr) == 1, timed.stderr
+        assert stderr[0].endswith(f"is larger than {limit} bytes"), stderr
+        assert int(peak_kib) < 400_000, peak_kib
