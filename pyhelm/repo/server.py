@@ -40,7 +40,7 @@ from pyhelm.repo.hosted import (
     HostedRepository,
     package_key,
 )
-from pyhelm.repo.storage import ObjectNotFound, StorageError, open_storage
+from pyhelm.repo.storage import InvalidKey, ObjectNotFound, StorageError, open_storage
 
 try:
     import anyio
@@ -56,9 +56,12 @@ except ImportError as exc:  # pragma: no cover - depends on the install
                     "pip install 'pyhelm-k8s[server]'") from exc
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+MAX_HEAD_BYTES = 64 * 1024
 CONTENT_TYPES = {".yaml": "application/x-yaml", ".tgz": "application/gzip",
                  ".prov": "application/pgp-signature"}
 SETTINGS_ENV = "PYHELM_REPO_SERVER_SETTINGS"
+# metrics label methods as sent only when they are these: each value is a time series
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 log = logging.getLogger("pyhelm.repo.server")
 
 
@@ -270,9 +273,9 @@ def create_app(settings: ServerSettings) -> Starlette:
                     return unauthorized()
                 try:
                     return await handler(request, tenant.repo)
+                except (ObjectNotFound, InvalidKey):
+                    return _error(404, "not found")
                 except StorageError as exc:
-                    if isinstance(exc, ObjectNotFound):
-                        return _error(404, "not found")
                     metrics.storage_errors.inc()
                     log.error("storage error: %s", exc)
                     return _error(503, f"storage unavailable: {exc}")
@@ -297,14 +300,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         suffix = Path(key).suffix
         if suffix not in (".tgz", ".prov") or key.startswith(".pyhelm/"):
             return _error(404, "not found")
-        try:
-            data = await run_in_threadpool(repo.get, key)
-        except ObjectNotFound:
-            return _error(404, "not found")
-        except StorageError as exc:
-            if "invalid object key" in str(exc):
-                return _error(404, "not found")
-            raise
+        data = await run_in_threadpool(repo.get, key)
         import hashlib
 
         etag = '"' + hashlib.sha256(data).hexdigest() + '"'
@@ -449,7 +445,9 @@ def create_app(settings: ServerSettings) -> Starlette:
 
 
 class _Instrumented:
-    """ASGI middleware: request count and latency by method, route and status."""
+    """ASGI middleware: request count and latency by method, route and status; request
+    heads over MAX_HEAD_BYTES refused (h11's limit holds only for heads that arrive in
+    pieces)."""
 
     def __init__(self, app: Any, metrics: Metrics) -> None:
         self.app = app
@@ -461,21 +459,34 @@ class _Instrumented:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = [500]
+        route = _route_label(scope["path"])
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        counted = False
 
         async def send_status(message: Any) -> None:
+            nonlocal counted
             if message["type"] == "http.response.start":
-                status[0] = message["status"]
+                # counted before the client can see the response, so that a request it
+                # sends next (/metrics) finds it counted
+                self.metrics.requests.labels(method, route, str(message["status"])).inc()
+                counted = True
                 message["headers"] = [(_canonical(k), v) for k, v in message["headers"]]
             await send(message)
 
+        app = self.app if _head_bytes(scope) <= MAX_HEAD_BYTES else \
+            _error(431, f"request head larger than {MAX_HEAD_BYTES} bytes")
         try:
-            await self.app(scope, receive, send_status)
+            await app(scope, receive, send_status)
         finally:
-            route = _route_label(scope["path"])
-            self.metrics.requests.labels(scope["method"], route, str(status[0])).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(
+            if not counted:
+                self.metrics.requests.labels(method, route, "500").inc()
+            self.metrics.latency.labels(method, route).observe(
                 time.perf_counter() - started)
+
+
+def _head_bytes(scope: Any) -> int:
+    return len(scope["method"]) + len(scope["raw_path"] or b"") + \
+        len(scope["query_string"]) + sum(len(k) + len(v) + 4 for k, v in scope["headers"])
 
 
 def app_from_environment() -> Starlette:
@@ -484,9 +495,9 @@ def app_from_environment() -> Starlette:
 
 
 def _uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
-    from pyhelm.repo.tcp_nodelay import NoDelayH11Protocol
+    from pyhelm.repo.connections import GuardedH11Protocol
 
-    return {"http": NoDelayH11Protocol,
+    return {"http": GuardedH11Protocol, "loop": "pyhelm.repo.connections:new_event_loop",
             "ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key,
             "access_log": settings.access_log, "log_level": "info" if settings.access_log
             else "warning", "timeout_keep_alive": 5,
