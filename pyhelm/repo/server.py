@@ -5,11 +5,11 @@ Serves ``index.yaml`` (ETag / If-None-Match, gzip when accepted), packages and t
 bucket), and ChartMuseum's API: ``GET|HEAD /api/charts[/NAME[/VERSION]]``,
 ``POST /api/charts`` (the .tgz as the body, or multipart fields ``chart`` and ``prov``),
 ``POST /api/prov``, ``DELETE /api/charts/NAME/VERSION``. Writes need a credential (basic
-or bearer), reads optionally too. Uploads are size-limited, time-limited and loaded as
-charts before they are stored; an existing version is refused (409) unless overwriting
-is allowed. ``/health`` and ``/metrics`` (Prometheus) are always open. Several
-processes (``--workers``) or replicas over one storage serve one consistent index
-(``pyhelm.repo.hosted``). Binds 127.0.0.1 unless told otherwise.
+with a non-empty password, or bearer), reads optionally too. Uploads are size-limited,
+time-limited and loaded as charts before they are stored; an existing version is refused
+(409) unless overwriting is allowed. ``/health`` and ``/metrics`` (Prometheus) are always
+open. Several processes (``--workers``) or replicas over one storage serve one consistent
+index (``pyhelm.repo.hosted``). Binds 127.0.0.1 unless told otherwise.
 
 Imported only by ``repo serve`` and tests: it needs the ``server`` extra.
 """
@@ -17,6 +17,7 @@ Imported only by ``repo serve`` and tests: it needs the ``server`` extra.
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import dataclasses
 import hmac
@@ -181,13 +182,19 @@ class Tenant:
     token: str | None
 
     def authorized(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if self.token and hmac.compare_digest(header, f"Bearer {self.token}"):
-            return True
-        if self.username is not None and header.startswith("Basic "):
-            expected = base64.b64encode(
-                f"{self.username}:{self.password or ''}".encode()).decode()
-            return hmac.compare_digest(header[6:], expected)
+        """Bearer with the token, or Basic with the username and its password: each
+        only when configured and not empty; compared in constant time."""
+        scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+        given = credential.encode("latin-1")  # the header's bytes, as Starlette read them
+        if scheme.lower() == "bearer" and self.token:
+            return hmac.compare_digest(given, self.token.encode())
+        if scheme.lower() == "basic" and self.username and self.password:
+            try:
+                user, _, password = base64.b64decode(given, validate=True).partition(b":")
+            except binascii.Error:
+                return False
+            return hmac.compare_digest(user, self.username.encode()) & \
+                hmac.compare_digest(password, self.password.encode())
         return False
 
 
@@ -241,13 +248,18 @@ def _tenants(settings: ServerSettings, metrics: Metrics) -> dict[str, Tenant]:
         if spec.get("username") and not spec.get("password") and not spec.get("token"):
             raise RepoError(f"--username {spec['username']} has no password: set "
                             f"$PYHELM_REPO_PASSWORD (or a token){where}")
+        username = spec.get("username") or None
+        if username and not spec.get("password"):
+            log.warning("--username %s has no password: basic auth is off, the token is the "
+                        "only credential%s", username, where)
+            username = None
         url = settings.url.rstrip("/") + (f"/{name}" if name and settings.url else "")
         repo = HostedRepository(open_storage(_tenant_storage(base, name) if name else base),
                                 url=url, allow_overwrite=settings.allow_overwrite,
                                 index_ttl=settings.index_ttl, on_rebuild=metrics.rebuilds.inc)
         repo.index()  # fail at start, not on the first request, when storage is unusable
-        tenants[name] = Tenant(name, repo, spec.get("username"), spec.get("password"),
-                               spec.get("token"))
+        tenants[name] = Tenant(name, repo, username, spec.get("password") or None,
+                               spec.get("token") or None)
     return tenants
 
 
