@@ -19,12 +19,12 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import dataclasses
+import functools
 import hmac
-import json
 import logging
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -52,6 +52,7 @@ try:
     from starlette.requests import ClientDisconnect, Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
+    from uvicorn.supervisors import Multiprocess
 except ImportError as exc:  # pragma: no cover - depends on the install
     raise RepoError("pyhelm repo serve needs the server extra: "
                     "pip install 'pyhelm-k8s[server]'") from exc
@@ -60,7 +61,6 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_HEAD_BYTES = 64 * 1024
 CONTENT_TYPES = {".yaml": "application/x-yaml", ".tgz": "application/gzip",
                  ".prov": "application/pgp-signature"}
-SETTINGS_ENV = "PYHELM_REPO_SERVER_SETTINGS"
 # metrics label methods as sent only when they are these: each value is a time series
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 log = logging.getLogger("pyhelm.repo.server")
@@ -98,16 +98,11 @@ class ServerSettings:
             raise RepoError("repo serve needs a DIRECTORY or --storage URL")
         return str(self.directory)
 
-    def to_json(self) -> str:
-        return json.dumps({k: str(v) if isinstance(v, Path) else v
-                           for k, v in dataclasses.asdict(self).items()})
-
-    @classmethod
-    def from_json(cls, text: str) -> ServerSettings:
-        raw = json.loads(text)
-        if raw.get("directory"):
-            raw["directory"] = Path(raw["directory"])
-        return cls(**raw)
+    def secrets(self) -> set[str]:
+        """Every password and token, of every tenant."""
+        specs = self.tenants.values() if self.tenants is not None else [
+            {"password": self.password or "", "token": self.token or ""}]
+        return {spec.get(key) or "" for spec in specs for key in ("password", "token")} - {""}
 
 
 class Metrics:
@@ -501,11 +496,6 @@ def _head_bytes(scope: Any) -> int:
         len(scope["query_string"]) + sum(len(k) + len(v) + 4 for k, v in scope["headers"])
 
 
-def app_from_environment() -> Starlette:
-    """The factory uvicorn's worker processes call (settings passed in the environment)."""
-    return create_app(ServerSettings.from_json(os.environ[SETTINGS_ENV]))
-
-
 def _uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
     from pyhelm.repo.connections import GuardedH11Protocol
 
@@ -562,12 +552,25 @@ def serve(settings: ServerSettings) -> None:
         RepoServer(settings).serve_forever()
         return
     create_app(settings)  # the storage is checked (and indexed) before workers start
-    os.environ[SETTINGS_ENV] = settings.to_json()
+    secrets = settings.secrets()
+    for name, value in list(os.environ.items()):  # workers inherit the environment
+        if value in secrets:
+            del os.environ[name]
+    metrics_dir = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pyhelm-metrics-")
-    uvicorn.run("pyhelm.repo.server:app_from_environment", factory=True,
-                host=settings.address, port=settings.port, workers=settings.workers,
-                **_uvicorn_options(settings))
+        metrics_dir = tempfile.mkdtemp(prefix="pyhelm-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    # The settings, credentials included, reach each worker pickled with uvicorn's config
+    # through the pipe multiprocessing starts it with: not in its environment, no file.
+    config = uvicorn.Config(functools.partial(create_app, settings), factory=True,
+                            host=settings.address, port=settings.port,
+                            workers=settings.workers, **_uvicorn_options(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 __all__ = ["META_PREFIX", "ServerSettings", "create_app", "make_server", "package_key",
