@@ -17,10 +17,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 from jinja2 import BaseLoader, ChainableUndefined, TemplateNotFound
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
+
+from pyhelm.errors import RenderError
+
+# Releases before it let a template (or a chart's file name) escape the sandbox
+# (CVE-2024-56201, CVE-2024-56326, CVE-2025-27516); pip keeps an older installed Jinja2
+# that satisfies a looser floor, so the version is checked where it is used.
+FIXED_JINJA = (3, 1, 6)
+
+
+def check_jinja_version(version: str) -> None:
+    """Refuse a Jinja2 whose sandbox is known to be escapable."""
+    numbers = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+    if numbers < FIXED_JINJA:
+        raise RenderError(f"Jinja2 {version} has sandbox escapes (CVE-2024-56201, "
+                          "CVE-2024-56326, CVE-2025-27516): pyhelm needs 3.1.6 or newer "
+                          "(pip install -U 'jinja2>=3.1.6')")
+
+
+check_jinja_version(getattr(jinja2, "__version__", "0"))
 
 
 @dataclass(frozen=True)
