@@ -32,6 +32,8 @@ nothing from pyhelm::
     │       ├── ObjectNotFound
     │       ├── ObjectExists        put-if-absent found the key taken
     │       └── InvalidKey          a key no object can have (escapes, too long)
+    ├── PluginError                 plugin.yaml, installing, running a plugin
+    │   └── PluginExitError         a plugin that ran and exited non-zero (its code kept)
     └── UsageError                  arguments that do not fit together
 """
 
@@ -192,6 +194,18 @@ class ObjectExists(StorageError):
 class InvalidKey(StorageError):
     """A key no object can have: it could escape the repository, or a part of it is
     longer than a file name may be (HTTP 404 when asked for)."""
+
+
+class PluginError(PyhelmError):
+    """A plugin that cannot be loaded, installed, removed or run."""
+
+
+class PluginExitError(PluginError):
+    """A plugin ran and exited with a non-zero status; pyhelm exits with the same."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class UsageError(PyhelmError):

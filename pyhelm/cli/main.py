@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "lint": "pyhelm.cli.lint:lint_command",
     "list": "pyhelm.cli.history:list_command",
     "package": "pyhelm.cli.package:package_command",
+    "plugin": "pyhelm.cli.plugin:plugin_command",
     "pull": "pyhelm.cli.pull:pull_command",
     "push": "pyhelm.cli.push:push_command",
     "registry": "pyhelm.cli.registry:registry_command",
