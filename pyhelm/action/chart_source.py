@@ -108,6 +108,7 @@ def open_chart_ref(ref: str, version: str | None = None, repo_url: str | None = 
 
 
 def load_chart_ref(ref: str, version: str | None = None, repo_url: str | None = None,
-                   paths: RepoPaths | None = None) -> Chart:
+                   paths: RepoPaths | None = None, location: ChartLocation | None = None
+                   ) -> Chart:
     """Load a chart by reference (see ``open_chart_ref``)."""
-    return open_chart_ref(ref, version, repo_url, paths).chart
+    return open_chart_ref(ref, version, repo_url, paths, location).chart

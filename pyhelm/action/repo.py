@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyhelm.action.chart_source import ChartLocation
 from pyhelm.chart.archive import unpack_archive
 from pyhelm.errors import RepoError
 from pyhelm.repo import client
@@ -51,13 +52,17 @@ class PullOptions:
     untar: bool = False
     untar_dir: str | None = None
     repo_url: str | None = None
+    location: ChartLocation | None = None  # --repo's access, --plain-http, --devel
 
 
 def pull(options: PullOptions, paths: RepoPaths | None = None) -> Path:
     """Download a chart (digest-verified) into ``destination``; optionally unpack it."""
     dest = Path(options.destination)
-    package = locate_chart(options.ref, version=options.version, repo_url=options.repo_url,
-                           dest_dir=dest, paths=paths)
+    location = options.location or ChartLocation(repo_url=options.repo_url)
+    package = locate_chart(options.ref, version=location.version(options.version),
+                           repo_url=location.repo_url, dest_dir=dest, paths=paths,
+                           access=location.access(),
+                           plain_http=location.plain_http or None)
     if not options.untar:
         return package
     top, files = unpack_archive(package.read_bytes(), str(package))  # checked names

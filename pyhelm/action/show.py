@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.chart_source import ChartLocation, load_chart_ref
 from pyhelm.settings import RepoPaths
 
 Part = Literal["chart", "values", "readme", "crds", "all"]
@@ -19,6 +19,7 @@ class ShowOptions:
     chart: str
     part: Part
     version: str | None = None
+    location: ChartLocation | None = None  # --repo and its access
 
 
 def run(options: ShowOptions, paths: RepoPaths | None = None) -> str:
@@ -26,7 +27,8 @@ def run(options: ShowOptions, paths: RepoPaths | None = None) -> str:
     from pyhelm.engine.functions import toyaml
     from pyhelm.release.codec import metadata_to_dict
 
-    chart = load_chart_ref(options.chart, options.version, paths=paths)
+    chart = load_chart_ref(options.chart, options.version, paths=paths,
+                           location=options.location)
     everything = options.part == "all"
     out: list[str] = []
     if options.part == "chart" or everything:

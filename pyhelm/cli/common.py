@@ -37,7 +37,16 @@ def values_options(func: F) -> F:
 
 
 def chart_location_options(func: F) -> F:
-    """Helm's chart path flags (install, upgrade, template): --repo and its access."""
+    """Helm's chart path flags (install, upgrade, template): --repo and its access, and
+    --dependency-update."""
+    func = click.option("--dependency-update", "loc_dependency_update", is_flag=True,
+                        help="Update missing dependencies before installing the chart.")(func)
+    return repository_access_options(func)
+
+
+def repository_access_options(func: F) -> F:
+    """Helm's flags that reach a chart in a repository (show, pull, and the verbs above):
+    --repo, its credentials and TLS, --plain-http, --devel."""
     options = [
         click.option("--repo", "loc_repo", default=None,
                      help="Chart repository URL where to locate the requested chart."),
@@ -59,8 +68,6 @@ def chart_location_options(func: F) -> F:
                      help="Reach an oci:// registry over HTTP, not HTTPS."),
         click.option("--devel", "loc_devel", is_flag=True,
                      help="Use development versions too (ignored with --version)."),
-        click.option("--dependency-update", "loc_dependency_update", is_flag=True,
-                     help="Update missing dependencies before installing the chart."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -78,7 +85,7 @@ def chart_location(kwargs: dict[str, Any]) -> Any:
         insecure_skip_tls_verify=kwargs.pop("loc_insecure"),
         pass_credentials=kwargs.pop("loc_pass_credentials"),
         plain_http=kwargs.pop("loc_plain_http"), devel=kwargs.pop("loc_devel"),
-        dependency_update=kwargs.pop("loc_dependency_update"))
+        dependency_update=kwargs.pop("loc_dependency_update", False))
 
 
 def output_option(formats: tuple[str, ...] = ("table", "json", "yaml"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from pyhelm.action import repo
+from pyhelm.cli.common import chart_location, repository_access_options
 from pyhelm.cli.globals import repo_paths
 
 
@@ -14,11 +17,12 @@ from pyhelm.cli.globals import repo_paths
 @click.option("-d", "--destination", default=".", help="Where to write the chart.")
 @click.option("--untar", is_flag=True, help="Unpack the chart after downloading.")
 @click.option("--untardir", default=None, help="Where to unpack (with --untar).")
-@click.option("--repo", "repo_url", default=None, help="Repository URL to pull from.")
+@repository_access_options
 def pull_command(ref: str, version: str | None, destination: str, untar: bool,
-                 untardir: str | None, repo_url: str | None) -> None:
+                 untardir: str | None, **kwargs: Any) -> None:
     """Download a chart from a repository (digest-verified)."""
     path = repo.pull(repo.PullOptions(ref=ref, version=version, destination=destination,
-                                      untar=untar, untar_dir=untardir, repo_url=repo_url),
+                                      untar=untar, untar_dir=untardir,
+                                      location=chart_location(kwargs)),
                      repo_paths())
     click.echo(f"Pulled: {path}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from pyhelm.action import show
+from pyhelm.cli.common import chart_location, repository_access_options
 from pyhelm.cli.globals import repo_paths
 
 
@@ -12,8 +15,10 @@ def _subcommand(part: show.Part, summary: str) -> click.Command:
     @click.command(part, help=summary)
     @click.argument("chart")
     @click.option("--version", default=None, help="Chart version to use.")
-    def command(chart: str, version: str | None) -> None:
-        click.echo(show.run(show.ShowOptions(chart=chart, part=part, version=version),
+    @repository_access_options
+    def command(chart: str, version: str | None, **kwargs: Any) -> None:
+        click.echo(show.run(show.ShowOptions(chart=chart, part=part, version=version,
+                                             location=chart_location(kwargs)),
                             repo_paths()),
                    nl=False)
 
