@@ -1,4 +1,5 @@
-"""Rendered output back into manifests: split into documents, read each one's head.
+"""Rendered output back into manifests: split into documents, read each one's head, and
+sort them as Helm sorts a render (``sort_manifests``).
 
 Kept apart from the Jinja2 renderer so that reading a stored release's manifest (status,
 uninstall, prune) does not import the template engine.
@@ -6,11 +7,12 @@ uninstall, prune) does not import the template engine.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from pyhelm import yamlhead, yamlio
-from pyhelm.engine.manifest import Manifest
+from pyhelm.engine.manifest import Hook, Manifest, install_order, list_hooks, split_hooks
 from pyhelm.errors import RenderError
 
 # Helm's releaseutil.SplitManifests (4.3): `---` at a line's start ends a document; the
@@ -80,3 +82,15 @@ def parse_manifests(text: str, source: str, load: yamlhead.Loader = yamlio.load
             api_version=str(obj["apiVersion"]), kind=str(obj["kind"]), name=str(name),
             namespace=str(namespace) if namespace else None))
     return manifests
+
+
+def sort_manifests(files: Mapping[str, str], load: yamlhead.Loader = yamlio.load
+                   ) -> tuple[list[Hook], list[Manifest]]:
+    """Helm's SortManifests: the hooks and the resources of rendered templates, each in
+    kind order. Templates are read in path order (a subchart's ``chart/charts/...`` before
+    its parent's ``chart/templates/...``), which decides among objects of one kind;
+    partials (``_*``) and blank templates hold no objects."""
+    manifests, hooks = split_hooks(
+        m for name in sorted(files) if not posixpath.basename(name).startswith("_")
+        for m in parse_manifests(files[name], name, load))
+    return list_hooks(hooks), install_order(manifests)

@@ -21,14 +21,8 @@ from pyhelm.chart.model import TEMPLATES_DIR, Chart
 from pyhelm.chart.prepare import PreparedChart
 from pyhelm.engine import functions
 from pyhelm.engine.context import Files, chart_dict, template_dict
-from pyhelm.engine.documents import parse_manifests
-from pyhelm.engine.manifest import (
-    Manifest,
-    Rendered,
-    install_order,
-    list_hooks,
-    split_hooks,
-)
+from pyhelm.engine.documents import parse_manifests, sort_manifests
+from pyhelm.engine.manifest import Manifest, Rendered
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.engine.sandbox import ChartSandbox, MemoryLoader, RenderLimits, index_value_paths
 from pyhelm.errors import RenderError
@@ -71,11 +65,10 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
                 {**base, "Template": template_dict(chart_path, template.name)})
     documents = sum(text.count("\n---") + 1 for text in texts.values()) if heads_only else 0
     with yamlhead.head_loader(documents) as load:
-        manifests, hooks = split_hooks(
-            m for name, text in texts.items() for m in parse_manifests(text, name, load))
+        hooks, manifests = sort_manifests(texts, load)
     _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
-    return Rendered(manifests=tuple(install_order(manifests)), hooks=tuple(list_hooks(hooks)),
-                    crds=tuple(crds), notes=notes, templates=texts)
+    return Rendered(manifests=tuple(manifests), hooks=tuple(hooks), crds=tuple(crds),
+                    notes=notes, templates=texts)
 
 
 def _walk(chart: Chart, values: Mapping[str, Any], path: str
