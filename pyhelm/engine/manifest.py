@@ -7,6 +7,7 @@ manifest set in Helm's release-record layout (``---`` / ``# Source: ...``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ HOOK_EVENTS = frozenset({
     "pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade",
     "post-upgrade", "pre-rollback", "post-rollback", "test", "test-success"})
 HOOK_PREFIXES = ("pyhelm.sh/", "helm.sh/")
+_GO_INT = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,6 @@ def hook_annotation(annotations: Mapping[str, str], suffix: str) -> str | None:
 
 
 def as_hook(manifest: Manifest) -> Hook | None:
-    """A Hook when the manifest carries hook annotations, else None."""
     """A Hook when the manifest carries the hook annotation, else None. As Helm: events
     and delete policies are case-insensitive (``test-success`` is ``test``) and a weight
     that is not a whole number counts as 0; see ``is_unknown_hook`` for unknown events."""
@@ -115,13 +116,18 @@ def as_hook(manifest: Manifest) -> Hook | None:
         return None
     named = (e.strip().lower() for e in events_text.split(","))
     events = tuple("test" if e == "test-success" else e for e in named if e in HOOK_EVENTS)
-    try:
-        weight = int((hook_annotation(manifest.annotations, "hook-weight") or "0").strip())
-    except ValueError:
-        weight = 0
+    weight = _go_int(hook_annotation(manifest.annotations, "hook-weight") or "")
     policies = hook_annotation(manifest.annotations, "hook-delete-policy") or ""
     return Hook(manifest, events, weight,
                 tuple(p.strip().lower() for p in policies.split(",") if p.strip()))
+
+
+def _go_int(text: str) -> int:
+    """Go's strconv.Atoi, 0 where it fails: no spaces, no ``_``, ASCII digits, 64 bits."""
+    if not _GO_INT.fullmatch(text):
+        return 0
+    number = int(text)
+    return number if -(2**63) <= number < 2**63 else 0
 
 
 def is_unknown_hook(manifest: Manifest) -> bool:

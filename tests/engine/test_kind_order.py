@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pyhelm.engine.manifest import Manifest, uninstall_order
+from pyhelm.engine.manifest import Manifest, as_hook, uninstall_order
 from pyhelm.testing import peers
 
 pytestmark = pytest.mark.helm
@@ -55,6 +55,26 @@ def test_template_order_of_objects_and_hooks_is_helms(tmp_path: Path) -> None:
         assert mine.stdout == helm.stdout
 
 
+def test_subchart_objects_come_first_within_a_kind_as_in_helm(tmp_path: Path) -> None:
+    """Helm reads rendered templates in path order: ``p/charts/sub/...`` before
+    ``p/templates/...``, for resources and hooks alike."""
+    charts = []
+    for root, helpers in ((tmp_path, "_h.tpl"), (tmp_path / "j", "_h.j2")):
+        chart = _chart(root, "p", helpers)
+        sub = _chart(chart / "charts", "sub", helpers)
+        (sub / "templates" / "all.yaml").write_text("\n---\n".join(
+            _document(kind, f"sub-{name}", hook) for kind, name, hook in OBJECTS) + "\n")
+        charts.append(chart)
+    helm = subprocess.run([str(peers.helm_binary()), "template", "r", str(charts[0])],
+                          capture_output=True, text=True, check=True,
+                          env=peers.helm_env(tmp_path))
+    for chart in charts:
+        mine = subprocess.run([PYHELM, "template", "r", str(chart)], capture_output=True,
+                              text=True, check=False)
+        assert mine.returncode == 0, mine.stderr
+        assert mine.stdout == helm.stdout
+
+
 def _manifest(kind: str) -> Manifest:
     return Manifest(template="t", content="", obj={}, api_version="v1", kind=kind,
                     name=kind.lower(), namespace=None)
@@ -66,3 +86,14 @@ def test_uninstall_follows_helms_own_list() -> None:
     assert [m.kind for m in uninstall_order(_manifest(k) for k in kinds)] == [
         "ValidatingWebhookConfiguration", "Ingress", "Service", "Job", "Deployment",
         "ConfigMap", "Namespace", "Apple", "Widget"]
+
+
+@pytest.mark.parametrize(("weight", "expected"), [
+    ("5", 5), ("+5", 5), ("-3", -3), (" 5", 0), ("5 ", 0), ("1_0", 0), ("٣", 0),
+    ("9223372036854775808", 0), ("abc", 0), ("", 0)])
+def test_hook_weight_is_read_as_go_atoi_reads_it(weight: str, expected: int) -> None:
+    manifest = Manifest(template="t", content="", obj={"metadata": {"annotations": {
+        "helm.sh/hook": "pre-install", "helm.sh/hook-weight": weight}}},
+        api_version="v1", kind="Job", name="j", namespace=None)
+    hook = as_hook(manifest)
+    assert hook is not None and hook.weight == expected
