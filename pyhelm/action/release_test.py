@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pyhelm.action.apply import ReleaseRef
@@ -15,7 +17,7 @@ from pyhelm.action.records import with_outcome
 from pyhelm.errors import KubeError
 
 if TYPE_CHECKING:
-    from pyhelm.release.model import Release
+    from pyhelm.release.model import HookRecord, Release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +28,31 @@ class ReleaseTestOptions:
     # leave the test objects their delete policy removes until ``result.cleanup()``, so
     # that their logs can be read first (Helm's `test --logs`)
     defer_cleanup: bool = False
+    filter: TestFilter = field(default_factory=lambda: TestFilter())
+
+
+@dataclass(frozen=True)
+class TestFilter:
+    """Helm's ``--filter``: run (and read the logs of) only the tests named in
+    ``include`` (when any are), never those in ``exclude``."""
+
+    include: frozenset[str] = frozenset()
+    exclude: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, texts: Iterable[str]) -> TestFilter:
+        """``name=NAME`` includes a test, ``!name=NAME`` excludes one; others are ignored,
+        as Helm ignores them."""
+        include, exclude = set(), set()
+        for text in texts:
+            if text.startswith("name="):
+                include.add(text.removeprefix("name="))
+            elif re.match(r"^!\s?name=", text):
+                exclude.add(re.sub(r"^!\s?name=", "", text))
+        return cls(frozenset(include), frozenset(exclude))
+
+    def selects(self, name: str) -> bool:
+        return name not in self.exclude and (not self.include or name in self.include)
 
 
 @dataclass(frozen=True)
@@ -49,22 +76,36 @@ def run(cfg: Configuration, options: ReleaseTestOptions) -> ReleaseTestResult:
     settings = HookSettings(release=ReleaseRef(options.name, namespace),
                             timeout=options.timeout, clock=cfg.clock,
                             deferred_deletions=deferred)
-    runs = run_hooks(cfg.kube, hooks, "test", settings)
+    chosen = [h for h in hooks if options.filter.selects(h.manifest.name)]
+    runs = run_hooks(cfg.kube, chosen, "test", settings)
     state = release.info.status.value
     tested = with_outcome(release, state=state, description=release.info.description,
-                          now=release.info.last_deployed or cfg.clock(), hooks=hooks,
-                          runs=runs)
+                          now=release.info.last_deployed or cfg.clock())
+    tested = dataclasses.replace(tested, hooks=_with_runs(release.hooks or [], runs))
     store.update(tested)
     return ReleaseTestResult(tested, tuple(runs), tuple(deferred or ()))
 
 
-def pod_logs(cfg: Configuration, release: Release) -> Iterator[tuple[str, str, str]]:
+def _with_runs(records: list[HookRecord], runs: list[HookRun]) -> list[HookRecord]:
+    """The release's hook records with the last run of the hooks that ran replaced; the
+    others (install, upgrade hooks, filtered-out tests) keep theirs."""
+    ran = {run.name: run for run in runs}
+    return [dataclasses.replace(record, last_run_started=ran[record.name].started_at,
+                                last_run_completed=ran[record.name].completed_at,
+                                last_run_phase=ran[record.name].phase)
+            if record.name in ran else record for record in records]
+
+
+def pod_logs(cfg: Configuration, release: Release,
+             test_filter: TestFilter | None = None) -> Iterator[tuple[str, str, str]]:
     """(pod, container, its logs) for every container of every test Pod, as Helm 4.3's
     ``test --logs`` reads them: hooks by weight then name (a hook of another kind, such
     as a Job, is skipped), init containers first. A container whose logs cannot be read
     does not stop the pod's others; their errors are raised together after them."""
     for hook in sorted(release.hooks or [], key=lambda h: (h.weight, h.name)):
         if "test" not in hook.events or hook.kind != "Pod":
+            continue
+        if test_filter is not None and not test_filter.selects(hook.name):
             continue
         try:
             pod = cfg.kube.get("v1", "Pod", hook.name, release.namespace)

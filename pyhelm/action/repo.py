@@ -100,8 +100,10 @@ def remove_repository(name: str, paths: RepoPaths | None = None) -> None:
 
 
 def search(keyword: str = "", *, constraint: str | None = None, all_versions: bool = False,
-           devel: bool = False, paths: RepoPaths | None = None) -> list[client.SearchHit]:
+           devel: bool = False, regexp: bool = False, paths: RepoPaths | None = None
+           ) -> list[client.SearchHit]:
     """Charts in the added repositories whose name, description or keywords contain
-    ``keyword`` (any case), newest version first unless ``all_versions``."""
+    ``keyword`` (any case; with ``regexp``, match it as a regular expression), newest
+    version first unless ``all_versions``."""
     return client.search(keyword, constraint=constraint, all_versions=all_versions,
-                         devel=devel, paths=paths)
+                         devel=devel, regexp=regexp, paths=paths)

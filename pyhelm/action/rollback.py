@@ -30,6 +30,7 @@ class RollbackOptions:
     # a rollback restores a recorded state, so it takes fields back from other managers
     # (such as `helm` when the release was made by Helm)
     force_conflicts: bool = True
+    force_replace: bool = False  # replace changed objects whole instead of applying
     cleanup_on_fail: bool = False
     history_max: int = 10
     dry_run: bool = False
@@ -82,7 +83,8 @@ def run(cfg: Configuration, options: RollbackOptions) -> Release:
     settings = RolloutSettings(release=ReleaseRef(options.name, namespace), event="rollback",
                                timeout=options.timeout, wait=options.wait,
                                wait_for_jobs=options.wait_for_jobs, no_hooks=options.no_hooks,
-                               force_conflicts=options.force_conflicts, take_ownership=True)
+                               force_conflicts=options.force_conflicts,
+                               force_replace=options.force_replace, take_ownership=True)
     report = RolloutReport()
     try:
         rollout(cfg, rendered, settings, possibly_live(revisions), report)

@@ -46,8 +46,9 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
 
 
 @repo_command.command("list")
+@click.option("--no-headers", is_flag=True, help="Suppress headers in the output.")
 @output_option()
-def list_command(output: str) -> None:
+def list_command(no_headers: bool, output: str) -> None:
     """List chart repositories."""
     entries = repo.list_repositories(repo_paths())
     if output != "table":
@@ -58,7 +59,8 @@ def list_command(output: str) -> None:
         return
     from pyhelm.cli.output import table
 
-    click.echo(table(["NAME", "URL"], [[e.name, e.shown_url] for e in entries]))
+    click.echo(table(None if no_headers else ["NAME", "URL"],
+                     [[e.name, e.shown_url] for e in entries]))
 
 
 @repo_command.command("update")

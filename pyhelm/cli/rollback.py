@@ -20,6 +20,8 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.option("--no-hooks", is_flag=True, help="Do not run hooks.")
 @click.option("--force-conflicts/--no-force-conflicts", default=True, show_default=True,
               help="Take fields other field managers own.")
+@click.option("--force-replace", is_flag=True,
+              help="Force resource updates by replacement (PUT), not apply.")
 @click.option("--cleanup-on-fail", is_flag=True, help="Delete new objects on failure.")
 @click.option("--history-max", default=None, type=int,
               help="Revisions to keep (default $HELM_MAX_HISTORY or 10).")
@@ -30,8 +32,8 @@ from pyhelm.cli.output import configuration, seconds, timeout_option
 @click.pass_context
 def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
                      wait_for_jobs: bool, timeout: str, no_hooks: bool, force_conflicts: bool,
-                     cleanup_on_fail: bool, history_max: int | None, dry_run: bool,
-                     description: str, server_side: str) -> None:
+                     force_replace: bool, cleanup_on_fail: bool, history_max: int | None,
+                     dry_run: bool, description: str, server_side: str) -> None:
     """Roll a release back to REVISION (default: the previous one)."""
     from pyhelm.action import rollback
 
@@ -40,7 +42,8 @@ def rollback_command(ctx: click.Context, name: str, revision: int, wait: bool,
     options = rollback.RollbackOptions(
         name=name, revision=revision, namespace=settings(ctx).namespace,
         wait=wait, wait_for_jobs=wait_for_jobs, timeout=seconds(timeout), no_hooks=no_hooks,
-        force_conflicts=force_conflicts, cleanup_on_fail=cleanup_on_fail,
+        force_conflicts=force_conflicts, force_replace=force_replace,
+        cleanup_on_fail=cleanup_on_fail,
         history_max=settings(ctx).max_history if history_max is None else history_max,
         dry_run=dry_run, description=description)
     rollback.run(configuration(ctx), options)

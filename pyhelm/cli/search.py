@@ -21,12 +21,18 @@ def search_command() -> None:
 @click.option("--devel", is_flag=True, help="Include prerelease versions.")
 @click.option("--max-col-width", default=50, show_default=True, type=int,
               help="Maximum column width of the table.")
+@click.option("-r", "--regexp", is_flag=True,
+              help="Use a regular expression for searching the repositories.")
+@click.option("--fail-on-no-result", is_flag=True, help="Fail when nothing is found.")
 @output_option()
 def repo_command(keyword: str, constraint: str | None, versions: bool, devel: bool,
-                 max_col_width: int, output: str) -> None:
+                 max_col_width: int, regexp: bool, fail_on_no_result: bool,
+                 output: str) -> None:
     """Search the repositories you added for charts."""
     hits = repo.search(keyword, constraint=constraint, all_versions=versions, devel=devel,
-                       paths=repo_paths())
+                       regexp=regexp, paths=repo_paths())
+    if not hits and fail_on_no_result:
+        raise click.ClickException("no results found")
     if output != "table":
         click.echo(dump([{"name": h.name, "version": h.version, "app_version": h.app_version,
                           "description": h.description} for h in hits], output))

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import urllib.error
@@ -251,10 +252,16 @@ class SearchHit:
 
 
 def search(keyword: str = "", *, constraint: str | None = None, all_versions: bool = False,
-           devel: bool = False, paths: RepoPaths | None = None) -> list[SearchHit]:
-    """Charts whose name, description or keywords contain ``keyword`` (any case)."""
+           devel: bool = False, regexp: bool = False, paths: RepoPaths | None = None
+           ) -> list[SearchHit]:
+    """Charts whose name, description or keywords contain ``keyword`` (any case), or
+    (``regexp``) in which that regular expression matches, as written."""
     wanted = semver.Constraint.parse(constraint) if constraint else None
     needle = keyword.lower()
+    try:
+        pattern = re.compile(keyword) if regexp else None
+    except re.error as exc:
+        raise RepoError(f"error parsing regexp: {exc}") from None
     hits: list[SearchHit] = []
     repositories = RepoConfig.load(paths).repositories
     if not repositories:
@@ -266,8 +273,11 @@ def search(keyword: str = "", *, constraint: str | None = None, all_versions: bo
             for version in versions:
                 meta = version.metadata
                 text = " ".join([full, str(meta.get("description") or ""),
-                                 *map(str, meta.get("keywords") or [])]).lower()
-                if needle and needle not in text:
+                                 *map(str, meta.get("keywords") or [])])
+                if pattern is not None:
+                    if not pattern.search(text):
+                        continue
+                elif needle and needle not in text.lower():
                     continue
                 parsed = version.sort_key()
                 if parsed.prerelease and not devel and not (wanted and wanted.allows(parsed)):

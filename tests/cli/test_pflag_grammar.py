@@ -76,3 +76,24 @@ def test_programs_words_as_helm_reads_them(tmp_path: Path, plain_chart: Path,
                           check=False)
     assert (mine.returncode, mine.stdout, mine.stderr) == (
         helm.returncode, helm.stdout, helm.stderr)
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("charts", [["info"], ["warn"], ["info", "warn"]])
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_lint_quiet_prints_only_charts_with_warnings_as_helm(tmp_path: Path,
+                                                            charts: list[str],
+                                                            quiet: list[str]) -> None:
+    for name, template in (("info", "kind: ConfigMap\napiVersion: v1\n"),
+                           ("warn", "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n")):
+        (tmp_path / name / "templates").mkdir(parents=True)
+        (tmp_path / name / "Chart.yaml").write_text(
+            f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+        (tmp_path / name / "templates" / "t.yaml").write_text(
+            template + "metadata:\n  name: {{ .Release.Name }}\n")
+    env = peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0")
+    outputs = [subprocess.run([tool, "lint", *quiet, *charts], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=False)
+               for tool in (str(peers.helm_binary()), PYHELM)]
+    assert [(o.returncode, o.stdout, o.stderr) for o in outputs][1] == (
+        outputs[0].returncode, outputs[0].stdout, outputs[0].stderr)

@@ -228,6 +228,10 @@ def test_rollback_revision_is_recorded_and_read_as_helm_4_3(tmp_path: Path, kube
     assert theirs.returncode == ours.returncode == 1
     assert ours.stderr == theirs.stderr == "Error: description must be 256 characters or " \
                                            "less, got 257\n"
+    replaced = pyhelm("rollback", "rb", "2", "--force-replace", "-n", namespace)
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads(helm("history", "rb", "-n", namespace, "-o", "json").stdout)[-1][
+        "rollback_revision"] == 2
 
 
 def test_uninstall_leaves_objects_the_release_does_not_own_as_helm_4_3(

@@ -109,3 +109,23 @@ def test_test_jobs_are_skipped_and_pods_are_deleted_after_their_logs_as_helm(
         assert "POD LOGS: dl-gone (probe)\nkwok: fake container started" in done.stdout
         assert "dl-gone" not in [p.metadata.name
                                  for p in core.list_namespaced_pod(namespace).items]
+
+
+def test_filter_picks_the_tests_as_helm(tmp_path: Path, kubeconfig: str,
+                                        namespace: str) -> None:
+    """`--filter name=X` runs (and shows the logs of) X only; `!name=X` all but X; the
+    other tests keep their last run in the record."""
+    env = peers.helm_env(tmp_path, KUBECONFIG=kubeconfig)
+    helm, pyhelm = str(peers.helm_binary()), str(Path(sys.executable).with_name("pyhelm"))
+    path = chart(tmp_path / "filtered", {"alpha": POD.format(name="alpha", weight=1),
+                                         "zeta": POD.format(name="zeta", weight=2)})
+    assert run(env, pyhelm, "install", "fl", str(path), "-n", namespace).returncode == 0
+    for flags in (["--filter", "name=fl-zeta"], ["--filter", "!name=fl-zeta"],
+                  ["--filter", "name=fl-alpha,name=fl-zeta"]):
+        theirs = run(env, helm, "test", "fl", "-n", namespace, "--logs", *flags)
+        mine = run(env, pyhelm, "test", "fl", "-n", namespace, "--logs", *flags)
+        assert theirs.returncode == mine.returncode == 0, (theirs.stderr, mine.stderr)
+        assert _TIMES.sub(r"\1: T", mine.stdout) == _TIMES.sub(r"\1: T", theirs.stdout)
+    only = run(env, pyhelm, "test", "fl", "-n", namespace, "--logs", "--filter",
+               "name=fl-zeta").stdout
+    assert "POD LOGS: fl-zeta" in only and "POD LOGS: fl-alpha" not in only

@@ -35,3 +35,25 @@ def test_each_tool_sees_the_repositories_the_other_added(served: str, tmp_path: 
     assert {r["name"] for r in listed} == {"by-helm", "by-pyhelm"}
     found = json.loads(run(helm, "search", "repo", "by-pyhelm/demo", "-o", "json"))
     assert [hit["name"] for hit in found] == ["by-pyhelm/demo"]
+
+
+@pytest.mark.parametrize("args", [
+    ["repo", "list", "--no-headers"], ["repo", "list"],
+    ["search", "repo", "-r", "shared/d.m"], ["search", "repo", "--regexp", "^nothing$"],
+    ["search", "repo", "nothing-like-it", "--fail-on-no-result"],
+    ["search", "repo", "nothing-like-it", "--fail-on-no-result", "-o", "json"],
+    ["search", "repo", "nothing-like-it"], ["search", "repo", "-r", "[unclosed"],
+])
+def test_listing_and_search_flags_as_helm(served: str, tmp_path: Path,
+                                          args: list[str]) -> None:
+    env = peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0")
+    helm = str(peers.helm_binary())
+    subprocess.run([helm, "repo", "add", "shared", served], env=env, capture_output=True,
+                   check=True)
+    theirs = subprocess.run([helm, *args], env=env, capture_output=True, text=True,
+                            check=False)
+    ours = subprocess.run([PYHELM, *args], env=env, capture_output=True, text=True,
+                          check=False)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+    assert ours.stderr.splitlines()[:1] == theirs.stderr.splitlines()[:1] or (
+        "error parsing regexp" in ours.stderr and "error parsing regexp" in theirs.stderr)
