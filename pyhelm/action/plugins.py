@@ -1,16 +1,29 @@
-"""Plugin verbs: list the installed plugins (more verbs join as they are built).
+"""Plugin verbs: list, install, uninstall, update, package, verify (Helm 4.3's
+``helm plugin ...``).
 
-Data in, data out: the CLI passes the plugin directories and Helm's data home from its
-settings and prints what comes back.
+Data in, data out: the CLI passes the plugin directories and Helm's homes from its
+settings, and two callbacks for what Helm prints while it works (``say`` for its stdout
+lines, ``warn`` for its log lines); what a hook prints goes straight to stdout, between
+them, as in Helm. Errors are PluginError with Helm's text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.error import HTTPError
 
-from pyhelm.plugin import loader, signing
+from pyhelm.errors import PluginError, RepoError
+from pyhelm.plugin import archive, installer, loader, runtime, signing, vcs
+from pyhelm.plugin.installer import Locations
+
+Say = Callable[[str], None]
+Warn = Callable[..., None]  # (message, **attributes)
+_NO_PROVENANCE = ("pyhelm does not check signatures yet (provenance is issue 25)")
+MAX_PLUGIN_DOWNLOAD = 512 * 1024 * 1024
+_DONE = {"uninstall": "Uninstalled", "update": "Updated"}
 
 
 @dataclass(frozen=True)
@@ -33,3 +46,225 @@ def list_plugins(directories: Sequence[Path], *, data_home: Path, kind: str = ""
                          provenance=signing.status(p.name, p.metadata.version, data_home),
                          source=p.metadata.source_url or "unknown")
             for p in loader.find_plugins(directories, kind=kind, on_skip=on_skip)]
+
+
+# ------------------------------------------------------------------ install
+@dataclass(frozen=True, kw_only=True)
+class InstallOptions:
+    source: str
+    version: str = ""
+    verify: bool = True
+
+
+def install_plugin(options: InstallOptions, locations: Locations, *, say: Say,
+                   warn: Warn) -> loader.Plugin:
+    """Install from a local directory (symlinked), a local or http(s) tarball, or a git
+    repository; run the plugin's install hook."""
+    source = options.source
+    kind = _source_kind(source)
+    verify = options.verify
+    if kind == "directory":
+        verify = False
+        say("Installing plugin from local directory (development mode)")
+    elif verify and not (kind == "archive" or (kind == "http" and archive.is_archive(source))):
+        raise PluginError("plugin source does not support verification. Use --verify=false "
+                          "to skip verification")
+    elif not verify:
+        say("WARNING: Skipping plugin signature verification")
+    if verify:
+        say("Verifying plugin signature...")
+    target = _target(kind, source, locations)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        warn("plugin already exists", path=target, error="<nil>")
+        raise PluginError("plugin already exists")
+    data, provenance = _fetch(kind, source)
+    if verify:
+        if not provenance:
+            raise PluginError("plugin verification failed: no provenance file (.prov) found")
+        raise PluginError(f"plugin verification failed: {_NO_PROVENANCE}; use "
+                          "--verify=false to install without checking the signature")
+    _install(kind, source, options.version, target, locations, data, provenance)
+    try:
+        plugin = loader.load_dir(target)
+    except PluginError as exc:
+        raise PluginError(f"plugin is installed but unusable: {exc}") from None
+    runtime.run_hook(plugin, "install")
+    say(f"Installed plugin: {plugin.name}")
+    return plugin
+
+
+def _source_kind(source: str) -> str:
+    if source.startswith("oci://"):
+        raise PluginError("installing plugins from OCI registries is not supported by "
+                          "pyhelm yet")
+    if os.path.exists(source):
+        return "archive" if archive.is_archive(source) else "directory"
+    if source.startswith(("http://", "https://")) and (
+            archive.is_archive(source) or _serves_archive(source)):
+        return "http"
+    if vcs.is_git(source):
+        return "git"
+    raise PluginError(f'cannot get information about plugin source "{source}" (if it\'s a '
+                      f"local directory, does it exist?), last error was: {vcs.CANNOT_DETECT}")
+
+
+def _serves_archive(url: str) -> bool:
+    """Helm asks the server (HEAD) when the URL does not end as an archive."""
+    import urllib.request
+
+    from pyhelm.repo.http_access import open_url
+
+    try:
+        with open_url(urllib.request.Request(url, method="HEAD"), timeout=30) as response:
+            kind = (response.headers.get("content-type") or "").lower()
+    except (OSError, ValueError):
+        return False
+    return kind in ("application/gzip", "application/x-gzip", "application/x-tgz",
+                    "application/x-gtar")
+
+
+def _target(kind: str, source: str, locations: Locations) -> Path:
+    base = os.path.basename(os.path.abspath(source) if kind in ("archive", "directory")
+                            else source.rstrip("/"))
+    if kind == "git":
+        return locations.plugins_directory / base
+    if kind == "directory":
+        return locations.data_plugins / base
+    return locations.data_plugins / archive.plugin_name_of(base)
+
+
+def _fetch(kind: str, source: str) -> tuple[bytes, bytes | None]:
+    """A tarball and its .prov (None when there is none)."""
+    if kind == "archive":
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise PluginError(f"failed to read archive: {exc.strerror}") from None
+        prov = Path(f"{source}.prov")
+        return data, prov.read_bytes() if prov.is_file() else None
+    if kind == "http":
+        from pyhelm.repo.client import fetch
+
+        try:
+            data = fetch(source, limit=MAX_PLUGIN_DOWNLOAD)
+        except RepoError as exc:
+            status = exc.__cause__
+            if isinstance(status, HTTPError):  # Helm's http getter says it so
+                raise PluginError(f"failed to fetch {source} : {status.code} "
+                                  f"{status.reason}") from None
+            raise PluginError(str(exc)) from None
+        try:
+            return data, fetch(f"{source}.prov", limit=1024 * 1024)
+        except RepoError:
+            return data, None
+    return b"", None
+
+
+def _install(kind: str, source: str, version: str, target: Path, locations: Locations,
+             data: bytes, provenance: bytes | None) -> None:
+    if kind == "directory":
+        installer.link_directory(Path(os.path.abspath(source)), target)
+    elif kind == "archive":
+        installer.keep_tarball(data, provenance, source, locations)
+        installer.unpack_local_archive(data, Path(os.path.abspath(source)), target)
+    elif kind == "http":
+        installer.keep_tarball(data, provenance, source, locations)
+        installer.unpack_downloaded_archive(data, source, target)
+    else:
+        installer.install_from_git(source, version, target, locations)
+
+
+# ------------------------------------------------------------------ uninstall, update
+def uninstall_plugins(names: Sequence[str], locations: Locations, *, say: Say,
+                      on_skip: loader.OnSkip | None = None) -> None:
+    """Remove each named plugin of $HELM_PLUGINS (its delete hook runs); the failures
+    are reported together at the end."""
+    _each(names, locations, "uninstall", lambda p: installer.uninstall(p, locations),
+          say=say, on_skip=on_skip)
+
+
+def update_plugins(names: Sequence[str], locations: Locations, *, say: Say, warn: Warn,
+                   on_skip: loader.OnSkip | None = None) -> None:
+    """Pull each named plugin again from its git repository (its update hook runs)."""
+    def update(plugin: loader.Plugin) -> None:
+        try:
+            installer.update(plugin, locations)
+        except PluginError as exc:
+            if str(exc) == "cannot get information about plugin source":
+                warn("cannot get information about plugin source",
+                     location=os.path.realpath(plugin.directory), error=vcs.CANNOT_DETECT)
+            raise
+
+    _each(names, locations, "update", update, say=say, on_skip=on_skip)
+
+
+def _each(names: Sequence[str], locations: Locations, verb: str,
+          act: Callable[[loader.Plugin], None], *, say: Say,
+          on_skip: loader.OnSkip | None) -> None:
+    if not names:
+        raise PluginError(f"please provide plugin name to {verb}")
+    plugins = loader.load_all(locations.plugins_directory, on_skip)
+    errors = []
+    for name in names:
+        found = next((p for p in plugins if p.name == name), None)
+        if found is None:
+            errors.append(f"plugin: {name} not found")
+            continue
+        try:
+            act(found)
+        except PluginError as exc:
+            errors.append(f"failed to {verb} plugin {name}, got error ({exc})")
+        else:
+            say(f"{_DONE[verb]} plugin: {name}")
+    if errors:
+        raise PluginError("\n".join(errors))
+
+
+# ------------------------------------------------------------------ package, verify
+@dataclass(frozen=True, kw_only=True)
+class PackageOptions:
+    path: str
+    destination: str = "."
+    sign: bool = True
+
+
+def package_plugin(options: PackageOptions, *, say: Say) -> Path:
+    """The plugin directory as NAME-VERSION.tgz in ``destination``."""
+    source = Path(options.path)
+    if not source.exists():
+        raise PluginError(f"stat {options.path}: no such file or directory")
+    if not source.is_dir():
+        raise PluginError("plugin package only supports directories, not tarballs")
+    try:
+        meta = loader.load_dir(source).metadata
+    except PluginError as exc:
+        raise PluginError(f"invalid plugin directory: {exc}") from None
+    Path(options.destination).mkdir(parents=True, exist_ok=True)
+    if options.sign:
+        raise PluginError("pyhelm does not sign plugins yet (provenance is issue 25): use "
+                          "--sign=false to package without a signature")
+    say("WARNING: Skipping plugin signing. This is not recommended for plugins intended "
+        "for distribution.")
+    target = Path(os.path.normpath(os.path.join(options.destination,
+                                                f"{meta.name}-{meta.version}.tgz")))
+    target.write_bytes(archive.pack(source, meta.name))
+    say(f"Successfully packaged plugin and saved it to: {target}")
+    return target
+
+
+def verify_plugin(path: str) -> None:
+    """Helm's checks of what can be verified, then pyhelm's refusal to verify."""
+    given = Path(path)
+    if not given.exists():
+        raise PluginError(f"stat {path}: no such file or directory")
+    if given.is_dir():
+        raise PluginError("directory verification not supported - only plugin tarballs "
+                          "can be verified")
+    if not path.endswith((".gz", ".tgz")):  # Helm's IsTarball
+        raise PluginError("plugin file must be a gzipped tarball (.tar.gz or .tgz)")
+    provenance = f"{path}.prov"
+    if not Path(provenance).exists():
+        raise PluginError(f"could not find provenance file {provenance}: stat {provenance}: "
+                          "no such file or directory")
+    raise PluginError(f"cannot verify {path}: {_NO_PROVENANCE}")

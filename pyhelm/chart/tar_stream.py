@@ -81,10 +81,11 @@ def shown(name: str, limit: int = 100) -> str:
     return repr(name if len(name) <= limit else name[:limit] + "...")
 
 
-def entries(data: bytes, source: str, budget: ArchiveBudget
+def entries(data: bytes, source: str, budget: ArchiveBudget, kind: str = "chart"
             ) -> Iterator[tuple[tarfile.TarInfo, bytes | None]]:
     """Each entry of the archive in order, with its data when it is a regular file.
-    Every entry and every byte read is spent from ``budget``."""
+    Every entry and every byte read is spent from ``budget``; ``kind`` names what the
+    archive should hold in the error for one that does not read."""
     try:
         with _CheckedTarFile.open(fileobj=_Inflated(data, source, budget), mode="r|") as tar:
             for member in tar:
@@ -93,7 +94,7 @@ def entries(data: bytes, source: str, budget: ArchiveBudget
     except _Refused as exc:
         raise ChartError(f"{source}: {exc}") from None
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise ChartError(f"{source}: not a valid chart archive: {exc}") from exc
+        raise ChartError(f"{source}: not a valid {kind} archive: {exc}") from exc
 
 
 def _content(tar: tarfile.TarFile, member: tarfile.TarInfo, source: str,
