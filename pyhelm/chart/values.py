@@ -15,21 +15,30 @@ from typing import Any
 from pyhelm.chart.setparser import Kind, parse_set
 from pyhelm.errors import ValuesError
 
+_FLAGS = {"set": "--set", "string": "--set-string", "file": "--set-file",
+          "json": "--set-json", "literal": "--set-literal"}
+
 
 def read_values_text(path: str | Path) -> str:
-    """A values file's text; '-' reads standard input, an http(s) URL is fetched (as Helm's
-    ``-f https://…``)."""
+    """The text Helm reads for ``-f`` or ``--set-file``: '-' (blanks around it allowed)
+    is standard input, an http(s) URL is fetched, anything else is a file, once Go has
+    parsed it as a URL (``%a.txt`` is refused, as in Helm)."""
     source = str(path)
-    if source.startswith(("http://", "https://")):
+    if source.strip() == "-":
+        import sys
+
+        return sys.stdin.read()
+    from pyhelm.chart.go_url import scheme_and_error
+
+    scheme, error = scheme_and_error(source)
+    if error:
+        raise ValuesError(error)
+    if scheme in ("http", "https"):
         return _fetch(source)
     try:
-        if source == "-":
-            import sys
-
-            return sys.stdin.read()
         return Path(path).read_text()
     except OSError as exc:
-        raise ValuesError(f"{source}: cannot read values file: {exc.strerror}") from exc
+        raise ValuesError(f"open {source}: {(exc.strerror or str(exc)).lower()}") from exc
 
 
 def _fetch(url: str) -> str:
@@ -128,7 +137,12 @@ def merge_overrides(values_files: Sequence[str | Path] = (), set_values: Sequenc
                 continue
             # Helm parses each expression into the accumulated map, so an index
             # like a[1]=x edits a list given by a -f file instead of replacing it.
-            parse_set(expr, merged, kind=kind)
+            try:
+                parse_set(expr, merged, kind=kind, read_file=read_values_text)
+            except ValuesError as exc:
+                # Helm's words; --set-json's name the expression, not the problem
+                detail = f" {expr}" if kind == "json" else f": {exc}"
+                raise ValuesError(f"failed parsing {_FLAGS[kind]} data{detail}") from exc
     return merged
 
 

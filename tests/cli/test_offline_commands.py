@@ -66,7 +66,8 @@ def test_template_flags_show_only_skip_tests_and_output_dir(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["template", "x", "charts/demo", "--set", "a[x]=1"], '--set "a[x]=1": invalid index'),
+    (["template", "x", "charts/demo", "--set", "a[x]=1"],
+     'failed parsing --set data: error parsing index: strconv.Atoi: parsing "x": invalid syntax'),
     (["template", "x", "charts/demo", "--set", "replicaCount=lots"],
      "values: replicaCount: Invalid type. Expected: integer, given: string"),
     (["template", "x", "charts/demo", "--set", "secret.password="],
