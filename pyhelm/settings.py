@@ -72,6 +72,7 @@ class Settings:
     registry_config: Path | None = None
     content_cache: Path | None = None
     plugins: str | None = None  # $HELM_PLUGINS: a path list
+    no_plugins: bool = False  # $HELM_NO_PLUGINS=1: no plugin commands
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -108,7 +109,8 @@ class Settings:
             repository_config=_path(get("REPOSITORY_CONFIG")),
             repository_cache=_path(get("REPOSITORY_CACHE")),
             registry_config=_path(get("REGISTRY_CONFIG")),
-            content_cache=_path(get("CONTENT_CACHE")), plugins=get("PLUGINS"))
+            content_cache=_path(get("CONTENT_CACHE")), plugins=get("PLUGINS"),
+            no_plugins=get("NO_PLUGINS") == "1")
 
     def with_flags(self, **flags: Any) -> Settings:
         """These settings with the global flags that were given (None: not given)."""
@@ -141,6 +143,12 @@ class Settings:
 
     def env_lines(self, binary: str) -> list[str]:
         """``KEY="value"`` lines, sorted, with Helm's keys and value formats."""
+        values = self.env_vars(binary)
+        return [f'{key}="{values[key]}"' for key in sorted(values)]
+
+    def env_vars(self, binary: str, namespace: str | None = None) -> dict[str, str]:
+        """Helm's EnvVars: what ``helm env`` prints and what a plugin is given
+        (``namespace``: the one the kubeconfig's context names, when no flag does)."""
         paths = self.repo_paths
         values = {
             "HELM_BIN": binary, "HELM_BURST_LIMIT": str(self.burst_limit),
@@ -156,14 +164,16 @@ class Settings:
             "HELM_KUBETLS_SERVER_NAME": self.kube_tls_server_name or "",
             "HELM_KUBETOKEN": self.kube_token or "",
             "HELM_MAX_HISTORY": str(self.max_history),
-            "HELM_NAMESPACE": self.namespace or "default",
+            "HELM_NAMESPACE": self.namespace or namespace or "default",
             "HELM_PLUGINS": self.plugins or str(self.data_home / "plugins"),
             "HELM_QPS": f"{self.qps:.2f}",
             "HELM_REGISTRY_CONFIG": str(paths.registry_config),
             "HELM_REPOSITORY_CACHE": str(paths.repository_cache),
             "HELM_REPOSITORY_CONFIG": str(paths.repository_config),
         }
-        return [f'{key}="{values[key]}"' for key in sorted(values)]
+        if self.kubeconfig:  # --kubeconfig only, as Helm
+            values["KUBECONFIG"] = self.kubeconfig
+        return values
 
 
 def _home(env: Mapping[str, str] | None, variable: str, fallback: str) -> Path:

@@ -52,7 +52,7 @@ def hash_requirements(requirements: Sequence[Mapping[str, Any]],
 
 def _repository_index(repository: str, paths: RepoPaths | None
                       ) -> tuple[Index, str, client.RepoEntry]:
-    if repository.startswith(("http://", "https://")):
+    if "://" in repository:  # http(s), or the scheme of a getter plugin
         # an added repository with this URL lends its login and TLS settings (Helm's way)
         entry = next((r for r in client.RepoConfig.load(paths).repositories
                       if r.url.rstrip("/") == repository.rstrip("/")),

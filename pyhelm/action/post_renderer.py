@@ -14,16 +14,12 @@ name on $PATH, run with the same stream and arguments.
 from __future__ import annotations
 
 import os
-import platform
-import re
 import shutil
 import subprocess
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pyhelm import yamlio
 from pyhelm.engine import postrender_stream
 from pyhelm.engine.manifest import (
     Rendered,
@@ -31,7 +27,8 @@ from pyhelm.engine.manifest import (
     list_hooks,
     split_hooks,
 )
-from pyhelm.errors import RenderError, UsageError
+from pyhelm.errors import PluginError, RenderError, UsageError
+from pyhelm.plugin.loader import Plugin
 
 PLUGIN_TYPE = "postrenderer/v1"
 _RUN_ERROR = "error while running post render on files"
@@ -55,12 +52,11 @@ class PostRenderer:
             from pyhelm.settings import Settings
 
             plugin_dirs = Settings.from_environ().plugin_dirs
-        for directory in plugin_dirs:
-            found = _find_plugin(directory, name)
-            if found is not None:
-                plugin, meta = found
-                command = _plugin_command(plugin, meta, name)
-                return cls(name, (*command, *args), "plugin", plugin)
+        from pyhelm.plugin.loader import find_plugins
+
+        found = find_plugins(plugin_dirs, name=name, kind=PLUGIN_TYPE)
+        if found:
+            return cls(name, (*_plugin_command(found[0]), *args), "plugin", found[0].directory)
         executable = _executable(name)
         if executable is None:
             raise UsageError(f'invalid argument "{name}" for "--post-renderer" flag: plugin: '
@@ -113,75 +109,20 @@ def _files_of(rendered: Rendered) -> dict[str, str]:
     return {name: "\n---\n".join(docs) for name, docs in files.items()}
 
 
-def _find_plugin(directory: Path, name: str) -> tuple[Path, Mapping[str, object]] | None:
-    """The plugin's directory and its plugin.yaml, read once."""
+def _plugin_command(plugin: Plugin) -> list[str]:
+    """The plugin's command line, before the --post-renderer-args."""
+    from pyhelm.plugin import runtime
+
+    if plugin.metadata.runtime_config is None:
+        raise UsageError(f'post-renderer plugin "{plugin.name}": runtime '
+                         f"{plugin.metadata.runtime} is not supported by pyhelm (subprocess "
+                         "only)")
     try:
-        candidates = sorted(directory.glob("*/plugin.yaml"))
-    except OSError:
-        return None
-    for path in candidates:
-        meta = _metadata(path)
-        if meta.get("name") == name and meta.get("type") == PLUGIN_TYPE:
-            return path.parent, meta
-    return None
-
-
-def _metadata(path: Path) -> Mapping[str, object]:
-    """plugin.yaml, or nothing when it cannot be read (Helm skips such plugins)."""
-    try:
-        loaded = yamlio.load(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) and loaded.get("apiVersion") == "v1" else {}
-
-
-def _plugin_command(plugin_dir: Path, meta: Mapping[str, object], name: str) -> list[str]:
-    if meta.get("runtime", "subprocess") != "subprocess":
-        raise UsageError(f'post-renderer plugin "{name}": runtime {meta.get("runtime")} is not '
-                         "supported by pyhelm (subprocess only)")
-    config = meta.get("runtimeConfig")
-    commands = config.get("platformCommand") if isinstance(config, dict) else None
-    chosen = _platform_command(commands if isinstance(commands, list) else [])
-    parts = str(chosen.get("command") or "").split(" ") if chosen is not None else [""]
-    if chosen is None or not parts[0]:
-        raise UsageError(f'post-renderer plugin "{name}": failed to prepare plugin command: '
-                         "no plugin command is applicable")
-    env = {**os.environ, "HELM_PLUGIN_NAME": name, "HELM_PLUGIN_DIR": str(plugin_dir)}
-    listed = chosen.get("args")
-    args = [str(a) for a in listed] if isinstance(listed, list) else []
-    return [_expand(parts[0], env), *(_expand(p, env) for p in [*parts[1:], *args])]
-
-
-def _platform_command(commands: list[object]) -> dict[str, object] | None:
-    """Helm's choice: exact os+arch, else the first with this os and no arch, else the
-    first with neither."""
-    goos = {"linux": "linux", "darwin": "darwin", "win32": "windows"}.get(sys.platform,
-                                                                         sys.platform)
-    machine = platform.machine().lower()
-    goarch = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
-    by_os: dict[str, object] | None = None
-    generic: dict[str, object] | None = None
-    for item in commands:
-        if not isinstance(item, dict):
-            continue
-        os_name, arch = str(item.get("os") or ""), str(item.get("arch") or "")
-        if os_name.lower() == goos and arch.lower() == goarch:
-            return item
-        if (os_name and os_name.lower() != goos) or arch:
-            continue
-        if os_name and by_os is None:
-            by_os = item
-        elif not os_name and generic is None:
-            generic = item
-    return by_os or generic
-
-
-_VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z0-9_]+))")
-
-
-def _expand(text: str, env: Mapping[str, str]) -> str:
-    """Go's os.Expand: $NAME and ${NAME}, unknown names empty."""
-    return _VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), text)
+        return runtime.prepare(plugin.metadata.runtime_config.platform_command,
+                               runtime.plugin_env(plugin))
+    except PluginError as exc:
+        raise UsageError(f'post-renderer plugin "{plugin.name}": failed to prepare plugin '
+                         f"command: {exc}") from None
 
 
 def _executable(name: str) -> str | None:

@@ -81,6 +81,11 @@ def attach(command: click.Command) -> click.Command:
     return command
 
 
+def given_flags(ctx: click.Context) -> dict[str, Any]:
+    """The global flags given on the command line so far (settings field -> value)."""
+    return dict(ctx.find_root().meta.get(_GIVEN, {}))
+
+
 def settings(ctx: click.Context) -> Settings:
     """The environment with the given global flags on top, built once per run."""
     root = ctx.find_root()

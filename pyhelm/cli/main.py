@@ -59,15 +59,31 @@ ALIASES: dict[str, str] = {
 }
 
 
+# pyhelm's verbs that Helm does not have: an installed CLI plugin of that name wins (so
+# the helm-diff plugin, when installed, answers `pyhelm diff`)
+OWN_VERBS = frozenset({"diff", "unlock"})
+
+
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when it is invoked, gives it
-    the global flags, and suggests the nearest verb for a typo, as cobra does."""
+    the global flags, runs installed CLI plugins as verbs, and suggests the nearest verb
+    for a typo, as cobra does."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        from pyhelm.cli.plugin_commands import cli_plugins, command_name
+
+        plugins = {command_name(p) for p in cli_plugins(ctx)}
+        return sorted(set(COMMANDS) | plugins)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(ALIASES.get(cmd_name, cmd_name))
+        name = ALIASES.get(cmd_name, cmd_name)
+        if name not in COMMANDS or name in OWN_VERBS:
+            from pyhelm.cli.plugin_commands import find_command
+
+            plugin = find_command(ctx, cmd_name)
+            if plugin is not None:
+                return plugin
+        target = COMMANDS.get(name)
         if target is None:
             return None
         module_name, attribute = target.split(":")

@@ -148,11 +148,15 @@ def run_hook(plugin: Plugin, event: str) -> None:
         raise PluginError(f'plugin {event} hook for "{plugin.name}" exited with error')
 
 
-def run_cli(plugin: Plugin, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
+def run_cli(plugin: Plugin, args: Sequence[str], extra_env: Mapping[str, str],
+            on_start: Callable[[list[str]], None] | None = None) -> None:
     """A CLI plugin with ``args``, sharing this process's stdin, stdout and stderr;
-    PluginExitError (with the plugin's exit code) when it fails."""
+    PluginExitError (with the plugin's exit code) when it fails. ``on_start`` is told
+    the command line first."""
     env = plugin_env(plugin, extra_env)
     argv = prepare(_subprocess(plugin).platform_command, env, extra_args=args)
+    if on_start is not None:
+        on_start(argv)
     try:
         code = subprocess.run(argv, env=env, check=False).returncode
     except OSError as exc:
@@ -180,10 +184,11 @@ def run_filter(plugin: Plugin, data: bytes, args: Sequence[str]) -> bytes:
 def run_getter(plugin: Plugin, protocol: str, href: str, *, cert_file: str = "",
                key_file: str = "", ca_file: str = "", username: str = "",
                password: str = "", pass_credentials: bool = False,
-               extra_env: Mapping[str, str] | None = None) -> bytes:
+               extra_env: Mapping[str, str] | None = None, limit: int = 1 << 30) -> bytes:
     """A getter: the protocol's command (relative to the plugin's directory, arguments
     not expanded) with ``CERT KEY CA URL`` after its own arguments; what it prints is
-    the content. Its stderr is this process's."""
+    the content (a getter that prints more than ``limit`` bytes is stopped). Its
+    stderr is this process's."""
     config = _subprocess(plugin)
     found = next((c for c in config.protocol_commands if protocol in c.protocols), None)
     if found is None:
@@ -201,11 +206,17 @@ def run_getter(plugin: Plugin, protocol: str, href: str, *, cert_file: str = "",
     argv = [os.path.normpath(f"{plugin.directory}/{argv[0]}"), *argv[1:], cert_file,
             key_file, ca_file, href]
     try:
-        done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              check=False)
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise _start_error(argv, exc) from None
-    if done.returncode != 0:
-        raise PluginExitError(f'plugin "{plugin.name}" exited with error', done.returncode)
-    return bytes(done.stdout)
+    with process:
+        assert process.stdout is not None
+        data = process.stdout.read(limit + 1)
+        if len(data) > limit:
+            process.kill()
+            raise PluginError(f"{href}: the getter printed more than {limit} bytes")
+    if process.returncode != 0:
+        raise PluginExitError(f'plugin "{plugin.name}" exited with error', process.returncode)
+    return bytes(data)
 

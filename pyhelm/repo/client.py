@@ -142,6 +142,8 @@ def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SEC
     settings apply, errors show the URL ``redacted``, and at most ``limit`` bytes are
     read."""
     entry = entry or RepoEntry("", url)
+    if not url.startswith(("http://", "https://")):
+        return _fetch_with_plugin(url, entry, limit)
     target, url_user, url_password = split_login(url)
     request = urllib.request.Request(target, headers={"User-Agent": "pyhelm"})
     login = entry.login_for(target) or ((url_user, url_password) if url_user else None)
@@ -167,6 +169,41 @@ def fetch(url: str, entry: RepoEntry | None = None, timeout: float = TIMEOUT_SEC
     if len(data) > limit:
         raise RepoError(f"{shown}: the answer is larger than {limit} bytes")
     return data
+
+
+def _fetch_with_plugin(url: str, entry: RepoEntry, limit: int) -> bytes:
+    """A URL of another scheme, from the getter plugin that declares it (Helm's)."""
+    from pyhelm.errors import PluginError
+    from pyhelm.plugin import getters
+
+    settings = Settings.from_environ()
+    credentials = getters.Credentials(
+        cert_file=entry.cert_file, key_file=entry.key_file, ca_file=entry.ca_file,
+        username=entry.username, password=entry.password,
+        pass_credentials=entry.pass_credentials_all)
+    try:
+        return getters.fetch(url, settings.plugin_dirs, env=settings.env_vars(sys.argv[0]),
+                             credentials=credentials, limit=limit)
+    except PluginError as exc:
+        raise RepoError(str(exc)) from exc
+
+
+def has_getter(url: str) -> bool:
+    """Whether pyhelm can fetch ``url``: http(s), or a getter plugin's scheme."""
+    from pyhelm.plugin import getters
+
+    scheme = getters.scheme_of(url)
+    return scheme in ("http", "https") or getters.find_getter(
+        Settings.from_environ().plugin_dirs, scheme) is not None
+
+
+def join_url(base: str, reference: str) -> str:
+    """``reference`` resolved against a repository URL, whatever its scheme (Go's
+    ResolveReference; urljoin leaves schemes it does not know unjoined)."""
+    scheme, separator, rest = base.partition("://")
+    if not separator or scheme.lower() in ("http", "https") or "://" in reference:
+        return urljoin(base, reference)
+    return scheme + "://" + urljoin("https://" + rest, reference).removeprefix("https://")
 
 
 def index_url(url: str) -> str:
@@ -206,6 +243,9 @@ def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None
         raise RepoError(f"repository name ({entry.name}) contains '/', please specify a "
                         "different name without '/'")
     entry = entry.with_login_out_of_url()
+    if "://" in entry.url and not has_getter(entry.url):
+        raise RepoError("could not find protocol handler for: "
+                        f"{entry.url.partition('://')[0]}")
     config = RepoConfig.load(paths)
     existing = next((r for r in config.repositories if r.name == entry.name), None)
     if existing and existing.to_dict() != entry.to_dict() and not force_update:
@@ -319,7 +359,7 @@ def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_di
     target = confined(dest_dir, f"{entry.name}-{entry.version}.tgz")
     if not entry.urls:
         raise RepoError(f"{entry.name}-{entry.version}: the index lists no URL")
-    url = urljoin(base_url.rstrip("/") + "/", entry.urls[0])
+    url = join_url(base_url.rstrip("/") + "/", entry.urls[0])
     data = fetch(url, repo or RepoEntry("", base_url))
     digest = hashlib.sha256(data).hexdigest()
     if entry.digest and digest != entry.digest:

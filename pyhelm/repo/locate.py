@@ -31,7 +31,7 @@ def locate_chart(ref: str, *, version: str | None = None, repo_url: str | None =
         index = client.fetch_index(access)[0]
         entry = client.resolve(index, ref, version, access.shown_url)
         return client.download(entry, repo_url, access, dest)
-    if ref.startswith(("http://", "https://")):
+    if "://" in ref and not ref.startswith("file://"):  # http(s), or a getter plugin's
         target = confined(dest, url_file_name(ref, redacted(ref)))
         client.atomic_write(target, client.fetch(ref))
         return target
