@@ -16,7 +16,7 @@ from pyhelm.action.chart_source import ChartLocation, open_chart_ref
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.lifecycle import record_failure, server_dry_run
 from pyhelm.action.lookup import possibly_live
-from pyhelm.action.records import new_release, with_outcome
+from pyhelm.action.records import new_release, with_outcome, with_secrets_hidden
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
     RolloutReport,
@@ -69,6 +69,8 @@ class InstallOptions:
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)  # -l: release labels
     post_renderer: PostRenderer | None = None
+    enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
+    hide_secret: bool = False  # with dry_run: print Secrets as a note (Helm's --hide-secret)
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
@@ -133,9 +135,15 @@ def _install_revision(store: Any, name: str, namespace: str) -> tuple[int, Any]:
     return int(latest.version) + 1, None
 
 
+def check_hide_secret(hide_secret: bool, dry_run: str | None) -> None:
+    if hide_secret and not dry_run:
+        raise UsageError("hiding Kubernetes secrets requires a dry-run mode")  # Helm's
+
+
 def run(cfg: Configuration, options: InstallOptions) -> Release:
     """Install; returns the Release as recorded (deployed), or raises after recording
     it failed (and uninstalling it with ``atomic``)."""
+    check_hide_secret(options.hide_secret, options.dry_run)
     source = open_chart_ref(options.chart, options.version,
                             paths=cfg.settings.repo_paths, location=options.location)
     chart = source.chart
@@ -148,7 +156,8 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
     outcome = render_for_release(
         cfg, source, options.values, ReleaseContext(name, namespace, revision),
         offline=client_only, skip_schema_validation=options.skip_schema_validation,
-        subchart_notes=options.render_subchart_notes, post_renderer=options.post_renderer)
+        subchart_notes=options.render_subchart_notes, post_renderer=options.post_renderer,
+        enable_dns=options.enable_dns)
     rendered, values = outcome.rendered, outcome.config
     now = cfg.clock()
     release = new_release(name=name, namespace=namespace, revision=revision, chart=chart,
@@ -160,6 +169,8 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
             server_dry_run(cfg, rendered, ReleaseRef(name, namespace),
                            take_ownership=options.take_ownership,
                            force_conflicts=options.force_conflicts)
+        if options.hide_secret:
+            release = with_secrets_hidden(release, rendered)
         return with_outcome(release, state="pending-install", description="Dry run complete",
                             now=now)
     cfg.store(namespace).check_size(release)  # before anything is written

@@ -57,6 +57,15 @@ def new_release(*, name: str, namespace: str, revision: int, chart: Chart,
                    hooks=hook_records(rendered.hooks, ()), labels=dict(labels or {}))
 
 
+def with_secrets_hidden(release: Release, rendered: Rendered) -> Release:
+    """Helm's ``--hide-secret`` for a dry run: each v1 Secret of the manifest is replaced
+    by a note, as Helm prints it."""
+    shown = [dataclasses.replace(m, content="# HIDDEN: The Secret output has been suppressed")
+             if (m.kind, m.api_version) == ("Secret", "v1") else m
+             for m in rendered.manifests]
+    return dataclasses.replace(release, manifest=manifest_text(shown))
+
+
 def with_outcome(release: Release, *, state: str, description: str, now: datetime,
                  hooks: Iterable[Hook] = (), runs: Iterable[HookRun] = ()) -> Release:
     info = dataclasses.replace(release.info, status=status(state), description=description,

@@ -48,6 +48,7 @@ class RenderSpec:
     subchart_notes: bool = False
     engine: str | None = None  # None: decided from the chart
     post_renderer: PostRenderer | None = None
+    enable_dns: bool = False  # Helm's --enable-dns, for getHostByName in Helm charts
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
                        release: ReleaseContext, *, reuse: ReuseRule | None = None,
                        offline: bool = False, skip_schema_validation: bool = False,
                        subchart_notes: bool = False,
-                       post_renderer: PostRenderer | None = None) -> RenderOutcome:
+                       post_renderer: PostRenderer | None = None,
+                       enable_dns: bool = False) -> RenderOutcome:
     """Render for install, upgrade or diff: the cluster's capabilities, and `lookup`
     reading the cluster (``offline``: Helm's defaults and no cluster, as
     ``--dry-run=client``)."""
@@ -105,7 +107,7 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
         capabilities=Capabilities() if offline else cfg.capabilities(), cluster=not offline,
         default_kube_version=offline, reuse=reuse, kube=kube, objects=True,
         skip_schema_validation=skip_schema_validation, subchart_notes=subchart_notes,
-        post_renderer=post_renderer))
+        post_renderer=post_renderer, enable_dns=enable_dns))
 
 
 def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:
@@ -152,6 +154,6 @@ def _render_helm(spec: RenderSpec) -> RenderOutcome:
         api_versions=(caps.api_versions if spec.cluster else ()) + caps.extra_api_versions,
         cluster=spec.cluster, reuse=spec.reuse, kube=spec.kube, objects=spec.objects,
         skip_schema_validation=spec.skip_schema_validation,
-        subchart_notes=spec.subchart_notes)
+        subchart_notes=spec.subchart_notes, enable_dns=spec.enable_dns)
     result = helm_engine.render(request)
     return RenderOutcome(result.rendered, result.config, HELM)

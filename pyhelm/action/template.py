@@ -47,6 +47,7 @@ class TemplateOptions:
     skip_schema_validation: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
     post_renderer: PostRenderer | None = None
+    enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
         chart=chart, chart_path=path, values=options.values, release=release,
         capabilities=capabilities, default_kube_version=options.kube_version is None,
         objects=False, skip_schema_validation=options.skip_schema_validation, engine=engine,
+        enable_dns=options.enable_dns,
         post_renderer=options.post_renderer))
     rendered = outcome.rendered
     resources = [*(rendered.crds if options.include_crds else ()), *rendered.manifests]

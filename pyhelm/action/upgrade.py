@@ -19,7 +19,7 @@ from pyhelm.action.lifecycle import (
     server_dry_run,
 )
 from pyhelm.action.lookup import history, last_deployed, possibly_live
-from pyhelm.action.records import new_release, with_outcome
+from pyhelm.action.records import new_release, with_outcome, with_secrets_hidden
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
     RolloutReport,
@@ -72,6 +72,8 @@ class UpgradeOptions:
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)
     post_renderer: PostRenderer | None = None
+    enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
+    hide_secret: bool = False  # with dry_run: print Secrets as a note (Helm's --hide-secret)
 
 
 def _as_install(options: UpgradeOptions) -> install.InstallOptions:
@@ -85,10 +87,12 @@ def _as_install(options: UpgradeOptions) -> install.InstallOptions:
         skip_crds=options.skip_crds,
         no_hooks=options.no_hooks, skip_schema_validation=options.skip_schema_validation,
         render_subchart_notes=options.render_subchart_notes, location=options.location,
-        labels=options.labels, post_renderer=options.post_renderer)
+        labels=options.labels, post_renderer=options.post_renderer,
+        enable_dns=options.enable_dns, hide_secret=options.hide_secret)
 
 
 def run(cfg: Configuration, options: UpgradeOptions) -> Release:
+    install.check_hide_secret(options.hide_secret, options.dry_run)
     validate_release_name(options.name)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
@@ -117,7 +121,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
                          options.reset_then_reuse_values, previous),
         offline=options.dry_run == "client",
         skip_schema_validation=options.skip_schema_validation,
-        subchart_notes=options.render_subchart_notes, post_renderer=options.post_renderer)
+        subchart_notes=options.render_subchart_notes, post_renderer=options.post_renderer,
+        enable_dns=options.enable_dns)
     rendered, values = outcome.rendered, outcome.config
     release = new_release(name=options.name, namespace=namespace, revision=revision,
                           chart=chart, config=values, rendered=rendered,
@@ -130,6 +135,8 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
             server_dry_run(cfg, rendered, ReleaseRef(options.name, namespace),
                                    take_ownership=options.take_ownership,
                                    force_conflicts=options.force_conflicts)
+        if options.hide_secret:
+            release = with_secrets_hidden(release, rendered)
         return with_outcome(release, state="pending-upgrade", description="Dry run complete",
                             now=cfg.clock())
     store.check_size(release)

@@ -53,6 +53,12 @@ def rollout_options(func: F) -> F:
                      help="Force resource updates by replacement (PUT), not apply."),
         click.option("--hide-notes", is_flag=True,
                      help="Do not show notes in the output (they are still recorded)."),
+        click.option("--enable-dns", is_flag=True,
+                     help="Let Helm charts' getHostByName resolve names (off: it gives \"\")."),
+        click.option("--hide-secret", is_flag=True,
+                     help="With --dry-run: print each Secret as a note, not its content."),
+        click.option("--disable-openapi-validation", is_flag=True, expose_value=False,
+                     help="Accepted as Helm's: pyhelm validates only through the API server."),
         values_options,
         post_renderer_options,
         chart_location_options,
@@ -111,7 +117,8 @@ def shared(kwargs: dict[str, Any], ctx: click.Context) -> dict[str, Any]:
         "skip_schema_validation": kwargs.pop("skip_schema_validation"),
         "render_subchart_notes": kwargs.pop("render_subchart_notes"),
         "location": chart_location(kwargs), "labels": parse_labels(kwargs.pop("labels")),
-        "post_renderer": post_renderer(kwargs, settings(ctx).plugin_dirs)}
+        "post_renderer": post_renderer(kwargs, settings(ctx).plugin_dirs),
+        "enable_dns": kwargs.pop("enable_dns"), "hide_secret": kwargs.pop("hide_secret")}
 
 
 def _force_replace(kwargs: dict[str, Any]) -> bool:

@@ -36,7 +36,7 @@ def status_text(release: Any, *, show_metadata: bool = False, resources: str = "
         supplied, computed = values
         text += f"USER-SUPPLIED VALUES:\n{values_yaml(supplied)}\n"
         text += f"COMPUTED VALUES:\n{values_yaml(computed)}\n"
-    if show_manifest:
+    if show_manifest or info.description.lower() == "dry run complete":  # as Helm's printer
         text += "HOOKS:\n" + "".join(f"---\n# Source: {h.path}\n{h.manifest}\n"
                                      for h in release.hooks or [])
         text += f"MANIFEST:\n{release.manifest}\n"

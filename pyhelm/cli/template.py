@@ -58,6 +58,8 @@ def _install_only_flags(func: Any) -> Any:
 @post_renderer_options
 @click.option("--skip-schema-validation", is_flag=True,
               help="Do not validate values against values.schema.json.")
+@click.option("--enable-dns", is_flag=True,
+              help="Let Helm charts' getHostByName resolve names (off: it gives \"\").")
 @deprecated_flag("--hide-notes", _NO_EFFECT)
 @deprecated_flag("--render-subchart-notes", _NO_EFFECT)
 @_install_only_flags
@@ -81,7 +83,8 @@ def template_command(ctx: click.Context, /, args: tuple[str, ...],
         api_versions=string_slice(kwargs["api_versions"]),
         skip_schema_validation=kwargs["skip_schema_validation"],
         location=chart_location(kwargs),
-        post_renderer=post_renderer(kwargs, settings(ctx).plugin_dirs)),
+        post_renderer=post_renderer(kwargs, settings(ctx).plugin_dirs),
+        enable_dns=kwargs["enable_dns"]),
         settings(ctx).repo_paths)
     if kwargs["output_dir"]:
         for name_ in sorted({m.template for m in result.documents}):

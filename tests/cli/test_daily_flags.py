@@ -70,3 +70,36 @@ def test_create_from_a_starter_matches_helm(tmp_path: Path) -> None:
                         for p in (tmp_path / where / name).rglob("*") if p.is_file())
                  for where in ("h", "p")]
         assert files[0] == files[1]
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("flags", [["--dry-run=client"], ["--dry-run=client", "--hide-secret"],
+                                   ["--hide-secret"]])
+def test_dry_run_prints_hooks_and_manifest_and_hides_secrets_as_helm(
+        tmp_path: Path, flags: list[str]) -> None:
+    """A dry run prints HOOKS and MANIFEST (Helm's printer does for "Dry run complete");
+    --hide-secret replaces each Secret by a note, and needs a dry run."""
+    from pyhelm.testing import peers
+
+    chart = tmp_path / "hs"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: hs\nversion: 0.1.0\n")
+    (chart / "templates" / "all.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-s\n"
+        "stringData:\n  p: hunter2\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+        "  name: {{ .Release.Name }}-c\n")
+    env = peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0")
+    args = ["install", "x", str(chart), *flags, "--kubeconfig", str(tmp_path / "none")]
+    helm = subprocess.run([str(peers.helm_binary()), *args], capture_output=True, text=True,
+                          env=env, check=False)
+    mine = subprocess.run([PYHELM, *args], capture_output=True, text=True, env=env,
+                          check=False)
+    assert mine.returncode == helm.returncode
+    if helm.returncode == 0:
+        def masked(text: str) -> str:
+            return "\n".join(line for line in text.splitlines()
+                             if not line.startswith("LAST DEPLOYED"))
+        assert masked(mine.stdout) == masked(helm.stdout)
+        assert ("hunter2" in mine.stdout) == ("--hide-secret" not in flags)
+    else:
+        assert mine.stderr == "Error: hiding Kubernetes secrets requires a dry-run mode\n"

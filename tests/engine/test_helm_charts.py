@@ -344,3 +344,14 @@ def test_a_missing_dependency_is_helms_error(tmp_path: Path, helm_env: dict[str,
     assert helm.returncode == mine.returncode == 1
     assert "'helm dependency build'" in helm.stderr
     assert mine.stderr.splitlines()[0] == helm.stderr.splitlines()[0]
+
+
+def test_enable_dns_as_helm(tmp_path: Path, helm_env: dict[str, str]) -> None:
+    chart = _go_chart(tmp_path, "dns", {"cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+        "data:\n  ip: {{ getHostByName \"localhost\" | quote }}\n")})
+    for flags in ([], ["--enable-dns"]):
+        helm, mine = both(["template", "r", str(chart), *flags], tmp_path, helm_env)
+        assert mine.returncode == 0, mine.stderr
+        assert mine.stdout == helm.stdout
+    assert "127.0.0.1" in mine.stdout or "::1" in mine.stdout
