@@ -51,7 +51,7 @@ def _rewrite_metadata(raw: bytes, version: str | None, app_version: str | None,
                       source: str) -> bytes:
     metadata = yamlio.load(raw) or {}
     if version is not None:
-        if not semver.is_valid(version):
+        if not semver.is_loose_valid(version):  # Helm: NewVersion
             raise ChartError(f'--version "{version}" is not a valid SemVer 2 version')
         metadata["version"] = version
     if app_version is not None:
