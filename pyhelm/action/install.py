@@ -71,6 +71,7 @@ class InstallOptions:
     post_renderer: PostRenderer | None = None
     enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
     hide_secret: bool = False  # with dry_run: print Secrets as a note (Helm's --hide-secret)
+    replace: bool = False  # reuse the name of a release uninstalled with its history, or failed
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
@@ -115,11 +116,13 @@ def _ensure_namespace(cfg: Configuration, namespace: str) -> None:
                         "metadata": {"name": namespace}}, field_manager=FIELD_MANAGER)
 
 
-def _install_revision(store: Any, name: str, namespace: str) -> tuple[int, Any]:
+def _install_revision(store: Any, name: str, namespace: str, replace: bool,
+                      clock: Any) -> tuple[int, Any]:
     """1 for a new name; the next number when the name's kept history ends uninstalled
-    (Helm lets such a name be installed again) or in an install or uninstall whose
-    process died (recovered here as upgrades recover; that revision is returned too, its
-    objects are what may be live); an error while the name is in use."""
+    or failed and ``replace`` is asked (Helm's --replace: the last revision is marked
+    superseded unless it failed), or in an install or uninstall whose process died
+    (recovered here as upgrades recover; that revision is returned too, its objects are
+    what may be live); an error while the name is in use."""
     revisions = store.history(name)
     if not revisions:
         return 1, None
@@ -129,9 +132,13 @@ def _install_revision(store: Any, name: str, namespace: str) -> tuple[int, Any]:
             store.check_not_busy(latest)  # a live operation holds it: raises
         if str(latest.info.status) in ("pending-install", "uninstalling"):
             return int(latest.version) + 1, latest
-    if str(latest.info.status) != "uninstalled":
+    if not replace or str(latest.info.status) not in ("uninstalled", "failed"):
         raise ReleaseExistsError(f'release "{name}" in namespace "{namespace}": cannot '
                                  "re-use a name that is still in use")
+    if str(latest.info.status) == "uninstalled":
+        store.update(with_outcome(latest, state="superseded",
+                                  description="superseded by new release",
+                                  now=latest.info.last_deployed or clock()))
     return int(latest.version) + 1, None
 
 
@@ -152,7 +159,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
     name = release_name(options, chart, int(cfg.clock().timestamp()))
     validate_release_name(name)
     revision, interrupted = (1, None) if client_only else _install_revision(
-        cfg.store(namespace), name, namespace)
+        cfg.store(namespace), name, namespace, options.replace, cfg.clock)
     outcome = render_for_release(
         cfg, source, options.values, ReleaseContext(name, namespace, revision),
         offline=client_only, skip_schema_validation=options.skip_schema_validation,

@@ -148,9 +148,12 @@ def parse_labels(flags: tuple[str, ...]) -> dict[str, str | None]:
 @click.option("-g", "--generate-name", is_flag=True, help="Generate the release name.")
 @rollout_options
 @install_server_side_option
+@click.option("--replace", is_flag=True,
+              help="Reuse the name of a release uninstalled with its history, or failed.")
 @click.pass_context
 def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name: bool,
-                    output: str, hide_notes: bool, server_side: bool, **kwargs: Any) -> None:
+                    output: str, hide_notes: bool, server_side: bool, replace: bool,
+                    **kwargs: Any) -> None:
     """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
     from pyhelm.action import install
 
@@ -160,7 +163,7 @@ def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name:
     name, chart = (None, args[0]) if len(args) == 1 else args
     cfg = configuration(ctx)
     options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
-                                     namespace=settings(ctx).namespace,
+                                     namespace=settings(ctx).namespace, replace=replace,
                                      **shared(kwargs, ctx))
     print_release(install.run(cfg, options), output, hide_notes=hide_notes)
 

@@ -107,11 +107,14 @@ def test_list_all_namespaces_and_filters(kubeconfig: str, namespace: str) -> Non
     assert [(r["name"], r["status"]) for r in gone] == [("beta", "uninstalled")]
     short = cli(kubeconfig, namespace, "list", "--all", "--filter", "^b", "-q").stdout
     assert short.split() == ["beta"]
-    # a name whose kept history ends uninstalled can be installed again, as in Helm
-    cli(kubeconfig, namespace, "install", "beta", str(DEMO))
+    # a name whose kept history ends uninstalled is installed again with --replace only,
+    # as in Helm; the old revision is superseded
+    again = cli(kubeconfig, namespace, "install", "beta", str(DEMO), check=False)
+    assert again.returncode == 1 and "cannot re-use a name" in again.stderr
+    cli(kubeconfig, namespace, "install", "beta", str(DEMO), "--replace")
     history = json.loads(cli(kubeconfig, namespace, "history", "beta", "-o", "json").stdout)
-    assert [(h["revision"], h["status"]) for h in history] == [
-        (1, "uninstalled"), (2, "deployed")]
+    assert [(h["revision"], h["status"], h["description"]) for h in history] == [
+        (1, "superseded", "superseded by new release"), (2, "deployed", "Install complete")]
 
 
 def test_test_runs_the_release_test_hooks(kubeconfig: str, namespace: str,
