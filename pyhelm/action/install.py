@@ -72,16 +72,28 @@ class InstallOptions:
     enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
     hide_secret: bool = False  # with dry_run: print Secrets as a note (Helm's --hide-secret)
     replace: bool = False  # reuse the name of a release uninstalled with its history, or failed
+    name_template: str = ""  # a Go template (with Sprig) that makes the name, as Helm's
 
 
 def release_name(options: InstallOptions, chart: Chart, clock_seconds: int) -> str:
+    if options.name_template:
+        if options.name:
+            raise UsageError("cannot set --name-template and also specify a name")  # Helm's
+        return template_name(options.name_template)
     if options.generate_name:
         if options.name:
             raise UsageError("give a release name or --generate-name, not both")
         return f"{chart.name}-{clock_seconds}"[:53]
     if not options.name:
-        raise UsageError("must give a release name, or --generate-name")
+        raise UsageError("must either provide a name or specify --generate-name")  # Helm's
     return options.name
+
+
+def template_name(text: str) -> str:
+    """Helm's --name-template: the release name a Go template with Sprig makes."""
+    from pyhelm.engine.go_template import execute
+
+    return execute(text, "name", {}).checked()
 
 
 def release_labels(previous: Mapping[str, str], given: Mapping[str, str | None]

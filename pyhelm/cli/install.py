@@ -150,10 +150,12 @@ def parse_labels(flags: tuple[str, ...]) -> dict[str, str | None]:
 @install_server_side_option
 @click.option("--replace", is_flag=True,
               help="Reuse the name of a release uninstalled with its history, or failed.")
+@click.option("--name-template", default="",
+              help="A Go template (with Sprig) that makes the release name.")
 @click.pass_context
 def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name: bool,
                     output: str, hide_notes: bool, server_side: bool, replace: bool,
-                    **kwargs: Any) -> None:
+                    name_template: str, **kwargs: Any) -> None:
     """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
     from pyhelm.action import install
 
@@ -164,6 +166,7 @@ def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name:
     cfg = configuration(ctx)
     options = install.InstallOptions(name=name, chart=chart, generate_name=generate_name,
                                      namespace=settings(ctx).namespace, replace=replace,
+                                     name_template=name_template,
                                      **shared(kwargs, ctx))
     print_release(install.run(cfg, options), output, hide_notes=hide_notes)
 

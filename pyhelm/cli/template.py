@@ -45,6 +45,8 @@ def _install_only_flags(func: Any) -> Any:
 @values_options
 @click.option("--release-name", default=None, help="Release name (also the first argument).")
 @click.option("--generate-name", "-g", is_flag=True, help="Generate the release name.")
+@click.option("--name-template", default="",
+              help="A Go template (with Sprig) that makes the release name.")
 @click.option("--version", default=None, help="Chart version to use.")
 @click.option("--show-only", "-s", multiple=True, help="Only show manifests of this template.")
 @click.option("--output-dir", default=None, help="Write each template to a file here.")
@@ -65,12 +67,17 @@ def _install_only_flags(func: Any) -> Any:
 @_install_only_flags
 @click.pass_context
 def template_command(ctx: click.Context, /, args: tuple[str, ...],
-                     release_name: str | None, generate_name: bool, **kwargs: Any) -> None:
+                     release_name: str | None, generate_name: bool, name_template: str,
+                     **kwargs: Any) -> None:
     """Render chart templates locally and print the manifests."""
     if len(args) > 2:
         raise UsageError(f"template takes [NAME] CHART, got {len(args)} arguments")
     chart = args[-1]
     name = args[0] if len(args) == 2 else release_name
+    if name_template and len(args) == 1:
+        from pyhelm.action.install import template_name
+
+        name = template_name(name_template)
     if generate_name or not name:
         name = name or "release-name"
     result = template.run(template.TemplateOptions(

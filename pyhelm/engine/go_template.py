@@ -29,7 +29,8 @@ class TemplateOutput:
 
 def execute(text: str, kind: str, data: Mapping[str, Any]) -> TemplateOutput:
     """``kind``: "release" (``data`` is a release record in Helm's JSON, seen as
-    ``.Release``) or "version" (``data`` is Helm's BuildInfo fields, JSON-named)."""
+    ``.Release``), "version" (``data`` is Helm's BuildInfo fields, JSON-named) or "name"
+    (an install's ``--name-template``: Sprig's functions, no data)."""
     from pyhelm.engine.helm_engine import exchange
 
     try:

@@ -355,3 +355,16 @@ def test_enable_dns_as_helm(tmp_path: Path, helm_env: dict[str, str]) -> None:
         assert mine.returncode == 0, mine.stderr
         assert mine.stdout == helm.stdout
     assert "127.0.0.1" in mine.stdout or "::1" in mine.stdout
+
+
+@pytest.mark.parametrize("template", ['{{ "Web" | lower }}-{{ add 1 2 }}', "{{ .Nope.x }}",
+                                      "{{ unclosed"])
+def test_name_template_names_the_release_as_helm(tmp_path: Path, helm_env: dict[str, str],
+                                                 template: str) -> None:
+    chart = _go_chart(tmp_path, "named", {"cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")})
+    helm, mine = both(["template", str(chart), "--name-template", template], tmp_path,
+                      helm_env)
+    assert (mine.returncode, mine.stdout) == (helm.returncode, helm.stdout)
+    if helm.returncode:  # Helm adds "release name check failed: " and a log line
+        assert mine.stderr.splitlines()[-1].removeprefix("Error: ") in helm.stderr

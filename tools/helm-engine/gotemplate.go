@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/Masterminds/sprig/v3"
+
 	release "helm.sh/helm/v4/pkg/release/v1"
 
 	"pyhelm.local/helm-engine/version"
@@ -16,7 +18,8 @@ type goTemplateOptions struct {
 	Text string `json:"text"`
 	// "release": Data is a release record (Helm's JSON), seen as {"Release": *Release},
 	// as `helm get all --template` sees it; "version": Data is a BuildInfo, as
-	// `helm version --template` sees it.
+	// `helm version --template` sees it; "name": an install's --name-template, with
+	// Sprig's functions and no data, as Helm's action.TemplateName runs it.
 	Kind string          `json:"kind"`
 	Data json.RawMessage `json:"data"`
 }
@@ -25,6 +28,9 @@ type goTemplateOptions struct {
 // extra functions, over Helm's own Go types, so field names, printf verbs and %T are
 // Helm's.
 func goTemplate(opts goTemplateOptions) (response, error) {
+	if opts.Kind == "name" {
+		return nameTemplate(opts.Text)
+	}
 	tmpl, err := template.New("_").Parse(opts.Text)
 	if err != nil {
 		return response{}, err
@@ -49,6 +55,18 @@ func goTemplate(opts goTemplateOptions) (response, error) {
 	var out strings.Builder
 	if err := tmpl.Execute(&out, data); err != nil {
 		return response{Text: out.String()}, err
+	}
+	return response{Text: out.String()}, nil
+}
+
+func nameTemplate(text string) (response, error) {
+	tmpl, err := template.New("name-template").Funcs(sprig.TxtFuncMap()).Parse(text)
+	if err != nil {
+		return response{}, err
+	}
+	var out strings.Builder
+	if err := tmpl.Execute(&out, nil); err != nil {
+		return response{}, err
 	}
 	return response{Text: out.String()}, nil
 }
