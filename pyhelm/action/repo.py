@@ -20,6 +20,7 @@ class IndexOptions:
     directory: str
     url: str = ""
     merge: str | None = None
+    as_json: bool = False  # write index.yaml as JSON (Helm's --json)
 
 
 def index_directory(options: IndexOptions) -> Index:
@@ -40,7 +41,7 @@ def index_directory(options: IndexOptions) -> Index:
             {k: [v.to_dict() for v in vs] for k, vs in index.entries.items()}
         if unchanged:
             return previous
-    write_index(index, target)
+    write_index(index, target, as_json=options.as_json)
     return index
 
 
@@ -73,6 +74,18 @@ def pull(options: PullOptions, paths: RepoPaths | None = None) -> Path:
         target.write_bytes(data)
     package.unlink()
     return out
+
+
+# The official repositories Google's buckets served, deleted in 2020 (Helm refuses them)
+_DELETED = {"//kubernetes-charts.storage.googleapis.com": "https://charts.helm.sh/stable",
+            "//kubernetes-charts-incubator.storage.googleapis.com":
+                "https://charts.helm.sh/incubator"}
+
+
+def refuse_deleted_repository(url: str) -> None:
+    for old, new in _DELETED.items():
+        if old in url:
+            raise RepoError(f'repo "{url}" is no longer available; try "{new}" instead')
 
 
 def add_repository(entry: client.RepoEntry, *, force_update: bool = False,

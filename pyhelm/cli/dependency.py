@@ -18,7 +18,9 @@ def dependency_command() -> None:
 
 @dependency_command.command("list")
 @click.argument("chart", default=".")
-def list_command(chart: str) -> None:
+@click.option("--max-col-width", default=80, show_default=True, type=int,
+              help="Maximum column width of the table.")
+def list_command(chart: str, max_col_width: int) -> None:
     """List the dependencies of CHART and their state."""
     from pyhelm.cli.output import table
 
@@ -26,9 +28,10 @@ def list_command(chart: str) -> None:
     if not rows:  # Helm says so on stdout and succeeds
         click.echo(f"WARNING: no dependencies at {os.path.join(chart, 'charts')}")
         return
-    # Helm's own table (uitable, 80-character columns), then a blank line
+    # Helm's own table (uitable, columns cut at --max-col-width), then a blank line
     click.echo(table(("NAME", "VERSION", "REPOSITORY", "STATUS"),
-                     [(r.name, r.version, r.repository, r.status) for r in rows], max_width=80))
+                     [(r.name, r.version, r.repository, r.status) for r in rows],
+                     max_width=max_col_width))
     click.echo()
 
 

@@ -33,10 +33,15 @@ def repo_command() -> None:
 @click.option("--pass-credentials", is_flag=True,
               help="Send the credentials to every host (default: the repository's only).")
 @click.option("--force-update", is_flag=True, help="Replace an existing repository.")
+@click.option("--allow-deprecated-repos", is_flag=True,
+              help="Allow adding the official repositories that were permanently deleted.")
 def add_command(name: str, url: str, username: str, password: str, password_stdin: bool,
                 ca_file: str, cert_file: str, key_file: str, insecure_skip_tls_verify: bool,
-                pass_credentials: bool, force_update: bool) -> None:
+                pass_credentials: bool, force_update: bool,
+                allow_deprecated_repos: bool) -> None:
     """Add a chart repository."""
+    if not allow_deprecated_repos:
+        repo.refuse_deleted_repository(url)
     if password_stdin:
         password = sys.stdin.read().strip()
     repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
@@ -85,9 +90,11 @@ def remove_command(names: tuple[str, ...]) -> None:
 @click.argument("directory")
 @click.option("--url", default="", help="URL of the repository (prefix of package URLs).")
 @click.option("--merge", default=None, help="Merge this index into the new one.")
-def index_command(directory: str, url: str, merge: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Output in JSON format.")
+def index_command(directory: str, url: str, merge: str | None, as_json: bool) -> None:
     """Generate index.yaml for a directory of packaged charts."""
-    repo.index_directory(repo.IndexOptions(directory=directory, url=url, merge=merge))
+    repo.index_directory(repo.IndexOptions(directory=directory, url=url, merge=merge,
+                                           as_json=as_json))
 
 
 @repo_command.command("serve")

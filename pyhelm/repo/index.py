@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -115,6 +116,14 @@ class Index:
 
     def to_yaml(self) -> str:
         return yamlio.dump(self.to_dict(), sort_keys=False)
+
+    def to_json(self) -> str:
+        """Helm's ``repo index --json``: the index as indented JSON (YAML readers read it),
+        top-level keys in the order of Helm's IndexFile type."""
+        whole = self.to_dict()
+        ordered = {key: whole[key] for key in ("apiVersion", "generated", "entries",
+                                                "annotations") if key in whole}
+        return json.dumps(ordered, indent=2, ensure_ascii=False)
 
 
 def load_index(data: bytes | str, source: str) -> Index:
@@ -225,11 +234,11 @@ def build_index(directory: Path, *, url: str = "", merge: Index | None = None,
     return index
 
 
-def write_index(index: Index, path: Path) -> None:
+def write_index(index: Index, path: Path, *, as_json: bool = False) -> None:
     """Write atomically (temp file, then rename): readers never see a torn index."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".yaml")
     with os.fdopen(handle, "w") as out:
-        out.write(index.to_yaml())
+        out.write(index.to_json() if as_json else index.to_yaml())
     os.chmod(temp, 0o644)  # mkstemp makes 0600; an index is served to everyone
     os.replace(temp, path)

@@ -97,3 +97,26 @@ def test_lint_quiet_prints_only_charts_with_warnings_as_helm(tmp_path: Path,
                for tool in (str(peers.helm_binary()), PYHELM)]
     assert [(o.returncode, o.stdout, o.stderr) for o in outputs][1] == (
         outputs[0].returncode, outputs[0].stdout, outputs[0].stderr)
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("words", [
+    ["dependency", "list", "{root}/parent", "--max-col-width", "12"],
+    ["dependency", "list", "{root}/parent"],
+    ["repo", "add", "old", "https://kubernetes-charts.storage.googleapis.com"],
+])
+def test_small_flags_as_helm(tmp_path: Path, words: list[str]) -> None:
+    parent = tmp_path / "parent"
+    (parent / "templates").mkdir(parents=True)
+    (parent / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n"
+        "- name: a-dependency-with-a-long-name\n  version: 1.2.3\n"
+        "  repository: https://charts.example.com/a/long/repository/path\n")
+    args = [w.format(root=tmp_path) for w in words]
+    env = peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0")
+    helm = subprocess.run([str(peers.helm_binary()), *args], capture_output=True, text=True,
+                          env=env, check=False)
+    mine = subprocess.run([PYHELM, *args], capture_output=True, text=True, env=env,
+                          check=False)
+    assert (mine.returncode, mine.stdout, mine.stderr) == (
+        helm.returncode, helm.stdout, helm.stderr)

@@ -75,3 +75,23 @@ def test_search_sees_what_helm_sees(static_repo: str, tmp_path: Path) -> None:
                        capture_output=True)
     assert results[1] == results[0]
     assert {r["name"] for r in results[0]} == {"odd/good", "odd/filed-here"}
+
+
+@pytest.mark.helm
+def test_index_as_json_holds_what_helms_does(tmp_path: Path) -> None:
+    """`repo index --json`: index.yaml written as JSON (a YAML reader reads it as is)."""
+    from pyhelm.chart.package import write_package
+
+    indexes = []
+    for tool in (str(peers.helm_binary()), str(Path(sys.executable).with_name("pyhelm"))):
+        directory = tmp_path / Path(tool).name
+        write_package(Path(__file__).resolve().parents[2] / "charts" / "demo", directory)
+        subprocess.run([tool, "repo", "index", str(directory), "--json", "--url",
+                        "https://charts.example.com"], env=peers.helm_env(tmp_path),
+                       check=True, capture_output=True)
+        whole = json.loads((directory / "index.yaml").read_text())
+        indexes.append({name: [{k: v for k, v in entry.items() if k != "created"}
+                               for entry in entries]
+                        for name, entries in whole["entries"].items()})
+        assert list(whole)[:3] == ["apiVersion", "generated", "entries"]
+    assert indexes[1] == indexes[0]
