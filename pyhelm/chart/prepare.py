@@ -9,6 +9,7 @@ Subchart ``X`` reads its values at ``values["X"]``.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,8 +17,17 @@ from typing import Any
 
 from pyhelm.chart.model import Chart, Dependency
 from pyhelm.chart.schema import validate_values
-from pyhelm.chart.values import coalesce, merge_maps, path_value, set_path
-from pyhelm.errors import ChartError
+from pyhelm.chart.values import (
+    Warn,
+    coalesce,
+    coalesce_tables,
+    go_value,
+    ignore_warning,
+    merge_maps,
+    path_value,
+    set_path,
+)
+from pyhelm.errors import ChartError, ValuesError
 
 
 @dataclass(frozen=True)
@@ -26,14 +36,23 @@ class PreparedChart:
     values: dict[str, Any]
 
 
-def prepare(chart: Chart, overrides: Mapping[str, Any]) -> PreparedChart:
+def prepare(chart: Chart, overrides: Mapping[str, Any], warn: Warn = ignore_warning
+            ) -> PreparedChart:
     """Coalesce, drop disabled subcharts, import values, validate against schemas."""
     aliased = _apply_aliases(chart)
-    values = _coalesce_tree(aliased, dict(overrides), None)
+    values = coalesce_values(aliased, overrides, warn=warn)
     enabled = _prune_disabled(aliased, values, values.get("tags") or {}, "")
     values = _import_values(enabled, values)
     validate_values(enabled, values)
     return PreparedChart(enabled, values)
+
+
+def coalesce_values(chart: Chart, values: Mapping[str, Any], *, merge: bool = False,
+                    warn: Warn = ignore_warning) -> dict[str, Any]:
+    """The values of the whole tree, as Helm's CoalesceValues (MergeValues with
+    ``merge``, which keeps every null) makes them from the chart's defaults and the
+    user's ``values``; ``warn`` gets the warnings Helm prints."""
+    return _coalesce_tree(chart, values, chart.name, merge, warn)
 
 
 def _dependency_for(chart: Chart, sub: Chart) -> Dependency | None:
@@ -63,21 +82,57 @@ def _apply_aliases(chart: Chart) -> Chart:
     return dataclasses.replace(chart, subcharts=tuple(subcharts))
 
 
-def _coalesce_tree(chart: Chart, overrides: dict[str, Any],
-                   parent_global: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``parent_global``: None for the top chart, which (as in Helm) has a ``global``
-    table only when its values give one; every subchart gets one."""
-    values = coalesce(chart.values, overrides,
-                      subcharts=frozenset(sub.name for sub in chart.subcharts))
-    own_global = values.get("global") if isinstance(values.get("global"), Mapping) else {}
-    if parent_global is not None or "global" in values:
-        values["global"] = merge_maps(own_global or {}, parent_global or {})
+def _coalesce_tree(chart: Chart, values: Mapping[str, Any], path: str, merge: bool,
+                   warn: Warn) -> dict[str, Any]:
+    """Helm's coalesce: the chart's defaults under ``values``, then each subchart's
+    section, which first takes the chart's ``global`` table (the top chart has one only
+    when its values give one)."""
+    coalesced = coalesce(chart.values, values, merge=merge, prefix=path, warn=warn,
+                         subcharts=frozenset(sub.name for sub in chart.subcharts))
     for sub in chart.subcharts:
-        section = values.get(sub.name)
-        values[sub.name] = _coalesce_tree(
-            sub, dict(section) if isinstance(section, Mapping) else {},
-            values.get("global", {}))
-    return values
+        section = coalesced.setdefault(sub.name, {})
+        if not isinstance(section, Mapping):
+            raise ValuesError(f"type mismatch on {sub.name}: %!t({_go_typed(section)})")
+        section = dict(section)
+        _take_globals(section, coalesced, path, warn)
+        coalesced[sub.name] = _coalesce_tree(sub, section, f"{path}.{sub.name}", merge, warn)
+    return coalesced
+
+
+def _take_globals(section: dict[str, Any], parent: Mapping[str, Any], path: str,
+                  warn: Warn) -> None:
+    """Helm's coalesceGlobals: the parent's ``global`` entries win over the section's,
+    tables merging, but a table and a value that is not one are not mixed."""
+    own = section.get("global", {})
+    given = parent.get("global", {})
+    if not isinstance(own, Mapping) or not isinstance(given, Mapping):
+        side = "destination" if not isinstance(own, Mapping) else "source"
+        warn(f"warning: skipping globals because {side} global is not a table.")
+        return
+    merged = dict(own)
+    for key, value in given.items():
+        if isinstance(value, Mapping):
+            if key not in merged:
+                merged[key] = copy.deepcopy(dict(value))
+            elif not isinstance(merged[key], Mapping):
+                warn(f'Conflict: cannot merge map onto non-map for "{key}". Skipping.')
+            else:
+                merged[key] = coalesce_tables(value, merged[key], merge=True,
+                                              prefix=f"{path}.{key}", warn=warn)
+        elif isinstance(merged.get(key), Mapping):
+            warn(f"key {key} is table. Skipping")
+        else:
+            merged[key] = copy.deepcopy(value)
+    section["global"] = merged
+
+
+def _go_typed(value: Any) -> str:
+    """Go's ``%!t(type=value)`` inside, for a value that is not a bool."""
+    if value is None:
+        return "<nil>"
+    kind = {str: "string", int: "int64", float: "float64", list: "[]interface {}"}.get(
+        type(value), type(value).__name__)
+    return f"{kind}={go_value(value)}"
 
 
 def _is_enabled(dependency: Dependency | None, values: Mapping[str, Any],

@@ -8,7 +8,7 @@ and ``--set-literal`` (Helm's own order). A later source wins; maps merge deeply
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,44 +159,92 @@ def _json_object(expr: str) -> dict[str, Any]:
     return value
 
 
+Warn = Callable[[str], None]
+
+
+def ignore_warning(_message: str) -> None:
+    """Helm prints its coalescing warnings on standard error; by default pyhelm's
+    functions keep quiet."""
+
+
 def coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any], *,
-             merge: bool = False, subcharts: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Chart defaults under user values, as Helm (4.3) coalesces them: a user ``null``
-    removes a key the defaults have; a ``null`` for a key they lack stays (a subchart may
-    have it), and so do all nulls under a subchart's section (``merge``), for the
-    subchart's own defaults to act on. The chart's own ``null`` defaults are dropped."""
-    return _coalesce(defaults, overrides, merge=merge, subcharts=subcharts, top=True)
-
-
-def _coalesce(defaults: Mapping[str, Any], overrides: Mapping[str, Any], *, merge: bool,
-              subcharts: frozenset[str], top: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in overrides.items():
-        default = defaults.get(key)
-        if value is None:
-            # Helm's top level drops a user null over any default; below it, only over a
-            # default that is not null itself
-            removes = key in defaults if top else default is not None
-            if merge or not removes:
-                result[key] = None
-            continue
-        if isinstance(value, Mapping) and isinstance(default, Mapping):
-            child_merge = merge or key in subcharts
-            if not child_merge:
-                default = _without_nulls(default)
-            result[key] = _coalesce(default, value, merge=child_merge, subcharts=frozenset(),
-                                    top=False)
-        else:
-            result[key] = copy.deepcopy(value)
+             merge: bool = False, subcharts: frozenset[str] = frozenset(), prefix: str = "",
+             warn: Warn = ignore_warning) -> dict[str, Any]:
+    """One chart's defaults under user values, as Helm (4.3) coalesces them: a user
+    ``null`` removes a key the defaults have; a ``null`` for a key they lack stays (a
+    subchart may have it), and so do all nulls under a subchart's section (``merge``),
+    for the subchart's own defaults to act on. The chart's own ``null`` defaults are
+    dropped. ``prefix`` is the chart's dotted path in Helm's warnings."""
+    result = copy.deepcopy(dict(overrides))
     for key, default in defaults.items():
-        if key in overrides:
+        if key not in overrides:
+            if merge:
+                result[key] = copy.deepcopy(default)
+            elif default is not None:
+                result[key] = _without_nulls(default) if isinstance(default, Mapping) \
+                    else copy.deepcopy(default)
             continue
-        if merge:
-            result[key] = copy.deepcopy(default)
-        elif default is not None:
-            result[key] = _without_nulls(default) if isinstance(default, Mapping) \
-                else copy.deepcopy(default)
+        value = overrides[key]
+        if value is None:
+            if not merge:
+                del result[key]
+        elif isinstance(value, Mapping) and isinstance(default, Mapping):
+            child_merge = merge or key in subcharts
+            result[key] = coalesce_tables(
+                value, default if child_merge else _without_nulls(default), merge=child_merge,
+                prefix=_joined(prefix, key), warn=warn)
+        elif isinstance(value, Mapping) and default is not None:
+            warn(f"warning: skipped value for {prefix}.{key}: Not a table.")
     return result
+
+
+def coalesce_tables(overrides: Mapping[str, Any] | None, defaults: Mapping[str, Any] | None,
+                    *, merge: bool = False, prefix: str = "", warn: Warn = ignore_warning
+                    ) -> dict[str, Any]:
+    """``overrides`` over ``defaults``, table by table (Helm's CoalesceTables; with
+    ``merge``, MergeTables): an override ``null`` removes the default it covers, unless
+    merging; where ``defaults`` has nothing, or ``null``, it stays. A table and a value
+    that is not one do not mix: the override is kept, with Helm's warning."""
+    if defaults is None or overrides is None:
+        return copy.deepcopy(dict(overrides or defaults or {}))
+    result = copy.deepcopy(dict(overrides))
+    for key, default in defaults.items():
+        if key not in overrides:
+            result[key] = copy.deepcopy(default)
+            continue
+        value, full_key = overrides[key], _joined(prefix, key)
+        if value is None:
+            if not merge and default is not None:
+                del result[key]
+        elif isinstance(default, Mapping):
+            if isinstance(value, Mapping):
+                result[key] = coalesce_tables(value, default, merge=merge, prefix=full_key,
+                                              warn=warn)
+            else:
+                warn(f"warning: cannot overwrite table with non table for {full_key} "
+                     f"({go_value(default)})")
+        elif isinstance(value, Mapping) and default is not None:
+            warn(f"warning: destination for {full_key} is a table. Ignoring non-table value "
+                 f"({go_value(default)})")
+    return result
+
+
+def _joined(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def go_value(value: Any) -> str:
+    """A value as Go's ``%v`` prints it in Helm's warnings (maps with sorted keys; a
+    float in Python's shortest form, without Go's ``.0``)."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Mapping):
+        return "map[" + " ".join(f"{k}:{go_value(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_value(v) for v in value) + "]"
+    return str(value).removesuffix(".0") if isinstance(value, float) else str(value)
 
 
 def _without_nulls(mapping: Mapping[str, Any]) -> dict[str, Any]:
