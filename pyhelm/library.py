@@ -27,7 +27,7 @@ from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Hook, Manifest
-from pyhelm.errors import UsageError
+from pyhelm.errors import RepoError, UsageError
 from pyhelm.repo.client import RepoEntry, SearchHit
 from pyhelm.settings import RepoPaths
 
@@ -111,8 +111,13 @@ def repo_add(name: str, url: str, *, username: str = "", password: str = "",
 
 def repo_update(*names: str, paths: RepoPaths | None = None) -> list[str]:
     """Download the indexes of the named repositories (none named: all of them);
-    returns the names updated."""
-    return repo_action.update_repositories(names, paths)
+    returns the names updated. RepoError when any could not be updated (the others
+    are, all the same)."""
+    outcomes = repo_action.update_repositories(names, paths)
+    failed = [f"{o.entry.name}: {o.error}" for o in outcomes if o.error is not None]
+    if failed:
+        raise RepoError("failed to update: " + "; ".join(failed))
+    return [o.entry.name for o in outcomes]
 
 
 def repo_search(keyword: str = "", *, constraint: str | None = None,

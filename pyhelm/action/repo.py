@@ -89,23 +89,42 @@ def refuse_deleted_repository(url: str) -> None:
 
 
 def add_repository(entry: client.RepoEntry, *, force_update: bool = False,
-                   paths: RepoPaths | None = None) -> None:
-    client.add(entry, force_update=force_update, paths=paths)
+                   paths: RepoPaths | None = None,
+                   timeout: float = client.TIMEOUT_SECONDS) -> None:
+    client.add(entry, force_update=force_update, paths=paths, timeout=timeout)
 
 
 def list_repositories(paths: RepoPaths | None = None) -> list[client.RepoEntry]:
     return client.RepoConfig.load(paths).repositories
 
 
-def update_repositories(names: tuple[str, ...] = (), paths: RepoPaths | None = None
-                        ) -> list[str]:
+@dataclass(frozen=True)
+class RepoUpdate:
+    entry: client.RepoEntry
+    error: str | None  # why its index could not be had; None: updated
+
+
+def update_repositories(names: tuple[str, ...] = (), paths: RepoPaths | None = None,
+                        timeout: float = client.TIMEOUT_SECONDS) -> list[RepoUpdate]:
+    """Refresh each repository's cached index, all at once as Helm does; one that fails
+    does not stop the others (each outcome is returned, in the order they finished)."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     config = client.RepoConfig.load(paths)
     chosen = [config.get(n) for n in names] if names else config.repositories
     if not chosen:
         raise RepoError("no repositories configured (see `pyhelm repo add`)")
-    for entry in chosen:
-        client.refresh(entry, paths)
-    return [e.name for e in chosen]
+
+    def refresh(entry: client.RepoEntry) -> RepoUpdate:
+        try:
+            client.refresh(entry, paths, timeout)
+        except RepoError as exc:
+            return RepoUpdate(entry, str(exc))
+        return RepoUpdate(entry, None)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(chosen))) as pool:
+        return [done.result() for done in as_completed([pool.submit(refresh, entry)
+                                                        for entry in chosen])]
 
 
 def remove_repository(name: str, paths: RepoPaths | None = None) -> None:

@@ -11,7 +11,12 @@ import click
 from pyhelm.action import repo
 from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import repo_paths
+from pyhelm.cli.output import seconds
 from pyhelm.cli.pflag import with_aliases
+
+# Helm's --timeout of repo add and update: how long one index download may take
+timeout_option_index = click.option("--timeout", default="2m0s", show_default=True,
+                                    help="Time to wait for the index file download.")
 from pyhelm.repo.client import RepoEntry
 
 
@@ -35,10 +40,11 @@ def repo_command() -> None:
 @click.option("--force-update", is_flag=True, help="Replace an existing repository.")
 @click.option("--allow-deprecated-repos", is_flag=True,
               help="Allow adding the official repositories that were permanently deleted.")
+@timeout_option_index
 def add_command(name: str, url: str, username: str, password: str, password_stdin: bool,
                 ca_file: str, cert_file: str, key_file: str, insecure_skip_tls_verify: bool,
                 pass_credentials: bool, force_update: bool,
-                allow_deprecated_repos: bool) -> None:
+                allow_deprecated_repos: bool, timeout: str) -> None:
     """Add a chart repository."""
     if not allow_deprecated_repos:
         repo.refuse_deleted_repository(url)
@@ -46,7 +52,8 @@ def add_command(name: str, url: str, username: str, password: str, password_stdi
         password = sys.stdin.read().strip()
     repo.add_repository(RepoEntry(name, url, username, password, ca_file, cert_file, key_file,
                                   insecure_skip_tls_verify, pass_credentials),
-                        force_update=force_update, paths=repo_paths())
+                        force_update=force_update, paths=repo_paths(),
+                        timeout=seconds(timeout))
     click.echo(f'"{name}" has been added to your repositories')
 
 
@@ -70,10 +77,22 @@ def list_command(no_headers: bool, output: str) -> None:
 
 @repo_command.command("update")
 @click.argument("names", nargs=-1)
-def update_command(names: tuple[str, ...]) -> None:
+@timeout_option_index
+def update_command(names: tuple[str, ...], timeout: str) -> None:
     """Refresh the cached indexes of chart repositories."""
-    for name in repo.update_repositories(names, repo_paths()):
-        click.echo(f'...Successfully got an update from the "{name}" chart repository')
+    click.echo("Hang tight while we grab the latest from your chart repositories...")
+    failed = []
+    for outcome in repo.update_repositories(names, repo_paths(), seconds(timeout)):
+        name, url = outcome.entry.name, outcome.entry.shown_url
+        if outcome.error is None:
+            click.echo(f'...Successfully got an update from the "{name}" chart repository')
+        else:
+            click.echo(f'...Unable to get an update from the "{name}" chart repository '
+                       f"({url}):\n\t{outcome.error}")
+            failed.append(url)
+    if failed:
+        raise click.ClickException(
+            f"failed to update the following repositories: [{' '.join(failed)}]")
     click.echo("Update Complete. ⎈Happy Helming!⎈")
 
 

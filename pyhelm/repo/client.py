@@ -218,27 +218,28 @@ def warn_stderr(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-def fetch_index(entry: RepoEntry, warn: Callable[[str], None] = warn_stderr
-                ) -> tuple[Index, bytes]:
+def fetch_index(entry: RepoEntry, warn: Callable[[str], None] = warn_stderr,
+                timeout: float = TIMEOUT_SECONDS) -> tuple[Index, bytes]:
     """A repository's index, downloaded and validated (entries left out are warned
     about, as Helm warns), and its bytes."""
-    data = fetch(index_url(entry.url), entry, limit=MAX_INDEX_BYTES)
+    data = fetch(index_url(entry.url), entry, timeout=timeout, limit=MAX_INDEX_BYTES)
     index = load_index(data, index_url(entry.shown_url))
     for message in index.skipped:
         warn(message)
     return index, data
 
 
-def refresh(entry: RepoEntry, paths: RepoPaths | None = None) -> Index:
+def refresh(entry: RepoEntry, paths: RepoPaths | None = None,
+            timeout: float = TIMEOUT_SECONDS) -> Index:
     """Download and validate a repository's index, then cache it."""
-    index, data = fetch_index(entry)
+    index, data = fetch_index(entry, timeout=timeout)
     atomic_write(confined(resolve_paths(paths).repository_cache, f"{entry.name}-index.yaml"),
                  data)
     return index
 
 
-def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None = None
-        ) -> None:
+def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None = None,
+        timeout: float = TIMEOUT_SECONDS) -> None:
     if "/" in entry.name:  # Helm's rule, and the name is part of a file name
         raise RepoError(f"repository name ({entry.name}) contains '/', please specify a "
                         "different name without '/'")
@@ -251,7 +252,7 @@ def add(entry: RepoEntry, *, force_update: bool = False, paths: RepoPaths | None
     if existing and existing.to_dict() != entry.to_dict() and not force_update:
         raise RepoError(f'repository name "{entry.name}" already exists with other settings '
                         "(use --force-update)")
-    refresh(entry, paths)
+    refresh(entry, paths, timeout)
     config.repositories = [r for r in config.repositories if r.name != entry.name] + [entry]
     config.save(paths)
 

@@ -417,3 +417,33 @@ def test_an_endless_index_or_chart_is_cut_off_in_bounded_memory(
         assert timed.returncode == 1 and len(stderr) == 1, timed.stderr
         assert stderr[0].endswith(f"is larger than {limit} bytes"), stderr
         assert int(peak_kib) < 400_000, peak_kib
+
+
+# -- a slow answer -------------------------------------------------------------------------
+
+
+def test_repo_add_and_update_give_up_after_their_timeout_as_helm(
+        near: HostileServer, package: bytes, tmp_path: Path) -> None:
+    """`--timeout` bounds the index download of `repo add` and `repo update`."""
+    import time
+
+    def slow(_seen: Any) -> Reply:
+        time.sleep(3)
+        return index({"demo": [entry("demo-0.1.0.tgz", package)]})
+
+    near.routes["/index.yaml"] = slow
+    for tool in ("helm", "pyhelm"):
+        cli = Cli(tool, tmp_path / tool)
+        started = time.monotonic()
+        quick = subprocess.run([cli.binary, "repo", "add", "slow", near.url, "--timeout",
+                                "1s"], env=cli.env, capture_output=True, text=True,
+                               timeout=60, check=False)
+        assert quick.returncode == 1 and time.monotonic() - started < 2.9, (tool, quick)
+        patient = subprocess.run([cli.binary, "repo", "add", "slow", near.url, "--timeout",
+                                  "10s"], env=cli.env, capture_output=True, text=True,
+                                 timeout=60, check=False)
+        assert patient.returncode == 0, (tool, patient.stderr)
+        update = subprocess.run([cli.binary, "repo", "update", "--timeout", "1s"],
+                                env=cli.env, capture_output=True, text=True, timeout=60,
+                                check=False)
+        assert "slow" in update.stdout + update.stderr, (tool, update)

@@ -38,7 +38,8 @@ def test_each_tool_sees_the_repositories_the_other_added(served: str, tmp_path: 
 
 
 @pytest.mark.parametrize("args", [
-    ["repo", "list", "--no-headers"], ["repo", "list"],
+    ["repo", "list", "--no-headers"], ["repo", "list"], ["repo", "update"],
+    ["repo", "update", "--timeout", "30s"],
     ["search", "repo", "-r", "shared/d.m"], ["search", "repo", "--regexp", "^nothing$"],
     ["search", "repo", "nothing-like-it", "--fail-on-no-result"],
     ["search", "repo", "nothing-like-it", "--fail-on-no-result", "-o", "json"],
