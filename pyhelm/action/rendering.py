@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pyhelm.action.configuration import Configuration
     from pyhelm.action.post_renderer import PostRenderer
     from pyhelm.chart.model import Chart
+    from pyhelm.settings import Settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,20 +95,24 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
     """Render for install, upgrade or diff: the cluster's capabilities, and `lookup`
     reading the cluster (``offline``: Helm's defaults and no cluster, as
     ``--dry-run=client``)."""
-    settings = cfg.settings
-    kube = None if offline else KubeTarget(
-        kubeconfig=settings.kubeconfig or settings.kubeconfig_env,
-        context=settings.kube_context, token=settings.kube_token,
-        apiserver=settings.kube_apiserver, ca_file=settings.kube_ca_file,
-        insecure_skip_tls_verify=settings.kube_insecure_skip_tls_verify,
-        tls_server_name=settings.kube_tls_server_name, as_user=settings.kube_as_user,
-        as_groups=tuple(settings.kube_as_groups or ()))
+    kube = None if offline else kube_target(cfg.settings)
     return render_chart(RenderSpec(
         chart=source.chart, chart_path=source.path, values=values, release=release,
         capabilities=Capabilities() if offline else cfg.capabilities(), cluster=not offline,
         default_kube_version=offline, reuse=reuse, kube=kube, objects=True,
         skip_schema_validation=skip_schema_validation, subchart_notes=subchart_notes,
         post_renderer=post_renderer, enable_dns=enable_dns))
+
+
+def kube_target(settings: Settings) -> KubeTarget:
+    """Where Helm charts' ``lookup`` reads: the cluster these settings reach."""
+    return KubeTarget(
+        kubeconfig=settings.kubeconfig or settings.kubeconfig_env,
+        context=settings.kube_context, token=settings.kube_token,
+        apiserver=settings.kube_apiserver, ca_file=settings.kube_ca_file,
+        insecure_skip_tls_verify=settings.kube_insecure_skip_tls_verify,
+        tls_server_name=settings.kube_tls_server_name, as_user=settings.kube_as_user,
+        as_groups=tuple(settings.kube_as_groups or ()))
 
 
 def check_kube_version(chart: Chart, capabilities: Capabilities) -> None:

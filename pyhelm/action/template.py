@@ -27,6 +27,7 @@ from pyhelm.settings import RepoPaths
 
 if TYPE_CHECKING:
     from pyhelm.action.post_renderer import PostRenderer
+    from pyhelm.engine.helm_inputs import KubeTarget
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +49,9 @@ class TemplateOptions:
     location: ChartLocation = field(default_factory=ChartLocation)
     post_renderer: PostRenderer | None = None
     enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
+    # --dry-run=server: the cluster's capabilities, and `lookup` reading it (else offline)
+    cluster: Capabilities | None = None
+    kube: KubeTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -77,16 +81,17 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
         chart = load_chart(path)
     else:
         check_archives(path)  # one budget for all its archives, which Helm lacks
-    capabilities = Capabilities(kube_version=options.kube_version or DEFAULT_KUBE_VERSION,
-                                extra_api_versions=options.api_versions)
+    capabilities = options.cluster or Capabilities(
+        kube_version=options.kube_version or DEFAULT_KUBE_VERSION,
+        extra_api_versions=options.api_versions)
     release = ReleaseContext(options.release_name, options.namespace,
                              is_install=not options.is_upgrade, is_upgrade=options.is_upgrade)
     outcome = render_chart(RenderSpec(
         chart=chart, chart_path=path, values=options.values, release=release,
-        capabilities=capabilities, default_kube_version=options.kube_version is None,
+        capabilities=capabilities, cluster=options.cluster is not None, kube=options.kube,
+        default_kube_version=options.kube_version is None and options.cluster is None,
         objects=False, skip_schema_validation=options.skip_schema_validation, engine=engine,
-        enable_dns=options.enable_dns,
-        post_renderer=options.post_renderer))
+        enable_dns=options.enable_dns, post_renderer=options.post_renderer))
     rendered = outcome.rendered
     resources = [*(rendered.crds if options.include_crds else ()), *rendered.manifests]
     hooks = [] if options.no_hooks else [

@@ -27,6 +27,12 @@ def normalize(params: Sequence[click.Parameter], args: list[str]) -> list[str]:
     for index, word in enumerate(args):
         if word == "--":
             return out + args[index:]
+        bare = options.get(word)
+        if bare is not None and getattr(bare, "_flag_needs_value", False):
+            # pflag's NoOptDefVal: a bare `--dry-run` takes its default and never the
+            # next word (click would take it), so `--dry-run NAME CHART` keeps NAME
+            out.append(f"{word}={bare.flag_value}")
+            continue
         name, equals, value = word.partition("=")
         option = options.get(name) if equals and name.startswith("-") else None
         if option is None or (not name.startswith("--") and len(name) != 2):

@@ -32,6 +32,28 @@ _INSTALL_ONLY = (
     (("--timeout",), True))
 
 
+def _dry_run_strategy(given: str | None) -> str:
+    """Helm's reading of template's --dry-run: "client" or "server" (a template is
+    always a dry run, so "none" and false are refused; a bare flag and true warn)."""
+    from pyhelm.cli import helm_log
+
+    if given is None or given == "client":
+        return "client"
+    if given == "server":
+        return "server"
+    if given == "unset":
+        helm_log.warn("--dry-run is deprecated and should be replaced with '--dry-run=client'")
+        return "client"
+    if given in ("true", "1", "t", "T", "TRUE", "True"):
+        helm_log.warn(f"boolean '--dry-run={given}' flag is deprecated and must be replaced "
+                      "with '--dry-run=client'")
+        return "client"
+    if given in ("none", "false", "0", "f", "F", "FALSE", "False"):
+        raise UsageError(f'invalid dry-run value ("{given}"). Must be "server" or "client"')
+    raise UsageError(f'invalid dry-run value ("{given}"). Must be "none", "server", or '
+                     '"client"')
+
+
 def _install_only_flags(func: Any) -> Any:
     for names, takes_value in reversed(_INSTALL_ONLY):
         func = click.option(*names, is_flag=not takes_value, multiple=takes_value,
@@ -62,6 +84,9 @@ def _install_only_flags(func: Any) -> Any:
               help="Do not validate values against values.schema.json.")
 @click.option("--enable-dns", is_flag=True,
               help="Let Helm charts' getHostByName resolve names (off: it gives \"\").")
+@click.option("--dry-run", "dry_run", is_flag=False, flag_value="unset", default=None,
+              help='"client" (the default: offline) or "server" (the cluster\'s '
+                   "capabilities, and lookup reading it).")
 @deprecated_flag("--hide-notes", _NO_EFFECT)
 @deprecated_flag("--render-subchart-notes", _NO_EFFECT)
 @_install_only_flags
@@ -80,6 +105,13 @@ def template_command(ctx: click.Context, /, args: tuple[str, ...],
         name = template_name(name_template)
     if generate_name or not name:
         name = name or "release-name"
+    cluster, kube = None, None
+    if _dry_run_strategy(kwargs.pop("dry_run")) == "server":
+        from pyhelm.action.rendering import kube_target
+        from pyhelm.cli.output import configuration
+
+        cluster = configuration(ctx).capabilities()
+        kube = kube_target(settings(ctx))
     result = template.run(template.TemplateOptions(
         chart=chart, release_name=name, namespace=settings(ctx).namespace or "default",
         values=value_options(kwargs), version=kwargs["version"],
@@ -91,7 +123,7 @@ def template_command(ctx: click.Context, /, args: tuple[str, ...],
         skip_schema_validation=kwargs["skip_schema_validation"],
         location=chart_location(kwargs),
         post_renderer=post_renderer(kwargs, settings(ctx).plugin_dirs),
-        enable_dns=kwargs["enable_dns"]),
+        enable_dns=kwargs["enable_dns"], cluster=cluster, kube=kube),
         settings(ctx).repo_paths)
     if kwargs["output_dir"]:
         for name_ in sorted({m.template for m in result.documents}):

@@ -120,3 +120,11 @@ def test_small_flags_as_helm(tmp_path: Path, words: list[str]) -> None:
                           check=False)
     assert (mine.returncode, mine.stdout, mine.stderr) == (
         helm.returncode, helm.stdout, helm.stderr)
+
+
+def test_a_bare_optional_value_flag_never_takes_the_next_word() -> None:
+    params = [click.Option(["--dry-run", "dry_run"], is_flag=False, flag_value="client",
+                           default=None)]
+    assert normalize(params, ["--dry-run", "web", "chart"]) == ["--dry-run=client", "web",
+                                                                "chart"]
+    assert normalize(params, ["--dry-run=server", "web"]) == ["--dry-run=server", "web"]

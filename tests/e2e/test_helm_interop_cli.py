@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,26 @@ def test_pyhelm_reads_and_rolls_back_a_helm_release(helm_env: dict[str, str],
          namespace, "-o", "json"], env=helm_env, capture_output=True, text=True,
         check=True).stdout)
     assert deployment["spec"]["replicas"] == 2
+
+
+@pytest.mark.parametrize("flags", [["--dry-run=server"], ["--dry-run=client"], []])
+def test_template_dry_run_server_reads_the_cluster_as_helm(tmp_path: Path, kubeconfig: str,
+                                                           flags: list[str]) -> None:
+    """`template --dry-run=server`: the cluster's Kubernetes version and API versions,
+    and `lookup` reading it; otherwise Helm's defaults and an empty lookup."""
+    chart = tmp_path / "looks"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: looks\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n"
+        "  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"
+        "  ns: {{ dig \"metadata\" \"name\" \"none\" (lookup \"v1\" \"Namespace\" \"\" "
+        "\"kube-system\") | quote }}\n")
+    env = {**os.environ, "KUBECONFIG": kubeconfig, "HELM_CONFIG_HOME": str(tmp_path / "c"),
+           "HELM_CACHE_HOME": str(tmp_path / "k"), "HELM_DATA_HOME": str(tmp_path / "d")}
+    outputs = [subprocess.run([tool, "template", "x", str(chart), *flags], env=env,
+                              capture_output=True, text=True, check=False)
+               for tool in (str(helm_binary()), str(Path(sys.executable).with_name("pyhelm")))]
+    assert outputs[0].returncode == 0, outputs[0].stderr
+    assert (outputs[1].returncode, outputs[1].stdout) == (0, outputs[0].stdout)
+    assert ('ns: "kube-system"' in outputs[1].stdout) == (flags == ["--dry-run=server"])
