@@ -13,11 +13,11 @@ from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import repo_paths
 from pyhelm.cli.output import seconds
 from pyhelm.cli.pflag import with_aliases
+from pyhelm.repo.client import RepoEntry
 
 # Helm's --timeout of repo add and update: how long one index download may take
 timeout_option_index = click.option("--timeout", default="2m0s", show_default=True,
                                     help="Time to wait for the index file download.")
-from pyhelm.repo.client import RepoEntry
 
 
 @click.group("repo")
