@@ -20,6 +20,16 @@ class ShowOptions:
     part: Part
     version: str | None = None
     location: ChartLocation | None = None  # --repo and its access
+    jsonpath: str = ""  # values: only what this Kubernetes JSONPath selects
+
+
+def _jsonpath(text: str, values: object) -> str:
+    """Helm's --jsonpath: Kubernetes' JSONPath over the chart's values, by helm-engine."""
+    import json
+
+    from pyhelm.engine.go_template import execute
+
+    return execute(text, "jsonpath", json.loads(json.dumps(values, default=str))).checked()
 
 
 def run(options: ShowOptions, paths: RepoPaths | None = None) -> str:
@@ -40,7 +50,9 @@ def run(options: ShowOptions, paths: RepoPaths | None = None) -> str:
         # Helm's YAML writer also folds strings past 80 columns and double-quotes; this
         # one does neither (a difference in bytes, not in what is read back)
         out.append(toyaml(metadata) + "\n\n")
-    if options.part == "values" or everything:
+    if options.part == "values" and options.jsonpath:
+        out.append(_jsonpath(options.jsonpath, chart.values))
+    elif options.part == "values" or everything:
         out.append(("---\n" if everything else "")
                    + chart.raw_values.decode("utf-8", "replace") + "\n")
     readme = next((f for f in chart.files

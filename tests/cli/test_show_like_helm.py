@@ -28,3 +28,17 @@ def test_show_prints_what_helm_prints(tmp_path: Path, chart: Path, part: str) ->
     mine = subprocess.run([PYHELM, "show", part, str(chart)], capture_output=True,
                           text=True, env=env, check=False)
     assert (mine.returncode, mine.stdout) == (helm.returncode, helm.stdout)
+
+
+@pytest.mark.parametrize("path", ["{.replicaCount}", "{.image.repository}{\"\\n\"}",
+                                  "{.service}", "{.nope}", "{.image["])
+def test_show_values_jsonpath_as_helm(tmp_path: Path, path: str) -> None:
+    chart = ROOT / "charts" / "demo"
+    env = peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0")
+    helm = subprocess.run([str(peers.helm_binary()), "show", "values", str(chart),
+                           "--jsonpath", path], capture_output=True, text=True, env=env,
+                          check=False)
+    mine = subprocess.run([PYHELM, "show", "values", str(chart), "--jsonpath", path],
+                          capture_output=True, text=True, env=env, check=False)
+    assert (mine.returncode, mine.stdout, mine.stderr) == (helm.returncode, helm.stdout,
+                                                            helm.stderr)

@@ -7,6 +7,7 @@ import (
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
+	"k8s.io/client-go/util/jsonpath"
 
 	release "helm.sh/helm/v4/pkg/release/v1"
 
@@ -19,7 +20,9 @@ type goTemplateOptions struct {
 	// "release": Data is a release record (Helm's JSON), seen as {"Release": *Release},
 	// as `helm get all --template` sees it; "version": Data is a BuildInfo, as
 	// `helm version --template` sees it; "name": an install's --name-template, with
-	// Sprig's functions and no data, as Helm's action.TemplateName runs it.
+	// Sprig's functions and no data, as Helm's action.TemplateName runs it;
+	// "jsonpath": a Kubernetes JSONPath over Data (a chart's values), as
+	// `helm show values --jsonpath` runs it.
 	Kind string          `json:"kind"`
 	Data json.RawMessage `json:"data"`
 }
@@ -28,8 +31,11 @@ type goTemplateOptions struct {
 // extra functions, over Helm's own Go types, so field names, printf verbs and %T are
 // Helm's.
 func goTemplate(opts goTemplateOptions) (response, error) {
-	if opts.Kind == "name" {
+	switch opts.Kind {
+	case "name":
 		return nameTemplate(opts.Text)
+	case "jsonpath":
+		return jsonPath(opts.Text, opts.Data)
 	}
 	tmpl, err := template.New("_").Parse(opts.Text)
 	if err != nil {
@@ -67,6 +73,22 @@ func nameTemplate(text string) (response, error) {
 	var out strings.Builder
 	if err := tmpl.Execute(&out, nil); err != nil {
 		return response{}, err
+	}
+	return response{Text: out.String()}, nil
+}
+
+func jsonPath(text string, data json.RawMessage) (response, error) {
+	path := jsonpath.New("out").AllowMissingKeys(true) // as cli-runtime's printer
+	if err := path.Parse(text); err != nil {
+		return response{}, fmt.Errorf("error parsing jsonpath %s: %w", text, err)
+	}
+	var values map[string]any
+	if err := json.Unmarshal(data, &values); err != nil {
+		return response{}, fmt.Errorf("helm-engine: unreadable values: %w", err)
+	}
+	var out strings.Builder
+	if err := path.Execute(&out, values); err != nil {
+		return response{Text: out.String()}, err
 	}
 	return response{Text: out.String()}, nil
 }
