@@ -195,3 +195,38 @@ def deprecated_flag(name: str, reason: str) -> Callable[[F], F]:
             click.echo(f"Flag {name} has been deprecated, {reason}", err=True)
 
     return click.option(name, is_flag=True, hidden=True, expose_value=False, callback=warn)
+
+
+def registry_tls_options(insecure_flag: str) -> Callable[[F], F]:
+    """Helm's TLS flags of the OCI verbs: --ca-file, --cert-file, --key-file and the
+    check-nothing flag, which Helm spells ``--insecure`` on ``registry login`` and
+    ``--insecure-skip-tls-verify`` on ``push``."""
+    def apply(func: F) -> F:
+        options = [
+            click.option("--ca-file", "tls_ca_file", default="",
+                         help="Verify the registry's certificate with this CA bundle."),
+            click.option("--cert-file", "tls_cert_file", default="",
+                         help="Identify to the registry with this client certificate."),
+            click.option("--key-file", "tls_key_file", default="",
+                         help="Identify to the registry with this client key."),
+            click.option(insecure_flag, "tls_insecure", is_flag=True,
+                         help="Skip the registry's certificate check."),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply
+
+
+def registry_tls(kwargs: dict[str, Any]) -> Any:
+    """The ``registry_tls_options`` flags (popped from kwargs): TlsSettings, or None
+    when none was given."""
+    from pyhelm.tls import TlsSettings
+
+    given = (kwargs.pop("tls_ca_file"), kwargs.pop("tls_cert_file"),
+             kwargs.pop("tls_key_file"), kwargs.pop("tls_insecure"))
+    if not any(given):
+        return None
+    ca_file, cert_file, key_file, insecure = given
+    return TlsSettings(ca_file=ca_file or None, cert_file=cert_file or None,
+                       key_file=key_file or None, insecure=insecure)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
+from pyhelm.cli.common import registry_tls, registry_tls_options
 from pyhelm.cli.globals import repo_paths
 from pyhelm.errors import UsageError
 
@@ -21,8 +23,9 @@ def registry_command() -> None:
 @click.option("-p", "--password", default=None, help="Registry password.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
 @click.option("--plain-http", is_flag=True, default=None, help="Use HTTP, not HTTPS.")
+@registry_tls_options("--insecure")
 def login_command(host: str, username: str, password: str | None, password_stdin: bool,
-                  plain_http: bool | None) -> None:
+                  plain_http: bool | None, **kwargs: Any) -> None:
     """Check credentials against HOST and store them."""
     from pyhelm.action.registry import login
 
@@ -30,7 +33,8 @@ def login_command(host: str, username: str, password: str | None, password_stdin
         password = sys.stdin.read().strip()
     if password is None:
         raise UsageError("give --password or --password-stdin")
-    login(host, username, password, plain_http=plain_http, paths=repo_paths())
+    login(host, username, password, plain_http=plain_http, paths=repo_paths(),
+          tls=registry_tls(kwargs))
     click.echo("Login Succeeded")
 
 

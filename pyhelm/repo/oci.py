@@ -30,6 +30,7 @@ from pyhelm.repo.http_access import open_url, same_origin
 from pyhelm.repo.index import package_metadata
 from pyhelm.repo.safe_paths import confined
 from pyhelm.settings import RepoPaths
+from pyhelm.tls import TlsSettings, tls_context
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 CONFIG = "application/vnd.cncf.helm.config.v1+json"
@@ -64,8 +65,9 @@ class Registry:
     """One registry host, with its credentials and (after a challenge) a token."""
 
     def __init__(self, host: str, *, plain_http: bool | None = None,
-                 paths: RepoPaths | None = None) -> None:
+                 paths: RepoPaths | None = None, tls: TlsSettings | None = None) -> None:
         self.host = host
+        self._context = tls_context(tls) if tls is not None else None
         scheme = "http" if (plain_http if plain_http is not None else is_loopback(host)) \
             else "https"
         self.base = f"{scheme}://{host}"
@@ -79,7 +81,7 @@ class Registry:
         if self._authorization and same_origin(url, self.base):  # a Location may be elsewhere
             request.add_header("Authorization", self._authorization)
         try:
-            with open_url(request, timeout=TIMEOUT) as response:
+            with open_url(request, timeout=TIMEOUT, context=self._context) as response:
                 body = response.read(MAX_DOWNLOAD_BYTES + 1)
                 if len(body) > MAX_DOWNLOAD_BYTES:
                     raise RepoError(f"{url}: the answer is larger than {MAX_DOWNLOAD_BYTES} "
@@ -174,11 +176,15 @@ def _split_params(params: str) -> list[str]:
 
 
 def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
-               paths: RepoPaths | None = None) -> str:
-    """Push a packaged chart under ``ref`` (oci://HOST/PATH); returns NAME:TAG's ref."""
+               paths: RepoPaths | None = None, tls: TlsSettings | None = None,
+               credentials: tuple[str, str] | None = None) -> str:
+    """Push a packaged chart under ``ref`` (oci://HOST/PATH); returns NAME:TAG's ref.
+    ``credentials`` (Helm's push --username/--password) win over a stored login."""
     metadata = parse_metadata(package_metadata(package), f"{package.name}/Chart.yaml")
     target = Reference.parse(ref).child(metadata.name)
-    registry = Registry(target.host, plain_http=plain_http, paths=paths)
+    registry = Registry(target.host, plain_http=plain_http, paths=paths, tls=tls)
+    if credentials is not None:
+        registry.credentials = credentials
     data = package.read_bytes()
     config = json.dumps(metadata_to_dict(metadata), separators=(",", ":")).encode()
     config_digest = registry.push_blob(target.repository, config)
@@ -236,9 +242,9 @@ def _choose_tag(registry: Registry, target: Reference, version: str | None) -> s
 
 
 def login(host: str, username: str, password: str, *, plain_http: bool | None = None,
-          paths: RepoPaths | None = None) -> None:
+          paths: RepoPaths | None = None, tls: TlsSettings | None = None) -> None:
     """Check the credentials against ``/v2/``, then store them like Docker does."""
-    registry = Registry(host, plain_http=plain_http, paths=paths)
+    registry = Registry(host, plain_http=plain_http, paths=paths, tls=tls)
     registry.credentials = (username, password)
     status, _, _ = registry.request("GET", "/v2/")
     if status != 200:

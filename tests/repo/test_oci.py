@@ -218,3 +218,55 @@ def test_library_registry_login_push_pull_logout(secure_registry: str, tmp_path:
     assert pulled.read_bytes() == package.read_bytes()
     assert pyhelm.registry_logout(secure_registry) is True
     assert pyhelm.registry_logout(secure_registry) is False
+
+
+def test_registry_tls_flags_reach_the_registry(tmp_path: Path) -> None:
+    """push's and registry login's --ca-file, --cert-file/--key-file and the insecure
+    flag: a registry on HTTPS that asks for a client certificate."""
+    import http.server
+    import ssl
+    import threading
+
+    from pyhelm.action.registry import login
+    from pyhelm.errors import RepoError
+    from pyhelm.settings import RepoPaths
+    from pyhelm.testing.certs import generate_pki
+    from pyhelm.tls import TlsSettings
+
+    pki = generate_pki(tmp_path / "pki")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200 if self.path == "/v2/" else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.serving_cert, pki.serving_key)
+    context.load_verify_locations(pki.ca_cert)
+    context.verify_mode = ssl.CERT_REQUIRED
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"127.0.0.1:{server.server_address[1]}"
+    home = tmp_path / "home"
+    paths = RepoPaths(repository_config=home / "repositories.yaml",
+                      repository_cache=home / "cache", registry_config=home / "config.json",
+                      content_cache=home / "content")
+    client = dict(cert_file=str(pki.admin_cert), key_file=str(pki.admin_key))
+    try:
+        login(host, "u", "p", plain_http=False, paths=paths,
+              tls=TlsSettings(ca_file=str(pki.ca_cert), **client))
+        login(host, "u", "p", plain_http=False, paths=paths,
+              tls=TlsSettings(insecure=True, **client))
+        with pytest.raises(RepoError, match="cannot reach the registry"):
+            login(host, "u", "p", plain_http=False, paths=paths, tls=TlsSettings(**client))
+        with pytest.raises(RepoError, match="cannot reach the registry"):
+            login(host, "u", "p", plain_http=False, paths=paths,
+                  tls=TlsSettings(ca_file=str(pki.ca_cert)))
+    finally:
+        server.shutdown()
+        server.server_close()
