@@ -236,7 +236,7 @@ def test_registry_tls_flags_reach_the_registry(tmp_path: Path) -> None:
     pki = generate_pki(tmp_path / "pki")
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             self.send_response(200 if self.path == "/v2/" else 404)
             self.send_header("Content-Length", "0")
             self.end_headers()
