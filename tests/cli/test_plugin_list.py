@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from .plugin_fixtures import PYHELM, helm, legacy_plugin, run, v1_plugin, write
+from .plugin_fixtures import (
+    BUILT_IN_DIFF,
+    PYHELM,
+    helm,
+    legacy_plugin,
+    run,
+    v1_plugin,
+    with_built_in,
+    write,
+)
 
 pytestmark = pytest.mark.helm
 
@@ -50,12 +59,14 @@ downloaders:
 
 
 def both(tmp_path: Path, *args: str, **env: str) -> tuple[str, str]:
-    """The stdout of Helm and of pyhelm for the same command; both must succeed."""
+    """The stdout of Helm (with the built-in diff's row) and of pyhelm for the same
+    command; both must succeed."""
     theirs = run(helm(), tmp_path, *args, **env)
     mine = run(PYHELM, tmp_path, *args, **env)
     assert theirs.returncode == 0, theirs.stderr
     assert mine.returncode == 0, mine.stderr
-    return theirs.stdout, mine.stdout
+    kind = args[args.index("--type") + 1] if "--type" in args else ""
+    return with_built_in(theirs.stdout, kind), mine.stdout
 
 
 def test_every_kind_listed_as_helm_lists_it(tmp_path: Path) -> None:
@@ -75,8 +86,21 @@ def test_type_filter_and_alias(tmp_path: Path, kind: str) -> None:
 
 
 def test_no_plugins_prints_the_header(tmp_path: Path) -> None:
-    theirs, mine = both(tmp_path, "plugin", "list", HELM_PLUGINS=str(tmp_path / "none"))
+    theirs, mine = both(tmp_path, "plugin", "list", "--type", "getter/v1",
+                        HELM_PLUGINS=str(tmp_path / "none"))
     assert mine == theirs == "NAME\tVERSION\tTYPE\tAPIVERSION\tPROVENANCE\tSOURCE\n"
+
+
+def test_the_built_in_diff_is_listed_unless_a_plugin_is_called_diff(tmp_path: Path) -> None:
+    """helmfile looks for diff in `helm plugin list`: pyhelm lists its own diff (helm-diff's
+    version); an installed plugin of that name is listed instead, as Helm lists it."""
+    _, mine = both(tmp_path, "plugin", "list", HELM_PLUGINS=str(tmp_path / "none"))
+    assert [cell.strip() for cell in mine.splitlines()[1].split("\t")] == BUILT_IN_DIFF
+    plugins = tmp_path / "plugins"
+    legacy_plugin(plugins / "helm-diff", "name: diff\nversion: 3.9.14\ncommand: echo\n")
+    theirs = run(helm(), tmp_path, "plugin", "list", HELM_PLUGINS=str(plugins))
+    mine_run = run(PYHELM, tmp_path, "plugin", "list", HELM_PLUGINS=str(plugins))
+    assert mine_run.stdout == theirs.stdout and "3.9.14" in mine_run.stdout
 
 
 def test_broken_plugins_are_left_out_with_helms_warning(tmp_path: Path) -> None:
@@ -91,8 +115,8 @@ def test_broken_plugins_are_left_out_with_helms_warning(tmp_path: Path) -> None:
     theirs = run(helm(), tmp_path, "plugin", "list", HELM_PLUGINS=str(plugins))
     mine = run(PYHELM, tmp_path, "plugin", "list", HELM_PLUGINS=str(plugins))
     assert mine.returncode == theirs.returncode == 0
-    assert mine.stdout == theirs.stdout
-    assert mine.stdout.count("\n") == 2  # the header and "ok"
+    assert mine.stdout == with_built_in(theirs.stdout)
+    assert mine.stdout.count("\n") == 3  # the header, "ok" and the built-in diff
     warnings = [line for line in theirs.stderr.splitlines() if "badname" in line
                 or "badversion" in line or "unknown-key" in line][-3:]
     assert len(warnings) == 3

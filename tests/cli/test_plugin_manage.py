@@ -20,7 +20,7 @@ import pytest
 from pyhelm.errors import PluginError
 from pyhelm.plugin import archive
 
-from .plugin_fixtures import PYHELM, helm, legacy_plugin, run, v1_plugin, write
+from .plugin_fixtures import PYHELM, helm, legacy_plugin, run, v1_plugin, with_built_in, write
 
 pytestmark = pytest.mark.helm
 
@@ -49,8 +49,11 @@ class Pair:
             home = self.homes[name]
             done = run(tool, home, *(a.replace("{HOME}", str(home)) for a in args),
                        **{k: v.replace("{HOME}", str(home)) for k, v in env.items()})
+            stdout = done.stdout
+            if name == "helm" and args[:2] == ("plugin", "list"):
+                stdout = with_built_in(stdout)
             results[name] = (done.returncode, *(text.replace(str(home), "HOME").replace(
-                tool, "TOOL") for text in (done.stdout, done.stderr)))
+                tool, "TOOL") for text in (stdout, done.stderr)))
         return results
 
     def same(self, *args: str, **env: str) -> tuple[int, str, str]:

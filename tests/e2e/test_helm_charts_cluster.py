@@ -90,7 +90,9 @@ def test_helm_install_pyhelm_upgrade_helm_rollback(env: dict[str, str],
     assert manifest(env, "ms", namespace, 2) == manifest(env, "ms", namespace, 1)
     diff = pyhelm(env, "-n", namespace, "diff", "upgrade", "ms", chart, "--reuse-values",
                   "--set", "args={--kubelet-insecure-tls}")
-    assert "+        - --kubelet-insecure-tls" in diff and "Deployment" in diff
+    assert any(line.startswith("+ ") and line.endswith(" - --kubelet-insecure-tls")
+               for line in diff.splitlines())  # helm-diff's format: "+ " and the line
+    assert f"{namespace}, ms-metrics-server, Deployment (apps) has changed:" in diff
     pyhelm(env, "-n", namespace, "upgrade", "ms", chart, "--reuse-values",
            "--set", "args={--kubelet-insecure-tls}", "--wait", "--timeout", "120s")
     third = manifest(env, "ms", namespace, 3)

@@ -78,13 +78,15 @@ def test_library_lifecycle_and_errors(kubeconfig: str, namespace: str) -> None:
 def test_diff_upgrade_shows_changed_added_and_removed_objects(
         kubeconfig: str, namespace: str) -> None:
     cli(kubeconfig, namespace, "install", "cmp", str(DEMO))
+    # pyhelm's earlier diff, kept as --output live (the default is now helm-diff's)
     unchanged = cli(kubeconfig, namespace, "diff", "upgrade", "cmp", str(DEMO),
-                    "--no-color").stdout
+                    "--no-color", "--output", "live").stdout
     # the chart's migrate Job is named after the revision: the only objects that change
     assert [line for line in unchanged.splitlines() if line.endswith(")")] == [
         "Job/cmp-demo-migrate-2 (added)", "Job/cmp-demo-migrate-1 (removed)"]
     out = cli(kubeconfig, namespace, "diff", "upgrade", "cmp", str(DEMO), "--no-color",
-              "--set", "replicaCount=4", "--set", "ingress.enabled=false").stdout
+              "--output", "live", "--set", "replicaCount=4", "--set",
+              "ingress.enabled=false").stdout
     assert "Deployment/cmp-demo (changed)" in out
     assert "-  replicas: 1" in out and "+  replicas: 4" in out
     assert "Ingress/cmp-demo (removed)" in out
