@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyhelm import yamlio
 from pyhelm.chart import semver
@@ -27,6 +27,9 @@ from pyhelm.repo import client
 from pyhelm.repo.http_access import redacted
 from pyhelm.repo.index import Index
 from pyhelm.settings import RepoPaths
+
+if TYPE_CHECKING:
+    from pyhelm.repo.oci import RegistryAccess
 
 _GO_FIELDS = ("name", "version", "repository", "condition", "tags", "enabled",
               "import-values", "alias")
@@ -64,7 +67,7 @@ def _repository_index(repository: str, paths: RepoPaths | None
 
 
 def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None,
-           paths: RepoPaths | None) -> str:
+           paths: RepoPaths | None, registry: RegistryAccess | None = None) -> str:
     """Put the dependency's package in charts/; return the version used."""
     constraint = version or dependency.version or "*"
     repository = dependency.repository
@@ -80,7 +83,7 @@ def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None
         from pyhelm.repo.oci import pull_chart
 
         path = pull_chart(f"{repository.rstrip('/')}/{dependency.name}", version=constraint,
-                          dest_dir=charts, paths=paths)
+                          dest_dir=charts, paths=paths, access=registry)
         return path.name.removeprefix(f"{dependency.name}-").removesuffix(".tgz")
     if not repository:
         raise ChartError(f'dependency "{dependency.name}" has no repository')
@@ -105,9 +108,11 @@ def _write_lock(root: Path, requirements: list[Mapping[str, Any]],
     client.atomic_write(root / "Chart.lock", yamlio.dump(lock, sort_keys=False).encode())
 
 
-def update(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]]:
+def update(chart_dir: str, paths: RepoPaths | None = None,
+           registry: RegistryAccess | None = None) -> list[dict[str, str]]:
     """Resolve, download and lock every dependency; returns the locked entries. A chart
-    that declares none is left as it is (no Chart.lock, no charts/), as Helm leaves it."""
+    that declares none is left as it is (no Chart.lock, no charts/), as Helm leaves it.
+    ``registry``: how to reach the registries of oci:// dependencies."""
     root = Path(chart_dir)
     chart = load_chart(root)
     if chart.raw_metadata.get("dependencies") is None:
@@ -117,7 +122,7 @@ def update(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str
     locked = []
     for dependency in chart.metadata.dependencies:
         try:
-            version = _fetch(dependency, root, charts, None, paths)
+            version = _fetch(dependency, root, charts, None, paths, registry)
         except RepoError as exc:
             raise RepoError(f'dependency "{dependency.name}": {exc}') from exc
         _drop_stale(charts, dependency.name, f"{dependency.name}-{version}.tgz")
@@ -127,12 +132,13 @@ def update(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str
     return locked
 
 
-def build(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]]:
+def build(chart_dir: str, paths: RepoPaths | None = None,
+          registry: RegistryAccess | None = None) -> list[dict[str, str]]:
     """Rebuild charts/ from Chart.lock; refuses a lock that no longer matches Chart.yaml."""
     root = Path(chart_dir)
     chart = load_chart(root)
     if chart.lock is None:
-        return update(chart_dir, paths)
+        return update(chart_dir, paths, registry)
     locked = [{"name": d.name, "repository": d.repository, "version": d.version}
               for d in chart.lock.dependencies]
     requirements = list(chart.raw_metadata.get("dependencies") or [])
@@ -144,6 +150,6 @@ def build(chart_dir: str, paths: RepoPaths | None = None) -> list[dict[str, str]
     charts.mkdir(exist_ok=True)
     by_name = {d.name: d for d in chart.metadata.dependencies}
     for entry in locked:
-        _fetch(by_name[entry["name"]], root, charts, entry["version"], paths)
+        _fetch(by_name[entry["name"]], root, charts, entry["version"], paths, registry)
         _drop_stale(charts, entry["name"], f"{entry['name']}-{entry['version']}.tgz")
     return locked

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
 from pyhelm.action import dependency
+from pyhelm.cli.common import registry_tls, registry_tls_options
 from pyhelm.cli.globals import repo_paths
 from pyhelm.cli.pflag import with_aliases
 
@@ -35,23 +37,61 @@ def list_command(chart: str, max_col_width: int) -> None:
     click.echo()
 
 
+def _fetching_options(func: Any) -> Any:
+    """The flags of dependency build and update: how to reach oci:// dependencies'
+    registries (Helm's registry client flags), and --skip-refresh."""
+    func = click.option("--skip-refresh", is_flag=True,
+                        help="Do not refresh the local repository cache.")(func)
+    func = click.option("--plain-http", is_flag=True, default=None,
+                        help="Reach oci:// dependencies over HTTP, not HTTPS.")(func)
+    func = click.option("--username", default="", help="Registry username.")(func)
+    func = click.option("--password", default="", help="Registry password.")(func)
+    return registry_tls_options("--insecure-skip-tls-verify")(func)
+
+
+def _prepare(chart: str, kwargs: dict[str, Any]) -> Any:
+    """For a chart that declares dependencies, refresh the added repositories' indexes
+    first (Helm's lines), unless --skip-refresh; the registry access for oci://
+    dependencies."""
+    from pyhelm.action import repo
+    from pyhelm.repo.oci import RegistryAccess
+
+    refresh = not kwargs.pop("skip_refresh") and dependency.list_dependencies(chart)
+    if refresh and repo.list_repositories(repo_paths()):
+        click.echo("Hang tight while we grab the latest from your chart repositories...")
+        for outcome in repo.update_repositories((), repo_paths()):
+            name = outcome.entry.name
+            if outcome.error is None:
+                click.echo(f'...Successfully got an update from the "{name}" chart '
+                           "repository")
+            else:
+                click.echo(f'...Unable to get an update from the "{name}" chart repository '
+                           f"({outcome.entry.shown_url}):\n\t{outcome.error}")
+        click.echo("Update Complete. ⎈Happy Helming!⎈")
+    username, password = kwargs.pop("username"), kwargs.pop("password")
+    return RegistryAccess(plain_http=kwargs.pop("plain_http"), tls=registry_tls(kwargs),
+                          credentials=(username, password) if username or password else None)
+
+
 @dependency_command.command("build")
 @click.argument("chart", default=".")
-def build_command(chart: str) -> None:
+@_fetching_options
+def build_command(chart: str, **kwargs: Any) -> None:
     """Rebuild charts/ from Chart.lock (without a lock, the same as update)."""
     from pyhelm.action import dependency_update
 
-    for entry in dependency_update.build(chart, repo_paths()):
+    for entry in dependency_update.build(chart, repo_paths(), _prepare(chart, kwargs)):
         click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
 
 
 @dependency_command.command("update")
 @click.argument("chart", default=".")
-def update_command(chart: str) -> None:
+@_fetching_options
+def update_command(chart: str, **kwargs: Any) -> None:
     """Resolve dependencies against their repositories, download them, write Chart.lock."""
     from pyhelm.action import dependency_update
 
-    saved = dependency_update.update(chart, repo_paths())
+    saved = dependency_update.update(chart, repo_paths(), _prepare(chart, kwargs))
     for entry in saved:
         click.echo(f"Saving {entry['name']} {entry['version']} from {entry['repository']}")
     if saved:  # Helm prints nothing for a chart without dependencies

@@ -61,6 +61,16 @@ def is_loopback(host: str) -> bool:
     return host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
 
 
+@dataclass(frozen=True)
+class RegistryAccess:
+    """How to reach a registry beyond the stored login: Helm's --plain-http, its TLS
+    flags, and --username/--password (which win over the stored login)."""
+
+    plain_http: bool | None = None
+    tls: TlsSettings | None = None
+    credentials: tuple[str, str] | None = None
+
+
 class Registry:
     """One registry host, with its credentials and (after a challenge) a token."""
 
@@ -207,11 +217,16 @@ def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
 
 
 def pull_chart(ref: str, *, version: str | None = None, dest_dir: Path,
-               plain_http: bool | None = None, paths: RepoPaths | None = None) -> Path:
+               plain_http: bool | None = None, paths: RepoPaths | None = None,
+               access: RegistryAccess | None = None) -> Path:
     """Download ``oci://HOST/PATH/NAME`` at ``version`` (exact, constraint or newest)."""
     target = Reference.parse(ref)
     name = target.repository.rsplit("/", 1)[-1]
-    registry = Registry(target.host, plain_http=plain_http, paths=paths)
+    access = access or RegistryAccess()
+    registry = Registry(target.host, paths=paths, tls=access.tls,
+                        plain_http=plain_http if plain_http is not None else access.plain_http)
+    if access.credentials is not None:
+        registry.credentials = access.credentials
     tag = _choose_tag(registry, target, version)
     status, body, _ = registry.request("GET", f"/v2/{target.repository}/manifests/{tag}",
                                        headers={"Accept": MANIFEST})

@@ -114,3 +114,24 @@ def test_a_chart_without_dependencies_is_left_as_helm_leaves_it(tmp_path: Path,
         assert again.returncode == 0, again.stderr
     assert outputs[1] == outputs[0]
     assert outputs[0][3] == ["Chart.yaml", "templates"]
+
+
+def test_update_refreshes_added_repositories_unless_skip_refresh(
+        served: str, user_dirs: Path, tmp_path: Path) -> None:
+    """As Helm: the added repositories' indexes are refreshed first (a version published
+    since `repo add` is seen), except with --skip-refresh (the cached index is used)."""
+    import sys
+
+    pyhelm = str(Path(sys.executable).with_name("pyhelm"))
+    env = {**__import__("os").environ, "PYHELM_COMMAND_SERVER": "0"}
+    subprocess.run([pyhelm, "repo", "add", "local", served], env=env, check=True,
+                   capture_output=True)
+    write_package(ROOT / "charts/demo", tmp_path / "repo", version="0.9.0")  # published later
+    root = _parent(tmp_path, "  - name: demo\n    version: '*'\n    repository: '@local'\n")
+    versions = []
+    for flags in (["--skip-refresh"], []):
+        done = subprocess.run([pyhelm, "dependency", "update", str(root), *flags], env=env,
+                              capture_output=True, text=True, check=True)
+        versions.append(sorted(p.name for p in (root / "charts").iterdir()))
+        assert ("Hang tight while we grab the latest" in done.stdout) == (not flags)
+    assert versions[0] != ["demo-0.9.0.tgz"] and versions[1] == ["demo-0.9.0.tgz"]
