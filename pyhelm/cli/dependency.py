@@ -37,11 +37,9 @@ def list_command(chart: str, max_col_width: int) -> None:
     click.echo()
 
 
-def _fetching_options(func: Any) -> Any:
-    """The flags of dependency build and update: how to reach oci:// dependencies'
-    registries (Helm's registry client flags), and --skip-refresh."""
-    func = click.option("--skip-refresh", is_flag=True,
-                        help="Do not refresh the local repository cache.")(func)
+def registry_access_options(func: Any) -> Any:
+    """How to reach oci:// dependencies' registries (Helm's registry client flags of
+    dependency build/update and package)."""
     func = click.option("--plain-http", is_flag=True, default=None,
                         help="Reach oci:// dependencies over HTTP, not HTTPS.")(func)
     func = click.option("--username", default="", help="Registry username.")(func)
@@ -49,15 +47,33 @@ def _fetching_options(func: Any) -> Any:
     return registry_tls_options("--insecure-skip-tls-verify")(func)
 
 
-def _prepare(chart: str, kwargs: dict[str, Any]) -> Any:
-    """For a chart that declares dependencies, refresh the added repositories' indexes
-    first (Helm's lines), unless --skip-refresh; the registry access for oci://
-    dependencies."""
-    from pyhelm.action import repo
+def registry_access(kwargs: dict[str, Any]) -> Any:
+    """The ``registry_access_options`` flags (popped from kwargs) as RegistryAccess."""
     from pyhelm.repo.oci import RegistryAccess
 
-    refresh = not kwargs.pop("skip_refresh") and dependency.list_dependencies(chart)
-    if refresh and repo.list_repositories(repo_paths()):
+    username, password = kwargs.pop("username"), kwargs.pop("password")
+    return RegistryAccess(plain_http=kwargs.pop("plain_http"), tls=registry_tls(kwargs),
+                          credentials=(username, password) if username or password else None)
+
+
+def _fetching_options(func: Any) -> Any:
+    func = click.option("--skip-refresh", is_flag=True,
+                        help="Do not refresh the local repository cache.")(func)
+    return registry_access_options(func)
+
+
+def _prepare(chart: str, kwargs: dict[str, Any]) -> Any:
+    if not kwargs.pop("skip_refresh"):
+        refresh_repositories(chart)
+    return registry_access(kwargs)
+
+
+def refresh_repositories(chart: str) -> None:
+    """For a chart that declares dependencies, refresh the added repositories' indexes
+    first, printing Helm's lines."""
+    from pyhelm.action import repo
+
+    if dependency.list_dependencies(chart) and repo.list_repositories(repo_paths()):
         click.echo("Hang tight while we grab the latest from your chart repositories...")
         for outcome in repo.update_repositories((), repo_paths()):
             name = outcome.entry.name
@@ -68,9 +84,6 @@ def _prepare(chart: str, kwargs: dict[str, Any]) -> Any:
                 click.echo(f'...Unable to get an update from the "{name}" chart repository '
                            f"({outcome.entry.shown_url}):\n\t{outcome.error}")
         click.echo("Update Complete. ⎈Happy Helming!⎈")
-    username, password = kwargs.pop("username"), kwargs.pop("password")
-    return RegistryAccess(plain_http=kwargs.pop("plain_http"), tls=registry_tls(kwargs),
-                          credentials=(username, password) if username or password else None)
 
 
 @dependency_command.command("build")

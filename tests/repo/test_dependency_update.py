@@ -135,3 +135,21 @@ def test_update_refreshes_added_repositories_unless_skip_refresh(
         versions.append(sorted(p.name for p in (root / "charts").iterdir()))
         assert ("Hang tight while we grab the latest" in done.stdout) == (not flags)
     assert versions[0] != ["demo-0.9.0.tgz"] and versions[1] == ["demo-0.9.0.tgz"]
+
+
+def test_package_dependency_update_fetches_dependencies_first(
+        served: str, user_dirs: Path, tmp_path: Path) -> None:
+    """`package -u`: Helm's --dependency-update, the dependencies in the archive."""
+    import sys
+    import tarfile
+
+    pyhelm = str(Path(sys.executable).with_name("pyhelm"))
+    env = {**__import__("os").environ, "PYHELM_COMMAND_SERVER": "0"}
+    subprocess.run([pyhelm, "repo", "add", "local", served], env=env, check=True,
+                   capture_output=True)
+    root = _parent(tmp_path, "  - name: demo\n    version: '*'\n    repository: '@local'\n")
+    done = subprocess.run([pyhelm, "package", str(root), "-u", "-d", str(tmp_path / "out")],
+                          env=env, capture_output=True, text=True, check=True)
+    assert "Successfully packaged chart" in done.stdout
+    with tarfile.open(tmp_path / "out" / "parent-1.0.0.tgz") as archive:
+        assert any(n.startswith("parent/charts/demo-") for n in archive.getnames())
