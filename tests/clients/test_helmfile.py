@@ -89,3 +89,31 @@ def test_sync_list_destroy_leave_the_same_releases_as_with_helm(tmp_path: Path,
         seen[label] = json.loads(json.dumps(steps).replace(namespace, "NS"))
     assert seen["pyhelm"] == seen["helm"]
     assert seen["pyhelm"][-1] == []
+
+
+def test_diff_and_apply_run_with_pyhelm_and_no_plugin(tmp_path: Path, kubeconfig: str) -> None:
+    """helmfile's diff and apply call `helm diff upgrade ... --detailed-exitcode` (the
+    helm-diff plugin's command line), which pyhelm has built in."""
+    namespace = "helmfile-apply"
+    root = _project(tmp_path, namespace)
+    env = peers.helm_env(tmp_path, KUBECONFIG=kubeconfig)
+    diff = _helmfile(root, env, PYHELM, "diff", "--detailed-exitcode")
+    assert diff.returncode == 2, diff.stderr
+    assert "one (./web) UPDATED" in diff.stdout + diff.stderr
+    first = _helmfile(root, env, PYHELM, "apply")
+    assert first.returncode == 0, first.stderr
+    assert "Updated Releases" in first.stdout + first.stderr
+    assert [r[:3] for r in _releases(env, namespace)] == [("one", "1", "deployed"),
+                                                          ("two", "1", "deployed")]
+    again = _helmfile(root, env, PYHELM, "apply")
+    assert again.returncode == 0, again.stderr
+    assert "Updated Releases" not in again.stdout + again.stderr  # nothing to upgrade
+    assert _helmfile(root, env, PYHELM, "diff", "--detailed-exitcode").returncode == 0
+    _project(root, namespace, greeting="changed")
+    changed = _helmfile(root, env, PYHELM, "diff", "--detailed-exitcode")
+    assert changed.returncode == 2 and 'g: "changed"' in changed.stdout, changed.stdout
+    assert _helmfile(root, env, PYHELM, "apply").returncode == 0
+    assert [r[:3] for r in _releases(env, namespace)] == [("one", "1", "deployed"),
+                                                          ("two", "2", "deployed")]
+    assert _helmfile(root, env, PYHELM, "destroy").returncode == 0
+    assert _releases(env, namespace) == []
