@@ -10,6 +10,7 @@ what ``helm template`` and the API server see.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -279,3 +280,27 @@ def dump(data: Any, *, sort_keys: bool = True) -> str:
     """YAML text as Helm's ``toYaml`` writes it: block style, keys sorted, newline-ended."""
     return yaml.dump(data, Dumper=GoYamlDumper, sort_keys=sort_keys,
                      default_flow_style=False, allow_unicode=True, width=1 << 30)
+
+
+def check_json_depth(text: str, start: int = 0) -> None:
+    """Refuse JSON nested deeper than MAX_DEPTH before Python's recursive decoder sees it
+    (it would fail with RecursionError, or exhaust the stack). A scan of brackets outside
+    strings, iterative."""
+    depth = 0
+    in_string = escaped = False
+    for char in itertools.islice(text, start, None):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif char in "]}":
+            depth -= 1

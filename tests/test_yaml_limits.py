@@ -76,3 +76,31 @@ def test_template_refuses_a_bomb_in_one_line_without_expanding_it(
     first = result.stderr.splitlines()[0]  # (a render error quotes its source after it)
     assert first.startswith("Error: ") and "Traceback" not in result.stderr, result.stderr
     assert ("excessive aliasing" if where != "deep-values" else "exceeded max depth") in first
+
+
+@pytest.mark.parametrize(("schema", "flags", "expected"), [
+    ('{"$ref":"#"}', [], "a $ref loop"),
+    ('{"$ref":"#/definitions/a","definitions":{"a":{"$ref":"#/definitions/b"},'
+     '"b":{"$ref":"#/definitions/a"}}}', [], "a $ref loop"),
+    ('{"properties":{"a":' * 5000 + "{}" + "}}" * 5000, [], "nested deeper than 200"),
+    (None, ["--set-json", "b=" + "[" * 1000 + "]" * 1000], "failed parsing --set-json"),
+    (None, ["--set-json", "{" + '"a":{' * 1000 + "}" * 1001], "failed parsing --set-json"),
+])
+def test_self_referring_and_deep_schemas_and_json_are_one_line(
+        tmp_path: Path, schema: str | None, flags: list[str], expected: str) -> None:
+    """Schemas that refer to themselves without end, and JSON deeper than Python's
+    decoder goes, stop with one line, not a RecursionError traceback."""
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("a: 1\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    if schema is not None:
+        (chart / "values.schema.json").write_text(schema)
+    done = subprocess.run([str(SCRIPT), "template", "x", str(chart), *flags],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYHELM_COMMAND_SERVER": "0"})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+    assert expected in done.stderr

@@ -33,13 +33,17 @@ def schema_errors(chart: Chart, values: Mapping[str, Any], where: str) -> list[s
     import referencing
     import referencing.exceptions
 
+    from pyhelm.yamlio import check_json_depth
+
     try:
+        check_json_depth(chart.schema if isinstance(chart.schema, str)
+                         else chart.schema.decode("utf-8", "replace"))
         schema = json.loads(chart.schema)
         # charts rarely name a draft; Helm's validators then behave like draft 7
         validator_class = jsonschema.validators.validator_for(
             schema, default=jsonschema.Draft7Validator)
         validator_class.check_schema(schema)
-    except (ValueError, jsonschema.SchemaError) as exc:
+    except (ValueError, RecursionError, jsonschema.SchemaError) as exc:
         message = getattr(exc, "message", str(exc))
         raise ValuesError(f"{where}/values.schema.json: invalid schema: {message}") from exc
     checker = (validator_class.FORMAT_CHECKER
@@ -52,6 +56,9 @@ def schema_errors(chart: Chart, values: Mapping[str, Any], where: str) -> list[s
     except referencing.exceptions.Unresolvable as exc:
         raise ValuesError(f"{where}/values.schema.json: cannot resolve $ref {exc.ref!r} "
                           "(references outside the schema are not fetched)") from exc
+    except RecursionError:
+        raise ValuesError(f"{where}/values.schema.json: a $ref loop (a schema that refers "
+                          "to itself without end)") from None
 
 
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),

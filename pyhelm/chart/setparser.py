@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pyhelm.errors import ValuesError
+from pyhelm.yamlio import check_json_depth
 
 Kind = Literal["set", "string", "file", "json", "literal"]
 FileReader = Callable[[str], Any]
@@ -297,6 +298,7 @@ class _Parser:
     def _json(self) -> Any:
         """One JSON value, then the blanks and comma after it."""
         try:
+            check_json_depth(self.runes.text, self.runes.pos)
             value, end = _JSON.raw_decode(self.runes.text, self.runes.pos)
         except ValueError as exc:
             raise ValuesError(str(exc)) from None

@@ -150,7 +150,10 @@ def _json_object(expr: str) -> dict[str, Any]:
     """``--set-json '{"a": 1}'``: a whole object merged in (Helm 3.17+)."""
     import json
 
+    from pyhelm.yamlio import check_json_depth
+
     try:
+        check_json_depth(expr)
         value = json.loads(expr)
     except ValueError:
         value = None
