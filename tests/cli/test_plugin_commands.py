@@ -79,6 +79,37 @@ def test_cli_plugins_run_as_in_helm(tmp_path: Path, args: tuple[str, ...]) -> No
     assert "to stderr" in mine[2]
 
 
+def test_namespace_of_the_kubeconfig_context(tmp_path: Path) -> None:
+    """HELM_NAMESPACE is the context's namespace when no flag names one (Helm asks the
+    kubeconfig); --kubeconfig is handed on as KUBECONFIG."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("""apiVersion: v1
+kind: Config
+current-context: main
+contexts:
+- name: main
+  context: {cluster: c, user: u, namespace: from-context}
+- name: other
+  context: {cluster: c, user: u, namespace: other-namespace}
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: u
+  user: {token: t}
+""")
+    env = {"HELM_PLUGINS": str(plugins(tmp_path / "plugins"))}
+    for args, namespace in [(("--kubeconfig", str(kubeconfig), "report"), "from-context"),
+                            (("report", "--kube-context", "other", "--kubeconfig",
+                              str(kubeconfig)), "other-namespace"),
+                            (("report", "--kubeconfig", str(kubeconfig), "-n", "flag"),
+                             "flag")]:
+        theirs, mine = both(tmp_path, *args, **env)
+        assert mine[:2] == theirs[:2], args
+        assert f"HELM_NAMESPACE={namespace}\n" in mine[1]
+        assert f"KUBECONFIG={kubeconfig}\n" in mine[1]
+
+
 def test_impersonated_groups_reach_the_plugin_once(tmp_path: Path) -> None:
     """Helm 4.3 binds --kube-as-group twice and hands a plugin every group twice
     (``g0,g1,g0,g1``); pyhelm hands each group once."""
