@@ -57,7 +57,19 @@ class _DiffCommand(click.Command):
         return super().parse_args(ctx, words)
 
 
-@click.group("diff")
+class _DiffGroup(click.Group):
+    """helm-diff's root command: ``diff RELEASE CHART`` is a deprecated ``diff upgrade``."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            click.echo('Command "helm diff" is deprecated, use "helm diff upgrade" instead',
+                       err=True)
+            return super().resolve_command(ctx, ["upgrade", *args])
+        return super().resolve_command(ctx, args)
+
+
+@click.group("diff", cls=_DiffGroup)
 def diff_command() -> None:
     """Show manifest differences (helm-diff's commands, built in)."""
 

@@ -162,6 +162,14 @@ def test_upgrade_as_helm_diff_sees_it(cluster: Cluster, flags: tuple[str, ...],
     assert done.stdout  # each of these changes something
 
 
+def test_the_deprecated_root_form(cluster: Cluster) -> None:
+    done = cluster.diff("web", cluster.chart, *SET_HELLO)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ('Command "helm diff" is deprecated, use "helm diff upgrade" '
+                           "instead\n")
+    assert done.stdout == cluster.expected("web", SET_HELLO)
+
+
 def test_test_hooks_only_when_asked(cluster: Cluster) -> None:
     plain = cluster.diff("upgrade", "web", cluster.chart, *SET_HELLO)
     with_tests = cluster.diff("upgrade", "web", cluster.chart, *SET_HELLO, "--include-tests")
