@@ -31,7 +31,7 @@ ADVISORIES: dict[str, list[tuple[str, str]]] = {
     "h11": [("CVE-2025-43859", "0.16.0")],
     "python-multipart": [("CVE-2024-24762", "0.0.7"), ("CVE-2024-53981", "0.0.18"),
                          ("CVE-2026-24486", "0.0.22")],
-    "jsonschema": [], "click": [], "obstore": [], "prometheus-client": [],
+    "jsonschema": [], "click": [], "obstore": [], "prometheus-client": [], "google-re2": [],
 }
 
 

@@ -104,3 +104,28 @@ def test_self_referring_and_deep_schemas_and_json_are_one_line(
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
     assert expected in done.stderr
+
+
+@pytest.mark.parametrize(("schema", "value", "expected"), [
+    # Python's backtracking re takes minutes here; Helm's RE2 and pyhelm's answer at once
+    ('{"properties":{"a":{"type":"string","pattern":"^(a+)+$"}}}', "a" * 34 + "!",
+     "a: does not match pattern '^(a+)+$'"),
+    ('{"properties":{"a":{"type":"string","pattern":"(a)\\\\1"}}}', "aa",
+     "is not a valid regular expression (RE2 syntax"),
+    ('{"additionalProperties":false,"patternProperties":{"^(a+)+$":{}}}', "a" * 34 + "!",
+     "additional properties are not allowed ('b')"),
+])
+def test_schema_patterns_run_in_linear_time_as_helms(tmp_path: Path, schema: str, value: str,
+                                                     expected: str) -> None:
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    (chart / "values.schema.json").write_text(schema)
+    done = subprocess.run([str(SCRIPT), "template", "x", str(chart), "--set", f"a={value}",
+                           "--set", f"b={value}"], capture_output=True, text=True,
+                          check=False, timeout=60,
+                          env={**os.environ, "PYHELM_COMMAND_SERVER": "0"})
+    assert done.returncode == 1
+    assert expected in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr

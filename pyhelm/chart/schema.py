@@ -48,7 +48,11 @@ def schema_errors(chart: Chart, values: Mapping[str, Any], where: str) -> list[s
         raise ValuesError(f"{where}/values.schema.json: invalid schema: {message}") from exc
     checker = (validator_class.FORMAT_CHECKER
                if validator_class.__name__.lower().startswith(_FORMAT_CHECKED_DRAFTS) else None)
-    validator = validator_class(schema, registry=referencing.Registry(), format_checker=checker)
+    from pyhelm.chart.schema_regex import KEYWORDS
+
+    linear = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        validator_class, KEYWORDS)  # RE2, as Helm's
+    validator = linear(schema, registry=referencing.Registry(), format_checker=checker)
     try:
         errors = sorted(validator.iter_errors(_plain(values)),
                         key=lambda e: [str(p) for p in e.absolute_path])
@@ -96,10 +100,9 @@ def describe(error: Any) -> str:
         "uniqueItems": lambda: "items must be unique",
         "minProperties": lambda: f"must have at least {want} properties",
         "maxProperties": lambda: f"must have at most {want} properties",
-        "additionalProperties": lambda: "additional properties are not allowed (" + ", ".join(
-            repr(k) for k in sorted(set(error.instance) - set(error.schema.get(
-                "properties", {})))) + ")" if isinstance(error.instance, dict) else
-            "additional properties are not allowed",
+        # schema_regex's message: the keys (never values) that neither properties nor
+        # patternProperties allow
+        "additionalProperties": lambda: error.message,
     }
     if rule in plain:
         return str(plain[rule]())
