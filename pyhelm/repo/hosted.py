@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyhelm.chart.loader import load_archive_bytes
+from pyhelm.chart.model import Chart
 from pyhelm.errors import ChartError, PyhelmError, RepoError, UploadError, VersionExists
 from pyhelm.release.codec import format_time
 from pyhelm.repo.index import ChartVersion, Index, load_index, package_metadata
@@ -112,6 +113,18 @@ def _stored_key(name: str, version: str) -> str:
 
 def _is_package(key: str) -> bool:
     return key.endswith(".tgz") and not key.startswith(".pyhelm/")
+
+
+def _check_schemas(chart: Chart, source: str) -> None:
+    """Every values.schema.json of the tree is JSON: a chart whose schema cannot be read
+    could never be installed (Helm's loader leaves that to the install)."""
+    if chart.schema is not None:
+        try:
+            json.loads(chart.schema)
+        except ValueError as exc:
+            raise ChartError(f"{source}/values.schema.json: invalid JSON: {exc}") from exc
+    for sub in chart.subcharts:
+        _check_schemas(sub, f"{source}/charts/{sub.name}")
 
 
 def _fingerprint(packages: dict[str, ObjectInfo], metas: dict[str, ObjectInfo]) -> str:
@@ -327,6 +340,7 @@ class HostedRepository:
         try:
             chart = load_archive_bytes(data, "upload")
             metadata = package_metadata(data, "upload")
+            _check_schemas(chart, "upload")
         except PyhelmError as exc:
             raise UploadError(f"not a valid chart: {exc}") from exc
         except RecursionError as exc:  # e.g. a values.schema.json 50,000 arrays deep
