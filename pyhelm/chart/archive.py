@@ -1,10 +1,13 @@
-"""Reading chart files into memory from a directory or a ``.tgz``, safely.
+"""Reading chart files into memory from a directory or a ``.tgz``, as Helm reads them.
 
-Both readers return ``{relative/path: bytes}`` for one chart root. Archives are checked
-before anything is trusted: no absolute paths, no ``..``, no links or device files, and
-everything read is spent from the chart's ``ArchiveBudget`` (``archive_budget.py``),
-which its subchart archives share. A directory holds at most ``MAX_UNPACKED_BYTES``;
-it is read without following symlinks out of the chart.
+Both readers return ``{relative/path: bytes}`` for one chart root, a leading UTF-8 byte
+order mark taken off each file. An archive's member names follow Helm's rules (the first
+path component is the chart's, whatever its name; no absolute names, nothing above the
+chart); links and device files are refused; everything read is spent from the chart's
+``ArchiveBudget`` (``archive_budget.py``), which its subchart archives share. A directory
+is read as Helm reads it: its .helmignore applies, symbolic links are followed wherever
+they lead (a linked subchart), anything but a regular file is refused, and at most
+``MAX_UNPACKED_BYTES`` are read.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from pyhelm.errors import ChartError
 
 MAX_UNPACKED_BYTES = MAX_DECOMPRESSED_BYTES
 HELMIGNORE = ".helmignore"
+BOM = b"\xef\xbb\xbf"
+_GZIP_MAGIC = b"\x1f\x8b"
+_DRIVE = re.compile(r"[a-zA-Z]:/")
 
 
 def ignore_spec(data: bytes | None) -> pathspec.GitIgnoreSpec | None:
@@ -33,24 +39,30 @@ def ignore_spec(data: bytes | None) -> pathspec.GitIgnoreSpec | None:
         return None
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
+    lines = data.removeprefix(BOM).decode("utf-8", "replace").splitlines()
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def is_ignored(spec: pathspec.GitIgnoreSpec | None, name: str, is_dir: bool = False) -> bool:
+    """Ignored by .helmignore, or by Helm's own rule ``templates/.?*`` (a dotfile right
+    under templates/), which every chart has."""
+    parts = name.split("/")
+    if len(parts) == 2 and parts[0] == "templates" and parts[1][:1] == "." and len(parts[1]) > 1:
+        return True
     if spec is None:
         return False
     return spec.match_file(name + "/" if is_dir else name)
 
 
-def read_directory(root: Path) -> dict[str, bytes]:
-    """Every regular file below ``root`` not excluded by its .helmignore."""
+def read_directory(root: Path, limit: int = MAX_UNPACKED_BYTES) -> dict[str, bytes]:
+    """Every regular file below ``root`` not excluded by its .helmignore (Helm's
+    LoadDir), at most ``limit`` bytes in all."""
     if not root.is_dir():
         raise ChartError(f"{root}: not a chart directory")
     ignore_file = root / HELMIGNORE
     spec = ignore_spec(ignore_file.read_bytes() if ignore_file.is_file() else None)
     files: dict[str, bytes] = {}
-    total = 0
-    real_root = root.resolve()
+    left = limit
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         if dirpath != str(root):
             real_dir, real_parent = Path(dirpath).resolve(), Path(dirpath).parent.resolve()
@@ -60,45 +72,67 @@ def read_directory(root: Path) -> dict[str, bytes]:
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
         dirnames[:] = sorted(d for d in dirnames if not is_ignored(
             spec, posixpath.join(rel_dir, d), is_dir=True))
-        for directory in dirnames:
-            _check_link(Path(dirpath) / directory, real_root)
         for filename in sorted(filenames):
             rel = posixpath.join(rel_dir, filename)
             path = Path(dirpath) / filename
-            _check_link(path, real_root)
-            if is_ignored(spec, rel) or not path.is_file():
+            if path.is_symlink() and not path.exists():
+                raise ChartError(f"error evaluating symlink {path}: lstat {path.resolve()}: no "
+                                 "such file or directory")
+            if is_ignored(spec, rel):
                 continue
-            data = path.read_bytes()
-            total += len(data)
-            if total > MAX_UNPACKED_BYTES:
-                raise ChartError(f"{root}: chart is larger than {MAX_UNPACKED_BYTES} bytes")
-            files[rel] = data
+            if not path.is_file():
+                raise ChartError(f"cannot load irregular file {path} as it has file mode "
+                                 "type bits set")
+            data = _read_within(path, rel, left, limit, root)
+            left -= len(data)
+            files[rel] = data.removeprefix(BOM)
     return files
 
 
-def _check_link(path: Path, real_root: Path) -> None:
-    """Symbolic links are followed (as Helm follows them, e.g. a linked subchart) as long
-    as they stay inside the chart; a link out of it could read any file on the machine."""
-    if path.is_symlink():
-        target = path.resolve()
-        if target != real_root and real_root not in target.parents:
-            raise ChartError(f"{path}: a symbolic link out of the chart (to {target}) is "
-                             "not allowed")
+def _read_within(path: Path, rel: str, left: int, limit: int, root: Path) -> bytes:
+    """The file's bytes if they fit in what is left (reading one byte past it at most:
+    the file may have grown since it was listed)."""
+    too_large = ChartError(f"{root}: error reading {rel}: chart exceeds maximum "
+                           f"decompressed size of {limit} bytes")
+    if path.stat().st_size > left:
+        raise too_large
+    with path.open("rb") as stream:
+        data = stream.read(left + 1)
+    if len(data) > left:
+        raise too_large
+    return data
 
 
 def _checked_name(archive: str, member: tarfile.TarInfo) -> str:
+    """The member's path in the chart, by Helm's rules: its first component (the chart's
+    directory) dropped, ``\\`` read as ``/`` in a name that has one."""
     from pyhelm.chart.tar_stream import shown
 
-    name = member.name
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise ChartError(f"{archive}: entry {shown(name)} has an absolute path")
-    if ".." in name.replace("\\", "/").split("/"):
-        raise ChartError(f"{archive}: entry {shown(name)} escapes the chart (path traversal)")
     if member.issym() or member.islnk():
-        raise ChartError(f"{archive}: entry {shown(name)} is a link; links are not allowed")
-    if not (member.isfile() or member.isdir()):
-        raise ChartError(f"{archive}: entry {shown(name)} is not a regular file")
-    return posixpath.normpath(name)
+        raise ChartError(f"{archive}: entry {shown(member.name)} is a link; links are not "
+                         "allowed")
+    if not member.isfile():
+        raise ChartError(f"{archive}: entry {shown(member.name)} is not a regular file")
+    delimiter = "\\" if "\\" in member.name else "/"
+    first, _, rest = member.name.partition(delimiter)
+    name = rest.replace(delimiter, "/")
+    if name.startswith("/"):
+        raise ChartError(f"{archive}: chart illegally contains absolute paths")
+    name = posixpath.normpath(name)
+    if name == ".":
+        raise ChartError(f"{archive}: chart illegally contains content outside the base "
+                         f"directory: {_go_quoted(member.name)}")
+    if name.startswith(".."):
+        raise ChartError(f"{archive}: chart illegally references parent directory")
+    if _DRIVE.match(name):
+        raise ChartError(f"{archive}: chart contains illegally named files")
+    if first == "Chart.yaml":
+        raise ChartError(f"{archive}: chart yaml not in base directory")
+    return name
+
+
+def _go_quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def read_archive(data: bytes, source: str, budget: ArchiveBudget | None = None
@@ -109,24 +143,24 @@ def read_archive(data: bytes, source: str, budget: ArchiveBudget | None = None
 
 def unpack_archive(data: bytes, source: str, budget: ArchiveBudget | None = None
                    ) -> tuple[str, dict[str, bytes]]:
-    """The top directory of a chart archive, and its files relative to it."""
+    """The top directory of a chart archive (its first member's), and its files."""
     from pyhelm.chart.tar_stream import entries  # keeps `pyhelm template DIR` quick
 
+    if not data.startswith(_GZIP_MAGIC):
+        raise ChartError(f"{source}: stream does not appear to be a valid chart file "
+                         "(details: gzip: invalid header)")
     budget = budget or ArchiveBudget()
+    top = ""
     files: dict[str, bytes] = {}
     for member, content in entries(data, source, budget):
+        if member.isdir():
+            continue
         name = _checked_name(source, member)
-        if content is not None:
-            files[name] = content
-    tops = {name.split("/", 1)[0] for name in files}
-    if len(tops) != 1 or not all("/" in name for name in files):
-        from pyhelm.chart.tar_stream import shown
-
-        found = ", ".join(shown(top) for top in sorted(tops)[:5]) or "nothing"
-        raise ChartError(f"{source}: a chart archive must hold one top directory "
-                         f"(found {found})")
-    top = tops.pop()
-    return top, {name[len(top) + 1:]: content for name, content in files.items()}
+        top = top or re.split(r"[/\\]", member.name, maxsplit=1)[0]
+        files[name] = (content or b"").removeprefix(BOM)
+    if not files:
+        raise ChartError(f"{source}: no files in chart archive")
+    return top, files
 
 
 _SUBCHART_ARCHIVE = re.compile(r"(?:charts/[^/]+/)*charts/[^/]+\.(?:tgz|tar\.gz)")

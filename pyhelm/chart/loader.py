@@ -8,7 +8,6 @@ same checks. Errors name the file and the field: ``demo/Chart.yaml: field "versi
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,18 +41,24 @@ def load_chart(path: str | Path) -> Chart:
     """Load a chart from a directory or a packaged ``.tgz``."""
     path = Path(path)
     if path.is_dir():
+        chart_yaml = path.absolute() / "Chart.yaml"
+        if not chart_yaml.is_file():  # Helm reads it first, for its apiVersion
+            raise ChartError(f"unable to detect chart at {chart_yaml}: open {chart_yaml}: no "
+                             "such file or directory")
         return load_files(read_directory(path), str(path).rstrip("/"))
     if not path.exists():
         raise ChartError(f"{path}: no such chart directory or archive")
-    budget = ArchiveBudget()
-    return load_files(read_archive(path.read_bytes(), str(path), budget), path.name, budget)
+    return load_archive_bytes(path.read_bytes(), path.name)
 
 
 def load_archive_bytes(data: bytes, source: str, budget: ArchiveBudget | None = None
                        ) -> Chart:
     """Load a packaged chart; ``budget`` is the enclosing chart's when it is a subchart."""
     budget = budget or ArchiveBudget()
-    return load_files(read_archive(data, source, budget), source, budget)
+    files = read_archive(data, source, budget)
+    if "Chart.yaml" not in files:
+        raise ChartError(f"{source}: unable to detect chart version, no Chart.yaml found")
+    return load_files(files, source, budget)
 
 
 def load_files(files: Mapping[str, bytes], source: str,
@@ -61,39 +66,28 @@ def load_files(files: Mapping[str, bytes], source: str,
     """Build a chart (and its subcharts) from ``{relative path: bytes}``; its subchart
     archives spend from ``budget`` (a new one when none is given)."""
     budget = budget or ArchiveBudget()
-    if "Chart.yaml" not in files:
-        raise ChartError(f"{source}: Chart.yaml is missing: not a chart")
-    raw_metadata = parse_mapping(files["Chart.yaml"], f"{source}/Chart.yaml", ChartError)
-    if raw_metadata.get("apiVersion") == "v1" and "requirements.yaml" in files \
-            and not raw_metadata.get("dependencies"):
-        # apiVersion v1 charts list their dependencies in requirements.yaml (Helm 2)
-        requirements = parse_mapping(files["requirements.yaml"],
-                                     f"{source}/requirements.yaml", ChartError)
-        raw_metadata = {**raw_metadata, "dependencies": requirements.get("dependencies")}
+    raw_metadata = _raw_metadata(files, source)
     metadata = parse_metadata(raw_metadata, f"{source}/Chart.yaml")
     values = parse_values(files.get("values.yaml", b""), f"{source}/values.yaml",
-                                ValuesError)
-    schema = files.get("values.schema.json")
-    if schema is not None:
-        try:
-            json.loads(schema)
-        except ValueError as exc:
-            raise ChartError(f"{source}/values.schema.json: invalid JSON: {exc}") from exc
+                          ValuesError)
+    special = _SPECIAL - ({"requirements.yaml", "requirements.lock"}
+                          if metadata.api_version == "v1" else set())
     templates: list[ChartFile] = []
     other: list[ChartFile] = []
     subchart_files: dict[str, dict[str, bytes]] = {}
     subchart_archives: list[tuple[str, bytes]] = []
     for name in sorted(files):
         data = files[name]
-        if name in _SPECIAL:
+        if name in special:
             continue
-        if name.startswith("charts/"):
-            rest = name[len("charts/"):]
-            if "/" in rest:
-                sub, inner = rest.split("/", 1)
+        if name.startswith("charts/") and not name.endswith(".prov"):
+            sub, slash, inner = name[len("charts/"):].partition("/")
+            if sub.startswith(("_", ".")):  # Helm passes these over
+                continue
+            if slash:
                 subchart_files.setdefault(sub, {})[inner] = data
-            elif rest.endswith((".tgz", ".tar.gz")):
-                subchart_archives.append((rest, data))
+            elif sub.endswith((".tgz", ".tar.gz")):
+                subchart_archives.append((sub, data))
             continue
         target = templates if name.startswith(TEMPLATES_DIR) else other
         target.append(ChartFile(name, data))
@@ -104,11 +98,42 @@ def load_files(files: Mapping[str, bytes], source: str,
                           for sub, sub_files in sorted(subchart_files.items())]
             subcharts += [load_archive_bytes(data, f"{source}/charts/{name}", budget)
                           for name, data in subchart_archives]
-    return Chart(metadata=metadata, values=values, schema=schema, templates=tuple(templates),
-                 files=tuple(other), subcharts=tuple(subcharts),
-                 lock=_parse_lock(files.get("Chart.lock", files.get("requirements.lock")),
-                                  f"{source}/Chart.lock"),
+    # Helm reads the lock files in path order: requirements.lock is read last
+    lock = files.get("requirements.lock", files.get("Chart.lock"))
+    return Chart(metadata=metadata, values=values, schema=files.get("values.schema.json"),
+                 templates=tuple(templates), files=tuple(other), subcharts=tuple(subcharts),
+                 lock=_parse_lock(lock, f"{source}/Chart.lock"),
                  raw_values=files.get("values.yaml", b""), raw_metadata=raw_metadata)
+
+
+def _raw_metadata(files: Mapping[str, bytes], source: str) -> dict[str, Any]:
+    """Chart.yaml, with what requirements.yaml says over it (Helm reads both into the
+    same metadata, whatever the apiVersion). Helm 2's charts had no apiVersion: v1."""
+    if "Chart.yaml" in files:
+        raw = _chart_yaml(files["Chart.yaml"], source)
+        raw["apiVersion"] = raw.get("apiVersion") or "v1"
+    elif "requirements.yaml" in files or "requirements.lock" in files:
+        raise ChartError(f"{source}: validation: chart.metadata.apiVersion is required")
+    else:
+        raise ChartError(f"{source}: Chart.yaml file is missing")
+    if "requirements.yaml" in files:
+        requirements = parse_mapping(files["requirements.yaml"],
+                                     f"{source}/requirements.yaml", ChartError)
+        raw |= {key: value for key, value in requirements.items() if key in KNOWN_FIELDS}
+    return raw
+
+
+def _chart_yaml(data: bytes, source: str) -> dict[str, Any]:
+    from pyhelm.yamlio import YamlSyntaxError
+
+    try:
+        return parse_mapping(data, f"{source}/Chart.yaml", ChartError)
+    except ChartError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, YamlSyntaxError):  # Helm's words
+            raise ChartError(f"{source}: cannot load Chart.yaml: error converting YAML to "
+                             f"JSON: yaml: line {cause.line}: {cause.problem}") from cause
+        raise
 
 
 def _field(raw: Mapping[str, Any], key: str, source: str, kind: type | tuple[type, ...],
@@ -137,27 +162,30 @@ def _text(raw: Mapping[str, Any], key: str, source: str) -> str | None:
 _ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
+def _invalid(source: str, problem: str) -> ChartError:
+    return ChartError(f"{source}: validation: {problem}")  # Helm's ValidationError
+
+
 def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
-    """Chart.yaml fields to ``ChartMetadata``, with Helm's required-field checks."""
-    api_version = _field(raw, "apiVersion", source, str)
-    if not api_version:
-        raise ChartError(f'{source}: field "apiVersion" is required')
+    """Chart.yaml fields to ``ChartMetadata``, with Helm's checks and words."""
+    api_version = _field(raw, "apiVersion", source, str) or "v1"
     if api_version not in ("v1", "v2"):
-        raise ChartError(f'{source}: field "apiVersion": "{api_version}" is not v1 or v2')
+        raise ChartError(f'{source}: unsupported chart version (apiVersion "{api_version}")')
     name = clean(_field(raw, "name", source, str) or "")
     if not name:
-        raise ChartError(f'{source}: field "name" is required')
-    if "/" in name or name in (".", ".."):
-        raise ChartError(f'{source}: field "name": "{name}" is not a valid chart name')
+        raise _invalid(source, "chart.metadata.name is required")
+    if name in (".", ".."):
+        raise _invalid(source, f'chart.metadata.name "{name}" is not allowed')
+    if "/" in name:
+        raise _invalid(source, f'chart.metadata.name "{name}" is invalid')
     version = raw.get("version")
     if version is None or version == "":
-        raise ChartError(f'{source}: field "version" is required')
+        raise _invalid(source, "chart.metadata.version is required")
     if not semver.is_loose_valid(str(version)):
-        raise ChartError(f'{source}: field "version": "{version}" is invalid (not a '
-                         "semantic version)")
+        raise _invalid(source, f'chart.metadata.version "{version}" is invalid')
     chart_type = _field(raw, "type", source, str) or "application"
     if chart_type not in ("application", "library"):
-        raise ChartError(f'{source}: field "type": "{chart_type}" is not application or library')
+        raise _invalid(source, "chart.metadata.type must be application or library")
     app_version = raw.get("appVersion")
     annotations = _field(raw, "annotations", source, dict, {}) or {}
     dependencies = tuple(_dependency(d, i, source) for i, d in enumerate(
@@ -165,8 +193,8 @@ def parse_metadata(raw: Mapping[str, Any], source: str) -> ChartMetadata:
     seen: set[str] = set()
     for dependency in dependencies:
         if dependency.effective_name in seen:
-            raise ChartError(f'{source}: more than one dependency with name or alias '
-                             f'"{dependency.effective_name}"')
+            raise _invalid(source, "more than one dependency with name or alias "
+                                   f'"{dependency.effective_name}"')
         seen.add(dependency.effective_name)
     return ChartMetadata(
         api_version=api_version, name=name, version=str(version),
@@ -201,8 +229,8 @@ def _dependency(raw: Any, index: int, source: str) -> Dependency:
         raise ChartError(f"{where}.import-values: expected a list")
     alias = raw.get("alias")
     if alias and not _ALIAS.match(str(alias)):
-        raise ChartError(f'{where}: dependency "{raw["name"]}" has disallowed characters in '
-                         "the alias")
+        raise _invalid(source, f'dependency "{raw["name"]}" has disallowed characters in the '
+                               "alias")
     condition = raw.get("condition")
     return Dependency(
         name=clean(str(raw["name"])), version=clean(str(raw.get("version") or "")),

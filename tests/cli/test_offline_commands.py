@@ -94,9 +94,10 @@ def _broken_chart(tmp_path: Path, chart_yaml: str, template: str = "") -> Path:
 
 
 @pytest.mark.parametrize(("chart_yaml", "template", "message"), [
-    ("apiVersion: v2\nname: b\nversion: 1.x\n", "", 'field "version": "1.x" is invalid'),
-    ("apiVersion: v2\nname: b\n", "", 'field "version" is required'),
-    ("apiVersion: v2\nname: [b\n", "", "Chart.yaml: line"),
+    ("apiVersion: v2\nname: b\nversion: 1.x\n", "",
+     'Chart.yaml: validation: chart.metadata.version "1.x" is invalid'),
+    ("apiVersion: v2\nname: b\n", "", "Chart.yaml: validation: chart.metadata.version is required"),
+    ("apiVersion: v2\nname: [b\n", "", "broken: cannot load Chart.yaml: error converting YAML"),
     ("apiVersion: v2\nname: b\nversion: 1.0.0\n", "x: {{ Values.image.tag }}\n",
      "b/templates/t.yaml:1: Values.image.tag is not defined"),
     ("apiVersion: v2\nname: b\nversion: 1.0.0\n", "{% for %}", "b/templates/t.yaml:1: syntax"),
