@@ -92,7 +92,7 @@ def _coalesce_tree(chart: Chart, values: Mapping[str, Any], path: str, merge: bo
     for sub in chart.subcharts:
         section = coalesced.setdefault(sub.name, {})
         if not isinstance(section, Mapping):
-            raise ValuesError(f"type mismatch on {sub.name}: %!t({_go_typed(section)})")
+            raise ValuesError(f"type mismatch on {sub.name}: {_go_bool(section)}")
         section = dict(section)
         _take_globals(section, coalesced, path, warn)
         coalesced[sub.name] = _coalesce_tree(sub, section, f"{path}.{sub.name}", merge, warn)
@@ -126,13 +126,16 @@ def _take_globals(section: dict[str, Any], parent: Mapping[str, Any], path: str,
     section["global"] = merged
 
 
-def _go_typed(value: Any) -> str:
-    """Go's ``%!t(type=value)`` inside, for a value that is not a bool."""
+def _go_bool(value: Any) -> str:
+    """A value as Go's ``%t`` prints it (Helm's message uses it whatever the type)."""
+    if isinstance(value, bool):
+        return str(value).lower()
     if value is None:
-        return "<nil>"
-    kind = {str: "string", int: "int64", float: "float64", list: "[]interface {}"}.get(
-        type(value), type(value).__name__)
-    return f"{kind}={go_value(value)}"
+        return "%!t(<nil>)"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_bool(item) for item in value) + "]"
+    kind = {str: "string", int: "int64", float: "float64"}.get(type(value), type(value).__name__)
+    return f"%!t({kind}={go_value(value)})"
 
 
 def _is_enabled(dependency: Dependency | None, values: Mapping[str, Any],

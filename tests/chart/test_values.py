@@ -130,3 +130,15 @@ def test_set_index_edits_a_list_from_a_values_file(tmp_path: Path) -> None:
     values_file.write_text("ports: [80, 443, 8080]\nnested: {keep: 1}\n")
     merged = merge_overrides([str(values_file)], set_values=["ports[1]=8443", "nested.add=2"])
     assert merged == {"ports": [80, 8443, 8080], "nested": {"keep": 1, "add": 2}}
+
+
+@pytest.mark.parametrize(("section", "shown"), [
+    (None, "%!t(<nil>)"), (True, "true"), (5, "%!t(int64=5)"), ("x", "%!t(string=x)"),
+    (["a", "b"], "[%!t(string=a) %!t(string=b)]")])
+def test_a_subchart_section_that_is_not_a_table_is_helms_type_mismatch(
+        section: Any, shown: str) -> None:
+    parent = Chart(ChartMetadata("v2", "p", "1.0.0"),
+                   subcharts=(Chart(ChartMetadata("v2", "sub", "1.0.0")),))
+    with pytest.raises(ValuesError) as error:
+        prepare(parent, {"sub": section})
+    assert str(error.value) == f"type mismatch on sub: {shown}"
