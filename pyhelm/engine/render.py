@@ -19,8 +19,9 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from pyhelm import yamlhead
 from pyhelm.chart.model import TEMPLATES_DIR, Chart
 from pyhelm.chart.prepare import PreparedChart
-from pyhelm.engine import functions
+from pyhelm.engine import bounds, functions
 from pyhelm.engine.context import Files, chart_dict, template_dict
+from pyhelm.engine.deadline import RenderTimeout, deadline
 from pyhelm.engine.documents import parse_manifests, sort_manifests
 from pyhelm.engine.manifest import Manifest, Rendered
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
@@ -38,6 +39,28 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
     name, namespace, annotations), as ``template`` prints the text as rendered."""
     capabilities = capabilities or Capabilities()
     limits = limits or RenderLimits()
+    budget = OutputBudget(limits.max_output_bytes, prepared.chart.name)
+    try:
+        with deadline(limits.max_seconds):
+            texts, notes, crds = _render_tree(prepared, release, capabilities, lookup, limits,
+                                              budget)
+    except RenderTimeout:
+        raise RenderError(f"{budget.template}: rendering took longer than "
+                          f"{limits.max_seconds:g}s (the chart may loop without end)") from None
+    documents = sum(text.count("\n---") + 1 for text in texts.values()) if heads_only else 0
+    with yamlhead.head_loader(documents) as load:
+        hooks, manifests = sort_manifests(texts, load)
+    _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
+    return Rendered(manifests=tuple(manifests), hooks=tuple(hooks), crds=tuple(crds),
+                    notes=notes, templates=texts)
+
+
+def _render_tree(prepared: PreparedChart, release: ReleaseContext,
+                 capabilities: Capabilities, lookup: functions.LookupFunc | None,
+                 limits: RenderLimits, budget: OutputBudget
+                 ) -> tuple[dict[str, str], str, list[Manifest]]:
+    """Every template of the tree rendered: {chart/templates/path: text}, the notes and
+    the CRDs. One output budget covers all of them."""
     texts: dict[str, str] = {}
     notes = ""
     crds: list[Manifest] = []
@@ -58,17 +81,28 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
             if relative == NOTES:
                 if chart is prepared.chart:
                     notes = _render_one(sandbox, relative, full_name,
-                                        {**base, "Template": template_dict(chart_path, relative)})
+                                        {**base, "Template": template_dict(chart_path, relative)},
+                                        budget)
                 continue
             texts[full_name] = _render_one(
                 sandbox, relative, full_name,
-                {**base, "Template": template_dict(chart_path, template.name)})
-    documents = sum(text.count("\n---") + 1 for text in texts.values()) if heads_only else 0
-    with yamlhead.head_loader(documents) as load:
-        hooks, manifests = sort_manifests(texts, load)
-    _check_duplicates([*manifests, *(h.manifest for h in hooks)], release.namespace)
-    return Rendered(manifests=tuple(manifests), hooks=tuple(hooks), crds=tuple(crds),
-                    notes=notes, templates=texts)
+                {**base, "Template": template_dict(chart_path, template.name)}, budget)
+    return texts, notes, crds
+
+
+class OutputBudget:
+    """The output a whole render may produce, spent as templates print it; it knows the
+    template being rendered, for the errors of limits that hold for the whole render."""
+
+    def __init__(self, cap: int, chart: str) -> None:
+        self.cap = cap
+        self.spent = 0
+        self.template = chart
+
+    def spend(self, size: int) -> None:
+        self.spent += size
+        if self.spent > self.cap:
+            raise SecurityError(f"the chart's output is larger than {self.cap} bytes")
 
 
 def _walk(chart: Chart, values: Mapping[str, Any], path: str
@@ -97,6 +131,7 @@ def _sandbox(chart: Chart, limits: RenderLimits,
              lookup: functions.LookupFunc | None) -> ChartSandbox:
     sandbox = ChartSandbox(MemoryLoader(_template_sources(chart)), limits)
     sandbox.filters.update(functions.FILTERS)
+    bounds.bound_filters(sandbox.filters, limits.max_output_bytes)
     sandbox.globals.update(functions.GLOBALS)
     sandbox.globals["tpl"] = functions.make_tpl(limits.max_tpl_depth)
     sandbox.filters["tpl"] = sandbox.globals["tpl"]
@@ -116,17 +151,14 @@ def _template_line(tb: types.TracebackType | None, filenames: set[str]) -> tuple
 
 
 def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
-                context: dict[str, Any]) -> str:
+                context: dict[str, Any], budget: OutputBudget) -> str:
     prefix = full_name[: len(full_name) - len(relative)]
+    budget.template = full_name
     try:
         template = sandbox.get_template(relative)
         chunks: list[str] = []
-        size = 0
         for chunk in template.generate(context):
-            size += len(chunk)
-            if size > sandbox.limits.max_output_bytes:
-                raise SecurityError(f"output is larger than {sandbox.limits.max_output_bytes} "
-                                    "bytes")
+            budget.spend(len(chunk))
             chunks.append(chunk)
         sandbox.check_time()
         return "".join(chunks)

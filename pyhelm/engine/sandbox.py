@@ -23,6 +23,7 @@ from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedErro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
+from pyhelm.engine import bounds
 from pyhelm.errors import RenderError
 
 # Releases before it let a template (or a chart's file name) escape the sandbox
@@ -97,7 +98,7 @@ class MemoryLoader(BaseLoader):
 class ChartSandbox(ImmutableSandboxedEnvironment):
     """One environment per chart render; ``value_paths`` names mappings for errors."""
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def __init__(self, loader: MemoryLoader, limits: RenderLimits) -> None:
         from pyhelm.engine.bytecode_cache import bytecode_cache
@@ -135,22 +136,34 @@ class ChartSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         cap = self.limits.max_output_bytes
         if operator_name == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and (
-                        len(seq) * count > cap):
-                    raise SecurityError(f"repetition would produce more than {cap} items")
+            bounds.check_repetition(left, right, cap)
             return operator.mul(left, right)
         if operator_name == "**":
-            if isinstance(right, int) and abs(right) > 1000:
-                raise SecurityError("exponent too large")
+            bounds.check_power(left, right, cap)
             return operator.pow(left, right)
+        if operator_name == "%":
+            bounds.check_printf(left, cap)
+            return operator.mod(left, right)
         result = operator.add(left, right)
         if isinstance(result, (str, list)) and len(result) > cap:
             raise SecurityError(f"concatenation produced more than {cap} items")
         return result
 
+    def wrap_str_format(self, value: Any) -> Any:
+        """str.format and format_map reach templates through here (Jinja's sandbox wraps
+        them at access): their widths are checked first."""
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, str) and getattr(value, "__name__", "") in ("format",
+                                                                         "format_map"):
+            bounds.check_format_spec(owner, self.limits.max_output_bytes)
+        return super().wrap_str_format(value)
+
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         self.check_time()
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            bounds.check_str_method(owner, getattr(__obj, "__name__", ""), args,
+                                    self.limits.max_output_bytes)
         return super().call(__context, __obj, *args, **kwargs)
 
 
