@@ -5,9 +5,11 @@ order mark taken off each file. An archive's member names follow Helm's rules (t
 path component is the chart's, whatever its name; no absolute names, nothing above the
 chart); links and device files are refused; everything read is spent from the chart's
 ``ArchiveBudget`` (``archive_budget.py``), which its subchart archives share. A directory
-is read as Helm reads it: its .helmignore applies, symbolic links are followed wherever
-they lead (a linked subchart), anything but a regular file is refused, and at most
-``MAX_UNPACKED_BYTES`` are read.
+is read as Helm reads it: its .helmignore applies, symbolic links are followed (a
+subchart linked from beside the chart loads), anything but a regular file is refused, and
+at most ``MAX_UNPACKED_BYTES`` are read. Unlike Helm, a file is read only when it lies
+within the chart, or within a subchart linked under ``charts/``: a chart cloned from
+elsewhere must not turn ``templates/x -> ~/.ssh/id_rsa`` into rendered output.
 """
 
 from __future__ import annotations
@@ -33,13 +35,20 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _DRIVE = re.compile(r"[a-zA-Z]:/")
 
 
-def ignore_spec(data: bytes | None) -> pathspec.GitIgnoreSpec | None:
-    """A gitignore matcher for .helmignore (pathspec is imported only when needed)."""
+def ignore_spec(data: bytes | None, source: object = HELMIGNORE
+                ) -> pathspec.GitIgnoreSpec | None:
+    """A gitignore matcher for .helmignore (pathspec is imported only when needed); a
+    line it cannot read is a one-line ChartError naming the line's number only."""
     if not data:
         return None
     import pathspec
 
     lines = data.removeprefix(BOM).decode("utf-8", "replace").splitlines()
+    for number, line in enumerate(lines, 1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError:  # pathspec's pattern errors are ValueErrors
+            raise ChartError(f"{source}: line {number}: not a valid pattern") from None
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -60,9 +69,15 @@ def read_directory(root: Path, limit: int = MAX_UNPACKED_BYTES) -> dict[str, byt
     if not root.is_dir():
         raise ChartError(f"{root}: not a chart directory")
     ignore_file = root / HELMIGNORE
-    spec = ignore_spec(ignore_file.read_bytes() if ignore_file.is_file() else None)
+    spec = None
+    if ignore_file.is_file():
+        within(ignore_file, root.resolve(), root)
+        spec = ignore_spec(ignore_file.read_bytes(), ignore_file)
     files: dict[str, bytes] = {}
     left = limit
+    # the real directory a file must lie in, by the directory it is listed under: the
+    # chart's, or a linked subchart's own
+    bases: dict[str, Path] = {str(root): root.resolve()}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         if dirpath != str(root):
             real_dir, real_parent = Path(dirpath).resolve(), Path(dirpath).parent.resolve()
@@ -72,6 +87,11 @@ def read_directory(root: Path, limit: int = MAX_UNPACKED_BYTES) -> dict[str, byt
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
         dirnames[:] = sorted(d for d in dirnames if not is_ignored(
             spec, posixpath.join(rel_dir, d), is_dir=True))
+        base = bases[dirpath]
+        for name in dirnames:
+            child = os.path.join(dirpath, name)  # the dirpath os.walk will give it
+            linked_subchart = os.path.islink(child) and Path(dirpath).name == "charts"
+            bases[child] = Path(child).resolve() if linked_subchart else base
         for filename in sorted(filenames):
             rel = posixpath.join(rel_dir, filename)
             path = Path(dirpath) / filename
@@ -83,10 +103,19 @@ def read_directory(root: Path, limit: int = MAX_UNPACKED_BYTES) -> dict[str, byt
             if not path.is_file():
                 raise ChartError(f"cannot load irregular file {path} as it has file mode "
                                  "type bits set")
+            within(path, base, root)
             data = _read_within(path, rel, left, limit, root)
             left -= len(data)
             files[rel] = data.removeprefix(BOM)
     return files
+
+
+def within(path: Path, base: Path, root: Path) -> None:
+    """Refuse a file whose real place is outside ``base`` (reached by a link)."""
+    real = path.resolve()
+    if real != base and base not in real.parents:
+        raise ChartError(f"{root}: {path.relative_to(root)} links to {real}, outside the "
+                         "chart (only a subchart under charts/ may be linked from elsewhere)")
 
 
 def _read_within(path: Path, rel: str, left: int, limit: int, root: Path) -> bytes:

@@ -193,3 +193,31 @@ def test_control_characters_are_cleaned_as_helm_does() -> None:
     meta = 'apiVersion: v2\nname: c\nversion: 1.0.0\ndescription: "a\\tb\\u0007c"\n'
     chart = load_files({"Chart.yaml": meta.encode()}, "c")
     assert chart.metadata.description == "a bc"
+
+
+@pytest.mark.parametrize("link", ["templates/leak.yaml", "files/key", ".helmignore",
+                                  "charts/sub/templates/leak.yaml"])
+def test_a_file_linked_out_of_the_chart_is_refused(tmp_path: Path, link: str) -> None:
+    """A cloned chart cannot read the user's files: a link to a file outside the chart
+    (or outside a subchart linked under charts/) is refused, in one line."""
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    sub = _write(tmp_path / "sub", {"Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+                                    "templates/cm.yaml": "kind: ConfigMap"})
+    root = _write(tmp_path / "c", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n"})
+    (root / "charts").mkdir()
+    (root / "charts" / "sub").symlink_to(sub)
+    assert [s.name for s in load_chart(root).subcharts] == ["sub"]
+    target = root / link if not link.startswith("charts/sub/") else sub / link.removeprefix(
+        "charts/sub/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(secret)
+    with pytest.raises(ChartError, match=r"links to .*id_rsa, outside the chart"):
+        load_chart(root)
+
+
+def test_an_invalid_helmignore_line_is_one_line_without_its_text(tmp_path: Path) -> None:
+    root = _write(tmp_path / "c", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+                                   ".helmignore": "ok\nsecret-ish\\\n"})
+    with pytest.raises(ChartError, match=r"\.helmignore: line 2: not a valid pattern$"):
+        load_chart(root)
