@@ -221,3 +221,16 @@ def test_an_invalid_helmignore_line_is_one_line_without_its_text(tmp_path: Path)
                                    ".helmignore": "ok\nsecret-ish\\\n"})
     with pytest.raises(ChartError, match=r"\.helmignore: line 2: not a valid pattern$"):
         load_chart(root)
+
+
+def test_a_huge_sparse_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """1.5 GB that takes no disk: its size is checked before a byte of it is read."""
+    import resource
+
+    root = _write(tmp_path / "c", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n"})
+    with (root / "big.bin").open("wb") as sparse:
+        sparse.truncate(1500 * 1024 * 1024)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ChartError, match="chart exceeds maximum decompressed size"):
+        load_chart(root)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
