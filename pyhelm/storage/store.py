@@ -28,6 +28,7 @@ import dataclasses
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -101,16 +102,30 @@ def _pid_namespace() -> str:
 
 
 def _start_time(pid: int) -> str:
-    """The process's start time in clock ticks since boot ("" when it is gone)."""
-    stat = _read(f"/proc/{pid}/stat")
-    return stat.rpartition(")")[2].split()[19] if stat else ""
+    """The process's start time in clock ticks since boot ("" when it is gone, or dead
+    and not yet reaped: a zombie, state Z, holds nothing)."""
+    fields = _read(f"/proc/{pid}/stat").rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 and fields[0] != "Z" else ""
+
+
+# In a command server's runner (pyhelm.cli.command_server): the pid and start time of the
+# ``pyhelm`` process it works for. A lock then names both: a user who kills that client
+# has killed the command, though its runner takes a moment to be killed in turn.
+CLIENT: dict[str, str] = {}
+_IDENTITY = ("host", "boot", "pidns", "pid", "start", "client", "client_start")
+_DOOMED_SECONDS = 5.0
 
 
 def process_identity() -> dict[str, str]:
     """What tells this process apart from any other, across hosts and PID namespaces."""
     pid = os.getpid()
     return {"host": socket.gethostname(), "boot": _boot_id(), "pidns": _pid_namespace(),
-            "pid": str(pid), "start": _start_time(pid)}
+            "pid": str(pid), "start": _start_time(pid), **CLIENT}
+
+
+def _is_gone(pid: str, start: str | None) -> bool:
+    now = _start_time(int(pid))
+    return not now or (bool(start) and now != start)
 
 
 @dataclass(frozen=True)
@@ -130,11 +145,17 @@ class Lock:
         if not held.get("boot") or not held.get("pidns") or any(
                 held.get(k) != mine[k] for k in ("host", "boot", "pidns")):
             return False  # elsewhere, or unknowable: only the lease decides
-        pid = held.get("pid", "")
+        pid, client = held.get("pid", ""), held.get("client", "")
         if not pid.isdigit():
             return False
-        start = _start_time(int(pid))
-        return not start or (bool(held.get("start")) and start != held["start"])
+        if not client.isdigit() or not _is_gone(client, held.get("client_start")):
+            return _is_gone(pid, held.get("start"))
+        deadline = time.monotonic() + _DOOMED_SECONDS  # its server is killing it
+        while not _is_gone(pid, held.get("start")):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
 
 def driver_for(name: str, kube: KubeClient | None, namespace: str) -> Driver:
@@ -185,7 +206,7 @@ class ReleaseStore:
         if since is None or expires is None:
             return None
         identity = tuple(sorted((k, str(v)) for k, v in raw.items()
-                                if k in ("host", "boot", "pidns", "pid", "start")))
+                                if k in _IDENTITY))
         return Lock(str(raw.get("owner", "")), since, expires, identity)
 
     def _locked(self, release: Release) -> Release:
