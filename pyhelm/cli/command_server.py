@@ -338,6 +338,9 @@ def _exit_status(code: object) -> int:
 
 
 def main(argv: list[str]) -> int:
+    # Spawned by a client, the server has whatever that client's process had open without
+    # close-on-exec (a lock, a pipe's end): it keeps none of it.
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     path = argv[0]
     try:  # a kernel before 5.3 has no pidfds: clients then run their commands themselves
         os.close(os.pidfd_open(os.getpid()))
