@@ -139,6 +139,9 @@ def run(argv: list[str]) -> int | None:
         return None
     try:
         path = server_path()
+    except PermissionError as error:
+        _warn_once(str(error))
+        return None
     except OSError:
         return None
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -210,6 +213,23 @@ def _wait_for_runner(connection: Any) -> int:
         return 128 + signum
     sys.stderr.write("Error: pyhelm's command server stopped during the command\n")
     return 1
+
+
+def _warn_once(problem: str) -> None:
+    """Say once per boot that commands run unserved: the socket directory is not safe
+    (another user made /tmp/pyhelm-UID, say); saying it on every command would be noise."""
+    from pyhelm.cache_dir import cache_dir
+
+    marker = cache_dir("command-server-unsafe")
+    boot = _read("/proc/sys/kernel/random/boot_id")
+    if _read(marker) == boot:
+        return
+    sys.stderr.write(f"pyhelm: warning: {problem}: commands run without the command "
+                     "server (a slower start) until it is removed\n")
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "w") as handle:
+            handle.write(boot)
 
 
 def start_server(path: str) -> None:
