@@ -39,12 +39,17 @@ SWITCH = "PYHELM_COMMAND_SERVER"
 IDLE = "PYHELM_COMMAND_SERVER_IDLE"
 DEFAULT_IDLE_SECONDS = 600
 
-# The server's replies: a runner took the command, and how it ended.
+# The server's replies: it can take the command, and how the command ended.
 ACCEPTED = b"A"
 EXITED = b"E"  # + the exit status, one byte
 KILLED = b"S"  # + the signal number, one byte
-# The client's message: deliver this signal (one byte) to the runner.
+# The client's messages: start the command, with the standard streams (after ACCEPTED;
+# a client that gave up waiting never sends it, so a command never runs twice), and
+# deliver this signal (one byte).
+GO = b"G"
 SIGNAL = b"K"
+# How long a client waits for the server to take its command before running it itself.
+ANSWER_SECONDS = 1.0
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 # Environment variables Python reads while starting (the locale decides the encodings).
@@ -135,7 +140,7 @@ def _tree_fingerprint(top: str) -> list[tuple[str, int, int]]:
 def run(argv: list[str]) -> int | None:
     """Run ``argv`` in the command server and return its exit status, or None when the
     command was not taken and must run in this process."""
-    if not enabled(argv):
+    if not enabled(argv) or _in_background():
         return None
     try:
         path = server_path()
@@ -145,6 +150,7 @@ def run(argv: list[str]) -> int | None:
     except OSError:
         return None
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    connection.settimeout(ANSWER_SECONDS)
     try:
         connection.connect(path)
     except OSError:
@@ -156,10 +162,28 @@ def run(argv: list[str]) -> int | None:
         if _receive(connection, 1) != ACCEPTED:
             connection.close()
             return None
-    except OSError:
+        # The streams go with the go-ahead, to a server that answered: one that is stuck
+        # must not hold them (a reader of our output would wait for its end forever).
+        descriptors = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
+        connection.sendmsg([GO], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+    except OSError:  # the server is gone, or too slow: run here
         connection.close()
         return None
+    connection.settimeout(None)
     return _wait_for_runner(connection)
+
+
+def _in_background() -> bool:
+    """Whether this process is a background job of a terminal it uses: its command
+    would stop on reading (SIGTTIN) or writing (SIGTTOU) there, which a runner, not in
+    the terminal's session, would not."""
+    for descriptor in (0, 1, 2):
+        try:
+            if os.tcgetpgrp(descriptor) != os.getpgrp():
+                return True
+        except OSError:  # not a terminal, or not this session's
+            continue
+    return False
 
 
 def _send_request(connection: Any, argv: list[str]) -> None:
@@ -168,10 +192,7 @@ def _send_request(connection: Any, argv: list[str]) -> None:
     resource_limits = _resource_limits()
     payload = marshal.dumps(([sys.argv[0], *argv], dict(os.environ), os.getcwd(), umask,
                              resource_limits))
-    header = len(payload).to_bytes(8, "big")
-    descriptors = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
-    connection.sendmsg([header], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
-    connection.sendall(payload)
+    connection.sendall(len(payload).to_bytes(8, "big") + payload)
 
 
 def _resource_limits() -> dict[int, tuple[int, int]]:
@@ -200,19 +221,35 @@ def _wait_for_runner(connection: Any) -> int:
         with contextlib.suppress(OSError):
             connection.sendall(SIGNAL + bytes([signum]))
 
-    for name in FORWARDED_SIGNALS:
-        _signal.signal(getattr(_signal, name), forward)
+    def stop(signum: int, frame: object) -> None:  # Ctrl-Z: stop the command, then us
+        forward(signum, frame)
+        _signal.signal(_signal.SIGTSTP, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGTSTP)
+        _signal.signal(_signal.SIGTSTP, stop)  # continued (``fg``, ``bg``)
+
+    for name in FORWARDED_SIGNALS:  # an ignored signal stays ignored, as in the runner
+        signum = getattr(_signal, name)
+        if _signal.getsignal(signum) != _signal.SIG_IGN:
+            _signal.signal(signum, forward)
+    if _signal.getsignal(_signal.SIGTSTP) != _signal.SIG_IGN:
+        _signal.signal(_signal.SIGTSTP, stop)
+        _signal.signal(_signal.SIGCONT, forward)
     reply = _receive(connection, 2)
     connection.close()
     if reply[:1] == EXITED:
         return reply[1]
     if reply[:1] == KILLED:  # die of the same signal, as the shell expects
-        signum = reply[1]
+        return _die_of(reply[1])
+    # The server died; its runners die with it (of SIGKILL: see command_peer.become).
+    sys.stderr.write("Error: pyhelm's command server was killed during the command\n")
+    return _die_of(_signal.SIGKILL)
+
+
+def _die_of(signum: int) -> int:
+    if signum not in (_signal.SIGKILL, _signal.SIGSTOP):
         _signal.signal(signum, _signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-        return 128 + signum
-    sys.stderr.write("Error: pyhelm's command server stopped during the command\n")
-    return 1
+    os.kill(os.getpid(), signum)
+    return 128 + signum  # a signal that does not kill (the runner had a handler)
 
 
 def _warn_once(problem: str) -> None:
@@ -234,14 +271,20 @@ def _warn_once(problem: str) -> None:
 
 def start_server(path: str) -> None:
     """Start a server for ``path`` in the background, in its own session, reading and
-    writing /dev/null; it exits at once if another server holds the path's lock."""
-    try:  # noqa: SIM105 -- contextlib is not loaded yet: 1 ms
-        os.posix_spawn(sys.executable,
-                       [sys.executable, "-P", "-m", "pyhelm.cli.command_server", path],
-                       os.environ,
-                       file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0),
-                                     (os.POSIX_SPAWN_DUP2, 0, 1),
-                                     (os.POSIX_SPAWN_DUP2, 0, 2)],
-                       setsid=True)
+    writing /dev/null; it exits at once if another server holds the path's lock. Not
+    with posix_spawn: glibc's leaves the server ignoring signals 32 and 33, and so the
+    commands' processes, which a command run directly does not."""
+    try:
+        pid = os.fork()
     except OSError:
-        pass  # the command still runs here; the next one tries again
+        return  # the command still runs here; the next one tries again
+    if pid == 0:
+        try:
+            os.setsid()
+            null = os.open(os.devnull, os.O_RDWR)
+            for target in (0, 1, 2):
+                os.dup2(null, target)
+            os.execv(sys.executable,
+                     [sys.executable, "-P", "-m", "pyhelm.cli.command_server", path])
+        finally:
+            os._exit(127)

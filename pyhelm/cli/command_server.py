@@ -1,12 +1,16 @@
 """pyhelm's command server: import the command line's modules once, then fork a ready
 process (a runner) for each command a client sends (see ``command_client``).
 
-One single-threaded loop watches the listening socket, each client's connection (for
-signals to forward, or the client's death) and each runner's pidfd (for its exit). A
-runner becomes the client's process in all that matters to a command: its standard
-streams, environment, working directory, umask, resource limits and command line. The
-server never runs a command itself, so nothing a command does (caches, connections,
-threads, helm-engine) outlives it.
+One single-threaded loop watches the listening socket, each client's request as it
+arrives (a slow or broken client is dropped after ``_REQUEST_SECONDS`` and holds up no
+other), each client's connection (for signals to forward, or the client's death: its
+runner is killed and reaped before any next command is taken) and each runner's pidfd
+(for its exit). A runner becomes the client's process in all that matters to a command:
+its credentials, priority and signal dispositions (``command_peer``), standard streams,
+environment, working directory, umask, resource limits and command line; it dies with
+the server. The server never runs a command itself, so nothing a command does (caches,
+connections, threads, helm-engine) outlives it. A server whose loaded modules' files
+change (a dependency patched in place) serves no more and exits.
 
 The server holds ``<socket>.lock`` (with its pid) while it lives, so one server serves a
 key, and exits after ``PYHELM_COMMAND_SERVER_IDLE`` seconds without a runner.
@@ -27,21 +31,26 @@ import resource
 import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from pyhelm.cli import command_client as protocol
+from pyhelm.cli import command_peer
+from pyhelm.cli.command_peer import Peer
+from pyhelm.storage import store
 
 # Imported by commands inside functions; loading them here is what makes a runner warm.
 _LAZY_IMPORTS = ("base64", "concurrent.futures", "gzip", "hashlib", "http.client", "json",
                  "jsonschema", "pathspec", "referencing", "ryml", "ssl", "tarfile",
                  "tempfile", "urllib.request", "yaml")
 _NOT_PRELOADED = ("pyhelm.testing", "pyhelm.__main__")
-_REQUEST_TIMEOUT_SECONDS = 5.0
+# A request is a few kilobytes sent at once: a client slower than this is dropped.
+_REQUEST_SECONDS = 2.0
 _MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
 
@@ -52,7 +61,27 @@ class Request:
     cwd: str
     umask: int
     resource_limits: dict[int, tuple[int, int]]
-    streams: list[int]  # the client's stdin, stdout and stderr, received
+    peer: Peer
+    streams: list[int] = field(default_factory=list)  # the client's stdin, stdout, stderr
+
+
+@dataclass(eq=False)
+class Pending:
+    """A client's connection until its command starts: the request is read as it comes
+    (never waiting on one client), then, once accepted, the client's go-ahead."""
+
+    connection: socket.socket
+    deadline: float
+    data: bytearray = field(default_factory=bytearray)
+    streams: list[int] = field(default_factory=list)
+    peer: Peer | None = None
+    request: Request | None = None  # complete and accepted: waiting for the go-ahead
+
+    def close(self) -> None:
+        for descriptor in self.streams:
+            os.close(descriptor)
+        self.streams.clear()
+        self.connection.close()
 
 
 @dataclass(eq=False)
@@ -60,7 +89,6 @@ class Runner:
     pid: int
     pidfd: int
     connection: socket.socket
-    client_connected: bool = True
 
 
 def preload() -> None:
@@ -85,9 +113,12 @@ class Server:
         self.idle_seconds = idle_seconds
         self.selector = selectors.DefaultSelector()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.pending: list[Pending] = []
         self.runners: list[Runner] = []
         self.socket_file: os.stat_result | None = None  # the path's file, once bound
         self.sockets_to_close: list[socket.socket] = []
+        self.modules: dict[str, tuple[int, int, int] | None] = {}
+        self.me: command_peer.Self | None = None
 
     def bind(self) -> None:
         """Bind beside the socket's path, before the slow preload: a directory where no
@@ -97,6 +128,8 @@ class Server:
     def listen(self) -> None:
         """Take the socket's path (a dead server's socket may be there: the lock is
         ours) and start taking commands."""
+        self.modules = _module_files()
+        self.me = command_peer.Self()
         self.listener.listen(64)
         os.rename(self.bound_path, self.path)
         self.socket_file = os.stat(self.path)
@@ -120,22 +153,30 @@ class Server:
         self.sockets_to_close += [stop_reader, stop_writer]
         idle_since = time.monotonic()
         while True:
-            timeout = None if self.runners else idle_since + self.idle_seconds - time.monotonic()
-            if timeout is not None and timeout <= 0:
-                return
-            events = self.selector.select(timeout)
-            for key, _ in events:
+            now = time.monotonic()
+            for overdue in [each for each in self.pending if each.deadline <= now]:
+                self._drop(overdue)
+            ends = [each.deadline for each in self.pending]
+            if not self.runners:
+                ends.append(idle_since + self.idle_seconds)
+                if not self.pending and ends[-1] <= now:
+                    return
+            events = self.selector.select(min(ends) - now if ends else None)
+            # a dead client's runner is killed and reaped before its next command is read
+            for key, _ in sorted(events, key=lambda event: _ORDER[event[0].data[0]]):
                 # an earlier event of this batch may have ended what a later one is for
-                event, runner = key.data
+                event, subject = key.data
                 if event == "accept":
                     self._accept()
                 elif event == "stop":
                     stop_reader.recv(64)
                     self.stop_taking_commands()
-                elif event == "exit" and runner in self.runners:
-                    self._reap(runner)
-                elif event == "client" and runner in self.runners and runner.client_connected:
-                    self._from_client(runner)
+                elif event == "request" and subject in self.pending:
+                    self._from_pending(subject)
+                elif event == "exit" and subject in self.runners:
+                    self._reap(subject, reply=True)
+                elif event == "client" and subject in self.runners:
+                    self._from_client(subject)
             if events and not self.runners:
                 idle_since = time.monotonic()
 
@@ -144,72 +185,125 @@ class Server:
             self.selector.unregister(self.listener)
             self.listener.close()
             self.unlink_socket()
+        for pending in list(self.pending):
+            self._drop(pending)
         self.idle_seconds = 0
 
     def _accept(self) -> None:
-        connection, _ = self.listener.accept()
         try:
-            if not _same_user(connection):
-                connection.close()
+            connection, _ = self.listener.accept()
+        except OSError:
+            return
+        connection.setblocking(False)
+        pending = Pending(connection, time.monotonic() + _REQUEST_SECONDS)
+        self.pending.append(pending)
+        self.selector.register(connection, selectors.EVENT_READ, ("request", pending))
+        try:
+            assert self.me is not None
+            pending.peer = self.me.peer(connection)
+        except (OSError, ValueError, KeyError):
+            pending.peer = None
+        if pending.peer is None:  # another user, or a process a runner cannot become
+            self._drop(pending)
+
+    def _from_pending(self, pending: Pending) -> None:
+        try:
+            if pending.request is None:
+                if _read_more(pending):
+                    return
+                pending.request = self._accepted(pending)
+                if pending.request is None:  # the client runs the command itself
+                    self._drop(pending)
+                    return
+                pending.connection.sendall(protocol.ACCEPTED)
+                pending.deadline = time.monotonic() + _REQUEST_SECONDS
                 return
-            request = _read_request(connection)
+            go = _receive(pending, 1)
+        except BlockingIOError:
+            return
         except (OSError, ValueError, EOFError, TypeError):
-            connection.close()
+            self._drop(pending)
             return
-        if not _can_apply(request.resource_limits):
-            for descriptor in request.streams:
-                os.close(descriptor)
-            connection.close()  # not accepted: the client runs the command itself
+        if go != protocol.GO or len(pending.streams) != 3:  # the client gave up waiting
+            self._drop(pending)  # and runs the command itself
             return
+        pending.request.streams = list(pending.streams)
+        self._start(pending, pending.request)
+
+    def _accepted(self, pending: Pending) -> Request | None:
+        """The complete request, if a runner may take it."""
+        argv, environment, cwd, umask, limits = marshal.loads(bytes(pending.data[8:]))
+        if not _can_apply(limits) or pending.peer is None:
+            return None
+        if any(_stamp(path) != stamp for path, stamp in self.modules.items()):
+            self.stop_taking_commands()  # changed code: retire; the next client starts anew
+            return None
+        return Request(argv, environment, cwd, umask, limits, pending.peer)
+
+    def _drop(self, pending: Pending) -> None:
+        self._forget(pending)
+        pending.close()
+
+    def _forget(self, pending: Pending) -> None:
+        self.pending.remove(pending)
+        self.selector.unregister(pending.connection)
+
+    def _start(self, pending: Pending, request: Request) -> None:
+        self._forget(pending)
         pid = os.fork()
         if pid == 0:
-            self._become_runner(connection, request)  # never returns
-        for descriptor in request.streams:
+            self._become_runner(pending.connection, request)  # never returns
+        for descriptor in pending.streams:
             os.close(descriptor)
-        runner = Runner(pid, os.pidfd_open(pid), connection)
+        pending.streams.clear()
+        runner = Runner(pid, os.pidfd_open(pid), pending.connection)
         self.runners.append(runner)
         self.selector.register(runner.pidfd, selectors.EVENT_READ, ("exit", runner))
-        self.selector.register(connection, selectors.EVENT_READ, ("client", runner))
-        try:
-            connection.sendall(protocol.ACCEPTED)
-        except OSError:
-            os.kill(pid, signal.SIGKILL)  # the client is gone: nobody waits for the command
+        self.selector.register(runner.connection, selectors.EVENT_READ, ("client", runner))
 
     def _from_client(self, runner: Runner) -> None:
         try:
             data = runner.connection.recv(64)
+        except BlockingIOError:
+            return
         except OSError:
             data = b""
         if not data:  # the client died (SIGKILL): so does its command, as it would have
             self._kill(runner, signal.SIGKILL)
-            self.selector.unregister(runner.connection)
-            runner.client_connected = False
+            self._reap(runner, reply=False)
             return
         for index in range(0, len(data) - 1, 2):
             if data[index:index + 1] == protocol.SIGNAL:
-                self._kill(runner, data[index + 1])
+                self._signal(runner, data[index + 1])
+
+    def _signal(self, runner: Runner, signum: int) -> None:
+        if signum in (signal.SIGTSTP, signal.SIGCONT):  # job control: the whole job
+            with contextlib.suppress(OSError):  # (its own session: SIGTSTP would not stop it)
+                os.killpg(runner.pid, signal.SIGSTOP if signum == signal.SIGTSTP else signum)
+        else:
+            self._kill(runner, signum)
 
     def _kill(self, runner: Runner, signum: int) -> None:
         with contextlib.suppress(OSError):  # it may have just exited
             signal.pidfd_send_signal(runner.pidfd, signum)
 
-    def _reap(self, runner: Runner) -> None:
+    def _reap(self, runner: Runner, *, reply: bool) -> None:
         _, status = os.waitpid(runner.pid, 0)
         self.selector.unregister(runner.pidfd)
+        self.selector.unregister(runner.connection)
         os.close(runner.pidfd)
         self.runners.remove(runner)
-        if runner.client_connected:
-            self.selector.unregister(runner.connection)
+        if reply:
             if os.WIFSIGNALED(status):
-                reply = protocol.KILLED + bytes([os.WTERMSIG(status)])
+                message = protocol.KILLED + bytes([os.WTERMSIG(status)])
             else:
-                reply = protocol.EXITED + bytes([os.waitstatus_to_exitcode(status) & 0xFF])
+                message = protocol.EXITED + bytes([os.waitstatus_to_exitcode(status) & 0xFF])
             with contextlib.suppress(OSError):
-                runner.connection.sendall(reply)
+                runner.connection.sendall(message)
         runner.connection.close()
 
     def close_inherited(self) -> None:
-        """In a runner: close the server's sockets, pidfds and lock."""
+        """In a runner: close the server's sockets, pidfds, lock and other clients'."""
         self.selector.close()
         self.listener.close()
         self.lock.close()
@@ -218,6 +312,8 @@ class Server:
         for runner in self.runners:
             os.close(runner.pidfd)
             runner.connection.close()
+        for pending in self.pending:
+            pending.close()
 
     def _become_runner(self, connection: socket.socket, request: Request) -> None:
         status = 1
@@ -225,6 +321,8 @@ class Server:
             signal.set_wakeup_fd(-1)
             self.close_inherited()
             connection.close()
+            command_peer.become(request.peer, protocol.FORWARDED_SIGNALS)
+            store.CLIENT.update(client=str(request.peer.pid), client_start=request.peer.start)
             _adopt(request)
             status = _run_command(request.argv)
         except BaseException:  # the command could not start here: say why, exit 1
@@ -233,10 +331,24 @@ class Server:
             os._exit(status)
 
 
-def _same_user(connection: socket.socket) -> bool:
-    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
-    uid = int.from_bytes(credentials[4:8], sys.byteorder)
-    return uid == os.getuid()
+_ORDER = {"client": 0, "exit": 1, "stop": 2, "request": 3, "accept": 4}
+
+
+def _module_files() -> dict[str, tuple[int, int, int] | None]:
+    """The files of the modules loaded outside pyhelm (pyhelm's own are in the key): a
+    dependency patched in place changes one of them, not the key."""
+    own = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    files = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
+    return {path: _stamp(path) for path in sorted(filter(None, files))
+            if not path.startswith(own)}
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def _can_apply(limits: dict[int, tuple[int, int]]) -> bool:
@@ -249,25 +361,33 @@ def _can_apply(limits: dict[int, tuple[int, int]]) -> bool:
     return True
 
 
-def _read_request(connection: socket.socket) -> Request:
-    connection.settimeout(_REQUEST_TIMEOUT_SECONDS)
-    header, streams, _, _ = socket.recv_fds(connection, 8, 3)
-    if len(header) != 8 or len(streams) != 3:
-        for descriptor in streams:
-            os.close(descriptor)
+def _read_more(pending: Pending) -> bool:
+    """Read what the client has sent of its request; whether more is to come."""
+    pending.data += _receive(pending, 1 << 16)
+    if pending.streams:
+        raise ValueError("descriptors come with the go-ahead")
+    if len(pending.data) < 8:
+        return True
+    size = int.from_bytes(pending.data[:8], "big")
+    if size > _MAX_REQUEST_BYTES or len(pending.data) > 8 + size:
         raise ValueError("a malformed request")
-    size = int.from_bytes(header, "big")
-    if size > _MAX_REQUEST_BYTES:
-        raise ValueError("an oversized request")
-    payload = bytearray()
-    while len(payload) < size:
-        chunk = connection.recv(min(size - len(payload), 1 << 20))
-        if not chunk:
-            raise EOFError("the client left mid-request")
-        payload += chunk
-    connection.settimeout(None)
-    argv, environment, cwd, umask, limits = marshal.loads(payload)
-    return Request(argv, environment, cwd, umask, limits, list(streams))
+    return len(pending.data) < 8 + size
+
+
+def _receive(pending: Pending, size: int) -> bytes:
+    """Up to ``size`` bytes, and any descriptors with them: they are the pending's to
+    close, whatever comes of it."""
+    data, ancillary, flags, _ = pending.connection.recvmsg(
+        size, socket.CMSG_SPACE(3 * 4), socket.MSG_CMSG_CLOEXEC)
+    for level, kind, payload in ancillary:
+        if (level, kind) == (socket.SOL_SOCKET, socket.SCM_RIGHTS):
+            usable = len(payload) - len(payload) % 4
+            pending.streams += struct.unpack(f"{usable // 4}i", payload[:usable])
+    if flags & socket.MSG_CTRUNC or len(pending.streams) > 3:
+        raise ValueError("too many descriptors")
+    if not data:
+        raise EOFError("the client left")
+    return bytes(data)
 
 
 def _adopt(request: Request) -> None:
@@ -286,10 +406,6 @@ def _adopt(request: Request) -> None:
     for number, limit in request.resource_limits.items():
         if resource.getrlimit(number) != tuple(limit):
             resource.setrlimit(number, limit)
-    for name in protocol.FORWARDED_SIGNALS:  # as a fresh interpreter has them
-        signum = getattr(signal, name)
-        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
-                      else signal.SIG_DFL)
     sys.argv = list(request.argv)
 
 
