@@ -12,6 +12,7 @@ nothing from pyhelm::
     ├── RenderError                 templates
     ├── ReleaseError                a release operation that cannot proceed
     │   ├── ReleaseNotFoundError
+    │   │   └── DiffReleaseMissing  `diff upgrade` of a missing release (helm-diff's banner)
     │   ├── ReleaseExistsError
     │   ├── ReleaseInProgressError
     │   │   └── ReleaseConflictError    a record changed under us (lock lost)
@@ -34,7 +35,9 @@ nothing from pyhelm::
     │       └── InvalidKey          a key no object can have (escapes, too long)
     ├── PluginError                 plugin.yaml, installing, running a plugin
     │   └── PluginExitError         a plugin that ran and exited non-zero (its code kept)
+    ├── DiffChangesFound            `diff --detailed-exitcode` found changes (exit code 2)
     └── UsageError                  arguments that do not fit together
+        └── IncomparableReleases    `diff release` of releases of two different charts
 """
 
 from __future__ import annotations
@@ -211,3 +214,27 @@ class PluginExitError(PluginError):
 class UsageError(PyhelmError):
     """The command was called with arguments that do not fit together (exit code 1, as
     Helm exits for every error)."""
+
+
+class DiffChangesFound(PyhelmError):
+    """``diff --detailed-exitcode`` and something would change: helm-diff's exit code."""
+
+    exit_code = 2
+
+
+class DiffReleaseMissing(ReleaseNotFoundError):
+    """``diff upgrade`` of a release that does not exist: ``banner`` is what helm-diff
+    prints before its error."""
+
+    def __init__(self, message: str, helm_message: str, banner: str) -> None:
+        super().__init__(message, helm_message)
+        self.banner = banner
+
+
+class IncomparableReleases(UsageError):
+    """``diff release`` of releases of two different charts; ``text`` is what helm-diff
+    prints for it (on stdout)."""
+
+    def __init__(self, message: str, text: str) -> None:
+        super().__init__(message)
+        self.text = text

@@ -29,7 +29,14 @@ from pyhelm.action.rendering import render_for_release
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.engine.manifest import manifest_text
 from pyhelm.engine.release_info import ReleaseContext
-from pyhelm.errors import PyhelmError, ReleaseNotFoundError, RenderError, UsageError
+from pyhelm.errors import (
+    DiffChangesFound,
+    DiffReleaseMissing,
+    IncomparableReleases,
+    PyhelmError,
+    ReleaseNotFoundError,
+    RenderError,
+)
 from pyhelm.helm_reference import HELM_DIFF_VERSION
 
 if TYPE_CHECKING:
@@ -42,35 +49,25 @@ NOT_RELEASED = ("********************\n\n\tRelease was not present in Helm.  Inc
                 "********************\n")
 
 
-class ChangesFound(PyhelmError):
-    """--detailed-exitcode and something would change: helm-diff's error and exit code."""
-
-    exit_code = 2
-
-    def __init__(self) -> None:
-        super().__init__("identified at least one change, exiting with non-zero exit code "
-                         "(detailed-exitcode parameter enabled)")
+def changes_found() -> DiffChangesFound:
+    """--detailed-exitcode and something would change: helm-diff's error."""
+    return DiffChangesFound("identified at least one change, exiting with non-zero exit "
+                            "code (detailed-exitcode parameter enabled)")
 
 
-class IncomparableReleases(UsageError):
+def incomparable(first: str, second: str) -> IncomparableReleases:
     """``diff release`` of releases of two charts (helm-diff says so on stdout, exit 0)."""
-
-    def __init__(self, first: str, second: str) -> None:
-        super().__init__(f'unable to compare releases from two different charts "{first}", '
-                         f'"{second}"')
-        self.text = (f"Error : Incomparable Releases \n Unable to compare releases from two "
-                     f'different charts "{first}", "{second}". \n try helm diff release '
-                     "--help to know more \n")
+    return IncomparableReleases(
+        f'unable to compare releases from two different charts "{first}", "{second}"',
+        f"Error : Incomparable Releases \n Unable to compare releases from two different "
+        f'charts "{first}", "{second}". \n try helm diff release --help to know more \n')
 
 
-class NoReleaseError(PyhelmError):
+def release_missing(name: str) -> DiffReleaseMissing:
     """helm-diff's error when the release is missing: its banner, then the error of the
     ``helm get manifest`` it ran."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f'release "{name}" not found')
-        self.banner = NOT_RELEASED
-        self.helm_message = "exit status 1: Error: release: not found\n"
+    return DiffReleaseMissing(f'release "{name}" not found',
+                              "exit status 1: Error: release: not found\n", NOT_RELEASED)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,7 +102,7 @@ def diff_upgrade(cfg: Configuration, options: UpgradeDiffOptions) -> diff_report
             latest = history(cfg.store(options.namespace), options.name)[-1]
         except ReleaseNotFoundError:
             if not options.allow_unreleased:
-                raise NoReleaseError(options.name) from None
+                raise release_missing(options.name) from None
     excluded = () if options.include_tests else diff_manifests.TEST_HOOKS
     old: dict[str, diff_manifests.Spec] = {}
     if latest is not None:
@@ -217,7 +214,7 @@ def diff_releases(cfg: Configuration, first: str, second: str,
                          _revision(cfg, namespace or options.namespace, name, 0)))
     charts = [r.chart.metadata.name for _, r in releases]
     if charts[0] != charts[1]:
-        raise IncomparableReleases(charts[0], charts[1])
+        raise incomparable(charts[0], charts[1])
     old, new = (_by_template(options.parse(r, ns)) for ns, r in releases)
     return diff_report.compare(old, new, options.report)
 

@@ -152,11 +152,11 @@ def _colored(ctx: click.Context, kwargs: dict[str, Any]) -> bool:
 
 def _print(report: Any, options: Any, color: bool, detailed: bool) -> None:
     from pyhelm.action.diff_report import render
-    from pyhelm.action.helm_diff import ChangesFound
+    from pyhelm.action.helm_diff import changes_found
 
     click.echo(render(report, options, color=color), nl=False, color=color)
     if detailed and report.changed:
-        raise ChangesFound()
+        raise changes_found()
 
 
 def _namespace(ctx: click.Context) -> str:
@@ -217,11 +217,12 @@ def diff_upgrade(ctx: click.Context, /, args: tuple[str, ...], **kwargs: Any) ->
         _live(ctx, name, chart, kwargs, color)
         return
     options = _upgrade_options(ctx, name, chart, kwargs)
-    from pyhelm.action.helm_diff import NoReleaseError, diff_upgrade
+    from pyhelm.action.helm_diff import diff_upgrade
+    from pyhelm.errors import DiffReleaseMissing
 
     try:
         report = diff_upgrade(configuration(ctx), options)
-    except NoReleaseError as exc:
+    except DiffReleaseMissing as exc:
         click.echo(exc.banner, nl=False, err=True)
         raise
     _print(report, options.report, color, detailed)
@@ -334,7 +335,8 @@ def diff_rollback_command(ctx: click.Context, /, args: tuple[str, ...], **kwargs
 def diff_release_command(ctx: click.Context, /, args: tuple[str, ...], **kwargs: Any
                          ) -> None:
     """Shows diff between release's manifests: diff release [NS/]RELEASE1 [NS/]RELEASE2."""
-    from pyhelm.action.helm_diff import IncomparableReleases, diff_releases
+    from pyhelm.action.helm_diff import diff_releases
+    from pyhelm.errors import IncomparableReleases
 
     if len(args) < 2:
         raise UsageError('Too few arguments to Command "release".\nMinimum 2 arguments '
