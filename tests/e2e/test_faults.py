@@ -109,7 +109,29 @@ class Stream:
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+            self.settle()
         self.kills += 1
+
+    def settle(self, quiet_for: float = 0.5, timeout: float = 15.0) -> None:
+        """Until the release's records stop changing. A served command's runner dies just
+        after its client (the command server kills it when the client's connection
+        hangs up; on a loaded machine that takes a moment), and may write until then:
+        pyhelm's and Helm's reads that follow must see one state."""
+        from pyhelm.storage.store import ReleaseStore, driver_for
+
+        self.store()  # connects
+        quiet = ReleaseStore(driver_for("secret", self._kube, self.namespace),
+                             warn=lambda _: None)
+        deadline = time.monotonic() + timeout
+        seen: list[tuple[int, str]] | None = None
+        since = time.monotonic()
+        while time.monotonic() < deadline:
+            now = [(r.version, str(r.info.status)) for r in quiet.history(self.name)]
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet_for:
+                return
+            time.sleep(0.05)
 
     def wait_for_pending(self, process: subprocess.Popen[bytes], timeout: float) -> None:
         """Until a revision of the release is pending, or the process ended."""
