@@ -72,17 +72,10 @@ def refresh_repositories(chart: str) -> None:
     """For a chart that declares dependencies, refresh the added repositories' indexes
     first, printing Helm's lines."""
     from pyhelm.action import repo
+    from pyhelm.cli.repo import print_repository_updates
 
     if dependency.list_dependencies(chart) and repo.list_repositories(repo_paths()):
-        click.echo("Hang tight while we grab the latest from your chart repositories...")
-        for outcome in repo.update_repositories((), repo_paths()):
-            name = outcome.entry.name
-            if outcome.error is None:
-                click.echo(f'...Successfully got an update from the "{name}" chart '
-                           "repository")
-            else:
-                click.echo(f'...Unable to get an update from the "{name}" chart repository '
-                           f"({outcome.entry.shown_url}):\n\t{outcome.error}")
+        print_repository_updates()  # Helm goes on past a repository that failed
         click.echo("Update Complete. ⎈Happy Helming!⎈")
 
 

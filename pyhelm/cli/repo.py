@@ -13,6 +13,7 @@ from pyhelm.cli.common import dump, output_option
 from pyhelm.cli.globals import repo_paths
 from pyhelm.cli.output import seconds
 from pyhelm.cli.pflag import with_aliases
+from pyhelm.repo import client
 from pyhelm.repo.client import RepoEntry
 
 # Helm's --timeout of repo add and update: how long one index download may take
@@ -80,9 +81,20 @@ def list_command(no_headers: bool, output: str) -> None:
 @timeout_option_index
 def update_command(names: tuple[str, ...], timeout: str) -> None:
     """Refresh the cached indexes of chart repositories."""
+    failed = print_repository_updates(names, seconds(timeout))
+    if failed:
+        raise click.ClickException(
+            f"failed to update the following repositories: [{' '.join(failed)}]")
+    click.echo("Update Complete. ⎈Happy Helming!⎈")
+
+
+def print_repository_updates(names: tuple[str, ...] = (),
+                             timeout: float = client.TIMEOUT_SECONDS) -> list[str]:
+    """Refresh the repositories' indexes, printing Helm's line for each (repo update's,
+    and dependency build/update's before they resolve); returns the URLs that failed."""
     click.echo("Hang tight while we grab the latest from your chart repositories...")
     failed = []
-    for outcome in repo.update_repositories(names, repo_paths(), seconds(timeout)):
+    for outcome in repo.update_repositories(names, repo_paths(), timeout):
         name, url = outcome.entry.name, outcome.entry.shown_url
         if outcome.error is None:
             click.echo(f'...Successfully got an update from the "{name}" chart repository')
@@ -90,10 +102,7 @@ def update_command(names: tuple[str, ...], timeout: str) -> None:
             click.echo(f'...Unable to get an update from the "{name}" chart repository '
                        f"({url}):\n\t{outcome.error}")
             failed.append(url)
-    if failed:
-        raise click.ClickException(
-            f"failed to update the following repositories: [{' '.join(failed)}]")
-    click.echo("Update Complete. ⎈Happy Helming!⎈")
+    return failed
 
 
 @repo_command.command("remove")
