@@ -5,8 +5,10 @@ for the official ``kubernetes`` package whose transport pyhelm used before; ever
 command pays that at start. Connections are kept alive and reused: a request takes an idle
 connection (or opens one), and gives it back once its answer is read, so threads applying
 a group of objects at once each have their own. A request that fails before any answer
-(refused, reset, a kept-alive connection the server had closed) is retried on a new
-connection; one that timed out waiting for its answer is not (the server may have acted).
+on a kept-alive connection the server had closed is retried on a new connection; a GET
+whose fresh connection was reset or closed before the answer (a server restarting or
+shedding load) is retried after a pause, as client-go retries reads. A request that timed
+out waiting for its answer is not retried (the server may have acted).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import http.client
 import socket
 import ssl
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from pyhelm.tls import TlsSettings, tls_context
 
 RETRIES = 3
+GET_RETRY_PAUSES = (0.2, 0.5, 1.0)  # before each new try of a GET reset on a fresh connection
 MAX_IDLE = 32
 
 Timeout = tuple[float, float]  # (connect, read) seconds
@@ -121,7 +125,7 @@ class Transport:
               headers: Mapping[str, str], timeout: Timeout
               ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         last: BaseException | None = None
-        for _ in range(RETRIES + 1):
+        for attempt in range(RETRIES + 1):
             connection: http.client.HTTPConnection | None = None
             reused = False
             try:
@@ -140,10 +144,14 @@ class Transport:
             except (ConnectionError, http.client.HTTPException, ssl.SSLEOFError) as exc:
                 if connection is not None:
                     connection.close()
-                # Sent again only when the server cannot have acted on it: the connection
-                # was never made, or it was a kept-alive one the server had closed.
+                # Sent again only when the server cannot have acted on it (a kept-alive
+                # connection the server had closed), or when acting on it changes nothing
+                # (a read cut off by a restart).
                 if connection is not None and not reused:
-                    raise TransportError(_reason(exc)) from exc
+                    if method != "GET" or isinstance(exc, ConnectionRefusedError) or \
+                            attempt >= len(GET_RETRY_PAUSES):
+                        raise TransportError(_reason(exc)) from exc
+                    time.sleep(GET_RETRY_PAUSES[attempt])
                 last = exc
             except OSError as exc:
                 if connection is not None:

@@ -3,7 +3,10 @@
 Objects are grouped by kind and namespace; each group is listed once (for a
 resourceVersion) and then watched from there, one thread per group, so waiting costs
 one request stream per group rather than a poll per object. A watch that expires or
-answers ``410 Gone`` is re-listed and resumed. A failed Job or Pod ends the wait at once.
+answers ``410 Gone`` is re-listed and resumed. An API server that cannot be reached, or
+answers 429 or 5xx (it restarts, or is overloaded), is tried again with a growing pause
+until the wait's deadline, as client-go's watchers do; the timeout then names the last
+such error. A failed Job or Pod ends the wait at once.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pyhelm.errors import KubeError, WaitFailedError, WaitTimeoutError
+from pyhelm.errors import KubeError, KubeUnreachableError, WaitFailedError, WaitTimeoutError
 from pyhelm.kube.protocol import KubeClient, KubeObject, object_ref
 from pyhelm.kube.readiness import Readiness, readiness
 
@@ -21,6 +24,12 @@ Progress = Callable[[str], None]  # an empty message: a wait is over (clear any 
 _Key = tuple[str, str, str | None]  # apiVersion, kind, namespace
 # Short watch windows let the watcher threads notice within seconds that a wait is over.
 WATCH_WINDOW_SECONDS = 5
+RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0)  # after the last, every pause is the last one
+
+
+def _transient(exc: KubeError) -> bool:
+    """An outage or overload the server recovers from, not an answer about the objects."""
+    return isinstance(exc, KubeUnreachableError) or exc.status in (429, 500, 502, 503, 504)
 
 
 class _Tracker:
@@ -34,6 +43,7 @@ class _Tracker:
         self.progress = progress
         self._last_report = ""
         self.unlisted = set(names)  # groups not listed yet: nothing to report about them
+        self.outage: str | None = None  # the last transient error, while it lasts
 
     def update(self, key: _Key, obj: KubeObject, state: Readiness | None) -> None:
         name = (obj.get("metadata") or {}).get("name", "")
@@ -51,9 +61,16 @@ class _Tracker:
             self.changed.notify_all()
 
     def describe(self) -> str:
-        return ", ".join(f"{kind}/{ns + '/' if ns else ''}{name} ({reason})"
+        text = ", ".join(f"{kind}/{ns + '/' if ns else ''}{name} ({reason})"
                          for ((_, kind, ns), name), reason in sorted(self.pending.items(),
                                                                      key=str))
+        return f"{text}; last error: {self.outage}" if self.outage else text
+
+    def interrupted(self, error: str | None) -> None:
+        """A transient error began (``error``) or ended (None)."""
+        with self.changed:
+            self.outage = error
+            self.changed.notify_all()
 
     def listed(self, key: _Key) -> None:
         with self.changed:
@@ -88,13 +105,22 @@ def _watch_group(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float
                  judge: Callable[[KubeObject | None], Readiness | None], stop: threading.Event
                  ) -> None:
     """List, then watch in short windows until the wait ends; never raise."""
+    failures = 0
     try:
         while not stop.is_set() and time.monotonic() < deadline:
             try:
                 _list_and_watch(kube, key, tracker, deadline, judge, stop)
             except KubeError as exc:
-                if exc.status != 410:  # 410 Gone: list again, resume
+                if exc.status == 410:  # Gone: list again, resume
+                    continue
+                if not _transient(exc):
                     raise
+                tracker.interrupted(str(exc))
+                pause = RETRY_PAUSES[min(failures, len(RETRY_PAUSES) - 1)]
+                failures += 1
+                stop.wait(min(pause, max(deadline - time.monotonic(), 0)))
+                continue
+            failures = 0
     except Exception as exc:  # a thread must not die loudly; the waiter reports it
         if stop.is_set():
             return
@@ -114,6 +140,8 @@ def _list_and_watch(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: fl
     for name in [n for (k, n) in list(tracker.pending) if k == key and n not in listed]:
         tracker.update(key, {"kind": kind, "metadata": {"name": name}}, judge(None))
     tracker.listed(key)
+    if tracker.outage:
+        tracker.interrupted(None)
     window = max(1, min(int(deadline - time.monotonic()) + 1, WATCH_WINDOW_SECONDS))
     for event in kube.watch(api_version, kind, namespace, resource_version=version,
                             timeout_seconds=window):

@@ -58,3 +58,57 @@ def test_a_transport_used_again_after_close_still_closes_what_it_opens(server: s
     transport.close()
     assert transport.request("GET", "/", headers={}).body == b"{}"
     assert _unclosed_after_dropping(transport) == []
+
+
+class _ResetFirst:
+    """A loopback server that resets its first ``resets`` connections as soon as the
+    request arrives, then answers ``{}``: an API server restarting."""
+
+    def __init__(self, resets: int) -> None:
+        import socket
+        import struct
+
+        self.resets, self.requests = resets, []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self._linger = struct.pack("ii", 1, 0)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import socket
+
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                request = conn.recv(65536).split(b" ", 1)[0].decode()
+                self.requests.append(request)
+                if self.resets:
+                    self.resets -= 1
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, self._linger)
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close"
+                             b"\r\n\r\n{}")
+
+
+def _transport(url: str) -> Transport:
+    return Transport(url, tls=TlsSettings(), headers=[], timeout=(5.0, 5.0))
+
+
+def test_a_get_reset_by_a_restarting_server_is_tried_again() -> None:
+    server = _ResetFirst(resets=2)
+    answer = _transport(server.url).request("GET", "/api", headers={})
+    assert (answer.status, server.requests) == (200, ["GET", "GET", "GET"])
+    server.listener.close()
+
+
+def test_a_write_reset_on_a_fresh_connection_is_not_sent_again() -> None:
+    from pyhelm.kube.transport import TransportError
+
+    server = _ResetFirst(resets=1)
+    with pytest.raises(TransportError):
+        _transport(server.url).request("POST", "/api", body=b"{}", headers={})
+    assert server.requests == ["POST"]
+    server.listener.close()
