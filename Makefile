@@ -44,9 +44,10 @@ unittest-bin: venv
 
 # Debian's OCI registry (distribution 2.8) and htpasswd, for the registry tests.
 system-deps:
-	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null || \
+	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null && \
+	  command -v gpg >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	   apt-get install -y -qq docker-registry apache2-utils >/dev/null)
+	   apt-get install -y -qq docker-registry apache2-utils gnupg >/dev/null)
 
 test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin
 	$(VENV)/bin/pytest -p no:cacheprovider tests

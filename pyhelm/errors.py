@@ -29,6 +29,7 @@ nothing from pyhelm::
     ├── RepoError                   chart repositories and OCI registries
     │   ├── UploadError             a hosted repository refused an upload (400)
     │   ├── VersionExists           a hosted repository has that version (409)
+    │   ├── ProvenanceError         a chart's .prov is missing, tampered or not trusted
     │   └── StorageError            a hosted repository's storage backend failed
     │       ├── ObjectNotFound
     │       ├── ObjectExists        put-if-absent found the key taken
@@ -176,6 +177,10 @@ class RepoError(PyhelmError):
 
 class UploadError(RepoError):
     """An upload to a hosted repository is not an acceptable chart (HTTP 400)."""
+
+
+class ProvenanceError(RepoError):
+    """A chart could not be signed, or its provenance does not verify (Helm's message)."""
 
 
 class VersionExists(RepoError):

@@ -32,6 +32,9 @@ ADVISORIES: dict[str, list[tuple[str, str]]] = {
     "python-multipart": [("CVE-2024-24762", "0.0.7"), ("CVE-2024-53981", "0.0.18"),
                          ("CVE-2026-24486", "0.0.22")],
     "jsonschema": [], "click": [], "obstore": [], "prometheus-client": [], "google-re2": [],
+    # no advisory against pysequoia; the Sequoia it bundles (2.x) postdates the
+    # sequoia-openpgp ones (RUSTSEC-2023-0028, -2024-0345)
+    "pysequoia": [],
 }
 
 

@@ -30,6 +30,18 @@ class ChartLocation:
     plain_http: bool = False  # oci:// over HTTP (loopback registries use it anyway)
     devel: bool = False  # no --version: prereleases count too (Helm's ">0.0.0-0")
     dependency_update: bool = False  # fetch missing dependencies of a local chart first
+    verify: bool = False  # --verify: the chart's provenance must hold before it is used
+    keyring: str = ""  # --keyring (default: Helm's, under $GNUPGHOME or ~/.gnupg)
+
+    def verify_keyring(self) -> Path | None:
+        """The keyring to verify with, or None without ``--verify``."""
+        if not self.verify:
+            return None
+        if self.keyring:
+            return Path(self.keyring)
+        from pyhelm.repo.provenance import default_keyring
+
+        return default_keyring()
 
     def version(self, version: str | None) -> str | None:
         return ">0.0.0-0" if self.devel and not version else version
@@ -67,6 +79,11 @@ def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None 
     if path.is_dir() and not repo_url and location.dependency_update:
         _update_missing_dependencies(path, paths)
     if path.exists() and not repo_url:
+        keyring = location.verify_keyring()
+        if keyring is not None:  # before anything is loaded from it
+            from pyhelm.repo.provenance import verify_package
+
+            verify_package(path, keyring)
         if version:
             from pyhelm.chart.loader import load_chart
 
@@ -82,7 +99,8 @@ def locate_chart_ref(ref: str, version: str | None = None, repo_url: str | None 
 
         return Path(locate_chart(ref, version=location.version(version), repo_url=repo_url,
                                  paths=paths, access=location.access(),
-                                 plain_http=location.plain_http or None))
+                                 plain_http=location.plain_http or None,
+                                 keyring=location.verify_keyring()))
     raise ChartError(f"{ref}: no such chart directory or archive")
 
 

@@ -21,7 +21,7 @@ from pyhelm.chart import semver
 from pyhelm.chart.loader import load_chart
 from pyhelm.chart.model import Dependency
 from pyhelm.chart.package import write_package
-from pyhelm.errors import ChartError, RepoError
+from pyhelm.errors import ChartError, ProvenanceError, RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo import client
 from pyhelm.repo.http_access import redacted
@@ -89,7 +89,12 @@ def _fetch(dependency: Dependency, root: Path, charts: Path, version: str | None
         raise ChartError(f'dependency "{dependency.name}" has no repository')
     index, url, entry = _repository_index(repository, paths)
     chosen = client.resolve(index, dependency.name, constraint, redacted(repository))
-    client.download(chosen, url, entry, charts)
+    try:
+        client.download(chosen, url, entry, charts,
+                        keyring=registry.verify_keyring if registry else None)
+    except ProvenanceError as exc:  # Helm's words for a dependency that does not verify
+        where = client.join_url(url.rstrip("/") + "/", chosen.urls[0]) if chosen.urls else url
+        raise ProvenanceError(f"could not download {redacted(where)}: {exc}") from None
     return chosen.version
 
 
@@ -123,6 +128,8 @@ def update(chart_dir: str, paths: RepoPaths | None = None,
     for dependency in chart.metadata.dependencies:
         try:
             version = _fetch(dependency, root, charts, None, paths, registry)
+        except ProvenanceError:
+            raise
         except RepoError as exc:
             raise RepoError(f'dependency "{dependency.name}": {exc}') from exc
         _drop_stale(charts, dependency.name, f"{dependency.name}-{version}.tgz")

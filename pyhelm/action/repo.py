@@ -11,6 +11,7 @@ from pyhelm.errors import RepoError
 from pyhelm.repo import client
 from pyhelm.repo.index import Index, build_index, load_index, write_index
 from pyhelm.repo.locate import locate_chart
+from pyhelm.repo.provenance import Verification
 from pyhelm.repo.safe_paths import confined
 from pyhelm.settings import RepoPaths
 
@@ -53,19 +54,34 @@ class PullOptions:
     untar: bool = False
     untar_dir: str | None = None
     repo_url: str | None = None
-    location: ChartLocation | None = None  # --repo's access, --plain-http, --devel
+    location: ChartLocation | None = None  # --repo's access, --plain-http, --devel, --verify
+    prov: bool = False  # --prov: fetch the provenance file too (not verified)
 
 
 def pull(options: PullOptions, paths: RepoPaths | None = None) -> Path:
     """Download a chart (digest-verified) into ``destination``; optionally unpack it."""
+    return pull_verified(options, paths)[0]
+
+
+def pull_verified(options: PullOptions, paths: RepoPaths | None = None
+                  ) -> tuple[Path, Verification | None]:
+    """``pull``, and with ``--verify`` who signed the chart (what Helm prints). A chart
+    whose provenance does not verify is not written."""
     dest = Path(options.destination)
     location = options.location or ChartLocation(repo_url=options.repo_url)
+    keyring = location.verify_keyring()
     package = locate_chart(options.ref, version=location.version(options.version),
                            repo_url=location.repo_url, dest_dir=dest, paths=paths,
                            access=location.access(),
-                           plain_http=location.plain_http or None)
+                           plain_http=location.plain_http or None, keyring=keyring,
+                           prov=options.prov)
+    verification = None
+    if keyring is not None:
+        from pyhelm.repo.provenance import verify_package
+
+        verification = verify_package(package, keyring)
     if not options.untar:
-        return package
+        return package, verification
     top, files = unpack_archive(package.read_bytes(), str(package))  # checked names
     out = confined(Path(options.untar_dir or dest), top)
     for relative, data in files.items():
@@ -73,7 +89,7 @@ def pull(options: PullOptions, paths: RepoPaths | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     package.unlink()
-    return out
+    return out, verification
 
 
 # The official repositories Google's buckets served, deleted in 2020 (Helm refuses them)

@@ -47,7 +47,7 @@ from pyhelm.storage import store
 # Imported by commands inside functions; loading them here is what makes a runner warm.
 _LAZY_IMPORTS = ("base64", "concurrent.futures", "gzip", "hashlib", "http.client", "json",
                  "jsonschema", "pathspec", "referencing", "ryml", "ssl", "tarfile",
-                 "tempfile", "urllib.request", "yaml")
+                 "pysequoia", "tempfile", "urllib.request", "yaml")
 _NOT_PRELOADED = ("pyhelm.testing", "pyhelm.__main__")
 # A request is a few kilobytes sent at once: a client slower than this is dropped.
 _REQUEST_SECONDS = 2.0

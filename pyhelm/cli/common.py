@@ -68,6 +68,11 @@ def repository_access_options(func: F) -> F:
                      help="Reach an oci:// registry over HTTP, not HTTPS."),
         click.option("--devel", "loc_devel", is_flag=True,
                      help="Use development versions too (ignored with --version)."),
+        click.option("--verify", "loc_verify", is_flag=True,
+                     help="Verify the package before using it."),
+        click.option("--keyring", "loc_keyring", default="",
+                     help="Location of public keys used for verification "
+                          "(default: ~/.gnupg/pubring.gpg)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -85,7 +90,8 @@ def chart_location(kwargs: dict[str, Any]) -> Any:
         insecure_skip_tls_verify=kwargs.pop("loc_insecure"),
         pass_credentials=kwargs.pop("loc_pass_credentials"),
         plain_http=kwargs.pop("loc_plain_http"), devel=kwargs.pop("loc_devel"),
-        dependency_update=kwargs.pop("loc_dependency_update", False))
+        dependency_update=kwargs.pop("loc_dependency_update", False),
+        verify=kwargs.pop("loc_verify", False), keyring=kwargs.pop("loc_keyring", ""))
 
 
 def output_option(formats: tuple[str, ...] = ("table", "json", "yaml"),

@@ -59,13 +59,27 @@ def registry_access(kwargs: dict[str, Any]) -> Any:
 def _fetching_options(func: Any) -> Any:
     func = click.option("--skip-refresh", is_flag=True,
                         help="Do not refresh the local repository cache.")(func)
+    func = click.option("--verify", is_flag=True,
+                        help="Verify the packages against signatures.")(func)
+    func = click.option("--keyring", default="", help="Keyring containing public keys "
+                        "(default: ~/.gnupg/pubring.gpg).")(func)
     return registry_access_options(func)
 
 
 def _prepare(chart: str, kwargs: dict[str, Any]) -> Any:
+    import dataclasses
+    from pathlib import Path
+
+    verify, keyring = kwargs.pop("verify"), kwargs.pop("keyring")
     if not kwargs.pop("skip_refresh"):
         refresh_repositories(chart)
-    return registry_access(kwargs)
+    access = registry_access(kwargs)
+    if verify:
+        from pyhelm.repo.provenance import default_keyring
+
+        access = dataclasses.replace(
+            access, verify_keyring=Path(keyring) if keyring else default_keyring())
+    return access
 
 
 def refresh_repositories(chart: str) -> None:

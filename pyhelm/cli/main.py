@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "uninstall": "pyhelm.cli.rollback:uninstall_command",
     "unlock": "pyhelm.cli.unlock:unlock_command",
     "upgrade": "pyhelm.cli.install:upgrade_command",
+    "verify": "pyhelm.cli.verify:verify_command",
     "version": "pyhelm.cli.version:version_command",
 }
 

@@ -17,12 +17,16 @@ from pyhelm.cli.globals import repo_paths
 @click.option("-d", "--destination", default=".", help="Where to write the chart.")
 @click.option("--untar", is_flag=True, help="Unpack the chart after downloading.")
 @click.option("--untardir", default=None, help="Where to unpack (with --untar).")
+@click.option("--prov", is_flag=True, help="Fetch the provenance file, but don't perform "
+              "verification.")
 @repository_access_options
 def pull_command(ref: str, version: str | None, destination: str, untar: bool,
-                 untardir: str | None, **kwargs: Any) -> None:
+                 untardir: str | None, prov: bool, **kwargs: Any) -> None:
     """Download a chart from a repository (digest-verified)."""
-    path = repo.pull(repo.PullOptions(ref=ref, version=version, destination=destination,
-                                      untar=untar, untar_dir=untardir,
-                                      location=chart_location(kwargs)),
-                     repo_paths())
+    path, verification = repo.pull_verified(
+        repo.PullOptions(ref=ref, version=version, destination=destination, untar=untar,
+                         untar_dir=untardir, location=chart_location(kwargs), prov=prov),
+        repo_paths())
+    if verification is not None:
+        click.echo(verification.report(), nl=False)
     click.echo(f"Pulled: {path}")

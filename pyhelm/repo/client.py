@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 
 from pyhelm import yamlio
 from pyhelm.chart import semver
-from pyhelm.errors import RepoError
+from pyhelm.errors import ProvenanceError, RepoError
 from pyhelm.release.codec import format_time
 from pyhelm.repo.http_access import open_url, redacted, same_origin, split_login
 from pyhelm.repo.index import MAX_INDEX_BYTES, ChartVersion, Index, index_from_dict, load_index
@@ -349,9 +349,11 @@ def resolve(index: Index, name: str, version: str | None, source: str) -> ChartV
     return found
 
 
-def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_dir: Path
-             ) -> Path:
-    """Download a package, check its digest, then move it into ``dest_dir``."""
+def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_dir: Path,
+             *, keyring: Path | None = None, prov: bool = False) -> Path:
+    """Download a package, check its digest, then move it into ``dest_dir``. With a
+    ``keyring`` (``--verify``) its ``.prov`` is fetched and checked first, and nothing is
+    written unless it holds; ``prov`` (``pull --prov``) keeps the ``.prov`` beside it."""
     problem = chart_name_problem(entry.name) or version_problem(entry.version)
     if problem:
         source = repo.name if repo and repo.name else redacted(base_url)
@@ -366,5 +368,30 @@ def download(entry: ChartVersion, base_url: str, repo: RepoEntry | None, dest_di
     if entry.digest and digest != entry.digest:
         raise RepoError(f"{redacted(url)}: digest mismatch (index says {entry.digest}, "
                         f"downloaded {digest})")
-    atomic_write(target, data)
+    write_verified(target, data, lambda: fetch(url + ".prov", repo or RepoEntry("", base_url)),
+                   redacted(url) + ".prov", keyring=keyring, prov=prov)
     return target
+
+
+def write_verified(target: Path, data: bytes, fetch_prov: Callable[[], bytes], prov_url: str,
+                   *, keyring: Path | None, prov: bool) -> None:
+    """Write a downloaded package, after checking its provenance when ``keyring`` is set
+    (Helm's ``failed to fetch provenance`` when there is none), with its ``.prov`` beside
+    it when one was fetched. A package that fails verification is never written."""
+    from pyhelm.repo import provenance
+
+    prov_data: bytes | None = None
+    if keyring is not None or prov:
+        try:
+            prov_data = fetch_prov()
+        except RepoError as exc:
+            if keyring is not None:
+                raise ProvenanceError(
+                    f'failed to fetch provenance "{prov_url}"') from None
+            print(f"WARNING: Verification not found for {target.name}: {exc}",
+                  file=sys.stderr)
+    if keyring is not None and prov_data is not None:
+        provenance.verify(data, prov_data, target.name, keyring)
+    atomic_write(target, data)
+    if prov_data is not None:
+        atomic_write(Path(f"{target}.prov"), prov_data)

@@ -25,9 +25,10 @@ from pyhelm.chart.loader import parse_metadata
 from pyhelm.errors import RepoError
 from pyhelm.release.codec import metadata_to_dict
 from pyhelm.repo import registry_auth
-from pyhelm.repo.client import MAX_DOWNLOAD_BYTES, atomic_write
+from pyhelm.repo.client import MAX_DOWNLOAD_BYTES, write_verified
 from pyhelm.repo.http_access import open_url, same_origin
 from pyhelm.repo.index import package_metadata
+from pyhelm.repo.provenance import PROV_LAYER
 from pyhelm.repo.safe_paths import confined
 from pyhelm.settings import RepoPaths
 from pyhelm.tls import TlsSettings, tls_context
@@ -69,6 +70,8 @@ class RegistryAccess:
     plain_http: bool | None = None
     tls: TlsSettings | None = None
     credentials: tuple[str, str] | None = None
+    # --verify: check each chart's provenance against this keyring before writing it
+    verify_keyring: Path | None = None
 
 
 class Registry:
@@ -198,11 +201,19 @@ def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
     data = package.read_bytes()
     config = json.dumps(metadata_to_dict(metadata), separators=(",", ":")).encode()
     config_digest = registry.push_blob(target.repository, config)
+    layers = []
+    prov_file = Path(f"{package}.prov")
+    if prov_file.is_file():  # as Helm: the provenance is a layer of its own, first
+        prov = prov_file.read_bytes()
+        layers.append({"mediaType": PROV_LAYER,
+                       "digest": registry.push_blob(target.repository, prov),
+                       "size": len(prov)})
     layer_digest = registry.push_blob(target.repository, data)
+    layers.append({"mediaType": CHART_LAYER, "digest": layer_digest, "size": len(data)})
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": MANIFEST,
         "config": {"mediaType": CONFIG, "digest": config_digest, "size": len(config)},
-        "layers": [{"mediaType": CHART_LAYER, "digest": layer_digest, "size": len(data)}],
+        "layers": layers,
         "annotations": {"org.opencontainers.image.title": metadata.name,
                         "org.opencontainers.image.version": metadata.version,
                         "org.opencontainers.image.description": metadata.description or ""},
@@ -218,8 +229,10 @@ def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
 
 def pull_chart(ref: str, *, version: str | None = None, dest_dir: Path,
                plain_http: bool | None = None, paths: RepoPaths | None = None,
-               access: RegistryAccess | None = None) -> Path:
-    """Download ``oci://HOST/PATH/NAME`` at ``version`` (exact, constraint or newest)."""
+               access: RegistryAccess | None = None, prov: bool = False) -> Path:
+    """Download ``oci://HOST/PATH/NAME`` at ``version`` (exact, constraint or newest).
+    With ``access.verify_keyring`` the provenance layer is checked before anything is
+    written; ``prov`` keeps it as ``NAME-VERSION.tgz.prov``."""
     target = Reference.parse(ref)
     name = target.repository.rsplit("/", 1)[-1]
     access = access or RegistryAccess()
@@ -234,13 +247,21 @@ def pull_chart(ref: str, *, version: str | None = None, dest_dir: Path,
         raise RepoError(f"{ref}: version {tag} not found")
     if status != 200:
         raise RepoError(f"{ref}:{tag}: cannot read the manifest ({status})")
-    layers = [layer for layer in json.loads(body).get("layers") or []
-              if layer.get("mediaType") == CHART_LAYER]
+    all_layers = json.loads(body).get("layers") or []
+    layers = [layer for layer in all_layers if layer.get("mediaType") == CHART_LAYER]
     if not layers:
         raise RepoError(f"{ref}:{tag}: not a Helm chart (no {CHART_LAYER} layer)")
     data = registry.get_blob(target.repository, layers[0]["digest"])
     path = confined(dest_dir, f"{name}-{tag.replace('_', '+')}.tgz")
-    atomic_write(path, data)
+    provs = [layer for layer in all_layers if layer.get("mediaType") == PROV_LAYER]
+
+    def fetch_prov() -> bytes:
+        if not provs:
+            raise RepoError(f"{ref}:{tag}: no provenance layer")
+        return registry.get_blob(target.repository, provs[0]["digest"])
+
+    write_verified(path, data, fetch_prov, f"{ref}:{tag}.prov",
+                   keyring=access.verify_keyring, prov=prov)
     return path
 
 
