@@ -201,15 +201,14 @@ def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
     data = package.read_bytes()
     config = json.dumps(metadata_to_dict(metadata), separators=(",", ":")).encode()
     config_digest = registry.push_blob(target.repository, config)
-    layers = []
+    layer_digest = registry.push_blob(target.repository, data)
+    layers = [{"mediaType": CHART_LAYER, "digest": layer_digest, "size": len(data)}]
     prov_file = Path(f"{package}.prov")
-    if prov_file.is_file():  # as Helm: the provenance is a layer of its own, first
+    if prov_file.is_file():  # as Helm 4.3: the provenance is a layer of its own, after
         prov = prov_file.read_bytes()
         layers.append({"mediaType": PROV_LAYER,
                        "digest": registry.push_blob(target.repository, prov),
                        "size": len(prov)})
-    layer_digest = registry.push_blob(target.repository, data)
-    layers.append({"mediaType": CHART_LAYER, "digest": layer_digest, "size": len(data)})
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": MANIFEST,
         "config": {"mediaType": CONFIG, "digest": config_digest, "size": len(config)},
