@@ -98,6 +98,9 @@ if TYPE_CHECKING:
         KubeUnreachableError as KubeUnreachableError,
     )
     from pyhelm.errors import (
+        ProvenanceError as ProvenanceError,
+    )
+    from pyhelm.errors import (
         PyhelmError as PyhelmError,
     )
     from pyhelm.errors import (
@@ -181,6 +184,12 @@ if TYPE_CHECKING:
     from pyhelm.library import (
         repo_update as repo_update,
     )
+    from pyhelm.library import (
+        sign_chart as sign_chart,
+    )
+    from pyhelm.library import (
+        verify_chart as verify_chart,
+    )
     from pyhelm.release.model import (
         HookRecord as HookRecord,
     )
@@ -195,6 +204,9 @@ if TYPE_CHECKING:
     )
     from pyhelm.repo.client import (
         SearchHit as SearchHit,
+    )
+    from pyhelm.repo.provenance import (
+        Verification as Verification,
     )
     from pyhelm.settings import (
         RepoPaths as RepoPaths,
@@ -225,6 +237,7 @@ _EXPORTS: dict[str, str] = {
     "StatusDetails": "pyhelm.errors",
     "StatusCause": "pyhelm.errors",
     "RepoError": "pyhelm.errors",
+    "ProvenanceError": "pyhelm.errors",
     "UsageError": "pyhelm.errors",
     "Chart": "pyhelm.chart.model",
     "ChartMetadata": "pyhelm.chart.model",
@@ -244,6 +257,9 @@ _EXPORTS: dict[str, str] = {
     "registry_push": "pyhelm.library",
     "registry_pull": "pyhelm.library",
     "dependency_update": "pyhelm.library",
+    "sign_chart": "pyhelm.library",
+    "verify_chart": "pyhelm.library",
+    "Verification": "pyhelm.repo.provenance",
     "Release": "pyhelm.release.model",
     "Info": "pyhelm.release.model",
     "HookRecord": "pyhelm.release.model",

@@ -22,12 +22,13 @@ from pyhelm.action import package as package_action
 from pyhelm.action import registry as registry_action
 from pyhelm.action import repo as repo_action
 from pyhelm.action import template as template_action
-from pyhelm.action.chart_source import load_chart_ref
+from pyhelm.action.chart_source import ChartLocation, load_chart_ref
 from pyhelm.action.post_renderer import PostRenderer
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.model import Chart
 from pyhelm.engine.manifest import Hook, Manifest
 from pyhelm.errors import RepoError, UsageError
+from pyhelm.repo import provenance
 from pyhelm.repo.client import RepoEntry, SearchHit
 from pyhelm.settings import RepoPaths
 
@@ -66,10 +67,45 @@ def lint_chart(*paths_to_lint: str, values: Mapping[str, Any] | None = None,
 
 
 def package_chart(path: str, *, destination: str = ".", version: str | None = None,
-                  app_version: str | None = None) -> Path:
-    """Package a chart directory as ``destination/NAME-VERSION.tgz``; returns its path."""
+                  app_version: str | None = None, sign: bool = False, key: str = "",
+                  keyring: str | Path | None = None, passphrase: str | None = None) -> Path:
+    """Package a chart directory as ``destination/NAME-VERSION.tgz``; returns its path.
+    ``sign``: also write ``NAME-VERSION.tgz.prov``, as ``sign_chart`` does."""
     return package_action.run(package_action.PackageOptions(
-        path=path, destination=destination, version=version, app_version=app_version))
+        path=path, destination=destination, version=version, app_version=app_version,
+        sign=sign, key=key, keyring=str(keyring or ""),
+        passphrase=_passphrase(passphrase)))
+
+
+def sign_chart(package: str | Path, *, key: str, keyring: str | Path | None = None,
+               passphrase: str | None = None) -> Path:
+    """Sign a chart archive as ``helm package --sign`` does: writes and returns
+    ``PACKAGE.prov``. ``key`` names the secret key (a user ID or part of one) in
+    ``keyring`` (default: Helm's, ``$GNUPGHOME/pubring.gpg`` or ``~/.gnupg/pubring.gpg``;
+    usually a ``gpg --export-secret-keys`` file); ``passphrase`` unlocks an encrypted
+    key. Raises ``ProvenanceError`` with Helm's message."""
+    return provenance.sign_package(Path(package), key=key, keyring=_keyring(keyring),
+                                   passphrase=_passphrase(passphrase))
+
+
+def verify_chart(package: str | Path, *, keyring: str | Path | None = None,
+                 provenance_file: str | Path | None = None) -> provenance.Verification:
+    """Verify a chart archive against its ``.prov`` (``provenance_file``, default beside
+    it) with the public keys of ``keyring``, as ``helm verify``: returns who signed it
+    (``signed_by``, ``fingerprint``, ``file_hash``); raises ``ProvenanceError`` with
+    Helm's message when the archive was tampered with, the key is unknown, expired or
+    revoked, or the digest does not match."""
+    return provenance.verify_package(
+        Path(package), _keyring(keyring),
+        Path(provenance_file) if provenance_file is not None else None)
+
+
+def _keyring(keyring: str | Path | None) -> Path:
+    return Path(keyring) if keyring else provenance.default_keyring()
+
+
+def _passphrase(passphrase: str | None) -> provenance.PassphraseSource | None:
+    return None if passphrase is None else (lambda _name: passphrase)
 
 
 def render_chart(chart: str, *, release_name: str = "release-name",
@@ -130,13 +166,16 @@ def repo_search(keyword: str = "", *, constraint: str | None = None,
 
 def pull_chart(ref: str, *, version: str | None = None, destination: str = ".",
                untar: bool = False, untar_dir: str | None = None,
-               repo_url: str | None = None, paths: RepoPaths | None = None) -> Path:
+               repo_url: str | None = None, paths: RepoPaths | None = None,
+               verify: bool = False, keyring: str | Path | None = None) -> Path:
     """Download a chart (``repo/name`` or ``oci://...``; digest-verified) into
     ``destination``; returns the archive's path (or the unpacked directory's with
-    ``untar``)."""
+    ``untar``). ``verify``: its provenance must verify against ``keyring`` (see
+    ``verify_chart``) or nothing is written (``ProvenanceError``)."""
+    location = ChartLocation(repo_url=repo_url, verify=verify, keyring=str(keyring or ""))
     return repo_action.pull(repo_action.PullOptions(
         ref=ref, version=version, destination=destination, untar=untar,
-        untar_dir=untar_dir, repo_url=repo_url), paths)
+        untar_dir=untar_dir, repo_url=repo_url, location=location), paths)
 
 
 def registry_login(host: str, username: str, password: str, *,
