@@ -158,6 +158,7 @@ def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name:
                     name_template: str, **kwargs: Any) -> None:
     """Install a chart: pyhelm install NAME CHART (or --generate-name CHART)."""
     from pyhelm.action import install
+    from pyhelm.errors import ProvenanceError
 
     check_server_side(server_side)
     if len(args) not in (1, 2):
@@ -168,7 +169,11 @@ def install_command(ctx: click.Context, /, args: tuple[str, ...], generate_name:
                                      namespace=settings(ctx).namespace, replace=replace,
                                      name_template=name_template,
                                      **shared(kwargs, ctx))
-    print_release(install.run(cfg, options), output, hide_notes=hide_notes)
+    try:
+        release = install.run(cfg, options)
+    except ProvenanceError as exc:  # Helm wraps what locating the chart says
+        raise ProvenanceError(f"INSTALLATION FAILED: {exc}") from None
+    print_release(release, output, hide_notes=hide_notes)
 
 
 @click.command("upgrade")
