@@ -153,17 +153,27 @@ def index_command(directory: str, url: str, merge: str | None, as_json: bool) ->
               help="Server processes.")
 @click.option("--tls-cert", default=None, help="TLS certificate (PEM).")
 @click.option("--tls-key", default=None, help="TLS key (PEM).")
+@click.option("--require-signature", is_flag=True,
+              help="Store only uploads whose .prov verifies against --keyring.")
+@click.option("--keyring", default="", help="Public keys uploads must be signed with "
+              "(default: ~/.gnupg/pubring.gpg).")
 def serve_command(directory: Path | None, storage: str, address: str, url: str,
                   enable_upload: bool, username: str | None, password_env: str,
                   token_env: str, auth_reads: bool, allow_overwrite: bool,
                   max_upload_size: int, index_ttl: float, tenants_file: str | None,
-                  workers: int, tls_cert: str | None, tls_key: str | None) -> None:
+                  workers: int, tls_cert: str | None, tls_key: str | None,
+                  require_signature: bool, keyring: str) -> None:
     """Serve a directory or bucket as a chart repository over HTTP (ChartMuseum's API)."""
     from pyhelm.repo.server import ServerSettings, load_tenants, serve
 
     if (directory is None) == (not storage):
         raise click.UsageError("give a DIRECTORY or --storage URL (one of them)")
     host, _, port = address.rpartition(":")
+    if require_signature:  # a keyring that does not load stops the server at start
+        from pyhelm.repo.provenance import default_keyring, load_keyring
+
+        keyring = keyring or str(default_keyring())
+        load_keyring(Path(keyring))
     settings = ServerSettings(
         directory=directory, storage=storage, address=host.strip("[]") or "127.0.0.1",
         port=int(port), url=url, enable_upload=enable_upload, username=username,
@@ -171,7 +181,8 @@ def serve_command(directory: Path | None, storage: str, address: str, url: str,
         auth_reads=auth_reads, allow_overwrite=allow_overwrite,
         tenants=load_tenants(tenants_file) if tenants_file else None,
         max_upload_bytes=max_upload_size, index_ttl=index_ttl, workers=workers,
-        tls_cert=tls_cert, tls_key=tls_key)
+        tls_cert=tls_cert, tls_key=tls_key,
+        verify_keyring=keyring if require_signature else "")
     scheme = "https" if tls_cert else "http"
     click.echo(f"Serving {storage or directory} at {scheme}://{settings.address}:"
                f"{settings.port}/", err=True)

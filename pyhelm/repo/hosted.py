@@ -27,6 +27,10 @@ derived from them.
 - Package names are Helm's ``NAME-VERSION.tgz``, so two charts can claim one name
   (``a-1.0.0`` 1.0.0 and ``a`` 1.0.0-1.0.0): the second upload is refused, and a
   delete removes a package only when it holds the chart named.
+- With a keyring (``repo serve --require-signature``) an upload is stored only with a
+  ``.prov`` that verifies against it (400 with the reason otherwise); who signed is kept
+  in the metadata object, and ``signatures()`` (``GET /provenance.yaml``) says which
+  versions have a ``.prov`` and which this server verified.
 
 Limits: an upload through one replica shows in another's index after at most
 ``index_ttl`` plus one listing; listing cost grows with the number of objects (one
@@ -46,11 +50,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pyhelm.chart.loader import load_archive_bytes
 from pyhelm.chart.model import Chart
-from pyhelm.errors import ChartError, PyhelmError, RepoError, UploadError, VersionExists
+from pyhelm.errors import (
+    ChartError,
+    ProvenanceError,
+    PyhelmError,
+    RepoError,
+    UploadError,
+    VersionExists,
+)
 from pyhelm.release.codec import format_time
 from pyhelm.repo.index import ChartVersion, Index, load_index, package_metadata
 from pyhelm.repo.storage import (
@@ -139,8 +151,13 @@ class HostedRepository:
 
     def __init__(self, storage: Storage, *, url: str = "", allow_overwrite: bool = False,
                  index_ttl: float = 1.0,
-                 on_rebuild: Callable[[], None] | None = None) -> None:
+                 on_rebuild: Callable[[], None] | None = None,
+                 verify_keyring: Path | None = None) -> None:
         self.storage = storage
+        # --require-signature: uploads need a .prov that verifies against this keyring
+        self.verify_keyring = verify_keyring
+        self._keys: list[Any] | None = None
+        self._signers: dict[str, dict[str, Any]] = {}  # package key -> verified signer
         self.url = url.rstrip("/")
         self.allow_overwrite = allow_overwrite
         self.index_ttl = index_ttl
@@ -288,6 +305,8 @@ class HostedRepository:
         return entries, regenerated, complete
 
     def _entry(self, data: dict[str, Any]) -> ChartVersion:
+        if isinstance(data.get("provenance"), dict):
+            self._signers[str(data["package"])] = data["provenance"]
         link = f"{self.url}/{data['package']}" if self.url else str(data["package"])
         return ChartVersion(dict(data["metadata"]), [link], str(data["digest"]),
                             str(data["created"]))
@@ -322,10 +341,51 @@ class HostedRepository:
 
     @staticmethod
     def _meta_record(key: str, metadata: dict[str, Any], digest: str, created: str,
-                     package_etag: str) -> bytes:
-        return json.dumps({"package": key, "metadata": metadata, "digest": digest,
-                           "created": created, "package_etag": package_etag},
-                          sort_keys=True, default=str).encode()
+                     package_etag: str, signer: dict[str, Any] | None = None) -> bytes:
+        record = {"package": key, "metadata": metadata, "digest": digest,
+                  "created": created, "package_etag": package_etag}
+        if signer is not None:
+            record["provenance"] = signer
+        return json.dumps(record, sort_keys=True, default=str).encode()
+
+    # -- provenance --------------------------------------------------------------------
+
+    def _verify(self, key: str, data: bytes, prov: bytes | None) -> dict[str, Any] | None:
+        """With a keyring, the upload's provenance must verify (400 with the reason
+        otherwise); returns who signed it, to keep in the metadata."""
+        if self.verify_keyring is None:
+            return None
+        from pyhelm.repo import provenance
+
+        if prov is None:
+            raise UploadError(f"{key}: this repository accepts only signed charts: send "
+                              f"its .prov too (multipart field \"prov\")")
+        if self._keys is None:
+            self._keys = provenance.load_keyring(self.verify_keyring)
+        try:
+            verified = provenance.verify(data, prov, key, self._keys)
+        except ProvenanceError as exc:
+            raise UploadError(f"{key}: provenance does not verify: {exc}") from exc
+        return {"signedBy": list(verified.signed_by), "fingerprint": verified.fingerprint}
+
+    def signatures(self) -> dict[str, Any]:
+        """``provenance.yaml``: for each version of the index, whether a ``.prov`` is
+        stored beside it and, when this server verified it at upload, who signed it."""
+        snapshot = self.index()
+        provs = {o.key[:-len(".prov")] for o in self.storage.list()
+                 if o.key.endswith(".tgz.prov")}
+        entries: dict[str, list[dict[str, Any]]] = {}
+        for name, versions in sorted(snapshot.index.entries.items()):
+            for version in versions:
+                key = package_key(name, version.version)
+                item: dict[str, Any] = {"version": version.version,
+                                        "digest": version.digest, "signed": key in provs}
+                signer = self._signers.get(key)
+                if signer and key in provs:
+                    item.update(verified=True, **signer)
+                entries.setdefault(name, []).append(item)
+        return {"apiVersion": "v1", "requireSignature": self.verify_keyring is not None,
+                "entries": entries}
 
     # -- reads -------------------------------------------------------------------------
 
@@ -347,12 +407,13 @@ class HostedRepository:
             raise UploadError("not a valid chart: a file in it is nested too deeply") from exc
         name, version = chart.metadata.name, chart.metadata.version
         key = package_key(name, version)
+        signer = self._verify(key, data, prov)  # before anything is stored
         info = self._store_package(key, (name, version), data)
         self.invalidate()
         if prov is not None:
             self.storage.put(key + ".prov", prov)
         record = self._meta_record(key, metadata, hashlib.sha256(data).hexdigest(),
-                                   format_time(datetime.now(UTC)), info.etag)
+                                   format_time(datetime.now(UTC)), info.etag, signer)
         self.storage.put(META_PREFIX + key + ".json", record)
         self.invalidate()
         return self._entry(json.loads(record))
@@ -390,6 +451,21 @@ class HostedRepository:
         key = found.group(1).decode()
         if "/" in key:
             raise UploadError(f"invalid package name {key!r} in provenance file")
+        if self.verify_keyring is not None:  # checked against the package it names
+            try:
+                data = self.storage.get(key)
+            except (ObjectNotFound, InvalidKey) as exc:
+                raise UploadError(f"{key}: no such package to verify the provenance "
+                                  f"against") from exc
+            signer = self._verify(key, data, prov)
+            meta_key = META_PREFIX + key + ".json"
+            try:
+                record = json.loads(self.storage.get(meta_key))
+                record["provenance"] = signer
+                self.storage.put(meta_key, json.dumps(record, sort_keys=True,
+                                                      default=str).encode())
+            except (ObjectNotFound, ValueError):
+                pass  # regenerated from the package later, without the signer
         try:
             self.storage.put(key + ".prov", prov, overwrite=self.allow_overwrite)
         except ObjectExists as exc:

@@ -90,6 +90,8 @@ class ServerSettings:
     # multi-tenancy: {tenant: {"username":…, "password":…, "token":…}}; each tenant is
     # its own repository under /TENANT/ (API under /api/TENANT/) in STORAGE/TENANT
     tenants: dict[str, dict[str, str]] | None = None
+    # --require-signature: uploads must carry a .prov that verifies against this keyring
+    verify_keyring: str = ""
 
     def storage_url(self) -> str:
         if self.storage:
@@ -251,7 +253,9 @@ def _tenants(settings: ServerSettings, metrics: Metrics) -> dict[str, Tenant]:
         url = settings.url.rstrip("/") + (f"/{name}" if name and settings.url else "")
         repo = HostedRepository(open_storage(_tenant_storage(base, name) if name else base),
                                 url=url, allow_overwrite=settings.allow_overwrite,
-                                index_ttl=settings.index_ttl, on_rebuild=metrics.rebuilds.inc)
+                                index_ttl=settings.index_ttl, on_rebuild=metrics.rebuilds.inc,
+                                verify_keyring=Path(settings.verify_keyring)
+                                if settings.verify_keyring else None)
         repo.index()  # fail at start, not on the first request, when storage is unusable
         tenants[name] = Tenant(name, repo, username, spec.get("password") or None,
                                spec.get("token") or None)
@@ -400,6 +404,14 @@ def create_app(settings: ServerSettings) -> Starlette:
         return JSONResponse({"saved": True, "file": key}, status_code=201)
 
     @guard(write=False)
+    async def signatures(request: Request, repo: HostedRepository) -> Response:
+        import yaml
+
+        listing = await run_in_threadpool(repo.signatures)
+        return Response(yaml.safe_dump(listing, sort_keys=False),
+                        media_type=CONTENT_TYPES[".yaml"], headers={"Cache-Control": "no-cache"})
+
+    @guard(write=False)
     async def chart_api(request: Request, repo: HostedRepository) -> Response:
         snapshot = await run_in_threadpool(repo.index)
         entries = snapshot.index.entries
@@ -443,6 +455,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         Route(f"{api}/charts/{{name}}", chart_api, methods=["GET"]),
         Route(f"{api}/charts/{{name}}/{{version}}", chart_api, methods=["GET"]),
         Route(f"{api}/charts/{{name}}/{{version}}", delete_chart, methods=["DELETE"]),
+        Route(f"{top}/provenance.yaml", signatures, methods=["GET"]),
         Route(f"{top}/", serve_file, methods=["GET"]),
         Route(f"{top}/{{key:path}}", serve_file, methods=["GET"]),
     ])
