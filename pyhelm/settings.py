@@ -44,6 +44,8 @@ class RepoPaths:
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
+    """The environment's settings with the global flags laid over them."""
+
     namespace: str | None = None
     kubeconfig: str | None = None
     kubeconfig_env: str | None = None  # $KUBECONFIG: files to merge (kubectl's rules)

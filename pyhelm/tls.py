@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, kw_only=True)
 class TlsSettings:
+    """The TLS material and checks of a connection."""
+
     ca_file: str | None = None
     ca_data: bytes | None = None
     cert_file: str | None = None

@@ -20,6 +20,8 @@ GET_WHAT = ("values", "manifest", "notes", "hooks", "metadata", "all")
 
 @dataclass(frozen=True, kw_only=True)
 class HistoryOptions:
+    """``history``'s options."""
+
     name: str
     namespace: str | None = None
     max: int = 256
@@ -40,6 +42,8 @@ def run_history_summaries(cfg: Configuration, options: HistoryOptions) -> list[S
 
 @dataclass(frozen=True, kw_only=True)
 class StatusOptions:
+    """``status``'s options."""
+
     name: str
     namespace: str | None = None
     revision: int | None = None
@@ -48,6 +52,8 @@ class StatusOptions:
 
 @dataclass(frozen=True)
 class ResourceState:
+    """A release resource's presence and readiness in the cluster."""
+
     ref: str
     present: bool
     ready: bool
@@ -56,6 +62,8 @@ class ResourceState:
 
 @dataclass(frozen=True)
 class StatusResult:
+    """``status``'s result: the revision and its resources' live state."""
+
     release: Release
     resources: tuple[ResourceState, ...]
     live: list[tuple[Manifest, dict[str, Any] | None]]  # each manifest with its live object
@@ -143,6 +151,8 @@ def _state(ref: str, live: dict[str, Any] | None) -> ResourceState:
 
 @dataclass(frozen=True, kw_only=True)
 class GetOptions:
+    """``get``'s options."""
+
     name: str
     what: str
     namespace: str | None = None

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True)
 class ListOptions:
+    """``list``'s options."""
+
     namespace: str | None = None
     all_namespaces: bool = False
     states: frozenset[str] = frozenset()  # empty: every status, as Helm 4

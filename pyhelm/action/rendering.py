@@ -54,6 +54,8 @@ class RenderSpec:
 
 @dataclass(frozen=True)
 class RenderOutcome:
+    """A render's result, the values it used and the engine that made it."""
+
     rendered: Rendered
     config: dict[str, Any]
     engine: str

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True)
 class TemplateOptions:
+    """``template``'s options."""
+
     chart: str
     release_name: str = "release-name"
     namespace: str = "default"
@@ -56,6 +58,8 @@ class TemplateOptions:
 
 @dataclass(frozen=True)
 class TemplateResult:
+    """``template``'s result: the render and the text to print."""
+
     engine: str
     rendered: Rendered
     documents: tuple[Manifest, ...]

@@ -27,6 +27,8 @@ MAX_DEPTH = 16
 
 @dataclass
 class ArchiveBudget:
+    """What is left of the limits on reading an archive (bytes, entries, nesting)."""
+
     bytes_left: int = MAX_DECOMPRESSED_BYTES
     entries_left: int = MAX_ENTRIES
     depth: int = 0

@@ -17,6 +17,8 @@ TEMPLATES_DIR = "templates/"
 
 @dataclass(frozen=True)
 class Maintainer:
+    """A maintainer listed in Chart.yaml."""
+
     name: str
     email: str | None = None
     url: str | None = None
@@ -76,6 +78,8 @@ class ChartFile:
 
 @dataclass(frozen=True)
 class LockedDependency:
+    """A dependency as Chart.lock pins it."""
+
     name: str
     version: str
     repository: str

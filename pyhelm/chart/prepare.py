@@ -32,6 +32,8 @@ from pyhelm.errors import ChartError, ValuesError
 
 @dataclass(frozen=True)
 class PreparedChart:
+    """A chart with its dependencies resolved and its values coalesced."""
+
     chart: Chart
     values: dict[str, Any]
 

@@ -99,6 +99,8 @@ def _compare_prerelease(mine: tuple[str, ...], other: tuple[str, ...]) -> int:
 @total_ordering
 @dataclass(frozen=True)
 class Version:
+    """A semantic version, compared as Masterminds/semver compares them."""
+
     major: int
     minor: int
     patch: int

@@ -18,14 +18,14 @@ exits after ``PYHELM_COMMAND_SERVER_IDLE`` seconds without a command (default 60
 
 This module runs before anything else is loaded, so it imports only what Python has
 already loaded or what loads in well under a millisecond (``_socket``, ``_signal``,
-``marshal``, ``zlib``).
+``marshal``, ``zlib``): not ``contextlib`` (2 ms with the ``collections`` and
+``functools`` it loads), whose ``suppress`` is spelled out as try/except here.
 """
 
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # ``signal`` would import enum (4 ms)
 import _socket
-import contextlib
 import marshal
 import os
 import sys
@@ -77,8 +77,10 @@ def socket_dir() -> str:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     path = (os.path.join(runtime, "pyhelm") if runtime
             else os.path.join("/tmp", f"pyhelm-{os.getuid()}"))
-    with contextlib.suppress(FileExistsError):
+    try:  # noqa: SIM105 -- not contextlib: see above
         os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
     info = os.lstat(path)
     if info.st_uid != os.getuid() or info.st_mode & 0o077 or not os.path.isdir(path):
         raise PermissionError(f"{path} is not a private directory of this user")
@@ -218,8 +220,10 @@ def _receive(connection: Any, size: int) -> bytes:
 
 def _wait_for_runner(connection: Any) -> int:
     def forward(signum: int, frame: object) -> None:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 -- not contextlib: see above
             connection.sendall(SIGNAL + bytes([signum]))
+        except OSError:
+            pass
 
     def stop(signum: int, frame: object) -> None:  # Ctrl-Z: stop the command, then us
         forward(signum, frame)
@@ -263,10 +267,12 @@ def _warn_once(problem: str) -> None:
         return
     sys.stderr.write(f"pyhelm: warning: {problem}: commands run without the command "
                      "server (a slower start) until it is removed\n")
-    with contextlib.suppress(OSError):
+    try:
         os.makedirs(os.path.dirname(marker), exist_ok=True)
         with open(marker, "w") as handle:
             handle.write(boot)
+    except OSError:
+        pass
 
 
 def start_server(path: str) -> None:

@@ -5,10 +5,19 @@ A command that renders a Go-template chart needs Helm's engine; starting its pro
 before the command's modules (click, the actions) are imported lets its start-up run
 beside Python's on another core. Nothing else happens here, so this module imports only
 what that needs.
+
+In a process of its own, the cyclic garbage collector is paused while the command line's
+modules are imported (``pause_collector``): importing click, the command's module and
+pyhelm's dataclasses allocates objects that all live to the end, which the collector
+would scan again and again for nothing (about 5 ms of a 0.1 s command). The root
+command's callback resumes it (``resume_collector``) with those objects frozen, so later
+collections never scan them either; the command's own work runs collected as usual. A
+command server's runner needs neither: its server froze its heap before forking it.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -50,8 +59,27 @@ def main(argv: list[str] | None = None) -> Any:
     return run_here(words)
 
 
+_paused: list[bool] = []  # the collector was paused by pause_collector
+
+
+def pause_collector() -> None:
+    """Pause the cyclic collector for the start-up, unless it is off or already frozen."""
+    if gc.isenabled() and not gc.get_freeze_count():
+        gc.disable()
+        _paused.append(True)
+
+
+def resume_collector() -> None:
+    """Resume a collector paused by ``pause_collector``, with every object so far frozen."""
+    if _paused:
+        _paused.clear()
+        gc.freeze()
+        gc.enable()
+
+
 def run_here(words: list[str]) -> Any:
     """Run the command in this process."""
+    pause_collector()
     if _verb(words) in RENDERING_VERBS and not _evidently_jinja(words):
         from pyhelm.engine.engine_process import prestart
 

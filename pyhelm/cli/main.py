@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from pyhelm.cli.entry import resume_collector
 from pyhelm.cli.globals import attach, make_options
 from pyhelm.cli.pflag import with_pflag_grammar
 from pyhelm.errors import PyhelmError
@@ -125,6 +126,7 @@ def _distance(a: str, b: str) -> int:
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """pyhelm: the package manager for Kubernetes, with Jinja2 charts."""
+    resume_collector()  # the command's module is imported by now (see pyhelm.cli.entry)
     ctx.ensure_object(dict)
 
 

@@ -65,6 +65,8 @@ class Manifest:
 
 @dataclass(frozen=True)
 class Hook:
+    """A rendered hook: its manifest, the events it runs on, its weight and delete policies."""
+
     manifest: Manifest
     events: tuple[str, ...]
     weight: int
@@ -73,6 +75,8 @@ class Hook:
 
 @dataclass(frozen=True)
 class Rendered:
+    """What a chart renders to: manifests, hooks, CRDs and notes."""
+
     manifests: tuple[Manifest, ...]
     hooks: tuple[Hook, ...]
     crds: tuple[Manifest, ...]

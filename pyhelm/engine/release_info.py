@@ -14,6 +14,8 @@ from pyhelm.helm_reference import DEFAULT_KUBE_VERSION, HELM_VERSION, KUBE_CLIEN
 
 @dataclass(frozen=True)
 class ReleaseContext:
+    """The release a chart renders for (its ``.Release``)."""
+
     name: str
     namespace: str = "default"
     revision: int = 1
@@ -53,6 +55,8 @@ BUILTIN_API_VERSIONS = (
 
 @dataclass(frozen=True)
 class Capabilities:
+    """The cluster a chart renders for (its ``.Capabilities``)."""
+
     kube_version: str = DEFAULT_KUBE_VERSION
     api_versions: tuple[str, ...] = BUILTIN_API_VERSIONS
     extra_api_versions: tuple[str, ...] = field(default=())

@@ -30,6 +30,8 @@ class ResourceInfo:
 
 @dataclass(frozen=True)
 class WatchEvent:
+    """One event of a watch: its type and the object."""
+
     type: str  # ADDED, MODIFIED, DELETED
     object: KubeObject
 

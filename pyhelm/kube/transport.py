@@ -42,6 +42,8 @@ class TransportError(OSError):
 
 @dataclass(frozen=True)
 class Answer:
+    """An API server's answer: its status and body."""
+
     status: int
     body: bytes
 

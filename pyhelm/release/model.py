@@ -12,6 +12,8 @@ from pyhelm.release.status import Status
 
 @dataclass(frozen=True)
 class Info:
+    """A revision's status, times, description and notes."""
+
     first_deployed: datetime | None
     last_deployed: datetime | None
     deleted: datetime | None
@@ -23,6 +25,8 @@ class Info:
 
 @dataclass(frozen=True)
 class HookRecord:
+    """A hook as a release record keeps it, with its last run."""
+
     name: str
     kind: str
     path: str
@@ -37,6 +41,8 @@ class HookRecord:
 
 @dataclass(frozen=True)
 class Release:
+    """One revision of a release, as stored in Helm's record format."""
+
     name: str
     namespace: str
     version: int

@@ -11,6 +11,8 @@ from pyhelm.release.status import Status
 
 @dataclass(frozen=True)
 class Summary:
+    """A revision as ``list`` and ``history`` show it."""
+
     name: str
     namespace: str
     version: int

@@ -130,6 +130,8 @@ def _is_gone(pid: str, start: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Lock:
+    """The lease a pending revision holds: its owner and when it expires."""
+
     owner: str
     since: datetime
     expires: datetime
