@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import HTTPError
 
-from pyhelm.errors import PluginError, RepoError
+from pyhelm.errors import PluginError, ProvenanceError, RepoError
 from pyhelm.helm_reference import HELM_DIFF_VERSION
 from pyhelm.plugin import archive, installer, loader, runtime, signing, vcs
 from pyhelm.plugin.installer import Locations
+from pyhelm.repo.provenance import Verification
 
 Say = Callable[[str], None]
 Warn = Callable[..., None]  # (message, **attributes)
-_NO_PROVENANCE = ("pyhelm does not check signatures yet (provenance is issue 25)")
 MAX_PLUGIN_DOWNLOAD = 512 * 1024 * 1024
 _DONE = {"uninstall": "Uninstalled", "update": "Updated"}
 
@@ -67,6 +67,7 @@ class InstallOptions:
     source: str
     version: str = ""
     verify: bool = True
+    keyring: str = ""  # --keyring (default: Helm's)
 
 
 def install_plugin(options: InstallOptions, locations: Locations, *, say: Say,
@@ -92,12 +93,18 @@ def install_plugin(options: InstallOptions, locations: Locations, *, say: Say,
         warn("plugin already exists", path=target, error="<nil>")
         raise PluginError("plugin already exists")
     data, provenance = _fetch(kind, source)
+    verification = None
     if verify:
         if not provenance:
             raise PluginError("plugin verification failed: no provenance file (.prov) found")
-        raise PluginError(f"plugin verification failed: {_NO_PROVENANCE}; use "
-                          "--verify=false to install without checking the signature")
+        verification = _verify_data(data, provenance, _basename(source), options.keyring,
+                                    "plugin verification failed: ")
     _install(kind, source, options.version, target, locations, data, provenance)
+    if verification is not None:
+        for name in verification.signed_by:
+            say(f"Signed by: {name}")
+        say(f"Using Key With Fingerprint: {verification.fingerprint}")
+        say(f"Plugin Hash Verified: {verification.file_hash}")
     try:
         plugin = loader.load_dir(target)
     except PluginError as exc:
@@ -240,6 +247,31 @@ class PackageOptions:
     path: str
     destination: str = "."
     sign: bool = True
+    key: str = ""
+    keyring: str = ""  # default: Helm's (under $GNUPGHOME or ~/.gnupg)
+    passphrase: Callable[[str], str] | None = None  # asked with the key's user ID
+
+
+def _keyring(keyring: str) -> Path:
+    from pyhelm.repo.provenance import default_keyring
+
+    return Path(keyring) if keyring else default_keyring()
+
+
+def _basename(source: str) -> str:
+    return source.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _verify_data(data: bytes, prov: bytes, filename: str, keyring: str, prefix: str = ""
+                 ) -> Verification:
+    """Helm's VerifyPlugin: the keyring as its loader words errors, then the checks."""
+    from pyhelm.repo import provenance
+
+    try:
+        return provenance.verify(data, prov, filename,
+                                 provenance.read_keyring(_keyring(keyring)))
+    except ProvenanceError as exc:
+        raise PluginError(f"{prefix}{exc}") from None
 
 
 def package_plugin(options: PackageOptions, *, say: Say) -> Path:
@@ -254,20 +286,45 @@ def package_plugin(options: PackageOptions, *, say: Say) -> Path:
     except PluginError as exc:
         raise PluginError(f"invalid plugin directory: {exc}") from None
     Path(options.destination).mkdir(parents=True, exist_ok=True)
-    if options.sign:
-        raise PluginError("pyhelm does not sign plugins yet (provenance is issue 25): use "
-                          "--sign=false to package without a signature")
-    say("WARNING: Skipping plugin signing. This is not recommended for plugins intended "
-        "for distribution.")
+    signer = None
+    if options.sign:  # as Helm: the key is found and unlocked before the tarball is made
+        from pyhelm.repo import provenance
+
+        try:
+            keys = provenance.read_keyring(_keyring(options.keyring))
+        except ProvenanceError as exc:
+            raise PluginError(f"error reading from keyring: {exc}") from None
+        try:
+            signer = provenance.prepare_signer(keys, options.key, options.passphrase)
+        except ProvenanceError as exc:
+            raise PluginError(str(exc)) from None
+    else:
+        say("WARNING: Skipping plugin signing. This is not recommended for plugins intended "
+            "for distribution.")
     target = Path(os.path.normpath(os.path.join(options.destination,
                                                 f"{meta.name}-{meta.version}.tgz")))
-    target.write_bytes(archive.pack(source, meta.name))
+    data = archive.pack(source, meta.name)
+    target.write_bytes(data)
     say(f"Successfully packaged plugin and saved it to: {target}")
+    if signer is not None:
+        import yaml
+
+        from pyhelm.repo import provenance
+
+        described = yaml.safe_load((source / "plugin.yaml").read_text()) or {}
+        try:
+            text = provenance.clear_sign(signer, data, target.name,
+                                         provenance.metadata_yaml(described))
+        except ProvenanceError as exc:
+            raise PluginError(f"failed to sign plugin: {exc}") from None
+        prov = Path(f"{target}.prov")
+        prov.write_text(text)
+        say(f"Successfully signed. Signature written to: {prov}")
     return target
 
 
-def verify_plugin(path: str) -> None:
-    """Helm's checks of what can be verified, then pyhelm's refusal to verify."""
+def verify_plugin(path: str, keyring: str = "") -> Verification:
+    """``plugin verify``: a plugin tarball against its ``.prov``, as Helm checks it."""
     given = Path(path)
     if not given.exists():
         raise PluginError(f"stat {path}: no such file or directory")
@@ -280,4 +337,5 @@ def verify_plugin(path: str) -> None:
     if not Path(provenance).exists():
         raise PluginError(f"could not find provenance file {provenance}: stat {provenance}: "
                           "no such file or directory")
-    raise PluginError(f"cannot verify {path}: {_NO_PROVENANCE}")
+    return _verify_data(given.read_bytes(), Path(provenance).read_bytes(), given.name,
+                        keyring)

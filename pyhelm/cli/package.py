@@ -38,7 +38,7 @@ def package_command(paths: tuple[str, ...], destination: str, version: str | Non
     if sign and not key:
         raise UsageError("--key is required for signing a package")
     registry = registry_access(kwargs)
-    passphrase = _passphrase_source(passphrase_file) if sign else None
+    passphrase = passphrase_source(passphrase_file) if sign else None
     for path in paths:
         if dependency_update:
             from pyhelm.action import dependency_update as updating
@@ -54,7 +54,7 @@ def package_command(paths: tuple[str, ...], destination: str, version: str | Non
         click.echo(f"Successfully packaged chart and saved it to: {written}")
 
 
-def _passphrase_source(passphrase_file: str) -> Callable[[str], str]:
+def passphrase_source(passphrase_file: str) -> Callable[[str], str]:
     """Helm's passphrase rules: the first line of --passphrase-file (``-``: of stdin, read
     once for all the charts), else a prompt on the terminal."""
     import sys

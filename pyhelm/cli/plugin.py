@@ -71,17 +71,19 @@ def list_command(ctx: click.Context, kind: str) -> None:
 @click.option("--version", default="", help="specify a version constraint. If this is not "
               "specified, the latest version is installed")
 @click.option("--verify/--no-verify", default=True,
-              help="verify the plugin signature before installing (pyhelm cannot check "
-              "signatures yet: use --verify=false for tarballs)")
+              help="verify the plugin signature before installing")
+@click.option("--keyring", default="", help="location of public keys used for verification "
+              "(default: ~/.gnupg/pubring.gpg)")
 @click.pass_context
 def install_command(ctx: click.Context, source: tuple[str, ...], version: str,
-                    verify: bool) -> None:
+                    verify: bool, keyring: str) -> None:
     """Install a Helm plugin from a local directory, a tarball (path or http(s) URL) or
     a git repository."""
     from pyhelm.action.plugins import InstallOptions, install_plugin
 
     _exact_args(ctx, source, 1, "[options] <path|url>")
-    install_plugin(InstallOptions(source=source[0], version=version, verify=verify),
+    install_plugin(InstallOptions(source=source[0], version=version, verify=verify,
+                                  keyring=keyring),
                    _locations(ctx), say=_say, warn=_warn)
 
 
@@ -110,29 +112,42 @@ def update_command(ctx: click.Context, names: tuple[str, ...]) -> None:
 @click.option("-d", "--destination", default=".",
               help="location to write the plugin tarball.")
 @click.option("--sign/--no-sign", default=True,
-              help="use a PGP private key to sign this plugin (pyhelm cannot sign yet: use "
-              "--sign=false)")
+              help="use a PGP private key to sign this plugin")
+@click.option("--key", default="", help="name of the key to use when signing. Used if "
+              "--sign is true")
+@click.option("--keyring", default="", help="location of a public keyring "
+              "(default: ~/.gnupg/pubring.gpg)")
+@click.option("--passphrase-file", default="", help="location of a file which contains the "
+              'passphrase for the signing key. Use "-" to read from stdin.')
 @click.pass_context
 def package_command(ctx: click.Context, path: tuple[str, ...], destination: str,
-                    sign: bool) -> None:
+                    sign: bool, key: str, keyring: str, passphrase_file: str) -> None:
     """Package a plugin directory into a plugin archive."""
     from pyhelm.action.plugins import PackageOptions, package_plugin
+    from pyhelm.cli.package import passphrase_source
 
     _exact_args(ctx, path, 1, "[PATH]")
-    package_plugin(PackageOptions(path=path[0], destination=destination, sign=sign),
+    package_plugin(PackageOptions(path=path[0], destination=destination, sign=sign, key=key,
+                                  keyring=keyring,
+                                  passphrase=passphrase_source(passphrase_file)),
                    say=_say)
 
 
 @plugin_command.command("verify")
 @click.argument("path", nargs=-1)
+@click.option("--keyring", default="", help="keyring containing public keys "
+              "(default: ~/.gnupg/pubring.gpg)")
 @click.pass_context
-def verify_command(ctx: click.Context, path: tuple[str, ...]) -> None:
-    """Verify that a plugin at the given path has been signed and is valid (not yet in
-    pyhelm: provenance is issue 25)."""
+def verify_command(ctx: click.Context, path: tuple[str, ...], keyring: str) -> None:
+    """Verify that a plugin at the given path has been signed and is valid."""
     from pyhelm.action.plugins import verify_plugin
 
     _exact_args(ctx, path, 1, "[PATH]")
-    verify_plugin(path[0])
+    verification = verify_plugin(path[0], keyring)
+    for name in verification.signed_by:
+        click.echo(f"Signed by: {name}")
+    click.echo(f"Using Key With Fingerprint: {verification.fingerprint}")
+    click.echo(f"Plugin Hash Verified: {verification.file_hash}")
 
 
 with_aliases(plugin_command, {"add": "install", "ls": "list", "remove": "uninstall",

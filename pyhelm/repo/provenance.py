@@ -207,13 +207,21 @@ def _is_encrypted(key: _Key) -> bool:
     return False
 
 
-def sign(archive: bytes, file_name: str, metadata_yaml: str, *, key: str, keyring: Path,
-         passphrase: PassphraseSource | None = None) -> str:
-    """A ``.prov`` for ``archive`` (named ``file_name``), signed by the secret key of
-    ``keyring`` that ``key`` names (a user ID or part of one). ``passphrase`` is asked
-    for the key's user ID when the key is encrypted."""
+@dataclass(frozen=True)
+class Signer:
+    """A secret key found in a keyring and unlocked, ready to sign."""
+
+    key: _Key
+    signer: Any  # pysequoia's PySigner
+
+
+def prepare_signer(keyring: Path | list[_Key], key: str,
+                   passphrase: PassphraseSource | None = None) -> Signer:
+    """Helm's ``NewFromKeyring`` then ``DecryptKey``: the secret key of ``keyring`` that
+    ``key`` names (a user ID or part of one), unlocked with ``passphrase`` (asked with
+    the key's user ID) when it is encrypted."""
     sequoia = _sequoia()
-    keys = _load_keyring(keyring)
+    keys = _load_keyring(keyring) if isinstance(keyring, Path) else keyring
     found = _find_signing_key(keys, key) if key else None
     if found is None:
         raise ProvenanceError("private key not found")
@@ -227,7 +235,7 @@ def sign(archive: bytes, file_name: str, metadata_yaml: str, *, key: str, keyrin
         password = passphrase(next((n for n in found.identities if n), "Unknown"))
     tsk = sequoia.Tsk.from_packets(found.packets)
     try:
-        signer = tsk.signer(password)
+        return Signer(found, tsk.signer(password))
     except Exception as exc:
         text = _first_line(exc)
         if password is not None:  # Sequoia: "unexpected EOF" or a decryption error
@@ -237,13 +245,26 @@ def sign(archive: bytes, file_name: str, metadata_yaml: str, *, key: str, keyrin
             raise ProvenanceError(f"openpgp: the key {found.cert.fingerprint.upper()} "
                                   f"cannot sign now (expired or revoked): {text}") from None
         raise ProvenanceError(f"openpgp: {text}") from None
+
+
+def clear_sign(signer: Signer, archive: bytes, file_name: str, metadata_yaml: str) -> str:
+    """The ``.prov`` text for ``archive`` (named ``file_name``)."""
+    sequoia = _sequoia()
     body = message_block(archive, file_name, metadata_yaml)
     try:
-        signed: bytes = sequoia.sign(signer, body, mode=sequoia.SignatureMode.CLEAR)
+        signed: bytes = sequoia.sign(signer.signer, body, mode=sequoia.SignatureMode.CLEAR)
     except Exception as exc:
         raise ProvenanceError(f"failed to either sign or armor message block: "
                               f"{_first_line(exc)}") from None
     return signed.decode()
+
+
+def sign(archive: bytes, file_name: str, metadata_yaml: str, *, key: str,
+         keyring: Path | list[_Key], passphrase: PassphraseSource | None = None) -> str:
+    """A ``.prov`` for ``archive`` (named ``file_name``), signed by the secret key of
+    ``keyring`` that ``key`` names (see ``prepare_signer``)."""
+    return clear_sign(prepare_signer(keyring, key, passphrase), archive, file_name,
+                      metadata_yaml)
 
 
 def metadata_yaml(metadata: dict[str, Any]) -> str:
@@ -281,6 +302,11 @@ def _checksums(plaintext: bytes) -> dict[str, str]:
         raise ProvenanceError(f"error converting YAML to JSON: {exc}") from None
     files = loaded.get("files") if isinstance(loaded, dict) else None
     return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def read_keyring(keyring: Path) -> list[_Key]:
+    """The keys of a keyring file (the error as Helm's keyring loader words it)."""
+    return _load_keyring(keyring)
 
 
 def load_keyring(keyring: Path) -> list[_Key]:

@@ -166,14 +166,13 @@ def test_install_a_tarball(pair: Pair) -> None:
     assert not (pair.data_plugins("pyhelm") / "hooked-1.0.0.tgz").exists()
 
 
-def test_a_provenance_file_is_refused_in_one_line(pair: Pair) -> None:
+def test_a_provenance_file_without_a_keyring_is_refused_as_helm(pair: Pair) -> None:
     tarball = packaged(pair)
     Path(f"{tarball}.prov").write_text("-----BEGIN PGP SIGNED MESSAGE-----\n")
-    done = run(PYHELM, pair.homes["pyhelm"], "plugin", "install", str(tarball))
-    assert done.returncode == 1
-    assert done.stderr == ("Error: plugin verification failed: pyhelm does not check "
-                           "signatures yet (provenance is issue 25); use --verify=false to "
-                           "install without checking the signature\n")
+    code, _, err = pair.same("plugin", "install", str(tarball),
+                             GNUPGHOME=str(pair.root / "no-gnupg"))
+    assert code == 1
+    assert err.startswith("Error: plugin verification failed: open ")
 
 
 def hostile(path: Path, entries: list[tuple[str, bytes, bytes]]) -> Path:
@@ -304,11 +303,10 @@ def test_what_pyhelm_cannot_do_yet_is_one_line(pair: Pair) -> None:
     source = hooked_plugin(pair.root / "src")
     (pair.root / "file.tgz").write_bytes(b"")
     (pair.root / "file.tgz.prov").write_bytes(b"")
+    for args in (("plugin", "package", str(source)), ("plugin", "verify", "file.tgz")):
+        code, _, err = pair.same(*args, GNUPGHOME=str(pair.root / "no-gnupg"))
+        assert code == 1 and "no-gnupg/pubring.gpg: no such file or directory" in err
     for args, message in [
-        (("plugin", "package", str(source)), "pyhelm does not sign plugins yet (provenance "
-         "is issue 25): use --sign=false to package without a signature"),
-        (("plugin", "verify", "file.tgz"), "cannot verify file.tgz: pyhelm does not check "
-         "signatures yet (provenance is issue 25)"),
         (("plugin", "install", "oci://example.com/plugins/x:1.0.0"), "installing plugins "
          "from OCI registries is not supported by pyhelm yet"),
     ]:
