@@ -2,7 +2,8 @@
 
 Compiling is most of a small chart's render (the demo chart: about 80% of it). The key
 is a hash of everything the generated code depends on: the template's name and source,
-Jinja's and pyhelm's versions and the names of the sandbox's filters and tests. Charts
+Jinja's and pyhelm's versions, the sandbox's code generation and the names of its filters
+and tests. Charts
 never collide, concurrent processes are safe (Jinja writes a temporary file and renames
 it), and a cache that cannot be written is only slower.
 """
@@ -29,6 +30,7 @@ class ContentBytecodeCache(FileSystemBytecodeCache):
                    source: str) -> Bucket:
         fingerprint = "\0".join((
             __version__, jinja2.__version__, type(environment).__name__,
+            str(getattr(environment, "generated_code_version", "")),
             ",".join(sorted(environment.filters)), ",".join(sorted(environment.tests)),
             name, source))
         bucket = Bucket(environment, hashlib.sha256(fingerprint.encode()).hexdigest(),

@@ -14,14 +14,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jinja2 import TemplateNotFound, TemplateSyntaxError
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError
 
 from pyhelm import yamlhead
 from pyhelm.chart.model import TEMPLATES_DIR, Chart
 from pyhelm.chart.prepare import PreparedChart
 from pyhelm.engine import bounds, functions
 from pyhelm.engine.context import Files, chart_dict, template_dict
-from pyhelm.engine.deadline import RenderTimeout, deadline
+from pyhelm.engine.deadline import RenderMemoryExceeded, RenderTimeout, deadline
 from pyhelm.engine.documents import parse_manifests, sort_manifests
 from pyhelm.engine.manifest import Manifest, Rendered
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
@@ -41,12 +41,18 @@ def render(prepared: PreparedChart, *, release: ReleaseContext,
     limits = limits or RenderLimits()
     budget = OutputBudget(limits.max_output_bytes, prepared.chart.name)
     try:
-        with deadline(limits.max_seconds):
+        with deadline(limits.max_seconds, limits.max_memory_bytes):
             texts, notes, crds = _render_tree(prepared, release, capabilities, lookup, limits,
                                               budget)
     except RenderTimeout:
         raise RenderError(f"{budget.template}: rendering took longer than "
                           f"{limits.max_seconds:g}s (the chart may loop without end)") from None
+    except RenderMemoryExceeded:
+        raise RenderError(f"{budget.template}: rendering used more than "
+                          f"{limits.max_memory_bytes // 2**20} MiB of memory (the chart may "
+                          "build values without end)") from None
+    except MemoryError:
+        raise RenderError(f"{budget.template}: rendering ran out of memory") from None
     documents = sum(text.count("\n---") + 1 for text in texts.values()) if heads_only else 0
     with yamlhead.head_loader(documents) as load:
         hooks, manifests = sort_manifests(texts, load)
@@ -167,7 +173,7 @@ def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
         raise RenderError(f"{where}: syntax error: {exc.message}") from None
     except TemplateNotFound as exc:
         raise RenderError(f"{full_name}: template not found: {exc.name}") from None
-    except (UndefinedError, functions.TemplateFailure, SecurityError, RenderError,
+    except (TemplateRuntimeError, functions.TemplateFailure, RenderError,
             ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
         if isinstance(exc, RenderError):
             raise
@@ -176,8 +182,9 @@ def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
         if located:
             name, line = located
             where = f"{prefix}{name}:{line}" if name != "<template>" else f"{full_name} (tpl)"
-        kind = {UndefinedError: "", functions.TemplateFailure: "",
-                SecurityError: "sandbox: "}.get(type(exc), f"{type(exc).__name__}: ")
+        kind = "sandbox: " if isinstance(exc, SecurityError) else \
+            "" if isinstance(exc, (TemplateRuntimeError, functions.TemplateFailure)) else \
+            f"{type(exc).__name__}: "
         raise RenderError(f"{where}: {kind}{exc}") from exc
 
 

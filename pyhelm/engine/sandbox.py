@@ -6,7 +6,9 @@
   the ``dict.items`` method. Iterate a mapping with ``|items`` or ``|dictsort``.
 - Testing an absent value is false; printing one raises an error naming its path
   (``Values.image.tag``), via ``PathUndefined``.
-- Bounded: string/list repetition, ``**``, output size and wall time are capped.
+- Bounded: string/list repetition, ``**``, output size and wall time are capped, and
+  every place a value turns into text (output, ``~``, ``%``, ``format``, calls, filters)
+  checks first how much text it would make (``bounds``).
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import operator
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import update_wrapper
 from typing import Any
 
 import jinja2
 from jinja2 import BaseLoader, ChainableUndefined, TemplateNotFound
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
+from jinja2.nodes import Concat
+from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
@@ -49,6 +55,7 @@ class RenderLimits:
     max_output_bytes: int = 64 * 1024 * 1024
     max_seconds: float = 60.0
     max_tpl_depth: int = 20
+    max_memory_bytes: int = 512 * 1024 * 1024  # growth of the process while rendering
 
 
 class PathUndefined(ChainableUndefined):
@@ -95,21 +102,46 @@ class MemoryLoader(BaseLoader):
         return sorted(self.sources)
 
 
+class _CheckedConcat(CodeGenerator):
+    """``a ~ b`` calls the environment's ``concat_checked``, which sizes its parts first (Jinja
+    joins them with ``str`` directly)."""
+
+    def visit_Concat(self, node: Concat, frame: Frame) -> None:
+        self.write("environment.concat_checked((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class ChartSandbox(ImmutableSandboxedEnvironment):
     """One environment per chart render; ``value_paths`` names mappings for errors."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _CheckedConcat
+    # Part of the compiled-template cache's key: raise it when the generated code changes.
+    generated_code_version = 2
 
     def __init__(self, loader: MemoryLoader, limits: RenderLimits) -> None:
         from pyhelm.engine.bytecode_cache import bytecode_cache
 
         super().__init__(loader=loader, undefined=PathUndefined, trim_blocks=True,
                          lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
-                         auto_reload=False, bytecode_cache=bytecode_cache())
+                         auto_reload=False, bytecode_cache=bytecode_cache(),
+                         finalize=self._finalize)
         self.templates = loader  # the same loader, typed as the MemoryLoader it is
         self.limits = limits
         self.value_paths: dict[int, str] = {}
         self.deadline = time.monotonic() + limits.max_seconds
+
+    def _finalize(self, value: Any) -> Any:
+        """Every ``{{ value }}`` passes here before it becomes text."""
+        bounds.check_text(value, self.limits.max_output_bytes, "printing the value")
+        return value
+
+    def concat_checked(self, parts: tuple[Any, ...]) -> str:
+        bounds.check_concatenation(parts, self.limits.max_output_bytes, "~")
+        return "".join(map(str, parts))
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -142,28 +174,40 @@ class ChartSandbox(ImmutableSandboxedEnvironment):
             bounds.check_power(left, right, cap)
             return operator.pow(left, right)
         if operator_name == "%":
-            bounds.check_printf(left, cap)
+            bounds.check_printf(left, cap, right)
             return operator.mod(left, right)
-        result = operator.add(left, right)
-        if isinstance(result, (str, list)) and len(result) > cap:
-            raise SecurityError(f"concatenation produced more than {cap} items")
-        return result
+        if isinstance(left, str) and isinstance(right, str):
+            bounds.check_concatenation((left, right), cap, "+")
+        elif isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) and \
+                len(left) + len(right) > bounds.MAX_ITEMS:
+            raise SecurityError(f"+ would make more than {bounds.MAX_ITEMS} items")
+        return operator.add(left, right)
 
     def wrap_str_format(self, value: Any) -> Any:
         """str.format and format_map reach templates through here (Jinja's sandbox wraps
-        them at access): their widths are checked first."""
-        owner = getattr(value, "__self__", None)
-        if isinstance(owner, str) and getattr(value, "__name__", "") in ("format",
-                                                                         "format_map"):
-            bounds.check_format_spec(owner, self.limits.max_output_bytes)
-        return super().wrap_str_format(value)
+        them at access): their widths and arguments are checked before each call."""
+        sandboxed = super().wrap_str_format(value)
+        if sandboxed is None:
+            return None
+        template, cap = value.__self__, self.limits.max_output_bytes
+        is_map = value.__name__ == "format_map"
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if is_map and args and isinstance(args[0], Mapping):
+                bounds.check_format_spec(template, cap, (), args[0])
+            else:
+                bounds.check_format_spec(template, cap, args, kwargs)
+            return sandboxed(*args, **kwargs)
+        return update_wrapper(checked, value)
 
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         self.check_time()
+        cap = self.limits.max_output_bytes
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
-            bounds.check_str_method(owner, getattr(__obj, "__name__", ""), args,
-                                    self.limits.max_output_bytes)
+            bounds.check_str_method(owner, getattr(__obj, "__name__", ""), args, cap)
+        elif not isinstance(__obj, Macro):  # a macro's arguments are not made into text
+            bounds.check_arguments(args, kwargs, cap, getattr(__obj, "__name__", "the call"))
         return super().call(__context, __obj, *args, **kwargs)
 
 

@@ -49,6 +49,21 @@ def test_time_is_bounded_in_loops_that_call_nothing(body: str) -> None:
     "'x'|nindent(500000000)", "'x'|center(500000000)", "'%0500000000d'|format(1)",
     "('a'*100).replace('a','b'*6000000)", "'{:>500000000}'.format(1)",
     "[1]*60000000", "((10**1000)**1000)**1000", "('\\t'*1000000).expandtabs(1000)",
+    # a width given as a float or a numeric string, or through map
+    "'x'|indent(1e12)", "'x'|indent('500000000')", "['']|map('indent', 1e10)|list",
+    # text made of one string shared many times (a list holds references, not copies)
+    "('y'*60000000).join(['a']*1000)", "(['a']*1000)|join('y'*60000000)",
+    "['y'*60000000]*1000", "(['y'*60000000]*1000)|string", "(['y'*60000000]*1000) ~ ''",
+    "'%s' % [['y'*60000000]*1000]", "'{}'.format(['y'*60000000]*1000)",
+    "toyaml(['y'*60000000]*1000)", "(['y'*60000000]*1000)|tojson",
+    # widths taken from arguments, widths added up, arguments used many times
+    "'%*d' % (10**9, 1)", "'{:{}}'.format('x', 10**9)", "('{0:0>60000000}'*80).format(1)",
+    "('%060000000d'*80) % ((1,)*80)", "('%s'*1000000) % (('y'*60000000,)*1000000)",
+    "('%(a)s'*1000000) % {'a': 'y'*60000}", "('{0}'*1000000).format('y'*60000)",
+    "('{a}'*1000000).format_map({'a': 'y'*60000})",
+    # filters that multiply their input
+    "'x'|replace('x','y'*1000000)|replace('y','z'*1000000)", "[1]|batch(10**9, 0)|list",
+    "[1]|slice(10**8)|list", "('y'*60000000)|list",
 ])
 def test_one_expression_cannot_allocate_gigabytes(expression: str) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -57,6 +72,49 @@ def test_one_expression_cannot_allocate_gigabytes(expression: str) -> None:
         _render({"cm.yaml": HEAD + "{{ " + expression + " }}\n"})
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 200
+
+
+@pytest.mark.parametrize("body", [
+    "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n-1) }}{% endif %}{% endmacro %}"
+    "{{ d('x'*1000000, 13) }}",
+    "{% set ns = namespace(s='x'*1000000) %}{% for i in range(40) %}"
+    "{% set ns.s = '{}{}'.format(ns.s, ns.s) %}{% endfor %}",
+    "{% set ns = namespace(s='x'*1000000) %}{% for i in range(40) %}"
+    "{% set ns.s = '%s%s' % (ns.s, ns.s) %}{% endfor %}",
+    "{% set ns = namespace(s='x'*1000000) %}{% for i in range(40) %}"
+    "{% set ns.s = [ns.s, ns.s]|join %}{% endfor %}",
+    "{% set ns = namespace(l=['x'*1000]) %}{% for i in range(40) %}"
+    "{% set ns.l = ns.l + ns.l %}{% endfor %}",
+])
+def test_memory_is_bounded_when_a_template_doubles_a_value(body: str) -> None:
+    """Each step is small and allowed; the steps together would take gigabytes."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(RenderError, match=r"t/templates/cm.yaml.*(more than \d+ (characters|"
+                                          r"items)|more than 128 MiB of memory)"):
+        _render({"cm.yaml": HEAD + "'" + body + "'\n"}, max_memory_bytes=128 * 2**20)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 400
+
+
+def test_memory_is_bounded_in_loops_that_only_collect() -> None:
+    """No single operation is large: only the watchdog sees the growth."""
+    body = ("{% set ns = namespace(l=[]) %}{% for i in range(100) %}"
+            "{% set ns.l = ns.l + [('x' * 30000000) ~ i] %}{% endfor %}")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(RenderError, match="rendering used more than 64 MiB of memory"):
+        _render({"cm.yaml": HEAD + "'" + body + "'\n"}, max_memory_bytes=64 * 2**20)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 300
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("['']|map(f)|list", "No filter named Undefined"),
+    ("['']|map('nope')|list", "No filter named 'nope'"),
+    ("['']|map()|list", "map requires a filter argument"),
+])
+def test_errors_raised_while_a_lazy_filter_runs_are_one_line(expression: str,
+                                                            message: str) -> None:
+    with pytest.raises(RenderError, match=f"t/templates/cm.yaml:\\d+: {message}"):
+        _render({"cm.yaml": HEAD + "{{ " + expression + " }}\n"})
 
 
 def test_output_is_bounded_across_templates() -> None:
