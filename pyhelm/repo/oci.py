@@ -204,11 +204,12 @@ def push_chart(package: Path, ref: str, *, plain_http: bool | None = None,
     layer_digest = registry.push_blob(target.repository, data)
     layers = [{"mediaType": CHART_LAYER, "digest": layer_digest, "size": len(data)}]
     prov_file = Path(f"{package}.prov")
-    if prov_file.is_file():  # as Helm 4.3: the provenance is a layer of its own, after
+    if prov_file.is_file():  # as Helm 4.3: the provenance is a layer of its own
         prov = prov_file.read_bytes()
         layers.append({"mediaType": PROV_LAYER,
                        "digest": registry.push_blob(target.repository, prov),
                        "size": len(prov)})
+        layers.sort(key=lambda layer: str(layer["digest"]))  # Helm's order: by digest
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": MANIFEST,
         "config": {"mediaType": CONFIG, "digest": config_digest, "size": len(config)},

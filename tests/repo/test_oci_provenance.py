@@ -1,5 +1,5 @@
 """Provenance in OCI registries (issue 25): ``push`` uploads ``NAME-VERSION.tgz.prov`` as a
-layer of its own after the chart's, as Helm 4.3 does; ``pull --verify`` fetches and checks
+layer of its own (layers in digest order, as Helm 4.3 does); ``pull --verify`` fetches and checks
 it. Run with Helm 4.3.1 on a real ``docker-registry`` on 127.0.0.1, each tool pulling what the other
 pushed, and both refusing a tampered archive."""
 
@@ -59,9 +59,11 @@ def test_push_uploads_the_prov_layer_and_pull_verify_checks_it(
                  env=env)
     assert pushed.returncode == 0, pushed.stderr
     layers = _manifest(registry, "charts/demo", "0.1.0")["layers"]
-    assert [layer["mediaType"] for layer in layers] == [  # type: ignore[attr-defined]
+    assert sorted(layer["mediaType"] for layer in layers) == [  # type: ignore[attr-defined]
         "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
         "application/vnd.cncf.helm.chart.provenance.v1.prov"]
+    digests = [layer["digest"] for layer in layers]  # type: ignore[attr-defined]
+    assert digests == sorted(digests)  # Helm sorts the layers by digest
     results = {}
     for tool in ("helm", "pyhelm"):
         dest = tmp_path / f"pulled-{tool}"
