@@ -96,6 +96,10 @@ def make_keys(directory: Path) -> Keys:
                         "--export", *trusted], stdout=out, check=True,
                        stderr=subprocess.DEVNULL)
     assert other  # exported nowhere but in secring.gpg
+    gpgconf = shutil.which("gpgconf")
+    if gpgconf:  # the gpg-agent that key generation started ends with the fixture's keys
+        subprocess.run([gpgconf, "--homedir", str(home), "--kill", "gpg-agent"],
+                       capture_output=True, check=False)
     passphrase_file = directory / "passphrase"
     passphrase_file.write_text(PASSPHRASE + "\n")
     os.chmod(passphrase_file, 0o600)
