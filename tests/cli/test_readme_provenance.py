@@ -38,12 +38,16 @@ def test_signing_lines(tmp_path: Path) -> None:
     env = {**peers.helm_env(tmp_path, PYHELM_COMMAND_SERVER="0"), "HOME": str(home),
            "PATH": path}
     env.pop("GNUPGHOME", None)
-    for line in lines:
-        result = subprocess.run(["bash", "-c", line], cwd=work, env=env, capture_output=True,
-                                text=True, timeout=120, check=False)
-        assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
-        if line.startswith("pyhelm verify"):
-            assert result.stdout.count("Signed by: Chart Signer <charts@example.com>") == 2
-        if line.startswith("pyhelm template"):
-            assert "kind: Service" in result.stdout
+    try:
+        for line in lines:
+            result = subprocess.run(["bash", "-c", line], cwd=work, env=env, text=True,
+                                    capture_output=True, timeout=120, check=False)
+            assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
+            if line.startswith("pyhelm verify"):
+                assert result.stdout.count("Signed by: Chart Signer <charts@example.com>") == 2
+            if line.startswith("pyhelm template"):
+                assert "kind: Service" in result.stdout
+    finally:  # the gpg-agent the first line started
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, capture_output=True,
+                       check=False)
     assert (work / "demo-0.1.0.tgz.prov").is_file()
