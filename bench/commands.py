@@ -19,7 +19,8 @@ whole command: the start-up no change to pyhelm's own code can go below; the veg
 install: the cluster's part, which no client can go below. The bench
 starts pyhelm's command server first, as a user's first command does, so the other rows
 are the commands that follow; the "command server off" rows run each command in a
-process of its own. ``--readme``
+process of its own (a CI job, a container, a user's first command). Each goal row has
+two goals: the ratio, and a peak RSS no higher than Helm's. ``--readme``
 rewrites the README's table (between its ``bench/commands.py`` markers) from this run,
 with the machine it ran on.
 """
@@ -207,9 +208,19 @@ class Bench:
         if (server is None or command[:len(self.pyhelm)] != self.pyhelm
                 or self.env.get("PYHELM_COMMAND_SERVER") == "0"):
             return run_process(command, self.env)
-        with RunnerPeak(server) as runner:
-            seconds, client_kib = run_process(command, self.env)
-        return seconds, client_kib + runner.peak_kib
+        for _ in range(3):
+            with RunnerPeak(server) as runner:
+                seconds, client_kib = run_process(command, self.env)
+            if runner.peaks:
+                return seconds, client_kib + runner.peak_kib
+            # No runner of the server took it: pyhelm's files changed since the server
+            # started (a checkout others work in), so the client ran the command itself
+            # under a new key and started that key's server. Measure again once it serves.
+            self.server_socket = self.start_command_server()
+            server = self.server_pid()
+            if server is None:
+                break
+        raise RuntimeError(f"pyhelm's command server did not take {' '.join(command)}")
 
     def server_pid(self) -> int | None:
         if self.server_socket is None:
@@ -380,10 +391,13 @@ def status(bench: Bench) -> tuple[Sample, Sample]:
     return bench.both("status", "rel-000", "-n", where)
 
 
-def history(bench: Bench) -> tuple[Sample, Sample]:
-    where = bench.ns("bench-history")
-    bench.seed_once(where, lambda: seed_records(bench, where, 1, bench.size(100, 3)))
-    return bench.both("history", "rel-0000", "-n", where, "--max", "256")
+def history(revisions: int) -> Callable[[Bench], tuple[Sample, Sample]]:
+    def run(bench: Bench) -> tuple[Sample, Sample]:
+        where = bench.ns(f"bench-history-{revisions}")
+        bench.seed_once(where, lambda: seed_records(bench, where, 1,
+                                                    bench.size(revisions, 3)))
+        return bench.both("history", "rel-0000", "-n", where, "--max", "256")
+    return run
 
 
 def install_uninstall_wait(bench: Bench) -> tuple[Sample, Sample]:
@@ -525,19 +539,28 @@ ROWS = [
     Row("floor: python importing click, jinja2, yaml (against Helm's template, 6 objects)",
         None, False, start_up_floor("click, jinja2, yaml",
                                     ["template", "bench", str(HELM_CHART)])),
-    Row("template, 6 objects", 1.5, False, template_jinja(1)),
-    Row("template, 6 objects, command server off", None, False,
+    Row("template, 6 objects", 1.0, False, template_jinja(1)),
+    Row("template, 6 objects, command server off", 2.5, False,
         without_server(template_jinja(1))),
-    Row("template, 1000 services (6000 objects)", 0.5, False, template_jinja(1000)),
+    Row("template, 1000 services (6000 objects)", 0.33, False, template_jinja(1000)),
+    Row("template, 1000 services (6000 objects), command server off", 0.5, False,
+        without_server(template_jinja(1000))),
     Row("template of the Go-template twin, 6 objects", 1.5, False, template_go(1)),
+    Row("template of the Go-template twin, 6 objects, command server off", 2.5, False,
+        without_server(template_go(1))),
     Row("template of the Go-template twin, 6000 objects", 1.0, False, template_go(1000)),
+    Row("template of the Go-template twin, 6000 objects, command server off", 1.0, False,
+        without_server(template_go(1000))),
     Row("floor: python importing click, yaml, http.client, ssl (against Helm's version)",
         None, False, start_up_floor("click, yaml, http.client, ssl", ["version"])),
-    Row("list -A, 3 releases", 1.5, True, list_all(3, 1, "bench-list-3")),
-    Row("list -A, 3 releases, command server off", None, True,
+    Row("list -A, 3 releases", 1.0, True, list_all(3, 1, "bench-list-3")),
+    Row("list -A, 3 releases, command server off", 2.5, True,
         without_server(list_all(3, 1, "bench-list-3"))),
-    Row("status, one release", 1.5, True, status),
-    Row("history, 100 revisions", 1.5, True, history),
+    Row("status, one release", 1.0, True, status),
+    Row("status, one release, command server off", 2.5, True, without_server(status)),
+    Row("history, 9 revisions", 1.0, True, history(9)),
+    Row("history, 9 revisions, command server off", 2.5, True, without_server(history(9))),
+    Row("history, 100 revisions", 1.5, True, history(100)),
     Row("list -A, 220 releases", 1.0, True, list_all(220, 1, "bench-list-220")),
     Row("list -A, 1000 releases x 10 revisions", 0.1, True,
         list_all(1000, 10, "bench-list-1000")),
@@ -567,6 +590,14 @@ def describe(sample: Sample) -> str:
     return f"{median:.3f} s{spread}"
 
 
+def verdict_of(goal: float, ratio: float, ours: Sample, theirs: Sample) -> str:
+    """Each goal row has two goals: the ratio, and a peak RSS no higher than Helm's."""
+    missed = [] if ratio <= goal else ["time"]
+    if ours.peak_kib > theirs.peak_kib:
+        missed.append("memory")
+    return "met" if not missed else f"not met: {' and '.join(missed)}"
+
+
 def report(rows: list[tuple[Row, Sample, Sample]], markdown: bool) -> str:
     lines = []
     if markdown:
@@ -576,7 +607,8 @@ def report(rows: list[tuple[Row, Sample, Sample]], markdown: bool) -> str:
     for row, ours, theirs in rows:
         ratio = statistics.median(ours.seconds) / statistics.median(theirs.seconds)
         goal = "none" if row.goal is None else f"≤ {row.goal}"
-        verdict = "for reference" if row.goal is None else "met" if ratio <= row.goal else "not met"
+        verdict = "for reference" if row.goal is None else verdict_of(row.goal, ratio,
+                                                                        ours, theirs)
         memory = f"{ours.peak_kib // 1024} / {theirs.peak_kib // 1024} MiB"
         if markdown:
             lines.append(f"| {row.name} | {describe(ours)} | {describe(theirs)} | "
