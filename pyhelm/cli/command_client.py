@@ -164,15 +164,31 @@ def run(argv: list[str]) -> int | None:
         if _receive(connection, 1) != ACCEPTED:
             connection.close()
             return None
+        # From the go-ahead on the command may run: a signal must wait until it can be
+        # forwarded (the server read our signal mask when we connected, so the runner
+        # does not take this one on).
+        held = _hold_signals()
         # The streams go with the go-ahead, to a server that answered: one that is stuck
         # must not hold them (a reader of our output would wait for its end forever).
         descriptors = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
-        connection.sendmsg([GO], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+        try:
+            connection.sendmsg([GO], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+        except OSError:
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, held)
+            raise
     except OSError:  # the server is gone, or too slow: run here
         connection.close()
         return None
     connection.settimeout(None)
-    return _wait_for_runner(connection)
+    return _wait_for_runner(connection, held)
+
+
+def _hold_signals() -> set[int]:
+    """Block the signals a client forwards; returns the mask to restore."""
+    forwarded = {getattr(_signal, name) for name in FORWARDED_SIGNALS}
+    held: set[int] = _signal.pthread_sigmask(_signal.SIG_BLOCK,
+                                             forwarded | {_signal.SIGTSTP, _signal.SIGCONT})
+    return held
 
 
 def _in_background() -> bool:
@@ -218,7 +234,9 @@ def _receive(connection: Any, size: int) -> bytes:
     return bytes(data)
 
 
-def _wait_for_runner(connection: Any) -> int:
+def _wait_for_runner(connection: Any, held: set[int]) -> int:
+    """Forward signals to the runner until it exits; ``held``: the signal mask to restore
+    once forwarding is in place (a signal that came meanwhile is forwarded then)."""
     def forward(signum: int, frame: object) -> None:
         try:  # noqa: SIM105 -- not contextlib: see above
             connection.sendall(SIGNAL + bytes([signum]))
@@ -238,6 +256,7 @@ def _wait_for_runner(connection: Any) -> int:
     if _signal.getsignal(_signal.SIGTSTP) != _signal.SIG_IGN:
         _signal.signal(_signal.SIGTSTP, stop)
         _signal.signal(_signal.SIGCONT, forward)
+    _signal.pthread_sigmask(_signal.SIG_SETMASK, held)
     reply = _receive(connection, 2)
     connection.close()
     if reply[:1] == EXITED:
