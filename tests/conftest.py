@@ -21,6 +21,20 @@ from typing import Any
 import pytest
 
 
+def _restore_interrupt_signals() -> None:
+    """A suite started in the background by a shell without job control (``make test &``
+    in a script, some CI runners) inherits SIGINT and SIGQUIT ignored, and so would
+    every pyhelm it starts: the tests of Ctrl-C and of signal forwarding would test
+    that instead. They get the dispositions a terminal's foreground job has."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+_restore_interrupt_signals()
+
+
 @dataclass(frozen=True)
 class ClusterHandle:
     kubeconfig: str
