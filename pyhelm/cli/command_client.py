@@ -55,7 +55,7 @@ FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUS
 # Environment variables Python reads while starting (the locale decides the encodings).
 _START_UP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
 # Commands that gain nothing from a warm start and should be a process of their own.
-_LONG_RUNNING = (("repo", "serve"),)
+_LONG_RUNNING = (("repo", "serve"), ("controller",))
 
 
 def enabled(argv: list[str]) -> bool:

@@ -23,6 +23,7 @@ from pyhelm.errors import PyhelmError
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" -- keep sorted; one line per command
     "completion": "pyhelm.cli.env:completion_command",
+    "controller": "pyhelm.cli.controller:controller_command",
     "create": "pyhelm.cli.create:create_command",
     "dependency": "pyhelm.cli.dependency:dependency_command",
     "diff": "pyhelm.cli.diff:diff_command",
@@ -63,7 +64,7 @@ ALIASES: dict[str, str] = {
 
 # pyhelm's verbs that Helm does not have: an installed CLI plugin of that name wins (so
 # the helm-diff plugin, when installed, answers `pyhelm diff`)
-OWN_VERBS = frozenset({"diff", "unlock"})
+OWN_VERBS = frozenset({"controller", "diff", "unlock"})
 
 
 class LazyGroup(click.Group):

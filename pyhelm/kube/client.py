@@ -332,6 +332,16 @@ class RestKubeClient:
             content_type="application/apply-patch+yaml")
         return result
 
+    def patch_status(self, api_version: str, kind: str, name: str, namespace: str,
+                     status: Mapping[str, Any]) -> KubeObject:
+        """Merge-patch ``status`` into the object's status subresource (lists, such as
+        conditions, are replaced whole)."""
+        path, _ = self._path(api_version, kind, namespace, name)
+        result: KubeObject = self._request_json(
+            "PATCH", path + "/status", f"{kind}/{namespace}/{name}",
+            body={"status": dict(status)}, content_type="application/merge-patch+json")
+        return result
+
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
                *, propagation: str = "Background", resource_version: str | None = None
                ) -> bool:

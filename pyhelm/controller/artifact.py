@@ -1,0 +1,110 @@
+"""The chart artifact a source-controller object advertises in ``status.artifact``:
+found, downloaded from source-controller's artifact server, and checked against its
+digest before anything reads it."""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyhelm.controller.spec import SOURCE_GROUP, ChartRef
+from pyhelm.errors import KubeNotFoundError, PyhelmError
+from pyhelm.kube.protocol import KubeClient
+
+MAX_ARTIFACT_BYTES = 128 * 1024 * 1024
+_ALGORITHMS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+# the versions of the source API to try, newest first (HelmChart and OCIRepository are v1)
+_SOURCE_VERSIONS = ("v1", "v1beta2")
+
+
+class ArtifactError(PyhelmError):
+    """The chart's source is missing, not ready, or its artifact cannot be had or does
+    not match its digest."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Artifact:
+    """``status.artifact`` of a source object."""
+
+    url: str
+    digest: str  # "<algorithm>:<hex>"
+    revision: str
+    path: str = ""
+    size: int | None = None
+
+
+def _ready_message(obj: Mapping[str, Any]) -> tuple[bool, str]:
+    for condition in (obj.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return condition.get("status") == "True", str(condition.get("message") or "")
+    return False, "no Ready condition yet"
+
+
+def get_source(kube: KubeClient, ref: ChartRef) -> dict[str, Any]:
+    """The source object ``ref`` names; ArtifactError when there is none."""
+    versions = (ref.api_version,) if ref.api_version else tuple(
+        f"{SOURCE_GROUP}/{v}" for v in _SOURCE_VERSIONS)
+    last: Exception | None = None
+    for api_version in versions:
+        try:
+            return kube.get(api_version, ref.kind, ref.name, ref.namespace)
+        except KubeNotFoundError as exc:
+            last = exc
+    raise ArtifactError(f"could not get source object {ref.display}: {last}")
+
+
+def source_artifact(kube: KubeClient, ref: ChartRef) -> Artifact:
+    """The artifact of the source ``ref`` names, which must be Ready."""
+    source = get_source(kube, ref)
+    artifact = (source.get("status") or {}).get("artifact")
+    ready, message = _ready_message(source)
+    if not artifact:
+        raise ArtifactError(f"{ref.display} has no artifact yet"
+                            + (f": {message}" if message else ""))
+    if not ready:
+        raise ArtifactError(f"{ref.display} is not ready: {message}")
+    url, digest = artifact.get("url"), artifact.get("digest")
+    if not url or not digest:
+        raise ArtifactError(f"{ref.display}: status.artifact has no url or digest")
+    size = artifact.get("size")
+    return Artifact(url=str(url), digest=str(digest),
+                    revision=str(artifact.get("revision") or ""),
+                    path=str(artifact.get("path") or ""),
+                    size=int(size) if isinstance(size, int) else None)
+
+
+def verify_digest(data: bytes, digest: str) -> None:
+    """Raise ArtifactError unless ``data`` hashes to ``digest`` (``sha256:<hex>``)."""
+    algorithm, _, expected = digest.partition(":")
+    hasher = _ALGORITHMS.get(algorithm)
+    if hasher is None or not expected:
+        raise ArtifactError(f"unsupported artifact digest {digest!r} (sha256, sha384 or "
+                            "sha512 expected)")
+    actual = hasher(data).hexdigest()
+    if actual != expected.lower():
+        raise ArtifactError(f"artifact digest mismatch: expected {digest}, got "
+                            f"{algorithm}:{actual}")
+
+
+def fetch_artifact(artifact: Artifact, directory: Path, timeout: float = 60.0) -> Path:
+    """Download the artifact into ``directory``, verify it, return the file's path."""
+    try:
+        with urllib.request.urlopen(artifact.url, timeout=timeout) as answer:
+            data = answer.read(MAX_ARTIFACT_BYTES + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise ArtifactError(f"failed to download artifact from {artifact.url}: {exc}") from exc
+    if len(data) > MAX_ARTIFACT_BYTES:
+        raise ArtifactError(f"artifact {artifact.url} is larger than "
+                            f"{MAX_ARTIFACT_BYTES} bytes")
+    verify_digest(data, artifact.digest)
+    name = Path(artifact.path or artifact.url.rsplit("/", 1)[-1]).name or "chart.tgz"
+    if not name.endswith((".tgz", ".tar.gz")):
+        name += ".tgz"
+    target = directory / name
+    target.write_bytes(data)
+    return target

@@ -1,0 +1,213 @@
+"""The controller loop around ``reconcile_release``: list then watch HelmRelease
+objects, a de-duplicating work queue keyed by namespace/name, up to ``concurrent``
+workers (one release at a time per key, so a slow or failing release never blocks
+another), each release queued again after its ``spec.interval`` or when it changes.
+``stop()`` (SIGTERM in the CLI) ends it: workers finish the step they are in.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyhelm.controller.reconcile import ReconcileResult, StatusKubeClient, reconcile_release
+from pyhelm.controller.spec import API_VERSION, KIND
+from pyhelm.errors import PyhelmError
+
+# a failed status write or API error is tried again after this many seconds
+ERROR_REQUEUE = 10.0
+WATCH_WINDOW = 60
+
+
+@dataclass
+class ControllerOptions:
+    namespace: str | None  # None: every namespace
+    concurrent: int = 4
+    label_selector: str | None = None
+
+
+@dataclass
+class WorkQueue:
+    """Keys ready now, keys due later, and the keys being worked on: a key is never
+    handed to two workers at once; one queued while in flight runs again after."""
+
+    _ready: list[str] = field(default_factory=list)
+    _queued: set[str] = field(default_factory=set)
+    _active: set[str] = field(default_factory=set)
+    _again: set[str] = field(default_factory=set)
+    _later: list[tuple[float, str]] = field(default_factory=list)
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _closed: bool = False
+
+    def add(self, key: str) -> None:
+        with self._cond:
+            if key in self._active:
+                self._again.add(key)
+            elif key not in self._queued:
+                self._queued.add(key)
+                self._ready.append(key)
+                self._cond.notify()
+
+    def add_after(self, key: str, delay: float) -> None:
+        with self._cond:
+            heapq.heappush(self._later, (time.monotonic() + delay, key))
+            self._cond.notify()
+
+    def get(self) -> str | None:
+        """The next key to work on (None once closed)."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None
+                now = time.monotonic()
+                while self._later and self._later[0][0] <= now:
+                    _, key = heapq.heappop(self._later)
+                    if key not in self._queued and key not in self._active:
+                        self._queued.add(key)
+                        self._ready.append(key)
+                if self._ready:
+                    key = self._ready.pop(0)
+                    self._queued.discard(key)
+                    self._active.add(key)
+                    return key
+                wait = self._later[0][0] - now if self._later else None
+                self._cond.wait(wait)
+
+    def done(self, key: str) -> None:
+        with self._cond:
+            self._active.discard(key)
+            if key in self._again:
+                self._again.discard(key)
+                self._queued.add(key)
+                self._ready.append(key)
+                self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+class Controller:
+    """Reconciles every HelmRelease in scope until ``stop()``."""
+
+    def __init__(self, kube_factory: Callable[[], StatusKubeClient],
+                 options: ControllerOptions,
+                 report: Callable[[ReconcileResult], None] | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.kube_factory, self.options = kube_factory, options
+        self.report = report or (lambda _: None)
+        self.log = log or (lambda _: None)
+        self.queue = WorkQueue()
+        self._stopping = threading.Event()
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.queue.close()
+
+    def run(self) -> None:
+        """Start the workers, then watch until stopped."""
+        workers = [threading.Thread(target=self._work, name=f"reconcile-{i}", daemon=True)
+                   for i in range(max(1, self.options.concurrent))]
+        for worker in workers:
+            worker.start()
+        watcher = threading.Thread(target=self._watch, name="watch", daemon=True)
+        watcher.start()
+        self._stopping.wait()
+        self.queue.close()
+        for worker in workers:
+            worker.join()
+
+    # ------------------------------------------------------------------ watch
+    def _events(self, kube: StatusKubeClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        items, version = kube.list_with_version(API_VERSION, KIND, self.options.namespace,
+                                                label_selector=self.options.label_selector)
+        for item in items:
+            yield "ADDED", item
+        while not self._stopping.is_set():
+            for event in kube.watch(API_VERSION, KIND, self.options.namespace,
+                                    label_selector=self.options.label_selector,
+                                    resource_version=version or None,
+                                    timeout_seconds=WATCH_WINDOW):
+                version = str((event.object.get("metadata") or {}).get("resourceVersion")
+                              or version)
+                yield event.type, event.object
+                if self._stopping.is_set():
+                    return
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                kube = self.kube_factory()
+                for kind, obj in self._events(kube):
+                    self._observe(kind, obj)
+            except PyhelmError as exc:
+                self.log(f"watch {KIND}: {exc}; listing again")
+                self._stopping.wait(2.0)
+
+    def _observe(self, event: str, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        key = f"{meta.get('namespace')}/{meta.get('name')}"
+        with self._lock:
+            old = self._cache.get(key)
+            if event == "DELETED":
+                self._cache.pop(key, None)
+                return
+            self._cache[key] = obj
+        # a status write is a MODIFIED event too: only a new generation, a first sight or
+        # a reconcile request (flux reconcile's annotation) is work
+        if old is not None and _generation(old) == _generation(obj) and \
+                _requested(old) == _requested(obj):
+            return
+        self.queue.add(key)
+
+    # ------------------------------------------------------------------ work
+    def _work(self) -> None:
+        kube = self.kube_factory()
+        while True:
+            key = self.queue.get()
+            if key is None:
+                return
+            try:
+                self._step(kube, key)
+            finally:
+                self.queue.done(key)
+
+    def _step(self, kube: StatusKubeClient, key: str) -> None:
+        namespace, _, name = key.partition("/")
+        try:
+            obj = kube.get(API_VERSION, KIND, name, namespace)
+        except PyhelmError as exc:
+            if "not found" in str(exc).lower():
+                return  # deleted
+            self.log(f"{key}: {exc}")
+            self.queue.add_after(key, ERROR_REQUEUE)
+            return
+        try:
+            result = reconcile_release(kube, obj)
+        except PyhelmError as exc:  # the status could not be written
+            self.log(f"{key}: {exc}")
+            self.queue.add_after(key, ERROR_REQUEUE)
+            return
+        except Exception as exc:  # one release must never stop the others
+            self.log(f"{key}: unexpected {type(exc).__name__}: {exc}")
+            self.queue.add_after(key, ERROR_REQUEUE)
+            return
+        self.report(result)
+        if result.requeue_after is not None:
+            self.queue.add_after(key, result.requeue_after)
+
+
+def _generation(obj: dict[str, Any]) -> int:
+    return int((obj.get("metadata") or {}).get("generation") or 0)
+
+
+def _requested(obj: dict[str, Any]) -> str:
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return str(annotations.get("reconcile.fluxcd.io/requestedAt") or "")

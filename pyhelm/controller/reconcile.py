@@ -1,0 +1,241 @@
+"""One reconcile step of one HelmRelease, as a typed function usable without the
+controller loop: read the object (desired state) and the release's records (observed
+state), install or upgrade with pyhelm's own actions when they differ, write the
+status through the status subresource once, and say when to come back.
+
+The steps follow helm-controller's: resolve ``spec.chartRef`` to its source's
+``status.artifact``, download and verify it, install (no release yet) or upgrade, then
+conditions ``Released`` and ``Ready``, ``history``, ``lastAttempted*``, counters. Nothing
+is done when the generation, the artifact digest and the values are those last
+reconciled and the latest revision is deployed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from pyhelm.action import install as install_action
+from pyhelm.action import upgrade as upgrade_action
+from pyhelm.action.configuration import Configuration, default_owner
+from pyhelm.action.values_options import ValueOptions
+from pyhelm.controller import status as st
+from pyhelm.controller.artifact import Artifact, ArtifactError, fetch_artifact, source_artifact
+from pyhelm.controller.spec import (
+    API_VERSION,
+    KIND,
+    HelmRelease,
+    HelmReleaseSpecError,
+    parse_helmrelease,
+)
+from pyhelm.errors import PyhelmError, ReleaseNotFoundError
+from pyhelm.kube.protocol import KubeClient, KubeObject
+from pyhelm.release.model import Release
+from pyhelm.release.status import Status
+from pyhelm.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+class StatusKubeClient(KubeClient, Protocol):
+    """A kube client that can also write an object's status subresource."""
+
+    def patch_status(self, api_version: str, kind: str, name: str, namespace: str,
+                     status: Mapping[str, Any]) -> KubeObject:
+        """Merge-patch ``status`` into the object's status subresource."""
+        ...
+
+    def list_with_version(self, api_version: str, kind: str, namespace: str | None = None,
+                          label_selector: str | None = None
+                          ) -> tuple[list[KubeObject], str]:
+        """Every object and the list's resourceVersion (to watch from)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReconcileResult:
+    """What one step did. ``action``: install, upgrade, unchanged, suspended, failed.
+    ``requeue_after``: seconds until the next step (the interval; None: never)."""
+
+    key: str
+    action: str
+    ready: bool
+    reason: str
+    message: str
+    revision: int | None = None
+    requeue_after: float | None = None
+    status: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _configuration(kube: KubeClient, hr: HelmRelease, clock: Clock) -> Configuration:
+    """A Configuration whose release store is the storage namespace's, whatever the
+    target namespace (as helm-controller gives Helm's storage driver)."""
+    from pyhelm.storage.store import ReleaseStore, driver_for
+
+    owner = f"pyhelm-controller/{default_owner()}"
+    settings = Settings()
+    stores: dict[str, ReleaseStore] = {}
+
+    def store(client: KubeClient, _: str) -> ReleaseStore:
+        if "store" not in stores:
+            stores["store"] = ReleaseStore(driver_for(settings.driver, client, hr.storage),
+                                           clock=clock, owner=owner)
+        return stores["store"]
+
+    return Configuration(kube_factory=lambda: kube, namespace_override=hr.release_namespace,
+                         store_factory=store, clock=clock, owner=owner, settings=settings)
+
+
+def _revisions(cfg: Configuration, hr: HelmRelease) -> list[Release]:
+    try:
+        return cfg.store(hr.release_namespace).history(hr.release)
+    except ReleaseNotFoundError:
+        return []
+
+
+def _unchanged(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, digest: str,
+               revisions: list[Release]) -> bool:
+    status = obj.get("status") or {}
+    ready = any(c.get("type") == st.READY and c.get("status") == "True"
+                for c in status.get("conditions") or [])
+    return (ready and bool(revisions)
+            and revisions[-1].info.status == Status.DEPLOYED
+            and status.get("observedGeneration") == hr.generation
+            and status.get("lastAttemptedRevisionDigest") == artifact.digest
+            and status.get("lastAttemptedConfigDigest") == digest)
+
+
+def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool) -> Release:
+    values = ValueOptions(values=dict(hr.values))
+    if not upgrade:
+        spec = hr.install
+        return install_action.run(cfg, install_action.InstallOptions(
+            name=hr.release, chart=str(chart), namespace=hr.release_namespace, values=values,
+            create_namespace=spec.create_namespace, wait=not spec.disable_wait,
+            wait_for_jobs=not spec.disable_wait_for_jobs, no_hooks=spec.disable_hooks,
+            skip_crds=spec.skip_crds, timeout=spec.timeout or hr.timeout,
+            description="Install complete"))
+    up = hr.upgrade
+    return upgrade_action.run(cfg, upgrade_action.UpgradeOptions(
+        name=hr.release, chart=str(chart), namespace=hr.release_namespace, values=values,
+        reuse_values=up.preserve_values, reset_values=not up.preserve_values,
+        wait=not up.disable_wait, wait_for_jobs=not up.disable_wait_for_jobs,
+        no_hooks=up.disable_hooks, force_replace=up.force,
+        timeout=up.timeout or hr.timeout, history_max=hr.max_history,
+        description="Upgrade complete"))
+
+
+REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
+
+
+def _write(kube: StatusKubeClient, obj: Mapping[str, Any], status: dict[str, Any]
+           ) -> dict[str, Any]:
+    """Write ``status``, with ``lastHandledReconcileAt`` set to the reconcile request
+    this step answers (what ``flux reconcile`` waits for)."""
+    meta = obj.get("metadata") or {}
+    requested = (meta.get("annotations") or {}).get(REQUESTED_AT)
+    if requested:
+        status["lastHandledReconcileAt"] = requested
+    kube.patch_status(API_VERSION, KIND, str(meta.get("name")), str(meta.get("namespace")),
+                      status)
+    return status
+
+
+def _failed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, generation: int,
+            reason: str, message: str, now: datetime, extra: Mapping[str, Any],
+            requeue: float | None) -> ReconcileResult:
+    old = obj.get("status") or {}
+    conditions = [st.Condition(type=st.READY, status=False, reason=reason, message=message)]
+    if reason in (st.INSTALL_FAILED, st.UPGRADE_FAILED):
+        conditions.append(st.Condition(type=st.RELEASED, status=False, reason=reason,
+                                       message=message))
+    status = {**extra, "observedGeneration": generation,
+              "lastAttemptedGeneration": generation,
+              "failures": int(old.get("failures") or 0) + 1,
+              "conditions": st.set_conditions(old.get("conditions") or [], conditions,
+                                              generation, now)}
+    _write(kube, obj, status)
+    return ReconcileResult(key=key, action="failed", ready=False, reason=reason,
+                           message=message, requeue_after=requeue, status=status)
+
+
+def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
+                      clock: Clock = _utc_now) -> ReconcileResult:
+    """Take ``obj`` (a HelmRelease as read from the API server) one step towards its
+    spec; the result says what was done. Failures are written to the status and
+    returned, never raised (except when the status itself cannot be written)."""
+    meta = obj.get("metadata") or {}
+    key = f"{meta.get('namespace')}/{meta.get('name')}"
+    generation = int(meta.get("generation") or 0)
+    now = clock()
+    try:
+        hr = parse_helmrelease(obj)
+    except HelmReleaseSpecError as exc:
+        return _failed(kube, obj, key, generation, st.INVALID_SPEC, str(exc), now, {}, None)
+    if hr.suspend:
+        return ReconcileResult(key=key, action="suspended", ready=False, reason="Suspended",
+                               message="reconciliation is suspended")
+    try:
+        artifact = source_artifact(kube, hr.chart_ref)
+    except (ArtifactError, PyhelmError) as exc:
+        return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now, {},
+                       hr.interval)
+    digest = st.config_digest(hr.values)
+    cfg = _configuration(kube, hr, clock)
+    revisions = _revisions(cfg, hr)
+    if _unchanged(obj, hr, artifact, digest, revisions):
+        requested = (meta.get("annotations") or {}).get(REQUESTED_AT)
+        if requested and (obj.get("status") or {}).get("lastHandledReconcileAt") != requested:
+            _write(kube, obj, {})
+        return ReconcileResult(key=key, action="unchanged", ready=True, reason="Unchanged",
+                               message="release is up to date", revision=revisions[-1].version,
+                               requeue_after=hr.interval, status=obj.get("status") or {})
+    upgrade = bool(revisions)
+    attempted = {"lastAttemptedRevision": artifact.revision.split("@")[0]
+                 or artifact.revision,
+                 "lastAttemptedRevisionDigest": artifact.digest,
+                 "lastAttemptedConfigDigest": digest,
+                 "lastAttemptedReleaseAction": "upgrade" if upgrade else "install",
+                 "storageNamespace": hr.storage}
+    try:
+        with tempfile.TemporaryDirectory(prefix="pyhelm-artifact-") as tmp:
+            chart = fetch_artifact(artifact, Path(tmp))
+            release = _release(cfg, hr, chart, upgrade)
+    except ArtifactError as exc:
+        return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
+                       attempted, hr.interval)
+    except PyhelmError as exc:
+        reason = st.UPGRADE_FAILED if upgrade else st.INSTALL_FAILED
+        verb = "upgrade" if upgrade else "install"
+        counter = "upgradeFailures" if upgrade else "installFailures"
+        old = obj.get("status") or {}
+        extra = {**attempted, counter: int(old.get(counter) or 0) + 1,
+                 "history": st.history(_revisions(cfg, hr), hr.max_history)}
+        return _failed(kube, obj, key, generation, reason,
+                       f"Helm {verb} failed for release {hr.release_namespace}/{hr.release} "
+                       f"with chart {artifact.revision}: {exc}", now, extra, hr.interval)
+    reason = st.UPGRADE_SUCCEEDED if upgrade else st.INSTALL_SUCCEEDED
+    verb = "upgrade" if upgrade else "install"
+    message = (f"Helm {verb} succeeded for release {release.namespace}/{release.name}."
+               f"v{release.version} with chart {release.chart.metadata.name}@"
+               f"{release.chart.metadata.version}")
+    conditions = [st.Condition(type=st.READY, status=True, reason=reason, message=message),
+                  st.Condition(type=st.RELEASED, status=True, reason=reason, message=message)]
+    old = obj.get("status") or {}
+    status = {**attempted, "observedGeneration": generation,
+              "lastAttemptedGeneration": generation, "failures": 0, "installFailures": 0,
+              "upgradeFailures": 0, "lastReleaseRevision": release.version,
+              "history": st.history(_revisions(cfg, hr), hr.max_history),
+              "conditions": st.set_conditions(old.get("conditions") or [], conditions,
+                                              generation, now)}
+    _write(kube, obj, status)
+    return ReconcileResult(key=key, action=verb, ready=True, reason=reason, message=message,
+                           revision=release.version, requeue_after=hr.interval, status=status)

@@ -1,0 +1,225 @@
+"""The part of a ``helm.toolkit.fluxcd.io/v2`` HelmRelease this controller acts on, as
+typed, frozen dataclasses parsed from the object (a JSON dict) with one clear error per
+bad field. Defaults follow helm-controller's API (``github.com/fluxcd/helm-controller/api``
+v1.7.1): release name ``[targetNamespace-]name``, namespaces from the object's, timeout
+5m, max history 5, chartRef kind ``HelmChart`` and namespace the object's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyhelm.errors import PyhelmError
+
+GROUP = "helm.toolkit.fluxcd.io"
+API_VERSION = f"{GROUP}/v2"
+KIND = "HelmRelease"
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+CHART_REF_KINDS = ("OCIRepository", "HelmChart")
+DEFAULT_TIMEOUT = 300.0
+DEFAULT_MAX_HISTORY = 5
+
+_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")  # the CRD's pattern
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class HelmReleaseSpecError(PyhelmError):
+    """A HelmRelease whose spec this controller cannot act on (the message names the
+    field)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartRef:
+    """``spec.chartRef``: a source-controller object holding the chart as an artifact."""
+
+    kind: str
+    name: str
+    namespace: str
+    api_version: str = ""
+
+    @property
+    def display(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstallSpec:
+    """``spec.install``: the options of Helm install this slice honours."""
+
+    timeout: float | None = None
+    disable_wait: bool = False
+    disable_wait_for_jobs: bool = False
+    disable_hooks: bool = False
+    create_namespace: bool = False
+    skip_crds: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpgradeSpec:
+    """``spec.upgrade``: the options of Helm upgrade this slice honours."""
+
+    timeout: float | None = None
+    disable_wait: bool = False
+    disable_wait_for_jobs: bool = False
+    disable_hooks: bool = False
+    force: bool = False
+    preserve_values: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmRelease:
+    """One HelmRelease: identity, generation and the spec fields acted on."""
+
+    name: str
+    namespace: str
+    generation: int
+    uid: str
+    chart_ref: ChartRef
+    interval: float
+    suspend: bool = False
+    release_name: str = ""
+    target_namespace: str = ""
+    storage_namespace: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT
+    max_history: int = DEFAULT_MAX_HISTORY
+    install: InstallSpec = field(default_factory=InstallSpec)
+    upgrade: UpgradeSpec = field(default_factory=UpgradeSpec)
+
+    @property
+    def release(self) -> str:
+        """helm-controller's GetReleaseName: releaseName, else [targetNamespace-]name."""
+        if self.release_name:
+            return self.release_name
+        if self.target_namespace:
+            return f"{self.target_namespace}-{self.name}"
+        return self.name
+
+    @property
+    def release_namespace(self) -> str:
+        return self.target_namespace or self.namespace
+
+    @property
+    def storage(self) -> str:
+        return self.storage_namespace or self.namespace
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+def parse_duration(text: object, where: str) -> float:
+    """Seconds in a duration as the CRD accepts it (``10m``, ``1h30m``, ``500ms``)."""
+    if not isinstance(text, str) or not _DURATION.fullmatch(text):
+        raise HelmReleaseSpecError(
+            f"{where}: {text!r} is not a duration such as 30s, 10m or 1h30m")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+
+
+def _mapping(value: object, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise HelmReleaseSpecError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _string(value: object, where: str, *, required: bool = False) -> str:
+    if value is None or value == "":
+        if required:
+            raise HelmReleaseSpecError(f"{where}: required")
+        return ""
+    if not isinstance(value, str):
+        raise HelmReleaseSpecError(f"{where}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _bool(value: object, where: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise HelmReleaseSpecError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _optional_duration(value: object, where: str) -> float | None:
+    return None if value is None else parse_duration(value, where)
+
+
+def _chart_ref(spec: Mapping[str, Any], namespace: str) -> ChartRef:
+    if "chartRef" not in spec:
+        if "chart" in spec:
+            raise HelmReleaseSpecError(
+                "spec.chart: chart templates (a HelmChart made by the controller) are not "
+                "supported yet; use spec.chartRef to an OCIRepository or HelmChart")
+        raise HelmReleaseSpecError("spec.chartRef: required")
+    ref = _mapping(spec["chartRef"], "spec.chartRef")
+    kind = _string(ref.get("kind"), "spec.chartRef.kind") or "HelmChart"
+    if kind not in CHART_REF_KINDS:
+        raise HelmReleaseSpecError(
+            f"spec.chartRef.kind: {kind!r} is not one of {', '.join(CHART_REF_KINDS)}")
+    return ChartRef(kind=kind, name=_string(ref.get("name"), "spec.chartRef.name",
+                                            required=True),
+                    namespace=_string(ref.get("namespace"), "spec.chartRef.namespace")
+                    or namespace,
+                    api_version=_string(ref.get("apiVersion"), "spec.chartRef.apiVersion"))
+
+
+def _install(raw: object) -> InstallSpec:
+    spec = _mapping(raw, "spec.install")
+    return InstallSpec(
+        timeout=_optional_duration(spec.get("timeout"), "spec.install.timeout"),
+        disable_wait=_bool(spec.get("disableWait"), "spec.install.disableWait"),
+        disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),
+                                    "spec.install.disableWaitForJobs"),
+        disable_hooks=_bool(spec.get("disableHooks"), "spec.install.disableHooks"),
+        create_namespace=_bool(spec.get("createNamespace"), "spec.install.createNamespace"),
+        skip_crds=_string(spec.get("crds"), "spec.install.crds") == "Skip")
+
+
+def _upgrade(raw: object) -> UpgradeSpec:
+    spec = _mapping(raw, "spec.upgrade")
+    return UpgradeSpec(
+        timeout=_optional_duration(spec.get("timeout"), "spec.upgrade.timeout"),
+        disable_wait=_bool(spec.get("disableWait"), "spec.upgrade.disableWait"),
+        disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),
+                                    "spec.upgrade.disableWaitForJobs"),
+        disable_hooks=_bool(spec.get("disableHooks"), "spec.upgrade.disableHooks"),
+        force=_bool(spec.get("force"), "spec.upgrade.force"),
+        preserve_values=_bool(spec.get("preserveValues"), "spec.upgrade.preserveValues"))
+
+
+def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
+    """The typed HelmRelease; ``HelmReleaseSpecError`` names the first bad field."""
+    if obj.get("apiVersion") != API_VERSION or obj.get("kind") != KIND:
+        raise HelmReleaseSpecError(
+            f"expected {API_VERSION} {KIND}, got {obj.get('apiVersion')} {obj.get('kind')}")
+    meta = _mapping(obj.get("metadata"), "metadata")
+    namespace = _string(meta.get("namespace"), "metadata.namespace", required=True)
+    spec = _mapping(obj.get("spec"), "spec")
+    max_history = spec.get("maxHistory", DEFAULT_MAX_HISTORY)
+    if not isinstance(max_history, int) or isinstance(max_history, bool) or max_history < 0:
+        raise HelmReleaseSpecError(f"spec.maxHistory: {max_history!r} is not a count")
+    if spec.get("valuesFrom"):
+        raise HelmReleaseSpecError("spec.valuesFrom: not supported yet")
+    timeout = _optional_duration(spec.get("timeout"), "spec.timeout")
+    return HelmRelease(
+        name=_string(meta.get("name"), "metadata.name", required=True),
+        namespace=namespace,
+        generation=int(meta.get("generation") or 0),
+        uid=_string(meta.get("uid"), "metadata.uid"),
+        chart_ref=_chart_ref(spec, namespace),
+        interval=parse_duration(spec.get("interval"), "spec.interval"),
+        suspend=_bool(spec.get("suspend"), "spec.suspend"),
+        release_name=_string(spec.get("releaseName"), "spec.releaseName"),
+        target_namespace=_string(spec.get("targetNamespace"), "spec.targetNamespace"),
+        storage_namespace=_string(spec.get("storageNamespace"), "spec.storageNamespace"),
+        values=_mapping(spec.get("values"), "spec.values"),
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        max_history=max_history,
+        install=_install(spec.get("install")),
+        upgrade=_upgrade(spec.get("upgrade")))
