@@ -18,6 +18,7 @@ from pyhelm.controller.reconcile import ReconcileResult, StatusKubeClient, recon
 from pyhelm.controller.spec import API_VERSION, KIND
 from pyhelm.errors import PyhelmError
 
+Reconcile = Callable[[StatusKubeClient, dict[str, Any]], ReconcileResult]
 # a failed status write or API error is tried again after this many seconds
 ERROR_REQUEUE = 10.0
 WATCH_WINDOW = 60
@@ -98,8 +99,9 @@ class Controller:
     def __init__(self, kube_factory: Callable[[], StatusKubeClient],
                  options: ControllerOptions,
                  report: Callable[[ReconcileResult], None] | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
-        self.kube_factory, self.options = kube_factory, options
+                 log: Callable[[str], None] | None = None,
+                 reconcile: Reconcile = reconcile_release) -> None:
+        self.kube_factory, self.options, self.reconcile = kube_factory, options, reconcile
         self.report = report or (lambda _: None)
         self.log = log or (lambda _: None)
         self.queue = WorkQueue()
@@ -190,7 +192,7 @@ class Controller:
             self.queue.add_after(key, ERROR_REQUEUE)
             return
         try:
-            result = reconcile_release(kube, obj)
+            result = self.reconcile(kube, obj)
         except PyhelmError as exc:  # the status could not be written
             self.log(f"{key}: {exc}")
             self.queue.add_after(key, ERROR_REQUEUE)

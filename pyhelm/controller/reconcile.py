@@ -113,6 +113,38 @@ def _unchanged(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, dige
             and status.get("lastAttemptedConfigDigest") == digest)
 
 
+def _in_sync(obj: Mapping[str, Any], artifact: Artifact, digest: str,
+             revisions: list[Release]) -> bool:
+    """The latest revision is deployed from this artifact with these values: a new
+    generation that changed neither (an interval, suspend and resume) needs no release."""
+    status = obj.get("status") or {}
+    return (bool(revisions) and revisions[-1].info.status == Status.DEPLOYED
+            and status.get("lastAttemptedRevisionDigest") == artifact.digest
+            and st.config_digest(revisions[-1].config) == digest)
+
+
+def _observed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, hr: HelmRelease,
+              revisions: list[Release], now: datetime) -> ReconcileResult:
+    """Record that this generation is reconciled by the release as it is."""
+    latest = revisions[-1]
+    message = (f"Helm release {latest.namespace}/{latest.name}.v{latest.version} is up to "
+               "date with its chart and values")
+    old = obj.get("status") or {}
+    released: Mapping[str, Any] = next(
+        (c for c in old.get("conditions") or [] if c.get("type") == st.RELEASED), {})
+    reason = str(released.get("reason") or st.INSTALL_SUCCEEDED)
+    status = {"observedGeneration": hr.generation, "lastAttemptedGeneration": hr.generation,
+              "history": st.history(revisions, hr.max_history),
+              "conditions": st.set_conditions(
+                  old.get("conditions") or [],
+                  [st.Condition(type=st.READY, status=True, reason=reason, message=message)],
+                  hr.generation, now)}
+    _write(kube, obj, status)
+    return ReconcileResult(key=key, action="unchanged", ready=True, reason=reason,
+                           message=message, revision=latest.version,
+                           requeue_after=hr.interval, status=status)
+
+
 def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool) -> Release:
     values = ValueOptions(values=dict(hr.values))
     if not upgrade:
@@ -198,6 +230,8 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
         return ReconcileResult(key=key, action="unchanged", ready=True, reason="Unchanged",
                                message="release is up to date", revision=revisions[-1].version,
                                requeue_after=hr.interval, status=obj.get("status") or {})
+    if _in_sync(obj, artifact, digest, revisions):
+        return _observed(kube, obj, key, hr, revisions, now)
     upgrade = bool(revisions)
     attempted = {"lastAttemptedRevision": artifact.revision.split("@")[0]
                  or artifact.revision,
