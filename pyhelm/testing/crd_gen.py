@@ -23,7 +23,6 @@ CRD_FILE = REPO / "pyhelm" / "controller" / "crds" / "helm.toolkit.fluxcd.io_hel
 GO_TOOLCHAIN = "go1.27.3"
 API_PACKAGES = "github.com/fluxcd/helm-controller/api/..."
 SOURCE_CONTROLLER_MODULE = "github.com/fluxcd/source-controller@v1.9.6"
-SOURCE_CRDS = ("ocirepositories", "helmcharts", "helmrepositories")
 
 
 def generate() -> str:
@@ -49,9 +48,10 @@ def source_controller_dir() -> Path:
 
 
 def source_crds() -> list[Path]:
-    """The CRD files of OCIRepository, HelmChart and HelmRepository."""
+    """Every CRD file of source-controller (OCIRepository, HelmChart, HelmRepository, and
+    the kinds it also watches, without which its manager does not start)."""
     bases = source_controller_dir() / "config" / "crd" / "bases"
-    return [bases / f"source.toolkit.fluxcd.io_{plural}.yaml" for plural in SOURCE_CRDS]
+    return sorted(bases.glob("source.toolkit.fluxcd.io_*.yaml"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,264 @@
+"""``pyhelm controller`` on the real API server with Flux's real source-controller: a
+chart pushed to a registry on 127.0.0.1, an OCIRepository for it, HelmRelease objects
+applied with kubectl; the controller installs, upgrades on a values change, reports a
+bad chartRef without holding up the others, and the releases are ordinary Helm records
+(helm 4.3.1 and pyhelm read them)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyhelm.testing import peers
+from pyhelm.testing.registry import running_registry
+from pyhelm.testing.source_controller import (
+    oci_repository,
+    running_source_controller,
+    wait_for_artifact,
+)
+
+pytestmark = [pytest.mark.cluster, pytest.mark.helm, pytest.mark.registry]
+ROOT = Path(__file__).resolve().parents[2]
+CRD = ROOT / "pyhelm" / "controller" / "crds" / "helm.toolkit.fluxcd.io_helmreleases.yaml"
+HR_API = "helm.toolkit.fluxcd.io/v2"
+
+CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: podinfo\nversion: 0.1.0\nappVersion: 6.9.0\n",
+    "values.yaml": "replicaCount: 0\nmessage: hello\n",
+    "templates/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-podinfo
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: {{ .Release.Name }}-podinfo}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}-podinfo}
+    spec:
+      containers:
+        - name: podinfo
+          image: ghcr.io/stefanprodan/podinfo:6.9.0
+""",
+    "templates/service.yaml": """apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}-podinfo
+spec:
+  selector: {app: {{ .Release.Name }}-podinfo}
+  ports: [{port: 9898}]
+""",
+    "templates/configmap.yaml": """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-podinfo
+data:
+  message: {{ .Values.message | quote }}
+""",
+}
+
+
+def _run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180,
+                            check=False, input=stdin)
+    assert result.returncode == 0, f"{' '.join(argv)}: {result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture
+def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
+    return peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig)
+
+
+def _pyhelm(env: dict[str, str], *args: str) -> str:
+    return _run([sys.executable, "-m", "pyhelm", *args], env)
+
+
+def _kubectl(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    return _run([str(peers.kubectl_binary()), *args], env, stdin)
+
+
+def _helmrelease(name: str, namespace: str, source: str, interval: str,
+                 values: dict[str, Any]) -> str:
+    return json.dumps({"apiVersion": HR_API, "kind": "HelmRelease",
+                       "metadata": {"name": name, "namespace": namespace},
+                       "spec": {"interval": interval, "timeout": "2m",
+                                "chartRef": {"kind": "OCIRepository", "name": source},
+                                "values": values}})
+
+
+def _get(env: dict[str, str], namespace: str, name: str) -> dict[str, Any]:
+    out = _kubectl(env, "get", "helmreleases.helm.toolkit.fluxcd.io", name, "-n", namespace,
+                   "-o", "json")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    for condition in (obj.get("status") or {}).get("conditions") or []:
+        if condition["type"] == kind:
+            return dict(condition)
+    return {}
+
+
+def _until(what: str, probe: Callable[[], dict[str, Any] | None], log: Path,
+           timeout: float = 180.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} not reached in {timeout}s; controller log:\n"
+                        f"{log.read_text(errors='replace')[-4000:]}")
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def controller(env: dict[str, str], namespace: str, tmp_path: Path
+               ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    log = tmp_path / "controller.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pyhelm", "controller", "--watch-all-namespaces=false",
+             "--concurrent", "2"], env={**env, "RUNTIME_NAMESPACE": namespace},
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
+        env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path,
+        controller: tuple[subprocess.Popen[bytes], Path]) -> None:
+    process, log = controller
+    chart = tmp_path / "podinfo"
+    for name, text in CHART.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_text(text)
+    _pyhelm(env, "package", str(chart), "-d", str(tmp_path))
+    package = tmp_path / "podinfo-0.1.0.tgz"
+    with running_registry(tmp_path / "registry") as host, \
+            running_source_controller(kubeconfig, tmp_path / "source") as source:
+        _pyhelm(env, "push", str(package), f"oci://{host}/charts")
+        _kubectl(env, "apply", "--server-side", "-f", str(CRD))
+        _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
+                 "crd/helmreleases.helm.toolkit.fluxcd.io")
+        repository = oci_repository("podinfo", namespace, f"oci://{host}/charts/podinfo",
+                                    "0.1.0")
+        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(repository))
+
+        from pyhelm.kube.client import connect
+
+        kube = connect(kubeconfig=kubeconfig)
+        artifact = wait_for_artifact(kube, "OCIRepository", "podinfo", namespace)
+        # the artifact is the pushed chart, served by source-controller on 127.0.0.1
+        assert artifact["url"].startswith(f"http://{source.storage_address}/")
+        assert artifact["digest"] == "sha256:" + hashlib.sha256(
+            package.read_bytes()).hexdigest()
+        assert artifact["revision"].startswith("0.1.0@sha256:")
+
+        _kubectl(env, "apply", "-f", "-", stdin=_helmrelease(
+            "web", namespace, "podinfo", "10m", {"message": "one"}))
+        _kubectl(env, "apply", "-f", "-", stdin=_helmrelease(
+            "broken", namespace, "missing", "3s", {}))
+
+        def ready(name: str, generation: int) -> Callable[[], dict[str, Any] | None]:
+            def probe() -> dict[str, Any] | None:
+                obj = _get(env, namespace, name)
+                status = obj.get("status") or {}
+                ok = (_condition(obj, "Ready").get("status") == "True"
+                      and status.get("observedGeneration") == generation)
+                return obj if ok else None
+            return probe
+
+        web = _until("web Ready", ready("web", 1), log)
+        status = web["status"]
+        assert _condition(web, "Released")["reason"] == "InstallSucceeded"
+        assert status["lastAttemptedRevision"] == "0.1.0"
+        assert status["lastAttemptedRevisionDigest"] == artifact["digest"]
+        assert status["lastAttemptedConfigDigest"].startswith("sha256:")
+        assert [(h["name"], h["namespace"], h["version"], h["status"], h["chartName"],
+                 h["chartVersion"]) for h in status["history"]] == [
+            ("web", namespace, 1, "deployed", "podinfo", "0.1.0")]
+        assert _condition(web, "Ready")["observedGeneration"] == 1
+
+        def broken_failed() -> dict[str, Any] | None:
+            obj = _get(env, namespace, "broken")
+            return obj if _condition(obj, "Ready").get("status") == "False" else None
+
+        broken = _until("broken Ready=False", broken_failed, log)
+        assert _condition(broken, "Ready")["reason"] == "ArtifactFailed"
+        assert f"OCIRepository/{namespace}/missing" in _condition(broken, "Ready")["message"]
+
+        # ordinary Helm records: helm and pyhelm read them
+        history = json.loads(_run([str(peers.helm_binary()), "history", "web", "-n",
+                                   namespace, "-o", "json"], env))
+        assert [(h["revision"], h["status"], h["chart"]) for h in history] == [
+            (1, "deployed", "podinfo-0.1.0")]
+        assert "deployed" in _pyhelm(env, "history", "web", "-n", namespace)
+        values = json.loads(_run([str(peers.helm_binary()), "get", "values", "web", "-n",
+                                  namespace, "-o", "json"], env))
+        assert values == {"message": "one"}
+
+        # a values change: a new generation, a new revision, Ready again
+        _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", "web", "-n",
+                 namespace, "--type=merge", "-p", '{"spec":{"values":{"message":"two"}}}')
+        web = _until("web upgraded", ready("web", 2), log)
+        assert _condition(web, "Released")["reason"] == "UpgradeSucceeded"
+        assert [h["version"] for h in web["status"]["history"]] == [2, 1]
+        configmap = json.loads(_kubectl(env, "get", "configmap", "web-podinfo", "-n",
+                                        namespace, "-o", "json"))
+        assert configmap["data"] == {"message": "two"}
+        history = json.loads(_run([str(peers.helm_binary()), "history", "web", "-n",
+                                   namespace, "-o", "json"], env))
+        assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"),
+                                                                 (2, "deployed")]
+
+        # the broken one recovers on its own interval once its source exists
+        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
+            "missing", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
+        _until("broken Ready", ready("broken", 1), log)
+        kube.close()
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert '"msg": "stopped"' in log.read_text()
+
+
+def test_reconcile_release_is_a_function_of_pyhelm(kubeconfig: str, namespace: str) -> None:
+    """Without the loop, without a source: one step, a typed result, the status written."""
+    from pyhelm.controller.reconcile import reconcile_release
+    from pyhelm.kube.client import connect
+
+    env = {**os.environ, "KUBECONFIG": kubeconfig}
+    _kubectl(env, "apply", "--server-side", "-f", str(CRD))
+    _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
+             "crd/helmreleases.helm.toolkit.fluxcd.io")
+    _kubectl(env, "apply", "-f", "-", stdin=_helmrelease("alone", namespace, "nowhere", "1m",
+                                                         {}))
+    kube = connect(kubeconfig=kubeconfig)
+    try:
+        obj = kube.get(HR_API, "HelmRelease", "alone", namespace)
+        result = reconcile_release(kube, obj)
+        assert (result.action, result.ready, result.reason) == (
+            "failed", False, "ArtifactFailed")
+        written = kube.get(HR_API, "HelmRelease", "alone", namespace)
+        assert _condition(written, "Ready")["message"] == result.message
+        assert written["status"]["observedGeneration"] == 1
+    finally:
+        kube.close()
