@@ -1,17 +1,23 @@
 """``pyhelm controller`` on the real API server with Flux's real source-controller: a
-chart pushed to a registry on 127.0.0.1, an OCIRepository for it, HelmRelease objects
-applied with kubectl; the controller installs, upgrades on a values change, reports a
-bad chartRef without holding up the others, and the releases are ordinary Helm records
-(helm 4.3.1 and pyhelm read them)."""
+chart pushed to a registry on 127.0.0.1, an OCIRepository for it (and a HelmChart of a
+HelmRepository serving the same package), HelmRelease objects applied with kubectl; the
+controller installs, upgrades on a values change, reports a bad chartRef without holding
+up the others, and the releases are ordinary Helm records (helm 4.3.1 and pyhelm read
+them)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +28,7 @@ import pytest
 from pyhelm.testing import peers
 from pyhelm.testing.registry import running_registry
 from pyhelm.testing.source_controller import (
+    SOURCE_API,
     oci_repository,
     running_source_controller,
     wait_for_artifact,
@@ -67,6 +74,25 @@ data:
   message: {{ .Values.message | quote }}
 """,
 }
+
+
+@contextlib.contextmanager
+def _serving(directory: Path) -> Iterator[str]:
+    """A plain HTTP chart repository of ``directory`` on 127.0.0.1."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        return None
 
 
 def _run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
@@ -228,6 +254,36 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
                                    namespace, "-o", "json"], env))
         assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"),
                                                                  (2, "deployed")]
+
+        # spec.chartRef to a HelmChart of a HelmRepository (an HTTP chart repository)
+        repo_dir = tmp_path / "repo"
+        repo_dir.mkdir()
+        shutil.copy(package, repo_dir)
+        with _serving(repo_dir) as url:
+            _pyhelm(env, "repo", "index", str(repo_dir), "--url", url)
+            _kubectl(env, "apply", "-f", "-", stdin=json.dumps({
+                "apiVersion": SOURCE_API, "kind": "HelmRepository",
+                "metadata": {"name": "charts", "namespace": namespace},
+                "spec": {"url": url, "interval": "10m"}}))
+            _kubectl(env, "apply", "-f", "-", stdin=json.dumps({
+                "apiVersion": SOURCE_API, "kind": "HelmChart",
+                "metadata": {"name": "podinfo", "namespace": namespace},
+                "spec": {"chart": "podinfo", "version": "0.1.x", "interval": "10m",
+                         "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}))
+            chart_artifact = wait_for_artifact(kube, "HelmChart", "podinfo", namespace)
+            assert chart_artifact["revision"] == "0.1.0"
+            hr = json.loads(_helmrelease("from-repo", namespace, "podinfo", "10m",
+                                         {"message": "from a repository"}))
+            hr["spec"]["chartRef"] = {"kind": "HelmChart", "name": "podinfo"}
+            hr["spec"]["releaseName"] = "repo-web"
+            _kubectl(env, "apply", "-f", "-", stdin=json.dumps(hr))
+            from_repo = _until("from-repo Ready", ready("from-repo", 1), log)
+        assert from_repo["status"]["lastAttemptedRevisionDigest"] == chart_artifact["digest"]
+        assert from_repo["status"]["history"][0]["name"] == "repo-web"
+        listed = json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
+                                  "json"], env))
+        assert sorted((r["name"], r["chart"]) for r in listed) == [
+            ("repo-web", "podinfo-0.1.0"), ("web", "podinfo-0.1.0")]
 
         # the broken one recovers on its own interval once its source exists
         _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
