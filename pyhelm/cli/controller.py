@@ -3,6 +3,7 @@ until SIGTERM or SIGINT (flags as helm-controller's, where they apply)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -43,8 +44,8 @@ def _report(result: ReconcileResult) -> None:
 @click.option("--concurrent", type=click.IntRange(min=1), default=4, show_default=True,
               help="The number of HelmReleases reconciled at once.")
 @click.option("--requeue-dependency", default="5s", show_default=True,
-              help="The interval at which failing dependencies are checked (accepted; "
-                   "dependsOn is not supported yet).")
+              help="How soon a release whose chart source has no ready artifact is "
+                   "looked at again (dependsOn is not supported yet).")
 @click.option("--enable-leader-election", type=bool, default=False, show_default=True,
               help="Lease-based leader election (not supported yet: only false).")
 @click.option("--metrics-addr", default=":8080", show_default=True,
@@ -64,6 +65,8 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
     --watch-all-namespaces=false."""
     from pyhelm.action.configuration import connect_kube
     from pyhelm.controller.loop import Controller, ControllerOptions
+    from pyhelm.controller.reconcile import reconcile_release
+    from pyhelm.controller.spec import parse_duration
     from pyhelm.errors import UsageError
 
     if enable_leader_election:
@@ -78,10 +81,12 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
     def kube() -> StatusKubeClient:
         return cast("StatusKubeClient", connect_kube(current))
 
+    requeue = parse_duration(requeue_dependency, "--requeue-dependency")
     controller = Controller(kube, ControllerOptions(
         namespace=namespace, concurrent=concurrent,
         label_selector=watch_label_selector or None), report=_report,
-        log=lambda message: _log("error", message, controller="helmrelease"))
+        log=lambda message: _log("error", message, controller="helmrelease"),
+        reconcile=functools.partial(reconcile_release, source_requeue=requeue))
 
     def stop(signum: int, _: FrameType | None) -> None:
         _log("info", f"{signal.Signals(signum).name}: stopping")

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyhelm.controller.spec import SOURCE_GROUP, ChartRef
+from pyhelm.controller.spec import (
+    API_VERSION,
+    GROUP,
+    KIND,
+    SOURCE_GROUP,
+    ChartRef,
+    HelmRelease,
+)
 from pyhelm.errors import KubeNotFoundError, PyhelmError
 from pyhelm.kube.protocol import KubeClient
 
@@ -76,6 +83,39 @@ def source_artifact(kube: KubeClient, ref: ChartRef) -> Artifact:
                     revision=str(artifact.get("revision") or ""),
                     path=str(artifact.get("path") or ""),
                     size=int(size) if isinstance(size, int) else None)
+
+
+FIELD_MANAGER = "pyhelm-controller"
+
+
+def ensure_helm_chart(kube: KubeClient, hr: HelmRelease) -> None:
+    """Apply (server-side) the HelmChart of ``hr``'s ``spec.chart`` template; it is owned
+    by the HelmRelease when both are in one namespace, so deleting one deletes the other."""
+    template = hr.chart_template
+    if template is None:
+        return
+    ref = hr.chart_ref
+    metadata: dict[str, Any] = {
+        "name": ref.name, "namespace": ref.namespace,
+        "labels": {**template.labels, f"{GROUP}/name": hr.name,
+                   f"{GROUP}/namespace": hr.namespace},
+        "annotations": dict(template.annotations)}
+    if ref.namespace == hr.namespace and hr.uid:
+        metadata["ownerReferences"] = [{"apiVersion": API_VERSION, "kind": KIND,
+                                        "name": hr.name, "uid": hr.uid, "controller": True}]
+    spec: dict[str, Any] = {
+        "chart": template.chart, "version": template.version, "interval": template.interval,
+        "reconcileStrategy": template.reconcile_strategy,
+        "sourceRef": {"kind": template.source_kind, "name": template.source_name}}
+    if template.values_files:
+        spec["valuesFiles"] = list(template.values_files)
+    chart = {"apiVersion": f"{SOURCE_GROUP}/v1", "kind": "HelmChart", "metadata": metadata,
+             "spec": spec}
+    try:
+        kube.apply(chart, field_manager=FIELD_MANAGER, force=True)
+    except PyhelmError as exc:
+        raise ArtifactError(f"could not create or update HelmChart {ref.namespace}/"
+                            f"{ref.name}: {exc}") from exc
 
 
 def verify_digest(data: bytes, digest: str) -> None:

@@ -24,7 +24,13 @@ from pyhelm.action import upgrade as upgrade_action
 from pyhelm.action.configuration import Configuration, default_owner
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.controller import status as st
-from pyhelm.controller.artifact import Artifact, ArtifactError, fetch_artifact, source_artifact
+from pyhelm.controller.artifact import (
+    Artifact,
+    ArtifactError,
+    ensure_helm_chart,
+    fetch_artifact,
+    source_artifact,
+)
 from pyhelm.controller.spec import (
     API_VERSION,
     KIND,
@@ -200,10 +206,13 @@ def _failed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, generation
 
 
 def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
-                      clock: Clock = _utc_now) -> ReconcileResult:
+                      clock: Clock = _utc_now, source_requeue: float = 5.0
+                      ) -> ReconcileResult:
     """Take ``obj`` (a HelmRelease as read from the API server) one step towards its
     spec; the result says what was done. Failures are written to the status and
-    returned, never raised (except when the status itself cannot be written)."""
+    returned, never raised (except when the status itself cannot be written). A source
+    without a ready artifact is looked at again after ``source_requeue`` seconds (at most
+    the interval)."""
     meta = obj.get("metadata") or {}
     key = f"{meta.get('namespace')}/{meta.get('name')}"
     generation = int(meta.get("generation") or 0)
@@ -215,11 +224,14 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     if hr.suspend:
         return ReconcileResult(key=key, action="suspended", ready=False, reason="Suspended",
                                message="reconciliation is suspended")
+    chart_status = ({"helmChart": f"{hr.chart_ref.namespace}/{hr.chart_ref.name}"}
+                    if hr.chart_template else {})
     try:
+        ensure_helm_chart(kube, hr)
         artifact = source_artifact(kube, hr.chart_ref)
     except (ArtifactError, PyhelmError) as exc:
-        return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now, {},
-                       hr.interval)
+        return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
+                       chart_status, min(hr.interval, source_requeue))
     digest = st.config_digest(hr.values)
     cfg = _configuration(kube, hr, clock)
     revisions = _revisions(cfg, hr)
@@ -238,7 +250,7 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                  "lastAttemptedRevisionDigest": artifact.digest,
                  "lastAttemptedConfigDigest": digest,
                  "lastAttemptedReleaseAction": "upgrade" if upgrade else "install",
-                 "storageNamespace": hr.storage}
+                 "storageNamespace": hr.storage, **chart_status}
     try:
         with tempfile.TemporaryDirectory(prefix="pyhelm-artifact-") as tmp:
             chart = fetch_artifact(artifact, Path(tmp))

@@ -47,6 +47,22 @@ class ChartRef:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChartTemplate:
+    """``spec.chart``: the HelmChart the controller makes and owns for this release."""
+
+    chart: str
+    version: str
+    source_kind: str
+    source_name: str
+    source_namespace: str
+    interval: str
+    reconcile_strategy: str = "ChartVersion"
+    values_files: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class InstallSpec:
     """``spec.install``: the options of Helm install this slice honours."""
 
@@ -89,6 +105,7 @@ class HelmRelease:
     max_history: int = DEFAULT_MAX_HISTORY
     install: InstallSpec = field(default_factory=InstallSpec)
     upgrade: UpgradeSpec = field(default_factory=UpgradeSpec)
+    chart_template: ChartTemplate | None = None
 
     @property
     def release(self) -> str:
@@ -150,13 +167,52 @@ def _optional_duration(value: object, where: str) -> float | None:
     return None if value is None else parse_duration(value, where)
 
 
+SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket")
+
+
+def _chart_template(spec: Mapping[str, Any], name: str, namespace: str
+                    ) -> tuple[ChartRef, ChartTemplate]:
+    """helm-controller's HelmChart template: the HelmChart ``<namespace>-<name>``, in the
+    source's namespace when the sourceRef names one."""
+    template = _mapping(spec.get("chart"), "spec.chart")
+    kind = _string(template.get("kind"), "spec.chart.kind") or "HelmChart"
+    if kind != "HelmChart":
+        raise HelmReleaseSpecError(f"spec.chart.kind: {kind!r} templates are not supported "
+                                   "yet (only HelmChart)")
+    body = _mapping(template.get("spec"), "spec.chart.spec")
+    meta = _mapping(template.get("metadata"), "spec.chart.metadata")
+    source = _mapping(body.get("sourceRef"), "spec.chart.spec.sourceRef")
+    source_kind = _string(source.get("kind"), "spec.chart.spec.sourceRef.kind",
+                          required=True)
+    if source_kind not in SOURCE_KINDS:
+        raise HelmReleaseSpecError(f"spec.chart.spec.sourceRef.kind: {source_kind!r} is not "
+                                   f"one of {', '.join(SOURCE_KINDS)}")
+    source_namespace = _string(source.get("namespace"), "spec.chart.spec.sourceRef.namespace")
+    interval = body.get("interval") or spec.get("interval")
+    parse_duration(interval, "spec.chart.spec.interval")
+    files = body.get("valuesFiles") or []
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise HelmReleaseSpecError("spec.chart.spec.valuesFiles: expected a list of paths")
+    result = ChartTemplate(
+        chart=_string(body.get("chart"), "spec.chart.spec.chart", required=True),
+        version=_string(body.get("version"), "spec.chart.spec.version") or "*",
+        source_kind=source_kind,
+        source_name=_string(source.get("name"), "spec.chart.spec.sourceRef.name",
+                            required=True),
+        source_namespace=source_namespace, interval=str(interval),
+        reconcile_strategy=_string(body.get("reconcileStrategy"),
+                                   "spec.chart.spec.reconcileStrategy") or "ChartVersion",
+        values_files=tuple(files),
+        labels=_mapping(meta.get("labels"), "spec.chart.metadata.labels"),
+        annotations=_mapping(meta.get("annotations"), "spec.chart.metadata.annotations"))
+    ref = ChartRef(kind="HelmChart", name=f"{namespace}-{name}",
+                   namespace=source_namespace or namespace)
+    return ref, result
+
+
 def _chart_ref(spec: Mapping[str, Any], namespace: str) -> ChartRef:
     if "chartRef" not in spec:
-        if "chart" in spec:
-            raise HelmReleaseSpecError(
-                "spec.chart: chart templates (a HelmChart made by the controller) are not "
-                "supported yet; use spec.chartRef to an OCIRepository or HelmChart")
-        raise HelmReleaseSpecError("spec.chartRef: required")
+        raise HelmReleaseSpecError("spec.chartRef or spec.chart: one is required")
     ref = _mapping(spec["chartRef"], "spec.chartRef")
     kind = _string(ref.get("kind"), "spec.chartRef.kind") or "HelmChart"
     if kind not in CHART_REF_KINDS:
@@ -207,12 +263,20 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     if spec.get("valuesFrom"):
         raise HelmReleaseSpecError("spec.valuesFrom: not supported yet")
     timeout = _optional_duration(spec.get("timeout"), "spec.timeout")
+    name = _string(meta.get("name"), "metadata.name", required=True)
+    template = None
+    if spec.get("chart") is not None:
+        if spec.get("chartRef") is not None:
+            raise HelmReleaseSpecError("spec.chart and spec.chartRef: give one, not both")
+        chart_ref, template = _chart_template(spec, name, namespace)
+    else:
+        chart_ref = _chart_ref(spec, namespace)
     return HelmRelease(
-        name=_string(meta.get("name"), "metadata.name", required=True),
+        name=name,
         namespace=namespace,
         generation=int(meta.get("generation") or 0),
         uid=_string(meta.get("uid"), "metadata.uid"),
-        chart_ref=_chart_ref(spec, namespace),
+        chart_ref=chart_ref, chart_template=template,
         interval=parse_duration(spec.get("interval"), "spec.interval"),
         suspend=_bool(spec.get("suspend"), "spec.suspend"),
         release_name=_string(spec.get("releaseName"), "spec.releaseName"),

@@ -82,7 +82,8 @@ def test_missing_source_is_ready_false_with_its_name() -> None:
     assert "could not get source object OCIRepository/apps/podinfo" in ready["message"]
     assert ready["observedGeneration"] == 2 and ready["lastTransitionTime"] == \
         "2026-12-07T12:00:00Z"
-    assert kube.patches[-1]["failures"] == 1 and result.requeue_after == 300.0
+    # a source without an artifact is looked at again soon, not after the interval
+    assert kube.patches[-1]["failures"] == 1 and result.requeue_after == 5.0
 
 
 def test_source_not_ready_says_why() -> None:

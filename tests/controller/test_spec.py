@@ -45,8 +45,15 @@ def test_chart_ref_kind_defaults_to_helmchart_and_namespace_is_kept() -> None:
 @pytest.mark.parametrize(("spec", "message"), [
     ({"interval": "ten minutes"}, "spec.interval: 'ten minutes' is not a duration"),
     ({"interval": None}, "spec.interval: None is not a duration"),
-    ({"chartRef": None}, "spec.chartRef: required"),
-    ({"chartRef": None, "chart": {"spec": {}}}, "spec.chart: chart templates"),
+    ({"chartRef": None}, "spec.chartRef or spec.chart: one is required"),
+    ({"chart": {"spec": {}}}, "spec.chart and spec.chartRef: give one, not both"),
+    ({"chartRef": None, "chart": {"spec": {"chart": "c"}}},
+     "spec.chart.spec.sourceRef.kind: required"),
+    ({"chartRef": None, "chart": {"kind": "OCIRepository", "spec": {"url": "oci://x"}}},
+     "spec.chart.kind: 'OCIRepository' templates are not supported yet"),
+    ({"chartRef": None, "chart": {"spec": {"sourceRef": {"kind": "HelmRepository",
+                                                         "name": "r"}}}},
+     "spec.chart.spec.chart: required"),
     ({"chartRef": {"kind": "GitRepository", "name": "x"}},
      "spec.chartRef.kind: 'GitRepository' is not one of OCIRepository, HelmChart"),
     ({"chartRef": {"kind": "OCIRepository"}}, "spec.chartRef.name: required"),
@@ -73,3 +80,20 @@ def test_durations() -> None:
     assert parse_duration("1h30m", "x") == 5400.0
     assert parse_duration("500ms", "x") == 0.5
     assert parse_duration("2.5s", "x") == 2.5
+
+
+def test_chart_template_names_the_helmchart_as_helm_controller() -> None:
+    hr = parse_helmrelease(_hr(chartRef=None, chart={
+        "metadata": {"labels": {"team": "web"}},
+        "spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository",
+                                                   "name": "charts"}}}))
+    assert hr.chart_ref.display == "HelmChart/apps/apps-web"
+    template = hr.chart_template
+    assert template is not None
+    assert (template.chart, template.version, template.interval) == ("podinfo", "*", "10m")
+    assert template.labels == {"team": "web"}
+    elsewhere = parse_helmrelease(_hr(chartRef=None, chart={"spec": {
+        "chart": "podinfo", "version": "1.x", "interval": "1m",
+        "sourceRef": {"kind": "HelmRepository", "name": "charts",
+                      "namespace": "flux-system"}}}))
+    assert elsewhere.chart_ref.display == "HelmChart/flux-system/apps-web"

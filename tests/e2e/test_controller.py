@@ -278,12 +278,25 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
             hr["spec"]["releaseName"] = "repo-web"
             _kubectl(env, "apply", "-f", "-", stdin=json.dumps(hr))
             from_repo = _until("from-repo Ready", ready("from-repo", 1), log)
+            # spec.chart: the controller makes (and owns) the HelmChart
+            templated = json.loads(_helmrelease("templated", namespace, "", "10m", {}))
+            del templated["spec"]["chartRef"]
+            templated["spec"]["chart"] = {"spec": {
+                "chart": "podinfo", "version": "0.1.*",
+                "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}
+            _kubectl(env, "apply", "-f", "-", stdin=json.dumps(templated))
+            done = _until("templated Ready", ready("templated", 1), log)
+        assert done["status"]["helmChart"] == f"{namespace}/{namespace}-templated"
+        made = kube.get(SOURCE_API, "HelmChart", f"{namespace}-templated", namespace)
+        assert made["spec"]["sourceRef"] == {"kind": "HelmRepository", "name": "charts"}
+        assert [o["name"] for o in made["metadata"]["ownerReferences"]] == ["templated"]
         assert from_repo["status"]["lastAttemptedRevisionDigest"] == chart_artifact["digest"]
         assert from_repo["status"]["history"][0]["name"] == "repo-web"
         listed = json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
                                   "json"], env))
         assert sorted((r["name"], r["chart"]) for r in listed) == [
-            ("repo-web", "podinfo-0.1.0"), ("web", "podinfo-0.1.0")]
+            ("repo-web", "podinfo-0.1.0"), ("templated", "podinfo-0.1.0"),
+            ("web", "podinfo-0.1.0")]
 
         # the broken one recovers on its own interval once its source exists
         _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
