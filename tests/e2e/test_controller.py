@@ -115,6 +115,12 @@ def _kubectl(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return _run([str(peers.kubectl_binary()), *args], env, stdin)
 
 
+def _flux(env: dict[str, str], *args: str) -> str:
+    from pyhelm.testing.flux_build import FLUX
+
+    return _run([str(FLUX.build()), *args], env)
+
+
 def _helmrelease(name: str, namespace: str, source: str, interval: str,
                  values: dict[str, Any]) -> str:
     return json.dumps({"apiVersion": HR_API, "kind": "HelmRelease",
@@ -254,6 +260,26 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
                                    namespace, "-o", "json"], env))
         assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"),
                                                                  (2, "deployed")]
+
+        # the flux CLI (v2.9.5) works unchanged against it
+        listed_flux = _flux(env, "get", "helmreleases", "-A")
+        row = next(line.split() for line in listed_flux.splitlines()
+                   if line.split()[:2] == [namespace, "web"])
+        assert row[2:5] == ["0.1.0", "False", "True"], listed_flux  # revision, suspended, ready
+        _flux(env, "reconcile", "helmrelease", "web", "-n", namespace, "--timeout", "2m")
+        _flux(env, "suspend", "helmrelease", "web", "-n", namespace)
+        assert _get(env, namespace, "web")["spec"]["suspend"] is True
+        row = _flux(env, "get", "helmreleases", "web", "-n", namespace).splitlines()[1].split()
+        assert row[1:3] == ["0.1.0", "True"], row
+        _flux(env, "resume", "helmrelease", "web", "-n", namespace, "--timeout", "2m")
+        web = _get(env, namespace, "web")
+        assert _condition(web, "Ready")["status"] == "True"
+        assert web["status"]["observedGeneration"] == web["metadata"]["generation"]
+        assert web["status"]["lastHandledReconcileAt"] == \
+            web["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]
+        history = json.loads(_run([str(peers.helm_binary()), "history", "web", "-n",
+                                   namespace, "-o", "json"], env))
+        assert len(history) == 2  # reconcile, suspend and resume made no new revision
 
         # spec.chartRef to a HelmChart of a HelmRepository (an HTTP chart repository)
         repo_dir = tmp_path / "repo"
