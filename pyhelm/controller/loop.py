@@ -162,10 +162,10 @@ class Controller:
                 self._cache.pop(key, None)
                 return
             self._cache[key] = obj
-        # a status write is a MODIFIED event too: only a new generation, a first sight or
-        # a reconcile request (flux reconcile's annotation) is work
+        # a status write is a MODIFIED event too: only a new generation, a first sight, a
+        # reconcile request (flux reconcile's annotation) or a deletion is work
         if old is not None and _generation(old) == _generation(obj) and \
-                _requested(old) == _requested(obj):
+                _requested(old) == _requested(obj) and _deleting(old) == _deleting(obj):
             return
         self.queue.add(key)
 
@@ -213,3 +213,7 @@ def _generation(obj: dict[str, Any]) -> int:
 def _requested(obj: dict[str, Any]) -> str:
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     return str(annotations.get("reconcile.fluxcd.io/requestedAt") or "")
+
+
+def _deleting(obj: dict[str, Any]) -> bool:
+    return bool((obj.get("metadata") or {}).get("deletionTimestamp"))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pyhelm.action import install as install_action
+from pyhelm.action import uninstall as uninstall_action
 from pyhelm.action import upgrade as upgrade_action
 from pyhelm.action.configuration import Configuration, default_owner
 from pyhelm.action.values_options import ValueOptions
@@ -205,6 +206,56 @@ def _failed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, generation
                            message=message, requeue_after=requeue, status=status)
 
 
+FINALIZER = "finalizers.fluxcd.io"  # helm-controller's: the release is uninstalled first
+ERROR_REQUEUE = 10.0  # seconds before a failed uninstall is tried again
+
+
+def _with_finalizer(kube: StatusKubeClient, obj: Mapping[str, Any], present: bool) -> None:
+    """Add or remove FINALIZER (an update at the resourceVersion read: a conflict is
+    tried again by the loop)."""
+    meta = dict(obj.get("metadata") or {})
+    finalizers = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
+    if present:
+        finalizers.append(FINALIZER)
+    if finalizers == list(meta.get("finalizers") or []):
+        return
+    meta["finalizers"] = finalizers
+    updated = {k: v for k, v in obj.items() if k != "status"}
+    updated["metadata"] = meta
+    kube.replace(updated)
+
+
+def _reconcile_delete(kube: StatusKubeClient, obj: Mapping[str, Any], key: str,
+                      clock: Clock) -> ReconcileResult:
+    """The HelmRelease is being deleted: uninstall its release (unless suspended or
+    unparseable), then let it go."""
+    meta = obj.get("metadata") or {}
+    if FINALIZER not in (meta.get("finalizers") or []):
+        return ReconcileResult(key=key, action="deleted", ready=False, reason="Deleted",
+                               message="HelmRelease is being deleted")
+    message = "HelmRelease deleted; release left in place"
+    try:
+        hr = parse_helmrelease(obj)
+    except HelmReleaseSpecError:
+        hr = None
+    if hr is not None and not hr.suspend:
+        cfg = _configuration(kube, hr, clock)
+        if _revisions(cfg, hr):
+            try:
+                uninstall_action.run(cfg, uninstall_action.UninstallOptions(
+                    name=hr.release, namespace=hr.release_namespace, timeout=hr.timeout,
+                    description="Uninstalled by pyhelm controller: HelmRelease deleted"))
+            except PyhelmError as exc:
+                return _failed(kube, obj, key, int(meta.get("generation") or 0),
+                               "UninstallFailed", f"Helm uninstall failed for release "
+                               f"{hr.release_namespace}/{hr.release}: {exc}", clock(), {},
+                               ERROR_REQUEUE)
+        message = f"Helm uninstall succeeded for release {hr.release_namespace}/{hr.release}"
+    _with_finalizer(kube, obj, present=False)
+    return ReconcileResult(key=key, action="uninstall", ready=False,
+                           reason="UninstallSucceeded", message=message)
+
+
 def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                       clock: Clock = _utc_now, source_requeue: float = 5.0
                       ) -> ReconcileResult:
@@ -217,6 +268,8 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     key = f"{meta.get('namespace')}/{meta.get('name')}"
     generation = int(meta.get("generation") or 0)
     now = clock()
+    if meta.get("deletionTimestamp"):
+        return _reconcile_delete(kube, obj, key, clock)
     try:
         hr = parse_helmrelease(obj)
     except HelmReleaseSpecError as exc:
@@ -224,6 +277,7 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     if hr.suspend:
         return ReconcileResult(key=key, action="suspended", ready=False, reason="Suspended",
                                message="reconciliation is suspended")
+    _with_finalizer(kube, obj, present=True)
     chart_status = ({"helmChart": f"{hr.chart_ref.namespace}/{hr.chart_ref.name}"}
                     if hr.chart_template else {})
     try:

@@ -46,6 +46,11 @@ class FakeKube:
              label_selector: str | None = None) -> list[dict[str, Any]]:
         return []  # no release records yet
 
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        meta = obj["metadata"]
+        self.objects[(obj["kind"], meta["namespace"], meta["name"])] = copy.deepcopy(obj)
+        return obj
+
     def patch_status(self, api_version: str, kind: str, name: str, namespace: str,
                      status: dict[str, Any]) -> dict[str, Any]:
         self.patches.append(copy.deepcopy(status))
@@ -84,6 +89,19 @@ def test_missing_source_is_ready_false_with_its_name() -> None:
         "2026-12-07T12:00:00Z"
     # a source without an artifact is looked at again soon, not after the interval
     assert kube.patches[-1]["failures"] == 1 and result.requeue_after == 5.0
+
+
+def test_the_finalizer_is_added_and_a_deleted_release_let_go() -> None:
+    kube = FakeKube(_hr())
+    reconcile_release(kube, _hr(), clock=lambda: NOW)  # type: ignore[arg-type]
+    stored = kube.objects[("HelmRelease", "apps", "web")]
+    assert stored["metadata"]["finalizers"] == ["finalizers.fluxcd.io"]
+    stored["metadata"]["deletionTimestamp"] = "2026-12-07T12:00:00Z"
+    stored["spec"]["suspend"] = True  # suspended: no uninstall, only the finalizer goes
+    result = reconcile_release(kube, copy.deepcopy(stored),  # type: ignore[arg-type]
+                               clock=lambda: NOW)
+    assert result.action == "uninstall"
+    assert kube.objects[("HelmRelease", "apps", "web")]["metadata"]["finalizers"] == []
 
 
 def test_source_not_ready_says_why() -> None:

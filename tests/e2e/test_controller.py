@@ -328,6 +328,17 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
             "missing", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
         _until("broken Ready", ready("broken", 1), log)
+
+        # deleting a HelmRelease uninstalls its release first (helm-controller's finalizer)
+        assert _get(env, namespace, "web")["metadata"]["finalizers"] == [
+            "finalizers.fluxcd.io"]
+        _kubectl(env, "delete", "helmreleases.helm.toolkit.fluxcd.io", "web", "-n",
+                 namespace, "--timeout=120s")
+        listed = json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
+                                  "json"], env))
+        assert "web" not in [r["name"] for r in listed]
+        assert "configmap/web-podinfo" not in _kubectl(
+            env, "get", "configmaps", "-n", namespace, "-o", "name").split()
         kube.close()
 
         process.send_signal(signal.SIGTERM)
