@@ -172,6 +172,14 @@ def controller(env: dict[str, str], namespace: str, tmp_path: Path
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+        # with no controller left, finalizers would hold the namespace's deletion
+        listed = subprocess.run([str(peers.kubectl_binary()), "get",
+                                 "helmreleases.helm.toolkit.fluxcd.io", "-n", namespace,
+                                 "-o", "name"], env=env, capture_output=True, text=True,
+                                timeout=60, check=False)
+        for name in listed.stdout.split():
+            _kubectl(env, "patch", name, "-n", namespace, "--type=merge", "-p",
+                     '{"metadata":{"finalizers":null}}')
 
 
 def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
@@ -339,6 +347,10 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         assert "web" not in [r["name"] for r in listed]
         assert "configmap/web-podinfo" not in _kubectl(
             env, "get", "configmaps", "-n", namespace, "-o", "name").split()
+        _kubectl(env, "delete", "helmreleases.helm.toolkit.fluxcd.io", "--all", "-n",
+                 namespace, "--timeout=120s")
+        assert json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
+                                "json"], env)) == []
         kube.close()
 
         process.send_signal(signal.SIGTERM)
