@@ -25,8 +25,8 @@ from pyhelm.kube.protocol import KubeClient
 
 MAX_ARTIFACT_BYTES = 128 * 1024 * 1024
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
-# the versions of the source API to try, newest first (HelmChart and OCIRepository are v1)
-_SOURCE_VERSIONS = ("v1", "v1beta2")
+# HelmChart and OCIRepository are v1 since source-controller v1.5 (helm-controller's too)
+SOURCE_API_VERSION = f"{SOURCE_GROUP}/v1"
 
 
 class ArtifactError(PyhelmError):
@@ -54,15 +54,11 @@ def _ready_message(obj: Mapping[str, Any]) -> tuple[bool, str]:
 
 def get_source(kube: KubeClient, ref: ChartRef) -> dict[str, Any]:
     """The source object ``ref`` names; ArtifactError when there is none."""
-    versions = (ref.api_version,) if ref.api_version else tuple(
-        f"{SOURCE_GROUP}/{v}" for v in _SOURCE_VERSIONS)
-    last: Exception | None = None
-    for api_version in versions:
-        try:
-            return kube.get(api_version, ref.kind, ref.name, ref.namespace)
-        except KubeNotFoundError as exc:
-            last = exc
-    raise ArtifactError(f"could not get source object {ref.display}: {last}")
+    api_version = ref.api_version or SOURCE_API_VERSION
+    try:
+        return kube.get(api_version, ref.kind, ref.name, ref.namespace)
+    except KubeNotFoundError as exc:
+        raise ArtifactError(f"could not get source object {ref.display}: {exc}") from exc
 
 
 def source_artifact(kube: KubeClient, ref: ChartRef) -> Artifact:

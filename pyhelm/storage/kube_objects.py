@@ -124,6 +124,12 @@ class KubeObjectDriver:
         value = (obj.get("data") or {}).get("release", "")
         return base64.b64decode(value).decode() if self.kind == "Secret" else value
 
+    def _home(self, release: Release) -> str:
+        """The namespace a release's records live in: the driver's (Helm's storage
+        namespace, which may differ from the release's, as helm-controller's
+        storageNamespace), or the release's for a driver over every namespace."""
+        return self.namespace or release.namespace
+
     def _objects(self, release: Release) -> tuple[KubeObject, list[KubeObject]]:
         """The object under Helm's name, and the parts it points at (if it needs them)."""
         encoded = codec.encode(release)
@@ -131,7 +137,8 @@ class KubeObjectDriver:
         labels = helm_labels(release, int(self._clock()))
         annotations = {summary_annotation.SUMMARY_ANNOTATION:
                        summary_annotation.annotation(release)}
-        metadata: dict[str, Any] = {"name": key, "namespace": release.namespace,
+        home = self._home(release)
+        metadata: dict[str, Any] = {"name": key, "namespace": home,
                                     "labels": labels, "annotations": annotations}
         if len(encoded) <= PART_SIZE:
             return {"apiVersion": "v1", "kind": self.kind, "metadata": metadata,
@@ -146,7 +153,7 @@ class KubeObjectDriver:
                 **self._payload("")}
         parts = [{"apiVersion": "v1", "kind": self.kind,
                   "metadata": {"name": f"{key}.{parts_id}.part{index}",
-                               "namespace": release.namespace,
+                               "namespace": home,
                                "labels": {"owner": "pyhelm", "name": release.name,
                                           "version": str(release.version),
                                           PARTS_ID_LABEL: parts_id}},
@@ -190,7 +197,7 @@ class KubeObjectDriver:
             created = self.kube.create(main)
         except KubeConflictError as exc:
             raise ReleaseExistsError(f"{main['metadata']['name']} already exists") from exc
-        slot = (release.namespace, main["metadata"]["name"])
+        slot = (self._home(release), main["metadata"]["name"])
         version = str(_meta(created).get("resourceVersion") or "")
         self._written_ids[slot] = (version, _meta(main)["labels"].get(PARTS_ID_LABEL, ""))
         self._sweep(release.name, release.version, _meta(main)["labels"].get(PARTS_ID_LABEL))
@@ -199,11 +206,11 @@ class KubeObjectDriver:
     def update(self, release: Release) -> str:
         main, parts = self._objects(release)
         key = main["metadata"]["name"]
-        slot = (release.namespace, key)
+        slot = (self._home(release), key)
         base = release.resource_version
         if not base:  # an unconditional write: learn the version now
             try:
-                base = str(_meta(self.kube.get("v1", self.kind, key, release.namespace))
+                base = str(_meta(self.kube.get("v1", self.kind, key, self._home(release)))
                            .get("resourceVersion") or "")
             except KubeNotFoundError as exc:
                 raise ReleaseNotFoundError(f"{key} not found") from exc

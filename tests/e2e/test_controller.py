@@ -145,7 +145,7 @@ def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _until(what: str, probe: Callable[[], dict[str, Any] | None], log: Path,
-           timeout: float = 180.0) -> dict[str, Any]:
+           timeout: float = 120.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         found = probe()
@@ -186,6 +186,7 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path,
         controller: tuple[subprocess.Popen[bytes], Path]) -> None:
     process, log = controller
+    target_ns = f"{namespace[:56]}-target"
     chart = tmp_path / "podinfo"
     for name, text in CHART.items():
         (chart / name).parent.mkdir(parents=True, exist_ok=True)
@@ -310,6 +311,9 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
                                          {"message": "from a repository"}))
             hr["spec"]["chartRef"] = {"kind": "HelmChart", "name": "podinfo"}
             hr["spec"]["releaseName"] = "repo-web"
+            # objects in another namespace (created), records in the HelmRelease's
+            hr["spec"]["targetNamespace"] = target_ns
+            hr["spec"]["install"] = {"createNamespace": True}
             _kubectl(env, "apply", "-f", "-", stdin=json.dumps(hr))
             from_repo = _until("from-repo Ready", ready("from-repo", 1), log)
             # spec.chart: the controller makes (and owns) the HelmChart
@@ -328,9 +332,12 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         assert from_repo["status"]["history"][0]["name"] == "repo-web"
         listed = json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
                                   "json"], env))
-        assert sorted((r["name"], r["chart"]) for r in listed) == [
-            ("repo-web", "podinfo-0.1.0"), ("templated", "podinfo-0.1.0"),
-            ("web", "podinfo-0.1.0")]
+        assert sorted((r["name"], r["namespace"], r["chart"]) for r in listed) == [
+            ("repo-web", target_ns, "podinfo-0.1.0"),
+            ("templated", namespace, "podinfo-0.1.0"), ("web", namespace, "podinfo-0.1.0")]
+        target = json.loads(_kubectl(env, "get", "configmap", "repo-web-podinfo", "-n",
+                                     target_ns, "-o", "json"))
+        assert target["data"] == {"message": "from a repository"}
 
         # the broken one recovers on its own interval once its source exists
         _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
@@ -351,6 +358,9 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
                  namespace, "--timeout=120s")
         assert json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
                                 "json"], env)) == []
+        assert "configmap/repo-web-podinfo" not in _kubectl(
+            env, "get", "configmaps", "-n", target_ns, "-o", "name").split()
+        _kubectl(env, "delete", "namespace", target_ns, "--wait=false")
         kube.close()
 
         process.send_signal(signal.SIGTERM)
