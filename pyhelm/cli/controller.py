@@ -49,9 +49,9 @@ def _report(result: ReconcileResult) -> None:
 @click.option("--enable-leader-election", type=bool, default=False, show_default=True,
               help="Lease-based leader election (not supported yet: only false).")
 @click.option("--metrics-addr", default=":8080", show_default=True,
-              help="The address metrics would be served on (not served yet).")
+              help="The address /metrics (Prometheus) is served on.")
 @click.option("--health-addr", default=":9440", show_default=True,
-              help="The address health probes would be served on (not served yet).")
+              help="The address /healthz and /readyz are served on.")
 @click.pass_context
 def controller_command(ctx: click.Context, watch_all_namespaces: bool,
                        watch_label_selector: str, concurrent: int, requeue_dependency: str,
@@ -65,6 +65,7 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
     --watch-all-namespaces=false."""
     from pyhelm.action.configuration import connect_kube
     from pyhelm.controller.loop import Controller, ControllerOptions
+    from pyhelm.controller.probes import serve
     from pyhelm.controller.reconcile import reconcile_release
     from pyhelm.controller.spec import parse_duration
     from pyhelm.errors import UsageError
@@ -92,8 +93,21 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
         _log("info", f"{signal.Signals(signum).name}: stopping")
         controller.stop()
 
+    try:
+        servers = [
+            serve(health_addr, {
+                "/healthz": lambda: (200, "ok\n"),
+                "/readyz": lambda: (200, "ok\n") if controller.synced.is_set()
+                else (503, "HelmReleases not listed yet\n")}),
+            serve(metrics_addr, {"/metrics": lambda: (200, controller.metrics.render())})]
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot serve --health-addr {health_addr} and --metrics-addr "
+                         f"{metrics_addr}: {exc}") from exc
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     _log("info", "starting controller", namespace=namespace or "*", concurrent=concurrent)
     controller.run()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
     _log("info", "stopped")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyhelm.controller.probes import Metrics
 from pyhelm.controller.reconcile import ReconcileResult, StatusKubeClient, reconcile_release
 from pyhelm.controller.spec import API_VERSION, KIND
 from pyhelm.errors import PyhelmError
@@ -105,6 +106,8 @@ class Controller:
         self.report = report or (lambda _: None)
         self.log = log or (lambda _: None)
         self.queue = WorkQueue()
+        self.metrics = Metrics()
+        self.synced = threading.Event()  # the first list succeeded (readiness)
         self._stopping = threading.Event()
         self._cache: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -130,6 +133,7 @@ class Controller:
     def _events(self, kube: StatusKubeClient) -> Iterator[tuple[str, dict[str, Any]]]:
         items, version = kube.list_with_version(API_VERSION, KIND, self.options.namespace,
                                                 label_selector=self.options.label_selector)
+        self.synced.set()
         for item in items:
             yield "ADDED", item
         while not self._stopping.is_set():
@@ -191,6 +195,7 @@ class Controller:
             self.log(f"{key}: {exc}")
             self.queue.add_after(key, ERROR_REQUEUE)
             return
+        started = time.monotonic()
         try:
             result = self.reconcile(kube, obj)
         except PyhelmError as exc:  # the status could not be written
@@ -201,6 +206,7 @@ class Controller:
             self.log(f"{key}: unexpected {type(exc).__name__}: {exc}")
             self.queue.add_after(key, ERROR_REQUEUE)
             return
+        self.metrics.observe(namespace, name, time.monotonic() - started, result.action)
         self.report(result)
         if result.requeue_after is not None:
             self.queue.add_after(key, result.requeue_after)

@@ -8,6 +8,7 @@ them)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import http.server
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from typing import Any
 import pytest
 
 from pyhelm.testing import peers
-from pyhelm.testing.registry import running_registry
+from pyhelm.testing.registry import free_port, running_registry
 from pyhelm.testing.source_controller import (
     SOURCE_API,
     oci_repository,
@@ -157,17 +159,25 @@ def _until(what: str, probe: Callable[[], dict[str, Any] | None], log: Path,
         time.sleep(0.5)
 
 
+@dataclasses.dataclass
+class Running:
+    process: subprocess.Popen[bytes]
+    log: Path
+    health: str
+    metrics: str
+
+
 @pytest.fixture
-def controller(env: dict[str, str], namespace: str, tmp_path: Path
-               ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def controller(env: dict[str, str], namespace: str, tmp_path: Path) -> Iterator[Running]:
     log = tmp_path / "controller.log"
+    health, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pyhelm", "controller", "--watch-all-namespaces=false",
-             "--concurrent", "2"], env={**env, "RUNTIME_NAMESPACE": namespace},
-            stdout=out, stderr=subprocess.STDOUT)
+             "--concurrent", "2", "--health-addr", health, "--metrics-addr", metrics],
+            env={**env, "RUNTIME_NAMESPACE": namespace}, stdout=out, stderr=subprocess.STDOUT)
     try:
-        yield process, log
+        yield Running(process, log, health, metrics)
     finally:
         if process.poll() is None:
             process.kill()
@@ -184,8 +194,8 @@ def controller(env: dict[str, str], namespace: str, tmp_path: Path
 
 def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path,
-        controller: tuple[subprocess.Popen[bytes], Path]) -> None:
-    process, log = controller
+        controller: Running) -> None:
+    process, log = controller.process, controller.log
     target_ns = f"{namespace[:56]}-target"
     chart = tmp_path / "podinfo"
     for name, text in CHART.items():
@@ -228,6 +238,14 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
             return probe
 
         web = _until("web Ready", ready("web", 1), log)
+        # helm-controller's endpoints: health probes and Prometheus metrics
+        with urllib.request.urlopen(f"http://{controller.health}/readyz", timeout=10) as r:
+            assert r.status == 200
+        with urllib.request.urlopen(f"http://{controller.metrics}/metrics", timeout=10) as r:
+            scraped = r.read().decode()
+        assert (f'gotk_reconcile_duration_seconds_count{{kind="HelmRelease",name="web",'
+                f'namespace="{namespace}"}}') in scraped
+        assert 'pyhelm_controller_reconciles_total{result="install"}' in scraped
         status = web["status"]
         assert _condition(web, "Released")["reason"] == "InstallSucceeded"
         assert status["lastAttemptedRevision"] == "0.1.0"
