@@ -39,6 +39,7 @@ from pyhelm.controller.spec import (
     HelmReleaseSpecError,
     parse_helmrelease,
 )
+from pyhelm.controller.values import compose_values
 from pyhelm.errors import PyhelmError, ReleaseNotFoundError
 from pyhelm.kube.protocol import KubeClient, KubeObject
 from pyhelm.release.model import Release
@@ -152,8 +153,9 @@ def _observed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, hr: Helm
                            requeue_after=hr.interval, status=status)
 
 
-def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool) -> Release:
-    values = ValueOptions(values=dict(hr.values))
+def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
+             composed: Mapping[str, Any]) -> Release:
+    values = ValueOptions(values=dict(composed))
     if not upgrade:
         spec = hr.install
         return install_action.run(cfg, install_action.InstallOptions(
@@ -286,7 +288,12 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     except (ArtifactError, PyhelmError) as exc:
         return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
                        chart_status, min(hr.interval, source_requeue))
-    digest = st.config_digest(hr.values)
+    try:
+        values = compose_values(kube, hr)
+    except HelmReleaseSpecError as exc:
+        return _failed(kube, obj, key, generation, st.INIT_FAILED, str(exc), now,
+                       chart_status, min(hr.interval, source_requeue))
+    digest = st.config_digest(values)
     cfg = _configuration(kube, hr, clock)
     revisions = _revisions(cfg, hr)
     if _unchanged(obj, hr, artifact, digest, revisions):
@@ -308,7 +315,7 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     try:
         with tempfile.TemporaryDirectory(prefix="pyhelm-artifact-") as tmp:
             chart = fetch_artifact(artifact, Path(tmp))
-            release = _release(cfg, hr, chart, upgrade)
+            release = _release(cfg, hr, chart, upgrade, values)
     except ArtifactError as exc:
         return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
                        attempted, hr.interval)

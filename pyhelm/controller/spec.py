@@ -63,6 +63,17 @@ class ChartTemplate:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ValuesReference:
+    """One ``spec.valuesFrom`` entry: values from a ConfigMap or Secret key."""
+
+    kind: str
+    name: str
+    values_key: str = "values.yaml"
+    target_path: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class InstallSpec:
     """``spec.install``: the options of Helm install this slice honours."""
 
@@ -106,6 +117,7 @@ class HelmRelease:
     install: InstallSpec = field(default_factory=InstallSpec)
     upgrade: UpgradeSpec = field(default_factory=UpgradeSpec)
     chart_template: ChartTemplate | None = None
+    values_from: tuple[ValuesReference, ...] = ()
 
     @property
     def release(self) -> str:
@@ -249,6 +261,27 @@ def _upgrade(raw: object) -> UpgradeSpec:
         preserve_values=_bool(spec.get("preserveValues"), "spec.upgrade.preserveValues"))
 
 
+def _values_from(raw: object) -> tuple[ValuesReference, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise HelmReleaseSpecError("spec.valuesFrom: expected a list")
+    refs = []
+    for index, item in enumerate(raw):
+        where = f"spec.valuesFrom[{index}]"
+        entry = _mapping(item, where)
+        kind = _string(entry.get("kind"), f"{where}.kind", required=True)
+        if kind not in ("ConfigMap", "Secret"):
+            raise HelmReleaseSpecError(f"{where}.kind: {kind!r} is not ConfigMap or Secret")
+        refs.append(ValuesReference(
+            kind=kind, name=_string(entry.get("name"), f"{where}.name", required=True),
+            values_key=_string(entry.get("valuesKey"), f"{where}.valuesKey")
+            or "values.yaml",
+            target_path=_string(entry.get("targetPath"), f"{where}.targetPath"),
+            optional=_bool(entry.get("optional"), f"{where}.optional")))
+    return tuple(refs)
+
+
 def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     """The typed HelmRelease; ``HelmReleaseSpecError`` names the first bad field."""
     if obj.get("apiVersion") != API_VERSION or obj.get("kind") != KIND:
@@ -260,8 +293,6 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     max_history = spec.get("maxHistory", DEFAULT_MAX_HISTORY)
     if not isinstance(max_history, int) or isinstance(max_history, bool) or max_history < 0:
         raise HelmReleaseSpecError(f"spec.maxHistory: {max_history!r} is not a count")
-    if spec.get("valuesFrom"):
-        raise HelmReleaseSpecError("spec.valuesFrom: not supported yet")
     timeout = _optional_duration(spec.get("timeout"), "spec.timeout")
     name = _string(meta.get("name"), "metadata.name", required=True)
     template = None
@@ -285,5 +316,6 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
         values=_mapping(spec.get("values"), "spec.values"),
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         max_history=max_history,
+        values_from=_values_from(spec.get("valuesFrom")),
         install=_install(spec.get("install")),
         upgrade=_upgrade(spec.get("upgrade")))

@@ -21,6 +21,7 @@ INSTALL_FAILED = "InstallFailed"
 UPGRADE_SUCCEEDED = "UpgradeSucceeded"
 UPGRADE_FAILED = "UpgradeFailed"
 ARTIFACT_FAILED = "ArtifactFailed"
+INIT_FAILED = "InitFailed"  # values from a ConfigMap or Secret could not be read
 INVALID_SPEC = "InvalidSpec"  # not one of helm-controller's: it rejects these in the CRD
 RECONCILIATION_FAILED = "ReconciliationFailed"
 PROGRESSING = "Progressing"

@@ -61,7 +61,9 @@ def test_chart_ref_kind_defaults_to_helmchart_and_namespace_is_kept() -> None:
     ({"suspend": "yes"}, "spec.suspend: expected true or false, got 'yes'"),
     ({"maxHistory": -1}, "spec.maxHistory: -1 is not a count"),
     ({"install": {"timeout": "5"}}, "spec.install.timeout: '5' is not a duration"),
-    ({"valuesFrom": [{"kind": "ConfigMap", "name": "v"}]}, "spec.valuesFrom: not supported"),
+    ({"valuesFrom": [{"kind": "Pod", "name": "v"}]},
+     "spec.valuesFrom[0].kind: 'Pod' is not ConfigMap or Secret"),
+    ({"valuesFrom": [{"kind": "Secret"}]}, "spec.valuesFrom[0].name: required"),
 ])
 def test_bad_fields_are_named(spec: dict[str, Any], message: str) -> None:
     with pytest.raises(HelmReleaseSpecError) as caught:

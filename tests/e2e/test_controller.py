@@ -340,12 +340,19 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
             templated["spec"]["chart"] = {"spec": {
                 "chart": "podinfo", "version": "0.1.*",
                 "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}
+            # and its values from a ConfigMap
+            templated["spec"]["valuesFrom"] = [{"kind": "ConfigMap", "name": "overrides"}]
+            _kubectl(env, "create", "configmap", "overrides", "-n", namespace,
+                     "--from-literal=values.yaml=message: from a configmap")
             _kubectl(env, "apply", "-f", "-", stdin=json.dumps(templated))
             done = _until("templated Ready", ready("templated", 1), log)
         assert done["status"]["helmChart"] == f"{namespace}/{namespace}-templated"
         made = kube.get(SOURCE_API, "HelmChart", f"{namespace}-templated", namespace)
         assert made["spec"]["sourceRef"] == {"kind": "HelmRepository", "name": "charts"}
         assert [o["name"] for o in made["metadata"]["ownerReferences"]] == ["templated"]
+        configmap = json.loads(_kubectl(env, "get", "configmap", "templated-podinfo", "-n",
+                                        namespace, "-o", "json"))
+        assert configmap["data"] == {"message": "from a configmap"}
         assert from_repo["status"]["lastAttemptedRevisionDigest"] == chart_artifact["digest"]
         assert from_repo["status"]["history"][0]["name"] == "repo-web"
         listed = json.loads(_run([str(peers.helm_binary()), "list", "-n", namespace, "-o",
