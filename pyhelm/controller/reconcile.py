@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pyhelm.action import install as install_action
+from pyhelm.action import release_test as test_action
 from pyhelm.action import uninstall as uninstall_action
 from pyhelm.action import upgrade as upgrade_action
 from pyhelm.action.configuration import Configuration, default_owner
@@ -119,6 +120,34 @@ def _unchanged(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, dige
             and status.get("observedGeneration") == hr.generation
             and status.get("lastAttemptedRevisionDigest") == artifact.digest
             and status.get("lastAttemptedConfigDigest") == digest)
+
+
+def _test(cfg: Configuration, hr: HelmRelease, release: Release) -> st.Condition | None:
+    """Run the release's Helm tests when ``spec.test.enable``: the TestSuccess condition."""
+    if not hr.test.enable:
+        return None
+    name = f"{release.namespace}/{release.name}.v{release.version}"
+    try:
+        result = test_action.run(cfg, test_action.ReleaseTestOptions(
+            name=release.name, namespace=release.namespace,
+            timeout=hr.test.timeout or hr.timeout))
+    except PyhelmError as exc:
+        return st.Condition(type=st.TEST_SUCCESS, status=False, reason=st.TEST_FAILED,
+                            message=f"Helm test failed for release {name} with chart "
+                                    f"{release.chart.metadata.name}@"
+                                    f"{release.chart.metadata.version}: {exc}")
+    return st.Condition(type=st.TEST_SUCCESS, status=True, reason=st.TEST_SUCCEEDED,
+                        message=f"Helm test succeeded for release {name} with chart "
+                                f"{release.chart.metadata.name}@"
+                                f"{release.chart.metadata.version}: {len(result.runs)} "
+                                "test hooks completed successfully")
+
+
+def _tests_failed(obj: Mapping[str, Any], hr: HelmRelease) -> bool:
+    """The last tests failed and that fails the release."""
+    return hr.test.enable and not hr.test.ignore_failures and any(
+        c.get("type") == st.TEST_SUCCESS and c.get("status") == "False"
+        for c in (obj.get("status") or {}).get("conditions") or [])
 
 
 def _in_sync(obj: Mapping[str, Any], artifact: Artifact, digest: str,
@@ -304,6 +333,10 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                                message="release is up to date", revision=revisions[-1].version,
                                requeue_after=hr.interval, status=obj.get("status") or {})
     if _in_sync(obj, artifact, digest, revisions):
+        if _tests_failed(obj, hr):  # no remediation yet: failed until a new chart or values
+            return ReconcileResult(key=key, action="unchanged", ready=False,
+                                   reason=st.TEST_FAILED, message="the release's tests failed",
+                                   revision=revisions[-1].version, requeue_after=hr.interval)
         return _observed(kube, obj, key, hr, revisions, now)
     upgrade = bool(revisions)
     attempted = {"lastAttemptedRevision": artifact.revision.split("@")[0]
@@ -336,6 +369,12 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                f"{release.chart.metadata.version}")
     conditions = [st.Condition(type=st.READY, status=True, reason=reason, message=message),
                   st.Condition(type=st.RELEASED, status=True, reason=reason, message=message)]
+    tested = _test(cfg, hr, release)
+    if tested is not None:
+        conditions.append(tested)
+        if not tested.status and not hr.test.ignore_failures:
+            conditions[0] = st.Condition(type=st.READY, status=False, reason=st.TEST_FAILED,
+                                         message=tested.message)
     old = obj.get("status") or {}
     status = {**attempted, "observedGeneration": generation,
               "lastAttemptedGeneration": generation, "failures": 0, "installFailures": 0,
@@ -344,5 +383,7 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
               "conditions": st.set_conditions(old.get("conditions") or [], conditions,
                                               generation, now)}
     _write(kube, obj, status)
-    return ReconcileResult(key=key, action=verb, ready=True, reason=reason, message=message,
-                           revision=release.version, requeue_after=hr.interval, status=status)
+    ready = conditions[0]
+    return ReconcileResult(key=key, action=verb, ready=ready.status, reason=ready.reason,
+                           message=ready.message, revision=release.version,
+                           requeue_after=hr.interval, status=status)

@@ -98,6 +98,15 @@ class UpgradeSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TestSpec:
+    """``spec.test``: run the chart's Helm tests after each install and upgrade."""
+
+    enable: bool = False
+    timeout: float | None = None
+    ignore_failures: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class HelmRelease:
     """One HelmRelease: identity, generation and the spec fields acted on."""
 
@@ -118,6 +127,7 @@ class HelmRelease:
     upgrade: UpgradeSpec = field(default_factory=UpgradeSpec)
     chart_template: ChartTemplate | None = None
     values_from: tuple[ValuesReference, ...] = ()
+    test: TestSpec = field(default_factory=TestSpec)
 
     @property
     def release(self) -> str:
@@ -261,6 +271,16 @@ def _upgrade(raw: object) -> UpgradeSpec:
         preserve_values=_bool(spec.get("preserveValues"), "spec.upgrade.preserveValues"))
 
 
+def _test(raw: object) -> TestSpec:
+    spec = _mapping(raw, "spec.test")
+    if spec.get("filters"):
+        raise HelmReleaseSpecError("spec.test.filters: not supported yet")
+    return TestSpec(enable=_bool(spec.get("enable"), "spec.test.enable"),
+                    timeout=_optional_duration(spec.get("timeout"), "spec.test.timeout"),
+                    ignore_failures=_bool(spec.get("ignoreFailures"),
+                                          "spec.test.ignoreFailures"))
+
+
 def _values_from(raw: object) -> tuple[ValuesReference, ...]:
     if raw is None:
         return ()
@@ -317,5 +337,6 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         max_history=max_history,
         values_from=_values_from(spec.get("valuesFrom")),
+        test=_test(spec.get("test")),
         install=_install(spec.get("install")),
         upgrade=_upgrade(spec.get("upgrade")))

@@ -15,6 +15,9 @@ from pyhelm.release.model import Release
 
 READY = "Ready"
 RELEASED = "Released"
+TEST_SUCCESS = "TestSuccess"
+TEST_SUCCEEDED = "TestSucceeded"
+TEST_FAILED = "TestFailed"
 # reasons (helm-controller's api/v2 condition_types.go and fluxcd/pkg/apis/meta)
 INSTALL_SUCCEEDED = "InstallSucceeded"
 INSTALL_FAILED = "InstallFailed"

@@ -99,3 +99,12 @@ def test_chart_template_names_the_helmchart_as_helm_controller() -> None:
         "sourceRef": {"kind": "HelmRepository", "name": "charts",
                       "namespace": "flux-system"}}}))
     assert elsewhere.chart_ref.display == "HelmChart/flux-system/apps-web"
+
+
+def test_test_spec() -> None:
+    hr = parse_helmrelease(_hr(test={"enable": True, "timeout": "2m",
+                                     "ignoreFailures": True}))
+    assert (hr.test.enable, hr.test.timeout, hr.test.ignore_failures) == (True, 120.0, True)
+    assert not parse_helmrelease(_hr()).test.enable
+    with pytest.raises(HelmReleaseSpecError, match=r"spec\.test\.filters: not supported"):
+        parse_helmrelease(_hr(test={"enable": True, "filters": [{"name": "t"}]}))

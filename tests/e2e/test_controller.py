@@ -68,6 +68,19 @@ spec:
   selector: {app: {{ .Release.Name }}-podinfo}
   ports: [{port: 9898}]
 """,
+    "templates/tests/test-connection.yaml": """apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-podinfo-test
+  annotations:
+    helm.sh/hook: test
+spec:
+  restartPolicy: Never
+  containers:
+    - name: curl
+      image: curlimages/curl:8.5.0
+      command: [curl, "{{ .Release.Name }}-podinfo:9898"]
+""",
     "templates/configmap.yaml": """apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -223,8 +236,10 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
             package.read_bytes()).hexdigest()
         assert artifact["revision"].startswith("0.1.0@sha256:")
 
-        _kubectl(env, "apply", "-f", "-", stdin=_helmrelease(
-            "web", namespace, "podinfo", "10m", {"message": "one"}))
+        web_spec = json.loads(_helmrelease("web", namespace, "podinfo", "10m",
+                                           {"message": "one"}))
+        web_spec["spec"]["test"] = {"enable": True}
+        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(web_spec))
         _kubectl(env, "apply", "-f", "-", stdin=_helmrelease(
             "broken", namespace, "missing", "3s", {}))
 
@@ -248,6 +263,8 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         assert 'pyhelm_controller_reconciles_total{result="install"}' in scraped
         status = web["status"]
         assert _condition(web, "Released")["reason"] == "InstallSucceeded"
+        assert _condition(web, "TestSuccess")["reason"] == "TestSucceeded"
+        assert "1 test hooks completed" in _condition(web, "TestSuccess")["message"]
         assert status["lastAttemptedRevision"] == "0.1.0"
         assert status["lastAttemptedRevisionDigest"] == artifact["digest"]
         assert status["lastAttemptedConfigDigest"].startswith("sha256:")
@@ -279,6 +296,7 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
                  namespace, "--type=merge", "-p", '{"spec":{"values":{"message":"two"}}}')
         web = _until("web upgraded", ready("web", 2), log)
         assert _condition(web, "Released")["reason"] == "UpgradeSucceeded"
+        assert _condition(web, "TestSuccess")["observedGeneration"] == 2
         assert [h["version"] for h in web["status"]["history"]] == [2, 1]
         configmap = json.loads(_kubectl(env, "get", "configmap", "web-podinfo", "-n",
                                         namespace, "-o", "json"))
