@@ -25,6 +25,7 @@ from pyhelm.action import uninstall as uninstall_action
 from pyhelm.action import upgrade as upgrade_action
 from pyhelm.action.configuration import Configuration, default_owner
 from pyhelm.action.values_options import ValueOptions
+from pyhelm.controller import remediation as remedy
 from pyhelm.controller import status as st
 from pyhelm.controller.artifact import (
     Artifact,
@@ -192,7 +193,7 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
             create_namespace=spec.create_namespace, wait=not spec.disable_wait,
             wait_for_jobs=not spec.disable_wait_for_jobs, no_hooks=spec.disable_hooks,
             skip_crds=spec.skip_crds, timeout=spec.timeout or hr.timeout,
-            description="Install complete"))
+            replace=True, description="Install complete"))
     up = hr.upgrade
     return upgrade_action.run(cfg, upgrade_action.UpgradeOptions(
         name=hr.release, chart=str(chart), namespace=hr.release_namespace, values=values,
@@ -221,12 +222,14 @@ def _write(kube: StatusKubeClient, obj: Mapping[str, Any], status: dict[str, Any
 
 def _failed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, generation: int,
             reason: str, message: str, now: datetime, extra: Mapping[str, Any],
-            requeue: float | None) -> ReconcileResult:
+            requeue: float | None, more: list[st.Condition] | None = None
+            ) -> ReconcileResult:
     old = obj.get("status") or {}
     conditions = [st.Condition(type=st.READY, status=False, reason=reason, message=message)]
     if reason in (st.INSTALL_FAILED, st.UPGRADE_FAILED):
         conditions.append(st.Condition(type=st.RELEASED, status=False, reason=reason,
                                        message=message))
+    conditions += more or []
     status = {**extra, "observedGeneration": generation,
               "lastAttemptedGeneration": generation,
               "failures": int(old.get("failures") or 0) + 1,
@@ -338,7 +341,19 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                                    reason=st.TEST_FAILED, message="the release's tests failed",
                                    revision=revisions[-1].version, requeue_after=hr.interval)
         return _observed(kube, obj, key, hr, revisions, now)
-    upgrade = bool(revisions)
+    # an upgrade once a revision was deployed; before that (a failed install left its
+    # revision) installing again, replacing it, is still the install
+    upgrade = any(r.info.status in (Status.DEPLOYED, Status.SUPERSEDED) for r in revisions)
+    counter = "upgradeFailures" if upgrade else "installFailures"
+    old_status = obj.get("status") or {}
+    same = remedy.same_attempt(old_status, generation, artifact.digest, digest)
+    failures = int(old_status.get(counter) or 0) if same else 0
+    if same and remedy.exhausted(hr, upgrade, failures):
+        return ReconcileResult(
+            key=key, action="failed", ready=False, reason="RetriesExceeded",
+            message=f"{'upgrade' if upgrade else 'install'} retries exhausted "
+                    f"({failures} failures): waiting for a new chart, values or generation",
+            requeue_after=hr.interval)
     attempted = {"lastAttemptedRevision": artifact.revision.split("@")[0]
                  or artifact.revision,
                  "lastAttemptedRevisionDigest": artifact.digest,
@@ -355,13 +370,18 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     except PyhelmError as exc:
         reason = st.UPGRADE_FAILED if upgrade else st.INSTALL_FAILED
         verb = "upgrade" if upgrade else "install"
-        counter = "upgradeFailures" if upgrade else "installFailures"
-        old = obj.get("status") or {}
-        extra = {**attempted, counter: int(old.get(counter) or 0) + 1,
+        failures += 1
+        remediated = (remedy.remediate(cfg, hr, upgrade, revisions)
+                      if remedy.must_remediate(hr, upgrade, failures) else None)
+        extra = {**attempted, counter: failures,
                  "history": st.history(_revisions(cfg, hr), hr.max_history)}
+        again = None if remedy.exhausted(hr, upgrade, failures) else min(hr.interval,
+                                                                           source_requeue)
         return _failed(kube, obj, key, generation, reason,
                        f"Helm {verb} failed for release {hr.release_namespace}/{hr.release} "
-                       f"with chart {artifact.revision}: {exc}", now, extra, hr.interval)
+                       f"with chart {artifact.revision}: {exc}", now, extra,
+                       again if again is not None else hr.interval,
+                       [remediated] if remediated else [])
     reason = st.UPGRADE_SUCCEEDED if upgrade else st.INSTALL_SUCCEEDED
     verb = "upgrade" if upgrade else "install"
     message = (f"Helm {verb} succeeded for release {release.namespace}/{release.name}."
@@ -376,12 +396,12 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
             conditions[0] = st.Condition(type=st.READY, status=False, reason=st.TEST_FAILED,
                                          message=tested.message)
     old = obj.get("status") or {}
+    kept = [c for c in old.get("conditions") or [] if c.get("type") != remedy.REMEDIATED]
     status = {**attempted, "observedGeneration": generation,
               "lastAttemptedGeneration": generation, "failures": 0, "installFailures": 0,
               "upgradeFailures": 0, "lastReleaseRevision": release.version,
               "history": st.history(_revisions(cfg, hr), hr.max_history),
-              "conditions": st.set_conditions(old.get("conditions") or [], conditions,
-                                              generation, now)}
+              "conditions": st.set_conditions(kept, conditions, generation, now)}
     _write(kube, obj, status)
     ready = conditions[0]
     return ReconcileResult(key=key, action=verb, ready=ready.status, reason=ready.reason,

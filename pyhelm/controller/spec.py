@@ -83,6 +83,8 @@ class InstallSpec:
     disable_hooks: bool = False
     create_namespace: bool = False
     skip_crds: bool = False
+    retries: int = 0  # remediation.retries (-1: without end)
+    remediate_last_failure: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +97,9 @@ class UpgradeSpec:
     disable_hooks: bool = False
     force: bool = False
     preserve_values: bool = False
+    retries: int = 0  # remediation.retries (-1: without end)
+    remediate_last_failure: bool = False  # default: retries > 0
+    strategy: str = "rollback"  # remediation.strategy: rollback or uninstall
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,9 +252,20 @@ def _chart_ref(spec: Mapping[str, Any], namespace: str) -> ChartRef:
                     api_version=_string(ref.get("apiVersion"), "spec.chartRef.apiVersion"))
 
 
+def _retries(remediation: Mapping[str, Any], where: str) -> int:
+    retries = remediation.get("retries", 0)
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < -1:
+        raise HelmReleaseSpecError(f"{where}.retries: {retries!r} is not a count or -1")
+    return retries
+
+
 def _install(raw: object) -> InstallSpec:
     spec = _mapping(raw, "spec.install")
+    remediation = _mapping(spec.get("remediation"), "spec.install.remediation")
     return InstallSpec(
+        retries=_retries(remediation, "spec.install.remediation"),
+        remediate_last_failure=_bool(remediation.get("remediateLastFailure"),
+                                     "spec.install.remediation.remediateLastFailure"),
         timeout=_optional_duration(spec.get("timeout"), "spec.install.timeout"),
         disable_wait=_bool(spec.get("disableWait"), "spec.install.disableWait"),
         disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),
@@ -261,7 +277,17 @@ def _install(raw: object) -> InstallSpec:
 
 def _upgrade(raw: object) -> UpgradeSpec:
     spec = _mapping(raw, "spec.upgrade")
+    remediation = _mapping(spec.get("remediation"), "spec.upgrade.remediation")
+    retries = _retries(remediation, "spec.upgrade.remediation")
+    last = remediation.get("remediateLastFailure")
+    strategy = _string(remediation.get("strategy"), "spec.upgrade.remediation.strategy")
+    if strategy not in ("", "rollback", "uninstall"):
+        raise HelmReleaseSpecError(f"spec.upgrade.remediation.strategy: {strategy!r} is not "
+                                   "rollback or uninstall")
     return UpgradeSpec(
+        retries=retries, strategy=strategy or "rollback",
+        remediate_last_failure=retries > 0 if last is None else _bool(
+            last, "spec.upgrade.remediation.remediateLastFailure"),
         timeout=_optional_duration(spec.get("timeout"), "spec.upgrade.timeout"),
         disable_wait=_bool(spec.get("disableWait"), "spec.upgrade.disableWait"),
         disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),

@@ -160,15 +160,18 @@ def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _until(what: str, probe: Callable[[], dict[str, Any] | None], log: Path,
-           timeout: float = 120.0) -> dict[str, Any]:
+           timeout: float = 240.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         found = probe()
         if found is not None:
             return found
         if time.monotonic() > deadline:
+            name = what.split()[0]  # the HelmRelease's lines of the log
+            lines = [line for line in log.read_text(errors="replace").splitlines()
+                     if f'"name": "{name}"' in line or '"HelmRelease"' not in line]
             pytest.fail(f"{what} not reached in {timeout}s; controller log:\n"
-                        f"{log.read_text(errors='replace')[-4000:]}")
+                        + "\n".join(lines[-15:]))
         time.sleep(0.5)
 
 
@@ -325,6 +328,36 @@ def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(
         history = json.loads(_run([str(peers.helm_binary()), "history", "web", "-n",
                                    namespace, "-o", "json"], env))
         assert len(history) == 2  # reconcile, suspend and resume made no new revision
+
+        # a failing upgrade is remediated: rolled back, tried once more, rolled back again
+        _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", "web", "-n",
+                 namespace, "--type=merge", "-p", json.dumps({"spec": {
+                     "values": {"replicaCount": "many"},
+                     "upgrade": {"remediation": {"retries": 1}}}}))
+
+        def remediated() -> dict[str, Any] | None:
+            obj = _get(env, namespace, "web")
+            ok = ((obj.get("status") or {}).get("upgradeFailures") == 2
+                  and _condition(obj, "Remediated").get("reason") == "RollbackSucceeded")
+            return obj if ok else None
+
+        web = _until("web remediated", remediated, log)
+        assert _condition(web, "Ready")["status"] == "False"
+        assert _condition(web, "Ready")["reason"] == "UpgradeFailed"
+        history = json.loads(_run([str(peers.helm_binary()), "history", "web", "-n",
+                                   namespace, "-o", "json"], env))
+        # maxHistory (5 by default) keeps revisions 2 to 6
+        assert [(h["revision"], h["status"]) for h in history] == [
+            (2, "superseded"), (3, "failed"), (4, "superseded"), (5, "failed"),
+            (6, "deployed")]
+        assert [h["description"] for h in history][2::2] == ["Rollback to 2", "Rollback to 4"]
+        # good values again: released, Remediated cleared
+        _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", "web", "-n",
+                 namespace, "--type=merge", "-p",
+                 '{"spec":{"values":{"replicaCount":0,"message":"two"}}}')
+        web = _until("web released again", ready("web", int(
+            _get(env, namespace, "web")["metadata"]["generation"])), log)
+        assert _condition(web, "Remediated") == {}
 
         # spec.chartRef to a HelmChart of a HelmRepository (an HTTP chart repository)
         repo_dir = tmp_path / "repo"
