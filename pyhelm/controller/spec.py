@@ -21,6 +21,10 @@ SOURCE_GROUP = "source.toolkit.fluxcd.io"
 CHART_REF_KINDS = ("OCIRepository", "HelmChart")
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_HISTORY = 5
+# fields that would change what is released: refused (Ready=False, InvalidSpec) rather
+# than silently ignored
+UNSUPPORTED_FIELDS = ("dependsOn", "postRenderers", "kubeConfig", "serviceAccountName",
+                      "commonMetadata")
 
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")  # the CRD's pattern
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
@@ -339,6 +343,13 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     max_history = spec.get("maxHistory", DEFAULT_MAX_HISTORY)
     if not isinstance(max_history, int) or isinstance(max_history, bool) or max_history < 0:
         raise HelmReleaseSpecError(f"spec.maxHistory: {max_history!r} is not a count")
+    for unsupported in UNSUPPORTED_FIELDS:
+        if spec.get(unsupported):
+            raise HelmReleaseSpecError(f"spec.{unsupported}: not supported yet")
+    drift = _mapping(spec.get("driftDetection"), "spec.driftDetection").get("mode")
+    if drift not in (None, "", "disabled"):
+        raise HelmReleaseSpecError(f"spec.driftDetection.mode: {drift!r}: drift detection "
+                                   "is not supported yet")
     timeout = _optional_duration(spec.get("timeout"), "spec.timeout")
     name = _string(meta.get("name"), "metadata.name", required=True)
     template = None
