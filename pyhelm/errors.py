@@ -36,6 +36,10 @@ nothing from pyhelm::
     │       └── InvalidKey          a key no object can have (escapes, too long)
     ├── PluginError                 plugin.yaml, installing, running a plugin
     │   └── PluginExitError         a plugin that ran and exited non-zero (its code kept)
+    ├── HelmReleaseError            a HelmRelease the controller cannot act on
+    │   ├── HelmReleaseSpecError    its spec (the message names the field)
+    │   │   └── ValuesFromError     a valuesFrom reference that cannot be read
+    │   └── ArtifactError           its chart source or artifact (missing, digest)
     ├── DiffChangesFound            `diff --detailed-exitcode` found changes (exit code 2)
     └── UsageError                  arguments that do not fit together
         └── IncomparableReleases    `diff release` of releases of two different charts
@@ -243,3 +247,21 @@ class IncomparableReleases(UsageError):
     def __init__(self, message: str, text: str) -> None:
         super().__init__(message)
         self.text = text
+
+
+class HelmReleaseError(PyhelmError):
+    """A HelmRelease object the controller cannot act on."""
+
+
+class HelmReleaseSpecError(HelmReleaseError):
+    """A HelmRelease whose spec this controller cannot act on (the message names the
+    field)."""
+
+
+class ValuesFromError(HelmReleaseSpecError):
+    """A valuesFrom reference that cannot be read (missing, bad YAML, no such key)."""
+
+
+class ArtifactError(HelmReleaseError):
+    """The chart's source is missing, not ready, or its artifact cannot be had or does
+    not match its digest."""

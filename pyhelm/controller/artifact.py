@@ -20,18 +20,13 @@ from pyhelm.controller.spec import (
     ChartRef,
     HelmRelease,
 )
-from pyhelm.errors import KubeNotFoundError, PyhelmError
+from pyhelm.errors import ArtifactError, KubeNotFoundError, PyhelmError
 from pyhelm.kube.protocol import KubeClient
 
 MAX_ARTIFACT_BYTES = 128 * 1024 * 1024
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 # HelmChart and OCIRepository are v1 since source-controller v1.5 (helm-controller's too)
 SOURCE_API_VERSION = f"{SOURCE_GROUP}/v1"
-
-
-class ArtifactError(PyhelmError):
-    """The chart's source is missing, not ready, or its artifact cannot be had or does
-    not match its digest."""
 
 
 @dataclass(frozen=True, kw_only=True)

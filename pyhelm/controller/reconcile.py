@@ -29,7 +29,6 @@ from pyhelm.controller import remediation as remedy
 from pyhelm.controller import status as st
 from pyhelm.controller.artifact import (
     Artifact,
-    ArtifactError,
     ensure_helm_chart,
     fetch_artifact,
     source_artifact,
@@ -38,11 +37,15 @@ from pyhelm.controller.spec import (
     API_VERSION,
     KIND,
     HelmRelease,
-    HelmReleaseSpecError,
     parse_helmrelease,
 )
 from pyhelm.controller.values import compose_values
-from pyhelm.errors import PyhelmError, ReleaseNotFoundError
+from pyhelm.errors import (
+    ArtifactError,
+    HelmReleaseSpecError,
+    PyhelmError,
+    ReleaseNotFoundError,
+)
 from pyhelm.kube.protocol import KubeClient, KubeObject
 from pyhelm.release.model import Release
 from pyhelm.release.status import Status

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.errors import PyhelmError
+from pyhelm.errors import HelmReleaseSpecError
 
 GROUP = "helm.toolkit.fluxcd.io"
 API_VERSION = f"{GROUP}/v2"
@@ -29,11 +29,6 @@ UNSUPPORTED_FIELDS = ("dependsOn", "postRenderers", "kubeConfig", "serviceAccoun
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")  # the CRD's pattern
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-class HelmReleaseSpecError(PyhelmError):
-    """A HelmRelease whose spec this controller cannot act on (the message names the
-    field)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,13 +9,9 @@ import binascii
 from typing import Any
 
 from pyhelm.chart.values import merge_maps, parse_mapping, set_path
-from pyhelm.controller.spec import HelmRelease, HelmReleaseSpecError, ValuesReference
-from pyhelm.errors import KubeNotFoundError, ValuesError
+from pyhelm.controller.spec import HelmRelease, ValuesReference
+from pyhelm.errors import KubeNotFoundError, ValuesError, ValuesFromError
 from pyhelm.kube.protocol import KubeClient
-
-
-class ValuesFromError(HelmReleaseSpecError):
-    """A valuesFrom reference that cannot be read (missing, bad YAML, no such key)."""
 
 
 def _read(kube: KubeClient, namespace: str, ref: ValuesReference) -> str | None:

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from pyhelm.controller.artifact import Artifact, ArtifactError, fetch_artifact, verify_digest
+from pyhelm.controller.artifact import Artifact, fetch_artifact, verify_digest
 from pyhelm.controller.loop import WorkQueue
 from pyhelm.controller.reconcile import reconcile_release
 from pyhelm.controller.status import Condition, config_digest, set_conditions
-from pyhelm.errors import KubeNotFoundError
+from pyhelm.errors import ArtifactError, KubeNotFoundError
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

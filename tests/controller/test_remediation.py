@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from pyhelm.controller import remediation as remedy
-from pyhelm.controller.spec import HelmReleaseSpecError, parse_helmrelease
+from pyhelm.controller.spec import parse_helmrelease
+from pyhelm.errors import HelmReleaseSpecError
 
 
 def _hr(**spec: Any) -> Any:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from pyhelm.controller.spec import HelmReleaseSpecError, parse_duration, parse_helmrelease
+from pyhelm.controller.spec import parse_duration, parse_helmrelease
+from pyhelm.errors import HelmReleaseSpecError
 
 
 def _hr(**spec: Any) -> dict[str, Any]:

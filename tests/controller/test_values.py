@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from pyhelm.controller.spec import parse_helmrelease
-from pyhelm.controller.values import ValuesFromError, compose_values
-from pyhelm.errors import KubeNotFoundError
+from pyhelm.controller.values import compose_values
+from pyhelm.errors import KubeNotFoundError, ValuesFromError
 
 
 class Objects:
