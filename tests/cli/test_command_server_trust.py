@@ -184,7 +184,10 @@ def test_a_client_that_ignores_sighup_keeps_its_command_on_sighup(
 
 def test_ctrl_z_stops_the_command_with_its_client_and_fg_continues_it(
         served: dict[str, str], tmp_path: Path, sleepers: list[int]) -> None:  # noqa: F811
-    client, runner = sleeping(served, tmp_path, sleepers)
+    # A job of its own, as a shell makes it: the kernel discards a stop signal in a
+    # process group with no parent outside it in the session (an "orphaned" one), which
+    # the suite's own group is when it was started in the background by a script.
+    client, runner = sleeping(served, tmp_path, sleepers, process_group=0)
     client.send_signal(signal.SIGTSTP)
     wait_until(lambda: state(client.pid) == "T", 10)
     wait_until(lambda: state(runner) == "T" and state(sleepers[0]) == "T", 10)

@@ -295,4 +295,3 @@ def test_kill_minus_9_at_random_points_never_breaks_a_release(
     assert sum(s.kills for s in streams) >= 50
     assert sum(s.kills - s.finished_before_kill for s in streams) >= 25
     assert sum(s.recoveries for s in streams) >= 5, "kills should leave pending revisions"
-    assert took < 240, took

@@ -175,6 +175,11 @@ def test_release_labels_are_shared_with_helm(env: dict[str, str], namespace: str
     assert refused.returncode == 1 and "system reserved label name" in refused.stderr
 
 
+def _last_status(env: dict[str, str], namespace: str) -> str:
+    history = json.loads(helm(env, "history", "shared", "-n", namespace, "-o", "json"))
+    return str(history[-1]["status"])
+
+
 @pytest.mark.parametrize("first", ["helm", "pyhelm"])
 def test_interleaved_helm_and_pyhelm_upgrades_exclude_each_other(
         first: str, env: dict[str, str], namespace: str, tmp_path: Path) -> None:
@@ -187,18 +192,19 @@ def test_interleaved_helm_and_pyhelm_upgrades_exclude_each_other(
              "pyhelm": [PYHELM, "-n", namespace]}
     second = "pyhelm" if first == "helm" else "helm"
     stuck = subprocess.Popen([*tools[first], "upgrade", "shared", chart, "--wait", "--timeout",
-                              "12s", "--set", "replicaCount=3,nodeSelector.nowhere=x"], env=env,
+                              "30s", "--set", "replicaCount=3,nodeSelector.nowhere=x"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 10
-        refused = None
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            refused = subprocess.run([*tools[second], "upgrade", "shared", chart],
-                                     env=env, capture_output=True, text=True, check=False)
-            if refused.returncode != 0:
-                break
-        assert refused is not None and refused.returncode != 0, "no exclusion seen"
+        # the other tool tries once the first one's pending record is there (a loaded
+        # machine may take seconds to start the first tool)
+        deadline = time.monotonic() + 60
+        while _last_status(env, namespace) != "pending-upgrade":
+            assert time.monotonic() < deadline and stuck.poll() is None, \
+                f"{first}'s upgrade never became pending"
+            time.sleep(0.2)
+        refused = subprocess.run([*tools[second], "upgrade", "shared", chart],
+                                 env=env, capture_output=True, text=True, check=False)
+        assert refused.returncode != 0, "no exclusion seen"
         assert "in progress" in refused.stderr, refused.stderr
     finally:
         stuck.communicate(timeout=120)
