@@ -33,6 +33,7 @@ def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
 
     def serve() -> None:
         connection, _ = listener.accept()
+        connection.settimeout(20)  # never hang the suite
         with connection:
             size = int.from_bytes(connection.recv(8, socket.MSG_WAITALL), "big")
             connection.recv(size, socket.MSG_WAITALL)
@@ -58,10 +59,17 @@ def test_a_signal_just_after_the_go_ahead_is_forwarded(
     waiting = client._wait_for_runner
 
     def signalled_first(connection: Any, held: set[int]) -> int:
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C before forwarding is in place
+        # Ctrl-C before forwarding is in place. To this thread: the test process has
+        # other threads, which a process-directed signal may go to (a pyhelm client
+        # has one thread).
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
         return waiting(connection, held)
 
+    def die_of(signum: int) -> int:
+        raise AssertionError(f"the client would have died of signal {signum}")
+
     monkeypatch.setattr(client, "_wait_for_runner", signalled_first)
+    monkeypatch.setattr(client, "_die_of", die_of)
     saved = {signum: signal.getsignal(signum) for signum in (
         signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
         signal.SIGUSR2, signal.SIGTSTP, signal.SIGCONT)}
