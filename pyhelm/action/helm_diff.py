@@ -40,7 +40,7 @@ from pyhelm.errors import (
 from pyhelm.helm_reference import HELM_DIFF_VERSION
 
 if TYPE_CHECKING:
-    from pyhelm.action.post_renderer import PostRenderer
+    from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.release.model import Release
 
 VERSION = HELM_DIFF_VERSION
@@ -90,7 +90,7 @@ class UpgradeDiffOptions:
     disable_validation: bool = False
     skip_schema_validation: bool = False
     enable_dns: bool = False
-    post_renderer: PostRenderer | None = None
+    post_renderer: StreamRenderer | None = None
     report: diff_report.ReportOptions = field(default_factory=diff_report.ReportOptions)
 
 

@@ -40,7 +40,7 @@ from pyhelm.release.names import validate_release_name
 from pyhelm.storage.driver import SYSTEM_LABELS, custom_labels
 
 if TYPE_CHECKING:
-    from pyhelm.action.post_renderer import PostRenderer
+    from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.release.model import Release
 
 
@@ -68,7 +68,7 @@ class InstallOptions:
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)  # -l: release labels
-    post_renderer: PostRenderer | None = None
+    post_renderer: StreamRenderer | None = None
     enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
     hide_secret: bool = False  # with dry_run: print Secrets as a note (Helm's --hide-secret)
     replace: bool = False  # reuse the name of a release uninstalled with its history, or failed

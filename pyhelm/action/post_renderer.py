@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from pyhelm.engine import postrender_stream
 from pyhelm.engine.manifest import (
@@ -32,6 +33,15 @@ from pyhelm.plugin.loader import Plugin
 
 PLUGIN_TYPE = "postrenderer/v1"
 _RUN_ERROR = "error while running post render on files"
+
+
+class StreamRenderer(Protocol):
+    """Anything that rewrites the stream of rendered documents: a ``PostRenderer``
+    program, or an in-process one (the controller's kustomize and metadata steps)."""
+
+    def run(self, stream: str) -> str:
+        """The new stream of YAML documents."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,7 @@ class PostRenderer:
         return output
 
 
-def post_render(rendered: Rendered, renderer: PostRenderer) -> Rendered:
+def post_render(rendered: Rendered, renderer: StreamRenderer) -> Rendered:
     """``rendered`` with its manifests and hooks replaced by what the renderer made of
     them, sorted again as Helm sorts a render."""
     files = dict(rendered.templates) or _files_of(rendered)

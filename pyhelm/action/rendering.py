@@ -25,7 +25,7 @@ from pyhelm.errors import ChartError
 if TYPE_CHECKING:
     from pyhelm.action.chart_source import ChartSource
     from pyhelm.action.configuration import Configuration
-    from pyhelm.action.post_renderer import PostRenderer
+    from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.chart.model import Chart
     from pyhelm.settings import Settings
 
@@ -48,7 +48,7 @@ class RenderSpec:
     skip_schema_validation: bool = False
     subchart_notes: bool = False
     engine: str | None = None  # None: decided from the chart
-    post_renderer: PostRenderer | None = None
+    post_renderer: StreamRenderer | None = None
     enable_dns: bool = False  # Helm's --enable-dns, for getHostByName in Helm charts
 
 
@@ -92,7 +92,7 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
                        release: ReleaseContext, *, reuse: ReuseRule | None = None,
                        offline: bool = False, skip_schema_validation: bool = False,
                        subchart_notes: bool = False,
-                       post_renderer: PostRenderer | None = None,
+                       post_renderer: StreamRenderer | None = None,
                        enable_dns: bool = False) -> RenderOutcome:
     """Render for install, upgrade or diff: the cluster's capabilities, and `lookup`
     reading the cluster (``offline``: Helm's defaults and no cluster, as

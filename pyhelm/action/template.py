@@ -26,7 +26,7 @@ from pyhelm.release.names import validate_release_name
 from pyhelm.settings import RepoPaths
 
 if TYPE_CHECKING:
-    from pyhelm.action.post_renderer import PostRenderer
+    from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.engine.helm_inputs import KubeTarget
 
 
@@ -49,7 +49,7 @@ class TemplateOptions:
     output_dir: str | None = None
     skip_schema_validation: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
-    post_renderer: PostRenderer | None = None
+    post_renderer: StreamRenderer | None = None
     enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
     # --dry-run=server: the cluster's capabilities, and `lookup` reading it (else offline)
     cluster: Capabilities | None = None

@@ -38,7 +38,7 @@ from pyhelm.errors import (
 from pyhelm.release.names import validate_release_name
 
 if TYPE_CHECKING:
-    from pyhelm.action.post_renderer import PostRenderer
+    from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.release.model import Release
 
 
@@ -71,7 +71,7 @@ class UpgradeOptions:
     render_subchart_notes: bool = False
     location: ChartLocation = field(default_factory=ChartLocation)
     labels: Mapping[str, str | None] = field(default_factory=dict)
-    post_renderer: PostRenderer | None = None
+    post_renderer: StreamRenderer | None = None
     enable_dns: bool = False  # Helm charts' getHostByName resolves (else it gives "")
     hide_secret: bool = False  # with dry_run: print Secrets as a note (Helm's --hide-secret)
 

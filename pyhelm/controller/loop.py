@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyhelm.controller.drift_watch import DriftWatcher
 from pyhelm.controller.probes import Metrics
 from pyhelm.controller.reconcile import ReconcileResult, StatusKubeClient, reconcile_release
 from pyhelm.controller.spec import API_VERSION, KIND
@@ -109,6 +110,8 @@ class Controller:
         self.metrics = Metrics()
         self.synced = threading.Event()  # the first list succeeded (readiness)
         self._stopping = threading.Event()
+        # drift: a managed object's change queues its HelmRelease (driftDetection on)
+        self.drift = DriftWatcher(kube_factory, self.queue.add, self._stopping, self.log)
         self._cache: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -208,6 +211,8 @@ class Controller:
             return
         self.metrics.observe(namespace, name, time.monotonic() - started, result.action)
         self.report(result)
+        if result.watched_kinds:
+            self.drift.watch(result.watched_kinds)
         if result.requeue_after is not None:
             self.queue.add_after(key, result.requeue_after)
 

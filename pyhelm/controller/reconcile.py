@@ -12,6 +12,7 @@ reconciled and the latest revision is deployed.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,18 +25,23 @@ from pyhelm.action import release_test as test_action
 from pyhelm.action import uninstall as uninstall_action
 from pyhelm.action import upgrade as upgrade_action
 from pyhelm.action.configuration import Configuration, default_owner
+from pyhelm.action.records import manifests_of
 from pyhelm.action.values_options import ValueOptions
+from pyhelm.controller import drift as drift_check
 from pyhelm.controller import remediation as remedy
 from pyhelm.controller import status as st
+from pyhelm.controller.access import release_kube
 from pyhelm.controller.artifact import (
     Artifact,
     ensure_helm_chart,
     fetch_artifact,
     source_artifact,
 )
+from pyhelm.controller.postrender import ControllerPostRenderer
 from pyhelm.controller.spec import (
     API_VERSION,
     KIND,
+    REQUESTED_AT,
     HelmRelease,
     parse_helmrelease,
 )
@@ -43,6 +49,7 @@ from pyhelm.controller.values import compose_values
 from pyhelm.errors import (
     ArtifactError,
     HelmReleaseSpecError,
+    KubeNotFoundError,
     PyhelmError,
     ReleaseNotFoundError,
 )
@@ -82,6 +89,8 @@ class ReconcileResult:
     revision: int | None = None
     requeue_after: float | None = None
     status: Mapping[str, Any] = field(default_factory=dict)
+    # (apiVersion, kind) of the objects whose changes are drift (driftDetection on)
+    watched_kinds: tuple[tuple[str, str], ...] = ()
 
 
 def _utc_now() -> datetime:
@@ -103,7 +112,8 @@ def _configuration(kube: KubeClient, hr: HelmRelease, clock: Clock) -> Configura
                                            clock=clock, owner=owner)
         return stores["store"]
 
-    return Configuration(kube_factory=lambda: kube, namespace_override=hr.release_namespace,
+    target = release_kube(kube, hr)
+    return Configuration(kube_factory=lambda: target, namespace_override=hr.release_namespace,
                          store_factory=store, clock=clock, owner=owner, settings=settings)
 
 
@@ -123,7 +133,23 @@ def _unchanged(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, dige
             and revisions[-1].info.status == Status.DEPLOYED
             and status.get("observedGeneration") == hr.generation
             and status.get("lastAttemptedRevisionDigest") == artifact.digest
-            and status.get("lastAttemptedConfigDigest") == digest)
+            and status.get("lastAttemptedConfigDigest") == digest
+            and _post_render_observed(status, hr))
+
+
+def post_render_digests(hr: HelmRelease) -> dict[str, str]:
+    """``observedPostRenderersDigest`` and ``observedCommonMetadataDigest``: a change of
+    either makes a new revision, as a change of chart or values does."""
+    renderers = [{"patches": [{"patch": p.patch, "target": repr(p.target)}
+                              for p in r.patches],
+                  "images": [repr(i) for i in r.images]} for r in hr.post_renderers]
+    common = {"labels": dict(hr.common_labels), "annotations": dict(hr.common_annotations)}
+    return {"observedPostRenderersDigest": st.config_digest({"r": renderers}),
+            "observedCommonMetadataDigest": st.config_digest(common)}
+
+
+def _post_render_observed(status: Mapping[str, Any], hr: HelmRelease) -> bool:
+    return all(status.get(k) == v for k, v in post_render_digests(hr).items())
 
 
 def _test(cfg: Configuration, hr: HelmRelease, release: Release) -> st.Condition | None:
@@ -154,14 +180,15 @@ def _tests_failed(obj: Mapping[str, Any], hr: HelmRelease) -> bool:
         for c in (obj.get("status") or {}).get("conditions") or [])
 
 
-def _in_sync(obj: Mapping[str, Any], artifact: Artifact, digest: str,
+def _in_sync(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, digest: str,
              revisions: list[Release]) -> bool:
     """The latest revision is deployed from this artifact with these values: a new
     generation that changed neither (an interval, suspend and resume) needs no release."""
     status = obj.get("status") or {}
     return (bool(revisions) and revisions[-1].info.status == Status.DEPLOYED
             and status.get("lastAttemptedRevisionDigest") == artifact.digest
-            and st.config_digest(revisions[-1].config) == digest)
+            and st.config_digest(revisions[-1].config) == digest
+            and _post_render_observed(status, hr))
 
 
 def _observed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, hr: HelmRelease,
@@ -189,6 +216,7 @@ def _observed(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, hr: Helm
 def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
              composed: Mapping[str, Any]) -> Release:
     values = ValueOptions(values=dict(composed))
+    renderer = ControllerPostRenderer(hr)
     if not upgrade:
         spec = hr.install
         return install_action.run(cfg, install_action.InstallOptions(
@@ -196,7 +224,7 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
             create_namespace=spec.create_namespace, wait=not spec.disable_wait,
             wait_for_jobs=not spec.disable_wait_for_jobs, no_hooks=spec.disable_hooks,
             skip_crds=spec.skip_crds, timeout=spec.timeout or hr.timeout,
-            replace=True, description="Install complete"))
+            replace=True, description="Install complete", post_renderer=renderer))
     up = hr.upgrade
     return upgrade_action.run(cfg, upgrade_action.UpgradeOptions(
         name=hr.release, chart=str(chart), namespace=hr.release_namespace, values=values,
@@ -204,10 +232,7 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
         wait=not up.disable_wait, wait_for_jobs=not up.disable_wait_for_jobs,
         no_hooks=up.disable_hooks, force_replace=up.force,
         timeout=up.timeout or hr.timeout, history_max=hr.max_history,
-        description="Upgrade complete"))
-
-
-REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
+        description="Upgrade complete", post_renderer=renderer))
 
 
 def _write(kube: StatusKubeClient, obj: Mapping[str, Any], status: dict[str, Any]
@@ -293,6 +318,75 @@ def _reconcile_delete(kube: StatusKubeClient, obj: Mapping[str, Any], key: str,
                            reason="UninstallSucceeded", message=message)
 
 
+def _dependency_not_ready(kube: KubeClient, hr: HelmRelease) -> str:
+    """Why a ``spec.dependsOn`` release holds this one back ("" when none does): it must
+    exist, be Ready and have observed its latest generation (helm-controller's rule)."""
+    for dependency in hr.depends_on:
+        try:
+            other = kube.get(API_VERSION, KIND, dependency.name, dependency.namespace)
+        except KubeNotFoundError:
+            return f"dependency '{dependency.key}' not found"
+        status = other.get("status") or {}
+        generation = (other.get("metadata") or {}).get("generation")
+        ready = any(c.get("type") == st.READY and c.get("status") == "True"
+                    for c in status.get("conditions") or [])
+        if not ready or status.get("observedGeneration") != generation:
+            return f"dependency '{dependency.key}' is not ready"
+    return ""
+
+
+def _watched_kinds(hr: HelmRelease, release: Release | None) -> tuple[tuple[str, str], ...]:
+    if hr.drift.mode == "disabled" or release is None:
+        return ()
+    return tuple(sorted({(m.api_version, m.kind) for m in manifests_of(release)}))
+
+
+def _drift(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, hr: HelmRelease,
+           cfg: Configuration, latest: Release, now: datetime) -> ReconcileResult | None:
+    """Find drift of the deployed revision (``driftDetection`` enabled or warn); correct
+    it when enabled. None: detection is off, or nothing drifted."""
+    if hr.drift.mode == "disabled":
+        return None
+    name = f"{latest.namespace}/{latest.name}.v{latest.version}"
+    kinds = _watched_kinds(hr, latest)
+    try:
+        found = drift_check.detect(cfg.kube, latest, hr.drift.ignore)
+        if not found:
+            return None
+        described = "; ".join(d.describe() for d in found[:10]) + (
+            f"; and {len(found) - 10} more" if len(found) > 10 else "")
+        if hr.drift.mode == "warn":
+            return ReconcileResult(
+                key=key, action="drift", ready=True, reason=st.DRIFT_DETECTED,
+                message=f"Cluster state of release {name} has drifted from the desired "
+                        f"state: {described}", revision=latest.version,
+                requeue_after=hr.interval, watched_kinds=kinds)
+        drift_check.correct(cfg.kube, latest, found)
+    except PyhelmError as exc:
+        return _failed(kube, obj, key, hr.generation, st.DRIFT_FAILED,
+                       f"Cluster state of release {name}: drift correction failed: {exc}",
+                       now, {}, hr.interval)
+    return ReconcileResult(
+        key=key, action="drift", ready=True, reason=st.DRIFT_CORRECTED,
+        message=f"Cluster state of release {name} was corrected: {described}",
+        revision=latest.version, requeue_after=hr.interval, watched_kinds=kinds)
+
+
+def _requested(hr: HelmRelease, annotation: str, handled: object) -> bool:
+    """A ``forceAt``/``resetAt`` request not handled yet: as Flux's, it counts only with
+    ``requestedAt`` set to the same value (``flux reconcile hr --force``/``--reset``)."""
+    return bool(annotation) and annotation == hr.requested_at and handled != annotation
+
+
+def _reset(kube: StatusKubeClient, obj: Mapping[str, Any], hr: HelmRelease
+           ) -> Mapping[str, Any]:
+    """``resetAt``: the failure counters start again (retries are available again)."""
+    status = {"failures": 0, "installFailures": 0, "upgradeFailures": 0,
+              "lastHandledResetAt": hr.reset_at}
+    kube.patch_status(API_VERSION, KIND, hr.name, hr.namespace, status)
+    return {**obj, "status": {**(obj.get("status") or {}), **status}}
+
+
 def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                       clock: Clock = _utc_now, source_requeue: float = 5.0
                       ) -> ReconcileResult:
@@ -315,6 +409,13 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
         return ReconcileResult(key=key, action="suspended", ready=False, reason="Suspended",
                                message="reconciliation is suspended")
     _with_finalizer(kube, obj, present=True)
+    blocked = _dependency_not_ready(kube, hr)
+    if blocked:
+        return _failed(kube, obj, key, generation, st.DEPENDENCY_NOT_READY, blocked, now,
+                       {}, source_requeue)
+    if _requested(hr, hr.reset_at, (obj.get("status") or {}).get("lastHandledResetAt")):
+        obj = _reset(kube, obj, hr)
+    force = _requested(hr, hr.force_at, (obj.get("status") or {}).get("lastHandledForceAt"))
     chart_status = ({"helmChart": f"{hr.chart_ref.namespace}/{hr.chart_ref.name}"}
                     if hr.chart_template else {})
     try:
@@ -329,27 +430,38 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
         return _failed(kube, obj, key, generation, st.INIT_FAILED, str(exc), now,
                        chart_status, min(hr.interval, source_requeue))
     digest = st.config_digest(values)
-    cfg = _configuration(kube, hr, clock)
-    revisions = _revisions(cfg, hr)
-    if _unchanged(obj, hr, artifact, digest, revisions):
+    try:
+        cfg = _configuration(kube, hr, clock)
+        revisions = _revisions(cfg, hr)
+    except PyhelmError as exc:  # a kubeConfig or service account that cannot be used
+        return _failed(kube, obj, key, generation, st.INIT_FAILED, str(exc), now,
+                       chart_status, min(hr.interval, source_requeue))
+    if not force and _unchanged(obj, hr, artifact, digest, revisions):
         requested = (meta.get("annotations") or {}).get(REQUESTED_AT)
         if requested and (obj.get("status") or {}).get("lastHandledReconcileAt") != requested:
             _write(kube, obj, {})
+        drifted = _drift(kube, obj, key, hr, cfg, revisions[-1], now)
+        if drifted is not None:
+            return drifted
         return ReconcileResult(key=key, action="unchanged", ready=True, reason="Unchanged",
                                message="release is up to date", revision=revisions[-1].version,
-                               requeue_after=hr.interval, status=obj.get("status") or {})
-    if _in_sync(obj, artifact, digest, revisions):
+                               requeue_after=hr.interval, status=obj.get("status") or {},
+                               watched_kinds=_watched_kinds(hr, revisions[-1]))
+    if not force and _in_sync(obj, hr, artifact, digest, revisions):
         if _tests_failed(obj, hr):  # no remediation yet: failed until a new chart or values
             return ReconcileResult(key=key, action="unchanged", ready=False,
                                    reason=st.TEST_FAILED, message="the release's tests failed",
                                    revision=revisions[-1].version, requeue_after=hr.interval)
-        return _observed(kube, obj, key, hr, revisions, now)
+        observed = _observed(kube, obj, key, hr, revisions, now)
+        drifted = _drift(kube, obj, key, hr, cfg, revisions[-1], now)
+        return drifted or dataclasses.replace(
+            observed, watched_kinds=_watched_kinds(hr, revisions[-1]))
     # an upgrade once a revision was deployed; before that (a failed install left its
     # revision) installing again, replacing it, is still the install
     upgrade = any(r.info.status in (Status.DEPLOYED, Status.SUPERSEDED) for r in revisions)
     counter = "upgradeFailures" if upgrade else "installFailures"
     old_status = obj.get("status") or {}
-    same = remedy.same_attempt(old_status, generation, artifact.digest, digest)
+    same = not force and remedy.same_attempt(old_status, generation, artifact.digest, digest)
     failures = int(old_status.get(counter) or 0) if same else 0
     if same and remedy.exhausted(hr, upgrade, failures):
         return ReconcileResult(
@@ -362,7 +474,10 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                  "lastAttemptedRevisionDigest": artifact.digest,
                  "lastAttemptedConfigDigest": digest,
                  "lastAttemptedReleaseAction": "upgrade" if upgrade else "install",
-                 "storageNamespace": hr.storage, **chart_status}
+                 "storageNamespace": hr.storage, **chart_status,
+                 **post_render_digests(hr)}
+    if force:
+        attempted["lastHandledForceAt"] = hr.force_at
     try:
         with tempfile.TemporaryDirectory(prefix="pyhelm-artifact-") as tmp:
             chart = fetch_artifact(artifact, Path(tmp))
@@ -409,4 +524,5 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     ready = conditions[0]
     return ReconcileResult(key=key, action=verb, ready=ready.status, reason=ready.reason,
                            message=ready.message, revision=release.version,
-                           requeue_after=hr.interval, status=status)
+                           requeue_after=hr.interval, status=status,
+                           watched_kinds=_watched_kinds(hr, release))

@@ -21,10 +21,13 @@ SOURCE_GROUP = "source.toolkit.fluxcd.io"
 CHART_REF_KINDS = ("OCIRepository", "HelmChart")
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_HISTORY = 5
-# fields that would change what is released: refused (Ready=False, InvalidSpec) rather
-# than silently ignored
-UNSUPPORTED_FIELDS = ("dependsOn", "postRenderers", "kubeConfig", "serviceAccountName",
-                      "commonMetadata")
+DRIFT_MODES = ("enabled", "warn", "disabled")
+# helm-controller's annotations (fluxcd/pkg/apis/meta): a reconcile request, a one-off
+# forced install or upgrade, and a reset of the failure counters
+REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
+FORCE_AT = "reconcile.fluxcd.io/forceAt"
+RESET_AT = "reconcile.fluxcd.io/resetAt"
+DEFAULT_KUBECONFIG_KEYS = ("value", "value.yaml")  # Flux's, tried in this order
 
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")  # the CRD's pattern
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
@@ -111,6 +114,84 @@ class TestSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Dependency:
+    """One ``spec.dependsOn`` entry: a HelmRelease that must be Ready first."""
+
+    name: str
+    namespace: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectSelector:
+    """A kustomize-style target: objects matched by group, version, kind, name,
+    namespace and label and annotation selectors (empty: any)."""
+
+    group: str = ""
+    version: str = ""
+    kind: str = ""
+    name: str = ""
+    namespace: str = ""
+    label_selector: str = ""
+    annotation_selector: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IgnoreRule:
+    """``spec.driftDetection.ignore[]``: JSON pointers not compared, on the objects the
+    target selects (all objects without one)."""
+
+    paths: tuple[str, ...]
+    target: ObjectSelector | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftDetection:
+    """``spec.driftDetection``: ``enabled`` corrects drift, ``warn`` reports it."""
+
+    mode: str = "disabled"
+    ignore: tuple[IgnoreRule, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class KustomizePatch:
+    """A strategic merge or JSON 6902 patch and the objects it applies to."""
+
+    patch: str
+    target: ObjectSelector | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageOverride:
+    """A kustomize ``images`` entry: a new name, tag or digest for an image."""
+
+    name: str
+    new_name: str = ""
+    new_tag: str = ""
+    digest: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KustomizePostRenderer:
+    """``spec.postRenderers[].kustomize``."""
+
+    patches: tuple[KustomizePatch, ...] = ()
+    images: tuple[ImageOverride, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class KubeConfigRef:
+    """``spec.kubeConfig.secretRef``: the Secret key holding a kubeconfig for a remote
+    cluster (``key`` empty: ``value``, else ``value.yaml``)."""
+
+    secret: str
+    key: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class HelmRelease:
     """One HelmRelease: identity, generation and the spec fields acted on."""
 
@@ -132,6 +213,26 @@ class HelmRelease:
     chart_template: ChartTemplate | None = None
     values_from: tuple[ValuesReference, ...] = ()
     test: TestSpec = field(default_factory=TestSpec)
+    depends_on: tuple[Dependency, ...] = ()
+    drift: DriftDetection = field(default_factory=DriftDetection)
+    service_account: str = ""
+    kube_config: KubeConfigRef | None = None
+    common_labels: Mapping[str, str] = field(default_factory=dict)
+    common_annotations: Mapping[str, str] = field(default_factory=dict)
+    post_renderers: tuple[KustomizePostRenderer, ...] = ()
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def requested_at(self) -> str:
+        return self.annotations.get(REQUESTED_AT, "")
+
+    @property
+    def force_at(self) -> str:
+        return self.annotations.get(FORCE_AT, "")
+
+    @property
+    def reset_at(self) -> str:
+        return self.annotations.get(RESET_AT, "")
 
     @property
     def release(self) -> str:
@@ -327,6 +428,107 @@ def _values_from(raw: object) -> tuple[ValuesReference, ...]:
     return tuple(refs)
 
 
+def _string_map(value: object, where: str) -> Mapping[str, str]:
+    mapping = _mapping(value, where)
+    for key, item in mapping.items():
+        if not isinstance(item, str):
+            raise HelmReleaseSpecError(f"{where}.{key}: expected a string, "
+                                       f"got {type(item).__name__}")
+    return mapping
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise HelmReleaseSpecError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _depends_on(raw: object, namespace: str) -> tuple[Dependency, ...]:
+    found = []
+    for index, item in enumerate(_list(raw, "spec.dependsOn")):
+        where = f"spec.dependsOn[{index}]"
+        entry = _mapping(item, where)
+        if entry.get("readyExpr"):
+            raise HelmReleaseSpecError(f"{where}.readyExpr: CEL expressions are not "
+                                       "supported yet")
+        found.append(Dependency(
+            name=_string(entry.get("name"), f"{where}.name", required=True),
+            namespace=_string(entry.get("namespace"), f"{where}.namespace") or namespace))
+    return tuple(found)
+
+
+def _selector(raw: object, where: str) -> ObjectSelector | None:
+    if raw is None:
+        return None
+    entry = _mapping(raw, where)
+    fields = {"group": "group", "version": "version", "kind": "kind", "name": "name",
+              "namespace": "namespace", "labelSelector": "label_selector",
+              "annotationSelector": "annotation_selector"}
+    return ObjectSelector(**{attr: _string(entry.get(key), f"{where}.{key}")
+                             for key, attr in fields.items()})
+
+
+def _drift(raw: object) -> DriftDetection:
+    spec = _mapping(raw, "spec.driftDetection")
+    mode = _string(spec.get("mode"), "spec.driftDetection.mode") or "disabled"
+    if mode not in DRIFT_MODES:
+        raise HelmReleaseSpecError(f"spec.driftDetection.mode: {mode!r} is not one of "
+                                   f"{', '.join(DRIFT_MODES)}")
+    rules = []
+    for index, item in enumerate(_list(spec.get("ignore"), "spec.driftDetection.ignore")):
+        where = f"spec.driftDetection.ignore[{index}]"
+        entry = _mapping(item, where)
+        paths = _list(entry.get("paths"), f"{where}.paths")
+        for number, path in enumerate(paths):
+            if not isinstance(path, str) or not (path == "" or path.startswith("/")):
+                raise HelmReleaseSpecError(f"{where}.paths[{number}]: {path!r} is not a "
+                                           "JSON pointer such as /spec/replicas")
+        rules.append(IgnoreRule(paths=tuple(paths),
+                                target=_selector(entry.get("target"), f"{where}.target")))
+    return DriftDetection(mode=mode, ignore=tuple(rules))
+
+
+def _post_renderers(raw: object) -> tuple[KustomizePostRenderer, ...]:
+    found = []
+    for index, item in enumerate(_list(raw, "spec.postRenderers")):
+        where = f"spec.postRenderers[{index}].kustomize"
+        kustomize = _mapping(_mapping(item, f"spec.postRenderers[{index}]").get("kustomize"),
+                             where)
+        patches = []
+        for number, patch in enumerate(_list(kustomize.get("patches"), f"{where}.patches")):
+            entry = _mapping(patch, f"{where}.patches[{number}]")
+            patches.append(KustomizePatch(
+                patch=_string(entry.get("patch"), f"{where}.patches[{number}].patch",
+                              required=True),
+                target=_selector(entry.get("target"), f"{where}.patches[{number}].target")))
+        images = []
+        for number, image in enumerate(_list(kustomize.get("images"), f"{where}.images")):
+            at = f"{where}.images[{number}]"
+            entry = _mapping(image, at)
+            images.append(ImageOverride(
+                name=_string(entry.get("name"), f"{at}.name", required=True),
+                new_name=_string(entry.get("newName"), f"{at}.newName"),
+                new_tag=_string(entry.get("newTag"), f"{at}.newTag"),
+                digest=_string(entry.get("digest"), f"{at}.digest")))
+        found.append(KustomizePostRenderer(patches=tuple(patches), images=tuple(images)))
+    return tuple(found)
+
+
+def _kube_config(raw: object) -> KubeConfigRef | None:
+    if raw is None:
+        return None
+    spec = _mapping(raw, "spec.kubeConfig")
+    if spec.get("configMapRef"):
+        raise HelmReleaseSpecError("spec.kubeConfig.configMapRef: cloud provider "
+                                   "kubeconfigs are not supported yet (use secretRef)")
+    ref = _mapping(spec.get("secretRef"), "spec.kubeConfig.secretRef")
+    return KubeConfigRef(
+        secret=_string(ref.get("name"), "spec.kubeConfig.secretRef.name", required=True),
+        key=_string(ref.get("key"), "spec.kubeConfig.secretRef.key"))
+
+
 def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     """The typed HelmRelease; ``HelmReleaseSpecError`` names the first bad field."""
     if obj.get("apiVersion") != API_VERSION or obj.get("kind") != KIND:
@@ -338,14 +540,8 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     max_history = spec.get("maxHistory", DEFAULT_MAX_HISTORY)
     if not isinstance(max_history, int) or isinstance(max_history, bool) or max_history < 0:
         raise HelmReleaseSpecError(f"spec.maxHistory: {max_history!r} is not a count")
-    for unsupported in UNSUPPORTED_FIELDS:
-        if spec.get(unsupported):
-            raise HelmReleaseSpecError(f"spec.{unsupported}: not supported yet")
-    drift = _mapping(spec.get("driftDetection"), "spec.driftDetection").get("mode")
-    if drift not in (None, "", "disabled"):
-        raise HelmReleaseSpecError(f"spec.driftDetection.mode: {drift!r}: drift detection "
-                                   "is not supported yet")
     timeout = _optional_duration(spec.get("timeout"), "spec.timeout")
+    common = _mapping(spec.get("commonMetadata"), "spec.commonMetadata")
     name = _string(meta.get("name"), "metadata.name", required=True)
     template = None
     if spec.get("chart") is not None:
@@ -371,4 +567,13 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
         values_from=_values_from(spec.get("valuesFrom")),
         test=_test(spec.get("test")),
         install=_install(spec.get("install")),
-        upgrade=_upgrade(spec.get("upgrade")))
+        upgrade=_upgrade(spec.get("upgrade")),
+        depends_on=_depends_on(spec.get("dependsOn"), namespace),
+        drift=_drift(spec.get("driftDetection")),
+        service_account=_string(spec.get("serviceAccountName"), "spec.serviceAccountName"),
+        kube_config=_kube_config(spec.get("kubeConfig")),
+        common_labels=_string_map(common.get("labels"), "spec.commonMetadata.labels"),
+        common_annotations=_string_map(common.get("annotations"),
+                                       "spec.commonMetadata.annotations"),
+        post_renderers=_post_renderers(spec.get("postRenderers")),
+        annotations=_string_map(meta.get("annotations"), "metadata.annotations"))

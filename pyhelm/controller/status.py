@@ -28,6 +28,11 @@ INIT_FAILED = "InitFailed"  # values from a ConfigMap or Secret could not be rea
 INVALID_SPEC = "InvalidSpec"  # not one of helm-controller's: it rejects these in the CRD
 RECONCILIATION_FAILED = "ReconciliationFailed"
 PROGRESSING = "Progressing"
+DEPENDENCY_NOT_READY = "DependencyNotReady"
+# event reasons of drift detection (Ready stays as it was)
+DRIFT_DETECTED = "DriftDetected"
+DRIFT_CORRECTED = "DriftCorrected"
+DRIFT_FAILED = "DriftCorrectionFailed"
 
 
 def rfc3339(moment: datetime) -> str:

@@ -174,6 +174,13 @@ class RestKubeClient:
     def close(self) -> None:
         self.transport.close()
 
+    def impersonating(self, user: str) -> RestKubeClient:
+        """A client with these credentials acting as ``user`` (``Impersonate-User``, as
+        client-go's impersonation config sends it; the caller needs RBAC to impersonate)."""
+        return RestKubeClient(
+            self.transport.with_headers([("Impersonate-User", user)]), self._namespace,
+            throttle=self._throttle)
+
     # ---------------------------------------------------------------- transport
     def _unreachable(self, exc: TransportError, method: str, path: str,
                      timeout: tuple[float, float]) -> KubeUnreachableError:

@@ -13,6 +13,7 @@ out waiting for its answer is not retried (the server may have acted).
 
 from __future__ import annotations
 
+import copy
 import http.client
 import socket
 import ssl
@@ -81,6 +82,17 @@ class Transport:
         self._lock = threading.Lock()
         # a client dropped without close() still closes its idle connections
         weakref.finalize(self, _close_all, self._idle)
+
+    def with_headers(self, headers: Sequence[tuple[str, str]]) -> Transport:
+        """A transport to the same server with the same TLS context and credentials,
+        whose ``headers`` replace any of the same names (its own connection pool)."""
+        other = copy.copy(self)
+        names = {name.lower() for name, _ in headers}
+        other._headers = [h for h in self._headers if h[0].lower() not in names] + list(headers)
+        other._idle = []
+        other._lock = threading.Lock()
+        weakref.finalize(other, _close_all, other._idle)
+        return other
 
     def close(self) -> None:
         """Close the idle connections; the transport stays usable. The list is emptied

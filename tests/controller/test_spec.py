@@ -65,9 +65,11 @@ def test_chart_ref_kind_defaults_to_helmchart_and_namespace_is_kept() -> None:
     ({"valuesFrom": [{"kind": "Pod", "name": "v"}]},
      "spec.valuesFrom[0].kind: 'Pod' is not ConfigMap or Secret"),
     ({"valuesFrom": [{"kind": "Secret"}]}, "spec.valuesFrom[0].name: required"),
-    ({"dependsOn": [{"name": "db"}]}, "spec.dependsOn: not supported yet"),
-    ({"postRenderers": [{"kustomize": {}}]}, "spec.postRenderers: not supported yet"),
-    ({"driftDetection": {"mode": "enabled"}}, "spec.driftDetection.mode: 'enabled'"),
+    ({"dependsOn": {"name": "db"}}, "spec.dependsOn: expected a list, got dict"),
+    ({"postRenderers": [{"kustomize": {"patches": [{}]}}]},
+     "spec.postRenderers[0].kustomize.patches[0].patch: required"),
+    ({"driftDetection": {"mode": "Enabled"}},
+     "spec.driftDetection.mode: 'Enabled' is not one of enabled, warn, disabled"),
 ])
 def test_bad_fields_are_named(spec: dict[str, Any], message: str) -> None:
     with pytest.raises(HelmReleaseSpecError) as caught:
