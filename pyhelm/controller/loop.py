@@ -89,6 +89,11 @@ class WorkQueue:
                 self._ready.append(key)
                 self._cond.notify()
 
+    def depth(self) -> int:
+        """Keys ready to be worked on now (controller-runtime's workqueue_depth)."""
+        with self._cond:
+            return len(self._ready)
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -102,12 +107,17 @@ class Controller:
                  options: ControllerOptions,
                  report: Callable[[ReconcileResult], None] | None = None,
                  log: Callable[[str], None] | None = None,
-                 reconcile: Reconcile = reconcile_release) -> None:
+                 reconcile: Reconcile = reconcile_release,
+                 record: Callable[[dict[str, Any], ReconcileResult], None] | None = None
+                 ) -> None:
         self.kube_factory, self.options, self.reconcile = kube_factory, options, reconcile
         self.report = report or (lambda _: None)
+        self.record = record or (lambda _obj, _result: None)  # Events
         self.log = log or (lambda _: None)
         self.queue = WorkQueue()
         self.metrics = Metrics()
+        self.metrics.gauge("workqueue_depth", "Current depth of workqueue",
+                           'name="helmrelease"', lambda: float(self.queue.depth()))
         self.synced = threading.Event()  # the first list succeeded (readiness)
         self._stopping = threading.Event()
         # drift: a managed object's change queues its HelmRelease (driftDetection on)
@@ -203,16 +213,22 @@ class Controller:
             result = self.reconcile(kube, obj)
         except PyhelmError as exc:  # the status could not be written
             self.log(f"{key}: {exc}")
+            self.metrics.outcome("error")
             self.queue.add_after(key, ERROR_REQUEUE)
             return
         except Exception as exc:  # one release must never stop the others
             self.log(f"{key}: unexpected {type(exc).__name__}: {exc}")
+            self.metrics.outcome("error")
             self.queue.add_after(key, ERROR_REQUEUE)
             return
         self.metrics.observe(namespace, name, time.monotonic() - started, result.action)
+        self.metrics.outcome("error" if result.action == "failed" else
+                             "requeue_after" if result.requeue_after is not None
+                             else "success")
         self.report(result)
         if result.watched_kinds:
             self.drift.watch(result.watched_kinds)
+        self.record(obj, result)
         if result.requeue_after is not None:
             self.queue.add_after(key, result.requeue_after)
 

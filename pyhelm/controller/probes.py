@@ -2,7 +2,10 @@
 ``--health-addr`` (ready once the first list of HelmReleases succeeded), ``/metrics`` on
 ``--metrics-addr`` in Prometheus' text format: ``gotk_reconcile_duration_seconds`` (a
 histogram per HelmRelease, Flux's name and labels) and
-``pyhelm_controller_reconciles_total`` by result."""
+``pyhelm_controller_reconciles_total`` by result; controller-runtime's
+``controller_runtime_reconcile_total{controller="helmrelease",result=...}`` (``success``,
+``error``, ``requeue_after``) and gauges (``workqueue_depth{name="helmrelease"}``,
+``leader_election_master_status{name=<Lease>}``) read when scraped."""
 
 from __future__ import annotations
 
@@ -22,6 +25,20 @@ class Metrics:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _durations: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     _results: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # name -> (help, {labels: reader}): values read at each scrape
+    gauges: dict[str, tuple[str, dict[str, Callable[[], float]]]] = field(
+        default_factory=dict)
+
+    def outcome(self, result: str) -> None:
+        """Count one reconcile by controller-runtime's result label."""
+        with self._lock:
+            self._outcomes[result] += 1
+
+    def gauge(self, name: str, help_text: str, labels: str,
+              read: Callable[[], float]) -> None:
+        with self._lock:
+            self.gauges.setdefault(name, (help_text, {}))[1][labels] = read
 
     def observe(self, namespace: str, name: str, seconds: float, action: str) -> None:
         with self._lock:
@@ -52,6 +69,16 @@ class Metrics:
                       "# TYPE pyhelm_controller_reconciles_total counter"]
             lines += [f'pyhelm_controller_reconciles_total{{result="{action}"}} {count}'
                       for action, count in sorted(self._results.items())]
+            lines += ["# HELP controller_runtime_reconcile_total Total number of "
+                      "reconciliations per controller",
+                      "# TYPE controller_runtime_reconcile_total counter"]
+            lines += [f'controller_runtime_reconcile_total{{controller="helmrelease",'
+                      f'result="{result}"}} {count}'
+                      for result, count in sorted(self._outcomes.items())]
+            for name, (help_text, readers) in sorted(self.gauges.items()):
+                lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+                lines += [f"{name}{{{labels}}} {read():g}"
+                          for labels, read in sorted(readers.items())]
         return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,324 @@
+"""``pyhelm controller --enable-leader-election`` on the real API server: two controllers
+share helm-controller's Lease, only its holder reconciles; the holder SIGKILLed in the
+middle of a rollout of 20 HelmReleases (a pending Helm record left behind) is replaced by
+the standby, which takes the Lease over (holderIdentity changes, leaseTransitions + 1)
+and brings every release to Ready with no pending record; a holder stopped by SIGTERM
+releases the Lease and the standby takes over at once. Events and controller-runtime's
+metrics are checked on the way. Sharding as Flux does it: two controllers on
+``--watch-label-selector`` ``sharding.fluxcd.io/key in (shard1)`` and
+``!sharding.fluxcd.io/key`` split the releases, each with a Lease of its own."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyhelm.controller.leader import election_id
+from pyhelm.testing import peers
+from pyhelm.testing.registry import free_port, running_registry
+from pyhelm.testing.source_controller import (
+    oci_repository,
+    running_source_controller,
+    wait_for_artifact,
+)
+from tests.e2e.test_controller import CHART, CRD, HR_API, _condition, _kubectl, _pyhelm
+
+pytestmark = [pytest.mark.cluster, pytest.mark.registry]
+LEASE = "helm-controller-leader-election"
+PENDING = "owner=helm,status in (pending-install,pending-upgrade,pending-rollback)"
+FAST = ["--leader-election-lease-duration", "4s", "--leader-election-renew-deadline", "3s",
+        "--leader-election-retry-period", "1s"]
+
+
+@pytest.fixture
+def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
+    return peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig)
+
+
+@pytest.fixture
+def kube(kubeconfig: str, env: dict[str, str]) -> Iterator[Any]:
+    from pyhelm.kube.client import connect
+
+    _kubectl(env, "apply", "--server-side", "-f", str(CRD))
+    _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
+             "crd/helmreleases.helm.toolkit.fluxcd.io")
+    client = connect(kubeconfig=kubeconfig)
+    yield client
+    client.close()
+
+
+@dataclasses.dataclass
+class Candidate:
+    process: subprocess.Popen[bytes]
+    log: Path
+    health: str
+    metrics: str
+
+    def identity(self) -> str:
+        """The holderIdentity it logged when starting."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for line in self.log.read_text(errors="replace").splitlines():
+                if '"starting controller"' in line:
+                    return str(json.loads(line)["identity"])
+            time.sleep(0.2)
+        pytest.fail(f"no identity logged:\n{self.log.read_text()}")
+
+    def scrape(self, path: str) -> tuple[int, str]:
+        url = (f"http://{self.metrics}{path}" if path == "/metrics"
+               else f"http://{self.health}{path}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return int(answer.status), answer.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+        except OSError:
+            return 0, ""
+
+
+@pytest.fixture
+def start(env: dict[str, str], namespace: str, tmp_path: Path, kube: Any
+          ) -> Iterator[Callable[..., Candidate]]:
+    started: list[Candidate] = []
+
+    def run(label: str, *args: str) -> Candidate:
+        log = tmp_path / f"controller-{label}.log"
+        health, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pyhelm", "controller", "--watch-all-namespaces=false",
+                 "--enable-leader-election=true", "--concurrent", "2",
+                 "--health-addr", health, "--metrics-addr", metrics, *args],
+                env={**env, "RUNTIME_NAMESPACE": namespace}, stdout=out,
+                stderr=subprocess.STDOUT)
+        started.append(Candidate(process, log, health, metrics))
+        return started[-1]
+
+    yield run
+    for candidate in started:
+        if candidate.process.poll() is None:
+            candidate.process.kill()
+            candidate.process.wait(timeout=10)
+    # with no controller left, finalizers would hold the namespace's deletion
+    for item in kube.list(HR_API, "HelmRelease", namespace):
+        with contextlib.suppress(Exception):
+            _kubectl(env, "patch", f"helmreleases.helm.toolkit.fluxcd.io/"
+                     f"{item['metadata']['name']}", "-n", namespace, "--type=merge", "-p",
+                     '{"metadata":{"finalizers":null}}')
+
+
+def _lease(kube: Any, namespace: str, name: str = LEASE) -> dict[str, Any]:
+    try:
+        spec: dict[str, Any] = kube.get("coordination.k8s.io/v1", "Lease", name,
+                                        namespace)["spec"]
+        return spec
+    except Exception:  # not there yet
+        return {}
+
+
+def _until(what: str, probe: Callable[[], Any], logs: list[Path], timeout: float = 240.0
+           ) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {log.name}\n" + "\n".join(
+                log.read_text(errors="replace").splitlines()[-12:]) for log in logs)
+            pytest.fail(f"{what} not reached in {timeout}s\n{tails}")
+        time.sleep(0.2)
+
+
+def _ready_names(kube: Any, namespace: str) -> set[str]:
+    return {str(o["metadata"]["name"]) for o in kube.list(HR_API, "HelmRelease", namespace)
+            if _condition(o, "Ready").get("status") == "True"
+            and (o.get("status") or {}).get("observedGeneration")
+            == o["metadata"]["generation"]}
+
+
+def _helmrelease(name: str, namespace: str, source: str, labels: dict[str, str] | None = None
+                 ) -> str:
+    return json.dumps({"apiVersion": HR_API, "kind": "HelmRelease",
+                       "metadata": {"name": name, "namespace": namespace,
+                                    "labels": labels or {}},
+                       "spec": {"interval": "10m", "timeout": "2m",
+                                "chartRef": {"kind": "OCIRepository", "name": source},
+                                "values": {"message": name}}})
+
+
+def test_the_standby_takes_over_a_killed_leaders_rollout(
+        env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path, kube: Any,
+        start: Callable[..., Candidate]) -> None:
+    chart = tmp_path / "podinfo"
+    for name, text in CHART.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_text(text)
+    _pyhelm(env, "package", str(chart), "-d", str(tmp_path))
+    with running_registry(tmp_path / "registry") as host, \
+            running_source_controller(kubeconfig, tmp_path / "source"):
+        _pyhelm(env, "push", str(tmp_path / "podinfo-0.1.0.tgz"), f"oci://{host}/charts")
+        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
+            "podinfo", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
+        wait_for_artifact(kube, "OCIRepository", "podinfo", namespace)
+
+        first = start("a", *FAST)
+        held = _until("a Lease", lambda: _lease(kube, namespace).get("holderIdentity"),
+                      [first.log])
+        assert held == first.identity()
+        second = start("b", *FAST)
+        logs = [first.log, second.log]
+        standby = second.identity()
+        # the standby is ready (it serves) but does not lead
+        _until("standby ready", lambda: second.scrape("/readyz")[0] == 200, logs)
+        assert "standing by" in second.scrape("/readyz")[1]
+        assert f'leader_election_master_status{{name="{LEASE}"}} 0' in \
+            second.scrape("/metrics")[1]
+        spec = _lease(kube, namespace)
+        assert spec["leaseDurationSeconds"] == 4
+        assert spec["acquireTime"].endswith("Z") and len(spec["renewTime"]) == 27
+        transitions = int(spec.get("leaseTransitions") or 0)
+
+        names = [f"app-{i:02d}" for i in range(20)]
+        _kubectl(env, "apply", "-f", "-", stdin="\n---\n".join(
+            _helmrelease(name, namespace, "podinfo") for name in names))
+
+        # kill the leader while it holds a pending Helm record, some releases done
+        def mid_rollout() -> list[str]:
+            pending = kube.list_metadata("v1", "Secret", namespace, label_selector=PENDING)
+            if pending and _ready_names(kube, namespace):
+                return [str(p["metadata"]["labels"]["name"]) for p in pending]
+            return []
+
+        pending = _until("a pending record mid-rollout", mid_rollout, logs, timeout=300)
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait(timeout=10)
+        done_by_first = _ready_names(kube, namespace)
+        assert len(done_by_first) < len(names), "the rollout ended before the kill"
+        # nothing is reconciled by the standby before it leads
+        assert '"action": "install"' not in second.log.read_text()
+
+        spec = _until("takeover", lambda: (lambda s: s if s.get("holderIdentity") == standby
+                                           else None)(_lease(kube, namespace)), logs)
+        assert spec["leaseTransitions"] == transitions + 1
+        assert "acquired Lease" in second.log.read_text()
+
+        _until("every release Ready", lambda: _ready_names(kube, namespace) == set(names),
+               logs, timeout=400)
+        assert kube.list_metadata("v1", "Secret", namespace, label_selector=PENDING) == []
+        # the releases left pending were recovered (failed) and installed again
+        for name in pending:
+            history = json.loads(subprocess.run(
+                [str(peers.helm_binary()), "history", name, "-n", namespace, "-o", "json"],
+                env=env, capture_output=True, text=True, check=True).stdout)
+            assert history[-1]["status"] == "deployed", history
+            assert all(not h["status"].startswith("pending") for h in history), history
+
+        # Events for the results, by pyhelm-controller, and the new leader's metrics
+        events = [e for e in kube.list("v1", "Event", namespace)
+                  if e.get("reportingComponent") == "pyhelm-controller"]
+        installed = {e["involvedObject"]["name"] for e in events
+                     if e["reason"] == "InstallSucceeded" and e["type"] == "Normal"}
+        assert installed >= set(names) - done_by_first
+        sample = next(e for e in events if e["reason"] == "InstallSucceeded")
+        assert sample["involvedObject"]["kind"] == "HelmRelease"
+        assert sample["involvedObject"]["apiVersion"] == HR_API
+        assert sample["source"]["component"] == "pyhelm-controller"
+        assert sample["message"].startswith("Helm install succeeded for release")
+        listed = _kubectl(env, "get", "events", "-n", namespace,
+                          "--field-selector", "reason=InstallSucceeded", "-o", "name")
+        assert len(listed.split()) >= len(installed)
+        scraped = second.scrape("/metrics")[1]
+        assert f'leader_election_master_status{{name="{LEASE}"}} 1' in scraped
+        assert 'workqueue_depth{name="helmrelease"} ' in scraped
+        assert 'controller_runtime_reconcile_total{controller="helmrelease",' \
+               'result="requeue_after"}' in scraped
+
+        second.process.send_signal(signal.SIGTERM)
+        assert second.process.wait(timeout=60) == 0
+        assert _lease(kube, namespace)["holderIdentity"] == ""  # released
+
+
+def test_sigterm_releases_the_lease_and_the_standby_takes_over_at_once(
+        env: dict[str, str], namespace: str, kube: Any,
+        start: Callable[..., Candidate]) -> None:
+    slow = ["--leader-election-lease-duration", "60s", "--leader-election-renew-deadline",
+            "40s", "--leader-election-retry-period", "1s"]
+    first = start("a", *slow)
+    _until("a Lease", lambda: _lease(kube, namespace).get("holderIdentity"), [first.log])
+    second = start("b", *slow)
+    logs = [first.log, second.log]
+    standby = second.identity()
+    _until("b standing by", lambda: "standing by" in second.scrape("/readyz")[1], logs)
+    transitions = int(_lease(kube, namespace).get("leaseTransitions") or 0)
+    stopped = time.monotonic()
+    first.process.send_signal(signal.SIGTERM)
+    assert first.process.wait(timeout=60) == 0
+    assert '"released the Lease"' in first.log.read_text()
+    spec = _until("takeover", lambda: (lambda s: s if s.get("holderIdentity") == standby
+                                       else None)(_lease(kube, namespace)), logs, timeout=60)
+    assert time.monotonic() - stopped < 20  # not the 60 s lease duration
+    assert spec["leaseTransitions"] == transitions + 1
+    # the new leader reconciles: a release whose source is missing fails, with an Event
+    _kubectl(env, "apply", "-f", "-", stdin=_helmrelease("lonely", namespace, "missing"))
+
+    def failed() -> dict[str, Any] | None:
+        obj = kube.get(HR_API, "HelmRelease", "lonely", namespace)
+        return obj if _condition(obj, "Ready").get("reason") == "ArtifactFailed" else None
+
+    _until("lonely ArtifactFailed", failed, logs, timeout=120)
+    events = _until("a Warning Event", lambda: [
+        e for e in kube.list("v1", "Event", namespace)
+        if e["involvedObject"].get("name") == "lonely" and e["type"] == "Warning"], logs)
+    assert events[0]["reason"] == "ArtifactFailed"
+    assert events[0]["reportingInstance"] == standby
+
+
+def test_shards_split_the_releases_each_with_its_own_lease(
+        env: dict[str, str], namespace: str, kube: Any,
+        start: Callable[..., Candidate]) -> None:
+    shard1 = "sharding.fluxcd.io/key in (shard1)"
+    main = "!sharding.fluxcd.io/key"
+    one = start("shard1", "--watch-label-selector", shard1, *FAST)
+    rest = start("main", "--watch-label-selector", main, *FAST)
+    logs = [one.log, rest.log]
+    for candidate, selector in ((one, shard1), (rest, main)):
+        lease = election_id(selector)
+        assert lease.startswith(f"{LEASE}-") and len(lease) == len(LEASE) + 9
+        _until(f"{lease} held", lambda lease=lease, c=candidate: _lease(
+            kube, namespace, lease).get("holderIdentity") == c.identity(), logs)
+    assert _lease(kube, namespace) == {}  # the unsharded Lease is nobody's
+    releases = {"s1-a": {"sharding.fluxcd.io/key": "shard1"},
+                "s1-b": {"sharding.fluxcd.io/key": "shard1"},
+                "s2-a": {"sharding.fluxcd.io/key": "shard2"},
+                "main-a": {}, "main-b": {"team": "x"}}
+    _kubectl(env, "apply", "-f", "-", stdin="\n---\n".join(
+        _helmrelease(name, namespace, "missing", labels) for name, labels in releases.items()))
+
+    def reporters() -> dict[str, str] | None:
+        seen: dict[str, str] = {}
+        for event in kube.list("v1", "Event", namespace):
+            if event.get("reportingComponent") == "pyhelm-controller":
+                seen[event["involvedObject"]["name"]] = event["reportingInstance"]
+        return seen if {"s1-a", "s1-b", "main-a", "main-b"} <= set(seen) else None
+
+    seen = _until("both shards reconciled", reporters, logs, timeout=120)
+    assert seen["s1-a"] == seen["s1-b"] == one.identity()
+    assert seen["main-a"] == seen["main-b"] == rest.identity()
+    time.sleep(3)  # shard2 has no controller here: nobody touches it
+    assert "s2-a" not in (reporters() or seen)
+    untouched = kube.get(HR_API, "HelmRelease", "s2-a", namespace)
+    assert "conditions" not in (untouched.get("status") or {})  # the CRD's defaults only
+    assert not untouched["metadata"].get("finalizers")
