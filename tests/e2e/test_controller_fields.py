@@ -1,0 +1,264 @@
+"""The HelmRelease fields of issue 24's second slice on the real API server, with Flux's
+real source-controller and ``pyhelm controller`` as a process: dependsOn, drift found by
+watching the managed objects (corrected, and not where an ignore rule says), kustomize
+postRenderers (run by kubectl's kustomize), commonMetadata and the origin labels,
+forceAt, serviceAccountName (impersonation, RBAC enforced by the API server), resetAt,
+and kubeConfig from a Secret (a token-only kubeconfig accepted, one that would run a
+program refused)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyhelm.testing import peers
+from pyhelm.testing.registry import free_port, running_registry
+from pyhelm.testing.source_controller import (
+    oci_repository,
+    running_source_controller,
+    wait_for_artifact,
+)
+from tests.e2e.test_controller import (
+    CHART,
+    CRD,
+    HR_API,
+    Running,
+    _condition,
+    _get,
+    _kubectl,
+    _pyhelm,
+    _run,
+    _until,
+)
+
+pytestmark = [pytest.mark.cluster, pytest.mark.helm, pytest.mark.registry]
+
+
+@pytest.fixture
+def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
+    return peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig)
+
+
+@pytest.fixture
+def controller(env: dict[str, str], namespace: str,
+               tmp_path: Path) -> Iterator[Running]:
+    log = tmp_path / "controller.log"
+    health, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pyhelm", "controller", "--watch-all-namespaces=false",
+             "--concurrent", "4", "--requeue-dependency", "2s", "--health-addr", health,
+             "--metrics-addr", metrics],
+            env={**env, "RUNTIME_NAMESPACE": namespace,
+                 "PYHELM_KUSTOMIZE": str(peers.kubectl_binary())},
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield Running(process, log, health, metrics)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        listed = subprocess.run([str(peers.kubectl_binary()), "get",
+                                 "helmreleases.helm.toolkit.fluxcd.io", "-n", namespace,
+                                 "-o", "name"], env=env, capture_output=True, text=True,
+                                timeout=60, check=False)
+        for name in listed.stdout.split():
+            _kubectl(env, "patch", name, "-n", namespace, "--type=merge", "-p",
+                     '{"metadata":{"finalizers":null}}')
+
+
+def _release(name: str, namespace: str, **spec: Any) -> str:
+    return json.dumps({"apiVersion": HR_API, "kind": "HelmRelease",
+                       "metadata": {"name": name, "namespace": namespace},
+                       "spec": {"interval": "10m", "timeout": "1m",
+                                "chartRef": {"kind": "OCIRepository", "name": "podinfo"},
+                                **spec}})
+
+
+def _live(env: dict[str, str], kind: str, name: str, namespace: str) -> dict[str, Any]:
+    found = subprocess.run([str(peers.kubectl_binary()), "get", kind, name, "-n", namespace,
+                            "-o", "json"], env=env, capture_output=True, text=True,
+                           timeout=60, check=False)
+    return json.loads(found.stdout) if found.returncode == 0 else {}
+
+
+def _eventually(what: str, check: Callable[[], bool], timeout: float = 60.0) -> float:
+    """Seconds until ``check`` held."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"{what}: not within {timeout} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _history(env: dict[str, str], name: str, namespace: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = json.loads(_run(
+        [str(peers.helm_binary()), "history", name, "-n", namespace, "-o", "json"], env))
+    return result
+
+
+def test_dependencies_drift_post_renderers_impersonation_and_remote_kubeconfig(
+        env: dict[str, str], namespace: str, kubeconfig: str,
+        tmp_path: Path, controller: Running) -> None:
+    log = controller.log
+    chart = tmp_path / "podinfo"
+    for name, text in CHART.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_text(text)
+    _pyhelm(env, "package", str(chart), "-d", str(tmp_path))
+
+    def state(name: str, status: str, reason: str | None = None
+              ) -> Callable[[], dict[str, Any] | None]:
+        def probe() -> dict[str, Any] | None:
+            obj = _get(env, namespace, name)
+            ready = _condition(obj, "Ready")
+            ok = ready.get("status") == status and reason in (None, ready.get("reason")) \
+                and (obj.get("status") or {}).get("observedGeneration") == \
+                obj["metadata"]["generation"]
+            return obj if ok else None
+        return probe
+
+    with running_registry(tmp_path / "registry") as host, \
+            running_source_controller(kubeconfig, tmp_path / "source"):
+        _pyhelm(env, "push", str(tmp_path / "podinfo-0.1.0.tgz"), f"oci://{host}/charts")
+        _kubectl(env, "apply", "--server-side", "-f", str(CRD))
+        _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
+                 "crd/helmreleases.helm.toolkit.fluxcd.io")
+        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
+            "podinfo", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
+        from pyhelm.kube.client import connect
+
+        wait_for_artifact(connect(kubeconfig=kubeconfig), "OCIRepository", "podinfo",
+                          namespace)
+
+        # dependsOn: held back, with the reason, until its dependency is Ready
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "app", namespace, dependsOn=[{"name": "base"}],
+            driftDetection={"mode": "enabled", "ignore": [
+                {"paths": ["/spec/replicas"], "target": {"kind": "Deployment"}}]}))
+        held = _until("app DependencyNotReady", state("app", "False", "DependencyNotReady"),
+                      log)
+        assert _condition(held, "Ready")["message"] == \
+            f"dependency '{namespace}/base' not found"
+        patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: base-podinfo\n"
+                 "  annotations:\n    patched-by: kustomize\n")
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "base", namespace, driftDetection={"mode": "enabled"},
+            commonMetadata={"labels": {"team": "platform"},
+                            "annotations": {"owner": "team-a"}},
+            postRenderers=[{"kustomize": {
+                "patches": [{"patch": patch, "target": {"kind": "Deployment"}}],
+                "images": [{"name": "ghcr.io/stefanprodan/podinfo", "newTag": "6.9.1"}]}}]))
+        _until("base Ready", state("base", "True"), log)
+        _until("app Ready after base", state("app", "True", "InstallSucceeded"), log)
+
+        # post-renderers, common metadata and the origin labels are on the objects
+        deployment = _live(env, "deployment", "base-podinfo", namespace)
+        meta = deployment["metadata"]
+        assert meta["labels"]["team"] == "platform"
+        assert meta["labels"]["helm.toolkit.fluxcd.io/name"] == "base"
+        assert meta["labels"]["helm.toolkit.fluxcd.io/namespace"] == namespace
+        assert meta["annotations"]["owner"] == "team-a"
+        assert meta["annotations"]["patched-by"] == "kustomize"
+        image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+        assert image == "ghcr.io/stefanprodan/podinfo:6.9.1"
+        service = _live(env, "service", "base-podinfo", namespace)
+        assert service["metadata"]["labels"]["team"] == "platform"
+        assert "patched-by" not in (service["metadata"].get("annotations") or {})
+
+        # drift, found by the watch (the interval is 10m): a changed and a deleted object
+        _kubectl(env, "scale", "deployment", "base-podinfo", "-n", namespace,
+                 "--replicas=2")
+        restored = _eventually("base-podinfo scaled back to 0", lambda: _live(
+            env, "deployment", "base-podinfo", namespace)["spec"]["replicas"] == 0)
+        _kubectl(env, "delete", "configmap", "base-podinfo", "-n", namespace)
+        recreated = _eventually("base-podinfo ConfigMap created again", lambda: bool(
+            _live(env, "configmap", "base-podinfo", namespace)))
+        assert restored < 15 and recreated < 15, (restored, recreated)
+        assert len(_history(env, "base", namespace)) == 1  # corrected, no new revision
+        assert "DriftCorrected" in log.read_text()
+
+        # an ignore rule: app's replicas may differ, its ConfigMap may not
+        _kubectl(env, "scale", "deployment", "app-podinfo", "-n", namespace, "--replicas=3")
+        _kubectl(env, "patch", "configmap", "app-podinfo", "-n", namespace, "--type=merge",
+                 "-p", '{"data":{"message":"edited"}}')
+        _eventually("app-podinfo ConfigMap restored", lambda: _live(
+            env, "configmap", "app-podinfo", namespace)["data"] == {"message": "hello"})
+        assert _live(env, "deployment", "app-podinfo", namespace)["spec"]["replicas"] == 3
+
+        # forceAt with requestedAt (flux reconcile --force): a new revision, no spec change
+        _kubectl(env, "annotate", "--overwrite", "helmreleases.helm.toolkit.fluxcd.io",
+                 "base", "-n", namespace, "reconcile.fluxcd.io/requestedAt=f1",
+                 "reconcile.fluxcd.io/forceAt=f1")
+        _eventually("base forced", lambda: (_get(env, namespace, "base").get("status") or {})
+                    .get("lastHandledForceAt") == "f1")
+        assert [h["status"] for h in _history(env, "base", namespace)] == [
+            "superseded", "deployed"]
+
+        # serviceAccountName: the API server enforces the account's RBAC
+        _kubectl(env, "create", "serviceaccount", "deployer", "-n", namespace)
+        _kubectl(env, "create", "role", "records", "-n", namespace, "--verb=get,list,watch",
+                 "--resource=secrets")
+        _kubectl(env, "create", "rolebinding", "deployer-records", "-n", namespace,
+                 "--role=records", f"--serviceaccount={namespace}:deployer")
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "limited", namespace, serviceAccountName="deployer"))
+        denied = _until("limited InstallFailed", state("limited", "False", "InstallFailed"),
+                        log)
+        message = _condition(denied, "Ready")["message"]
+        assert f"system:serviceaccount:{namespace}:deployer" in message, message
+        assert not _live(env, "deployment", "limited-podinfo", namespace)
+        _kubectl(env, "create", "rolebinding", "deployer-admin", "-n", namespace,
+                 "--clusterrole=admin", f"--serviceaccount={namespace}:deployer")
+        time.sleep(3)  # no retries are configured: nothing happens until a reset
+        assert _condition(_get(env, namespace, "limited"), "Ready")["status"] == "False"
+        _kubectl(env, "annotate", "--overwrite", "helmreleases.helm.toolkit.fluxcd.io",
+                 "limited", "-n", namespace, "reconcile.fluxcd.io/requestedAt=r1",
+                 "reconcile.fluxcd.io/resetAt=r1")
+        limited = _until("limited Ready after reset", state("limited", "True"), log)
+        assert limited["status"]["lastHandledResetAt"] == "r1"
+        assert _live(env, "deployment", "limited-podinfo", namespace)
+
+        # kubeConfig from a Secret: a token and inline CA are used, an exec plugin refused
+        _kubectl(env, "create", "serviceaccount", "remote-deployer", "-n", namespace)
+        token = _kubectl(env, "create", "token", "remote-deployer", "-n", namespace,
+                         "--duration=1h").strip()
+        config = json.loads(Path(kubeconfig).read_text())
+        cluster = config["clusters"][0]["cluster"]
+        remote = {"apiVersion": "v1", "kind": "Config", "current-context": "remote",
+                  "clusters": [{"name": "remote", "cluster": {
+                      "server": cluster["server"], "certificate-authority-data":
+                      base64.b64encode(Path(cluster["certificate-authority"]).read_bytes())
+                      .decode()}}],
+                  "users": [{"name": "deployer", "user": {"token": token}}],
+                  "contexts": [{"name": "remote", "context": {
+                      "cluster": "remote", "user": "deployer", "namespace": namespace}}]}
+        evil = {**remote, "users": [{"name": "deployer", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1", "command": "/bin/sh",
+            "args": ["-c", f"touch {tmp_path}/pwned"]}}}]}
+        for secret, doc in (("remote-kubeconfig", remote), ("evil-kubeconfig", evil)):
+            _kubectl(env, "create", "secret", "generic", secret, "-n", namespace,
+                     f"--from-literal=value={json.dumps(doc)}")
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "remote", namespace, kubeConfig={"secretRef": {"name": "remote-kubeconfig"}}))
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "evil", namespace, kubeConfig={"secretRef": {"name": "evil-kubeconfig"}}))
+        # the kubeconfig's identity, not the controller's, acts: denied until bound
+        denied = _until("remote denied", state("remote", "False", "InitFailed"), log)
+        assert f"system:serviceaccount:{namespace}:remote-deployer" in _condition(
+            denied, "Ready")["message"]
+        _kubectl(env, "create", "rolebinding", "remote-admin", "-n", namespace,
+                 "--clusterrole=admin", f"--serviceaccount={namespace}:remote-deployer")
+        _until("remote Ready", state("remote", "True"), log)
+        assert _history(env, "remote", namespace)[0]["status"] == "deployed"
+        refused = _until("evil InitFailed", state("evil", "False", "InitFailed"), log)
+        assert "sets exec" in _condition(refused, "Ready")["message"]
+        assert not (tmp_path / "pwned").exists()
