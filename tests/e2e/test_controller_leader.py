@@ -10,6 +10,7 @@ metrics are checked on the way. Sharding as Flux does it: two controllers on
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import json
@@ -19,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -149,6 +151,18 @@ def _ready_names(kube: Any, namespace: str) -> set[str]:
             == o["metadata"]["generation"]}
 
 
+def _moved_to(record: dict[str, Any], host: str) -> dict[str, Any]:
+    """A pending record (one Secret: the chart is small) whose lock names ``host``."""
+    from pyhelm.release import codec
+    from pyhelm.storage.store import LOCK_FIELD
+
+    release = codec.decode(base64.b64decode(record["data"]["release"]).decode())
+    lock = {**release.extra[LOCK_FIELD], "host": host}
+    moved = dataclasses.replace(release, extra={**release.extra, LOCK_FIELD: lock})
+    record["data"]["release"] = base64.b64encode(codec.encode(moved).encode()).decode()
+    return record
+
+
 def _helmrelease(name: str, namespace: str, source: str, labels: dict[str, str] | None = None
                  ) -> str:
     return json.dumps({"apiVersion": HR_API, "kind": "HelmRelease",
@@ -159,9 +173,10 @@ def _helmrelease(name: str, namespace: str, source: str, labels: dict[str, str] 
                                 "values": {"message": name}}})
 
 
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["same-host", "other-host"])
 def test_the_standby_takes_over_a_killed_leaders_rollout(
         env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path, kube: Any,
-        start: Callable[..., Candidate]) -> None:
+        start: Callable[..., Candidate], elsewhere: bool) -> None:
     chart = tmp_path / "podinfo"
     for name, text in CHART.items():
         (chart / name).parent.mkdir(parents=True, exist_ok=True)
@@ -195,25 +210,53 @@ def test_the_standby_takes_over_a_killed_leaders_rollout(
         _kubectl(env, "apply", "-f", "-", stdin="\n---\n".join(
             _helmrelease(name, namespace, "podinfo") for name in names))
 
-        # kill the leader while it holds a pending Helm record, some releases done
-        def mid_rollout() -> list[str]:
-            pending = kube.list_metadata("v1", "Secret", namespace, label_selector=PENDING)
-            if pending and _ready_names(kube, namespace):
-                return [str(p["metadata"]["labels"]["name"]) for p in pending]
-            return []
+        # kill the leader while it holds a pending Helm record, some releases done: frozen
+        # (SIGSTOP) first, so that the record seen is the one it leaves
+        def pending_records() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = kube.list("v1", "Secret", namespace,
+                                                    label_selector=PENDING)
+            return found
 
-        pending = _until("a pending record mid-rollout", mid_rollout, logs, timeout=300)
+        deadline = time.monotonic() + 300
+        while True:
+            assert time.monotonic() < deadline, "no pending record seen mid-rollout"
+            if pending_records() and _ready_names(kube, namespace):
+                if elsewhere:
+                    second.process.send_signal(signal.SIGSTOP)
+                first.process.send_signal(signal.SIGSTOP)
+                left = pending_records()
+                if left:
+                    break
+                first.process.send_signal(signal.SIGCONT)
+                if elsewhere:
+                    second.process.send_signal(signal.SIGCONT)
+            time.sleep(0.05)
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=10)
+        pending = [str(p["metadata"]["labels"]["name"]) for p in left]
         done_by_first = _ready_names(kube, namespace)
         assert len(done_by_first) < len(names), "the rollout ended before the kill"
         # nothing is reconciled by the standby before it leads
         assert '"action": "install"' not in second.log.read_text()
+        if elsewhere:
+            # as if the dead leader had run on another node: its locks and its Lease name
+            # a host where pyhelm cannot look its process up, so only fencing frees them
+            for record in left:
+                kube.replace(_moved_to(record, "ghost-node"))
+            lease = kube.get("coordination.k8s.io/v1", "Lease", LEASE, namespace)
+            lease["spec"]["holderIdentity"] = "ghost-node_" + str(uuid.uuid4())
+            kube.replace(lease)
+            transitions = int(lease["spec"].get("leaseTransitions") or 0)
+            second.process.send_signal(signal.SIGCONT)
 
         spec = _until("takeover", lambda: (lambda s: s if s.get("holderIdentity") == standby
                                            else None)(_lease(kube, namespace)), logs)
         assert spec["leaseTransitions"] == transitions + 1
         assert "acquired Lease" in second.log.read_text()
+        if elsewhere:  # fenced at once, not after the locks' own 60 s lease
+            _until("the ghost's locks fenced", lambda: all(
+                f"{namespace}/{name}: unlocked by pyhelm-controller" in
+                second.log.read_text() for name in pending), logs, timeout=30)
 
         _until("every release Ready", lambda: _ready_names(kube, namespace) == set(names),
                logs, timeout=400)
