@@ -25,6 +25,7 @@ nothing from pyhelm::
     │   ├── KubeUnreachableError    no server, or a kubeconfig that leads to none
     │   ├── WaitTimeoutError        objects still not ready at the deadline
     │   ├── WaitFailedError         an object that will not become ready
+    │   ├── WaitCancelledError      a wait its caller gave up on (a newer spec)
     │   └── DeleteError             some objects could not be deleted
     ├── RepoError                   chart repositories and OCI registries
     │   ├── UploadError             a hosted repository refused an upload (400)
@@ -163,6 +164,10 @@ class WaitTimeoutError(KubeError):
 
 class WaitFailedError(KubeError):
     """An object reached a state it will not recover from (a failed Job, say)."""
+
+
+class WaitCancelledError(KubeError):
+    """The wait was given up on by its caller (a controller with a newer spec to apply)."""
 
 
 class DeleteError(KubeError):

@@ -1,7 +1,13 @@
 """The controller loop around ``reconcile_release``: list then watch HelmRelease
-objects, a de-duplicating work queue keyed by namespace/name, up to ``concurrent``
-workers (one release at a time per key, so a slow or failing release never blocks
-another), each release queued again after its ``spec.interval`` or when it changes.
+objects, a de-duplicating work queue keyed by namespace/name, ``concurrent`` releases
+worked on at once (one release at a time per key), each release queued again after its
+``spec.interval`` or when it changes.
+
+Fairness: a release waiting for its objects to be ready (``--wait``) gives its slot
+back while it waits, so releases that hang never hold up the others: there are
+``concurrent`` slots for work and ``waiting`` more threads that may be blocked in a wait.
+A new generation of a release whose wait is under way ends that wait
+(``WaitCancelledError``) and the new spec is reconciled at once.
 ``stop()`` (SIGTERM in the CLI) ends it: workers finish the step they are in.
 """
 
@@ -19,6 +25,7 @@ from pyhelm.controller.probes import Metrics
 from pyhelm.controller.reconcile import ReconcileResult, StatusKubeClient, reconcile_release
 from pyhelm.controller.spec import API_VERSION, KIND
 from pyhelm.errors import PyhelmError
+from pyhelm.kube.wait import waiting_in
 
 Reconcile = Callable[[StatusKubeClient, dict[str, Any]], ReconcileResult]
 # a failed status write or API error is tried again after this many seconds
@@ -31,6 +38,7 @@ class ControllerOptions:
     namespace: str | None  # None: every namespace
     concurrent: int = 4
     label_selector: str | None = None
+    waiting: int = 100  # releases that may be waiting for readiness besides those
 
 
 @dataclass
@@ -124,6 +132,8 @@ class Controller:
         self.drift = DriftWatcher(kube_factory, self.queue.add, self._stopping, self.log)
         self._cache: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._slots = threading.Semaphore(max(1, options.concurrent))
+        self._cancels: dict[str, threading.Event] = {}  # keys being worked on
 
     def stop(self) -> None:
         self._stopping.set()
@@ -131,8 +141,10 @@ class Controller:
 
     def run(self) -> None:
         """Start the workers, then watch until stopped."""
-        workers = [threading.Thread(target=self._work, name=f"reconcile-{i}", daemon=True)
-                   for i in range(max(1, self.options.concurrent))]
+        kube = self.kube_factory()  # thread-safe, with a pool of connections
+        count = max(1, self.options.concurrent) + max(0, self.options.waiting)
+        workers = [threading.Thread(target=self._work, args=(kube,), name=f"reconcile-{i}",
+                                    daemon=True) for i in range(count)]
         for worker in workers:
             worker.start()
         watcher = threading.Thread(target=self._watch, name="watch", daemon=True)
@@ -184,18 +196,31 @@ class Controller:
         if old is not None and _generation(old) == _generation(obj) and \
                 _requested(old) == _requested(obj) and _deleting(old) == _deleting(obj):
             return
+        if old is not None and (_generation(obj) > _generation(old) or _deleting(obj)):
+            with self._lock:
+                cancel = self._cancels.get(key)
+            if cancel is not None:  # a wait of the old spec ends; the new one runs next
+                cancel.set()
         self.queue.add(key)
 
     # ------------------------------------------------------------------ work
-    def _work(self) -> None:
-        kube = self.kube_factory()
+    def _work(self, kube: StatusKubeClient) -> None:
         while True:
             key = self.queue.get()
             if key is None:
                 return
+            cancel = threading.Event()
+            with self._lock:
+                self._cancels[key] = cancel
+            waiting_in(_Slot(self._slots, cancel))
+            self._slots.acquire()
             try:
                 self._step(kube, key)
             finally:
+                self._slots.release()
+                waiting_in(None)
+                with self._lock:
+                    self._cancels.pop(key, None)
                 self.queue.done(key)
 
     def _step(self, kube: StatusKubeClient, key: str) -> None:
@@ -231,6 +256,24 @@ class Controller:
         self.record(obj, result)
         if result.requeue_after is not None:
             self.queue.add_after(key, result.requeue_after)
+
+
+class _Slot:
+    """A worker's share of the ``concurrent`` slots, lent to the waits of its release
+    (``pyhelm.kube.wait.WaitScope``)."""
+
+    def __init__(self, slots: threading.Semaphore, cancel: threading.Event) -> None:
+        self._slots, self._cancel = slots, cancel
+
+    def release(self) -> None:
+        self._slots.release()
+
+    def acquire(self) -> None:
+        self._slots.acquire()
+
+    def cancelled(self) -> str:
+        return "a new generation of the HelmRelease is to be reconciled" \
+            if self._cancel.is_set() else ""
 
 
 def _generation(obj: dict[str, Any]) -> int:

@@ -52,6 +52,7 @@ from pyhelm.errors import (
     KubeNotFoundError,
     PyhelmError,
     ReleaseNotFoundError,
+    WaitCancelledError,
 )
 from pyhelm.kube.protocol import KubeClient, KubeObject
 from pyhelm.release.model import Release
@@ -485,6 +486,18 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
     except ArtifactError as exc:
         return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
                        attempted, hr.interval)
+    except WaitCancelledError as exc:  # a newer generation is waiting: no remediation
+        verb = "upgrade" if upgrade else "install"
+        message = (f"Helm {verb} of release {hr.release_namespace}/{hr.release} at "
+                   f"generation {generation} superseded: {exc}")
+        progressing: dict[str, Any] = {**attempted, "conditions": st.set_conditions(
+            (obj.get("status") or {}).get("conditions") or [],
+            [st.Condition(type=st.READY, status=False, reason=st.PROGRESSING,
+                          message=message)], generation, now)}
+        _write(kube, obj, progressing)
+        return ReconcileResult(key=key, action="superseded", ready=False,
+                               reason=st.PROGRESSING, message=message, requeue_after=0.0,
+                               status=progressing)
     except PyhelmError as exc:
         reason = st.UPGRADE_FAILED if upgrade else st.INSTALL_FAILED
         verb = "upgrade" if upgrade else "install"

@@ -7,6 +7,10 @@ answers ``410 Gone`` is re-listed and resumed. An API server that cannot be reac
 answers 429 or 5xx (it restarts, or is overloaded), is tried again with a growing pause
 until the wait's deadline, as client-go's watchers do; the timeout then names the last
 such error. A failed Job or Pod ends the wait at once.
+
+A caller may give the waiting thread a ``WaitScope`` (``waiting_in``): the wait then
+hands back the caller's slot while it blocks (a controller's worker limit counts work,
+not waiting) and ends with ``WaitCancelledError`` once the scope is cancelled.
 """
 
 from __future__ import annotations
@@ -14,9 +18,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from pyhelm.errors import KubeError, KubeUnreachableError, WaitFailedError, WaitTimeoutError
+from pyhelm.errors import (
+    KubeError,
+    KubeUnreachableError,
+    WaitCancelledError,
+    WaitFailedError,
+    WaitTimeoutError,
+)
 from pyhelm.kube.protocol import KubeClient, KubeObject, object_ref
 from pyhelm.kube.readiness import Readiness, readiness
 
@@ -25,6 +35,33 @@ _Key = tuple[str, str, str | None]  # apiVersion, kind, namespace
 # Short watch windows let the watcher threads notice within seconds that a wait is over.
 WATCH_WINDOW_SECONDS = 5
 RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0)  # after the last, every pause is the last one
+
+
+class WaitScope(Protocol):
+    """What a waiting thread's caller lends it (see the module's docstring)."""
+
+    def release(self) -> None:
+        """The wait starts blocking: the caller's slot is free for other work."""
+
+    def acquire(self) -> None:
+        """The wait is over: take a slot again (may block)."""
+
+    def cancelled(self) -> str:
+        """Why the wait must end now ("" to go on)."""
+        ...
+
+
+_SCOPE = threading.local()
+
+
+def waiting_in(scope: WaitScope | None) -> None:
+    """The scope this thread's waits run in (None: none)."""
+    _SCOPE.value = scope
+
+
+def _scope() -> WaitScope | None:
+    scope: WaitScope | None = getattr(_SCOPE, "value", None)
+    return scope
 
 
 def _transient(exc: KubeError) -> bool:
@@ -172,6 +209,9 @@ def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
                for key in groups]
     for thread in threads:
         thread.start()
+    scope = _scope()
+    if scope is not None:
+        scope.release()
     try:
         with tracker.changed:
             while tracker.pending and tracker.failure is None:
@@ -179,13 +219,18 @@ def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
                 if left <= 0:
                     raise WaitTimeoutError(f"timed out waiting for {what}: "
                                            f"{tracker.describe()}")
+                reason = scope.cancelled() if scope is not None else ""
+                if reason:
+                    raise WaitCancelledError(f"stopped waiting for {what}: {reason}")
                 tracker.report()
-                tracker.changed.wait(timeout=min(left, 1.0))
+                tracker.changed.wait(timeout=min(left, 1.0 if scope is None else 0.2))
             if tracker.failure:
                 raise WaitFailedError(tracker.failure)
     finally:
         stop.set()
         tracker.finish()
+        if scope is not None:
+            scope.acquire()
 
 
 def wait_for(kube: KubeClient, objects: Sequence[KubeObject], *, timeout: float,

@@ -9,6 +9,7 @@ program refused)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
 import sys
@@ -47,16 +48,16 @@ def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
     return peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig)
 
 
-@pytest.fixture
-def controller(env: dict[str, str], namespace: str,
-               tmp_path: Path) -> Iterator[Running]:
+@contextlib.contextmanager
+def _controller(env: dict[str, str], namespace: str, tmp_path: Path, concurrent: int
+                ) -> Iterator[Running]:
     log = tmp_path / "controller.log"
     health, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pyhelm", "controller", "--watch-all-namespaces=false",
-             "--concurrent", "4", "--requeue-dependency", "2s", "--health-addr", health,
-             "--metrics-addr", metrics],
+             "--concurrent", str(concurrent), "--requeue-dependency", "2s",
+             "--health-addr", health, "--metrics-addr", metrics],
             env={**env, "RUNTIME_NAMESPACE": namespace,
                  "PYHELM_KUSTOMIZE": str(peers.kubectl_binary())},
             stdout=out, stderr=subprocess.STDOUT)
@@ -72,6 +73,44 @@ def controller(env: dict[str, str], namespace: str,
         for name in listed.stdout.split():
             _kubectl(env, "patch", name, "-n", namespace, "--type=merge", "-p",
                      '{"metadata":{"finalizers":null}}')
+
+
+@contextlib.contextmanager
+def _podinfo_source(env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path
+                    ) -> Iterator[None]:
+    """The test chart pushed to a registry on 127.0.0.1, source-controller serving it as
+    the OCIRepository ``podinfo``, and the HelmRelease CRD."""
+    chart = tmp_path / "podinfo"
+    for name, text in CHART.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_text(text)
+    _pyhelm(env, "package", str(chart), "-d", str(tmp_path))
+    with running_registry(tmp_path / "registry") as host, \
+            running_source_controller(kubeconfig, tmp_path / "source"):
+        _pyhelm(env, "push", str(tmp_path / "podinfo-0.1.0.tgz"), f"oci://{host}/charts")
+        _kubectl(env, "apply", "--server-side", "-f", str(CRD))
+        _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
+                 "crd/helmreleases.helm.toolkit.fluxcd.io")
+        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
+            "podinfo", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
+        from pyhelm.kube.client import connect
+
+        wait_for_artifact(connect(kubeconfig=kubeconfig), "OCIRepository", "podinfo",
+                          namespace)
+        yield
+
+
+def _state(env: dict[str, str], namespace: str, name: str, status: str,
+           reason: str | None = None) -> Callable[[], dict[str, Any] | None]:
+    """A probe for the HelmRelease's Ready condition at its latest generation."""
+    def probe() -> dict[str, Any] | None:
+        obj = _get(env, namespace, name)
+        ready = _condition(obj, "Ready")
+        ok = ready.get("status") == status and reason in (None, ready.get("reason")) \
+            and (obj.get("status") or {}).get("observedGeneration") == \
+            obj["metadata"]["generation"]
+        return obj if ok else None
+    return probe
 
 
 def _release(name: str, namespace: str, **spec: Any) -> str:
@@ -106,159 +145,177 @@ def _history(env: dict[str, str], name: str, namespace: str) -> list[dict[str, A
 
 
 def test_dependencies_drift_post_renderers_impersonation_and_remote_kubeconfig(
-        env: dict[str, str], namespace: str, kubeconfig: str,
-        tmp_path: Path, controller: Running) -> None:
-    log = controller.log
-    chart = tmp_path / "podinfo"
-    for name, text in CHART.items():
-        (chart / name).parent.mkdir(parents=True, exist_ok=True)
-        (chart / name).write_text(text)
-    _pyhelm(env, "package", str(chart), "-d", str(tmp_path))
+        env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path) -> None:
+    with _podinfo_source(env, namespace, kubeconfig, tmp_path), \
+            _controller(env, namespace, tmp_path, 4) as controller:
+        _check_fields(env, namespace, kubeconfig, tmp_path, controller.log)
 
+
+def _check_fields(env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path,
+                  log: Path) -> None:
     def state(name: str, status: str, reason: str | None = None
               ) -> Callable[[], dict[str, Any] | None]:
-        def probe() -> dict[str, Any] | None:
-            obj = _get(env, namespace, name)
-            ready = _condition(obj, "Ready")
-            ok = ready.get("status") == status and reason in (None, ready.get("reason")) \
-                and (obj.get("status") or {}).get("observedGeneration") == \
-                obj["metadata"]["generation"]
-            return obj if ok else None
-        return probe
+        return _state(env, namespace, name, status, reason)
 
-    with running_registry(tmp_path / "registry") as host, \
-            running_source_controller(kubeconfig, tmp_path / "source"):
-        _pyhelm(env, "push", str(tmp_path / "podinfo-0.1.0.tgz"), f"oci://{host}/charts")
-        _kubectl(env, "apply", "--server-side", "-f", str(CRD))
-        _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
-                 "crd/helmreleases.helm.toolkit.fluxcd.io")
-        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
-            "podinfo", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
-        from pyhelm.kube.client import connect
+    # dependsOn: held back, with the reason, until its dependency is Ready
+    _kubectl(env, "apply", "-f", "-", stdin=_release(
+        "app", namespace, dependsOn=[{"name": "base"}],
+        driftDetection={"mode": "enabled", "ignore": [
+            {"paths": ["/spec/replicas"], "target": {"kind": "Deployment"}}]}))
+    held = _until("app DependencyNotReady", state("app", "False", "DependencyNotReady"),
+                  log)
+    assert _condition(held, "Ready")["message"] == \
+        f"dependency '{namespace}/base' not found"
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: base-podinfo\n"
+             "  annotations:\n    patched-by: kustomize\n")
+    _kubectl(env, "apply", "-f", "-", stdin=_release(
+        "base", namespace, driftDetection={"mode": "enabled"},
+        commonMetadata={"labels": {"team": "platform"},
+                        "annotations": {"owner": "team-a"}},
+        postRenderers=[{"kustomize": {
+            "patches": [{"patch": patch, "target": {"kind": "Deployment"}}],
+            "images": [{"name": "ghcr.io/stefanprodan/podinfo", "newTag": "6.9.1"}]}}]))
+    _until("base Ready", state("base", "True"), log)
+    _until("app Ready after base", state("app", "True", "InstallSucceeded"), log)
 
-        wait_for_artifact(connect(kubeconfig=kubeconfig), "OCIRepository", "podinfo",
-                          namespace)
+    # post-renderers, common metadata and the origin labels are on the objects
+    deployment = _live(env, "deployment", "base-podinfo", namespace)
+    meta = deployment["metadata"]
+    assert meta["labels"]["team"] == "platform"
+    assert meta["labels"]["helm.toolkit.fluxcd.io/name"] == "base"
+    assert meta["labels"]["helm.toolkit.fluxcd.io/namespace"] == namespace
+    assert meta["annotations"]["owner"] == "team-a"
+    assert meta["annotations"]["patched-by"] == "kustomize"
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "ghcr.io/stefanprodan/podinfo:6.9.1"
+    service = _live(env, "service", "base-podinfo", namespace)
+    assert service["metadata"]["labels"]["team"] == "platform"
+    assert "patched-by" not in (service["metadata"].get("annotations") or {})
 
-        # dependsOn: held back, with the reason, until its dependency is Ready
-        _kubectl(env, "apply", "-f", "-", stdin=_release(
-            "app", namespace, dependsOn=[{"name": "base"}],
-            driftDetection={"mode": "enabled", "ignore": [
-                {"paths": ["/spec/replicas"], "target": {"kind": "Deployment"}}]}))
-        held = _until("app DependencyNotReady", state("app", "False", "DependencyNotReady"),
-                      log)
-        assert _condition(held, "Ready")["message"] == \
-            f"dependency '{namespace}/base' not found"
-        patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: base-podinfo\n"
-                 "  annotations:\n    patched-by: kustomize\n")
-        _kubectl(env, "apply", "-f", "-", stdin=_release(
-            "base", namespace, driftDetection={"mode": "enabled"},
-            commonMetadata={"labels": {"team": "platform"},
-                            "annotations": {"owner": "team-a"}},
-            postRenderers=[{"kustomize": {
-                "patches": [{"patch": patch, "target": {"kind": "Deployment"}}],
-                "images": [{"name": "ghcr.io/stefanprodan/podinfo", "newTag": "6.9.1"}]}}]))
-        _until("base Ready", state("base", "True"), log)
-        _until("app Ready after base", state("app", "True", "InstallSucceeded"), log)
+    # drift, found by the watch (the interval is 10m): a changed and a deleted object
+    _kubectl(env, "scale", "deployment", "base-podinfo", "-n", namespace,
+             "--replicas=2")
+    restored = _eventually("base-podinfo scaled back to 0", lambda: _live(
+        env, "deployment", "base-podinfo", namespace)["spec"]["replicas"] == 0)
+    _kubectl(env, "delete", "configmap", "base-podinfo", "-n", namespace)
+    recreated = _eventually("base-podinfo ConfigMap created again", lambda: bool(
+        _live(env, "configmap", "base-podinfo", namespace)))
+    assert restored < 15 and recreated < 15, (restored, recreated)
+    assert len(_history(env, "base", namespace)) == 1  # corrected, no new revision
+    assert "DriftCorrected" in log.read_text()
 
-        # post-renderers, common metadata and the origin labels are on the objects
-        deployment = _live(env, "deployment", "base-podinfo", namespace)
-        meta = deployment["metadata"]
-        assert meta["labels"]["team"] == "platform"
-        assert meta["labels"]["helm.toolkit.fluxcd.io/name"] == "base"
-        assert meta["labels"]["helm.toolkit.fluxcd.io/namespace"] == namespace
-        assert meta["annotations"]["owner"] == "team-a"
-        assert meta["annotations"]["patched-by"] == "kustomize"
-        image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
-        assert image == "ghcr.io/stefanprodan/podinfo:6.9.1"
-        service = _live(env, "service", "base-podinfo", namespace)
-        assert service["metadata"]["labels"]["team"] == "platform"
-        assert "patched-by" not in (service["metadata"].get("annotations") or {})
+    # an ignore rule: app's replicas may differ, its ConfigMap may not
+    _kubectl(env, "scale", "deployment", "app-podinfo", "-n", namespace, "--replicas=3")
+    _kubectl(env, "patch", "configmap", "app-podinfo", "-n", namespace, "--type=merge",
+             "-p", '{"data":{"message":"edited"}}')
+    _eventually("app-podinfo ConfigMap restored", lambda: _live(
+        env, "configmap", "app-podinfo", namespace)["data"] == {"message": "hello"})
+    assert _live(env, "deployment", "app-podinfo", namespace)["spec"]["replicas"] == 3
 
-        # drift, found by the watch (the interval is 10m): a changed and a deleted object
-        _kubectl(env, "scale", "deployment", "base-podinfo", "-n", namespace,
-                 "--replicas=2")
-        restored = _eventually("base-podinfo scaled back to 0", lambda: _live(
-            env, "deployment", "base-podinfo", namespace)["spec"]["replicas"] == 0)
-        _kubectl(env, "delete", "configmap", "base-podinfo", "-n", namespace)
-        recreated = _eventually("base-podinfo ConfigMap created again", lambda: bool(
-            _live(env, "configmap", "base-podinfo", namespace)))
-        assert restored < 15 and recreated < 15, (restored, recreated)
-        assert len(_history(env, "base", namespace)) == 1  # corrected, no new revision
-        assert "DriftCorrected" in log.read_text()
+    # forceAt with requestedAt (flux reconcile --force): a new revision, no spec change
+    _kubectl(env, "annotate", "--overwrite", "helmreleases.helm.toolkit.fluxcd.io",
+             "base", "-n", namespace, "reconcile.fluxcd.io/requestedAt=f1",
+             "reconcile.fluxcd.io/forceAt=f1")
+    _eventually("base forced", lambda: (_get(env, namespace, "base").get("status") or {})
+                .get("lastHandledForceAt") == "f1")
+    assert [h["status"] for h in _history(env, "base", namespace)] == [
+        "superseded", "deployed"]
 
-        # an ignore rule: app's replicas may differ, its ConfigMap may not
-        _kubectl(env, "scale", "deployment", "app-podinfo", "-n", namespace, "--replicas=3")
-        _kubectl(env, "patch", "configmap", "app-podinfo", "-n", namespace, "--type=merge",
-                 "-p", '{"data":{"message":"edited"}}')
-        _eventually("app-podinfo ConfigMap restored", lambda: _live(
-            env, "configmap", "app-podinfo", namespace)["data"] == {"message": "hello"})
-        assert _live(env, "deployment", "app-podinfo", namespace)["spec"]["replicas"] == 3
+    # serviceAccountName: the API server enforces the account's RBAC
+    _kubectl(env, "create", "serviceaccount", "deployer", "-n", namespace)
+    _kubectl(env, "create", "role", "records", "-n", namespace, "--verb=get,list,watch",
+             "--resource=secrets")
+    _kubectl(env, "create", "rolebinding", "deployer-records", "-n", namespace,
+             "--role=records", f"--serviceaccount={namespace}:deployer")
+    _kubectl(env, "apply", "-f", "-", stdin=_release(
+        "limited", namespace, serviceAccountName="deployer"))
+    denied = _until("limited InstallFailed", state("limited", "False", "InstallFailed"),
+                    log)
+    message = _condition(denied, "Ready")["message"]
+    assert f"system:serviceaccount:{namespace}:deployer" in message, message
+    assert not _live(env, "deployment", "limited-podinfo", namespace)
+    _kubectl(env, "create", "rolebinding", "deployer-admin", "-n", namespace,
+             "--clusterrole=admin", f"--serviceaccount={namespace}:deployer")
+    time.sleep(3)  # no retries are configured: nothing happens until a reset
+    assert _condition(_get(env, namespace, "limited"), "Ready")["status"] == "False"
+    _kubectl(env, "annotate", "--overwrite", "helmreleases.helm.toolkit.fluxcd.io",
+             "limited", "-n", namespace, "reconcile.fluxcd.io/requestedAt=r1",
+             "reconcile.fluxcd.io/resetAt=r1")
+    limited = _until("limited Ready after reset", state("limited", "True"), log)
+    assert limited["status"]["lastHandledResetAt"] == "r1"
+    assert _live(env, "deployment", "limited-podinfo", namespace)
 
-        # forceAt with requestedAt (flux reconcile --force): a new revision, no spec change
-        _kubectl(env, "annotate", "--overwrite", "helmreleases.helm.toolkit.fluxcd.io",
-                 "base", "-n", namespace, "reconcile.fluxcd.io/requestedAt=f1",
-                 "reconcile.fluxcd.io/forceAt=f1")
-        _eventually("base forced", lambda: (_get(env, namespace, "base").get("status") or {})
-                    .get("lastHandledForceAt") == "f1")
-        assert [h["status"] for h in _history(env, "base", namespace)] == [
-            "superseded", "deployed"]
+    # kubeConfig from a Secret: a token and inline CA are used, an exec plugin refused
+    _kubectl(env, "create", "serviceaccount", "remote-deployer", "-n", namespace)
+    token = _kubectl(env, "create", "token", "remote-deployer", "-n", namespace,
+                     "--duration=1h").strip()
+    config = json.loads(Path(kubeconfig).read_text())
+    cluster = config["clusters"][0]["cluster"]
+    remote = {"apiVersion": "v1", "kind": "Config", "current-context": "remote",
+              "clusters": [{"name": "remote", "cluster": {
+                  "server": cluster["server"], "certificate-authority-data":
+                  base64.b64encode(Path(cluster["certificate-authority"]).read_bytes())
+                  .decode()}}],
+              "users": [{"name": "deployer", "user": {"token": token}}],
+              "contexts": [{"name": "remote", "context": {
+                  "cluster": "remote", "user": "deployer", "namespace": namespace}}]}
+    evil = {**remote, "users": [{"name": "deployer", "user": {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1", "command": "/bin/sh",
+        "args": ["-c", f"touch {tmp_path}/pwned"]}}}]}
+    for secret, doc in (("remote-kubeconfig", remote), ("evil-kubeconfig", evil)):
+        _kubectl(env, "create", "secret", "generic", secret, "-n", namespace,
+                 f"--from-literal=value={json.dumps(doc)}")
+    _kubectl(env, "apply", "-f", "-", stdin=_release(
+        "remote", namespace, kubeConfig={"secretRef": {"name": "remote-kubeconfig"}}))
+    _kubectl(env, "apply", "-f", "-", stdin=_release(
+        "evil", namespace, kubeConfig={"secretRef": {"name": "evil-kubeconfig"}}))
+    # the kubeconfig's identity, not the controller's, acts: denied until bound
+    denied = _until("remote denied", state("remote", "False", "InitFailed"), log)
+    assert f"system:serviceaccount:{namespace}:remote-deployer" in _condition(
+        denied, "Ready")["message"]
+    _kubectl(env, "create", "rolebinding", "remote-admin", "-n", namespace,
+             "--clusterrole=admin", f"--serviceaccount={namespace}:remote-deployer")
+    _until("remote Ready", state("remote", "True"), log)
+    assert _history(env, "remote", namespace)[0]["status"] == "deployed"
+    refused = _until("evil InitFailed", state("evil", "False", "InitFailed"), log)
+    assert "sets exec" in _condition(refused, "Ready")["message"]
+    assert not (tmp_path / "pwned").exists()
 
-        # serviceAccountName: the API server enforces the account's RBAC
-        _kubectl(env, "create", "serviceaccount", "deployer", "-n", namespace)
-        _kubectl(env, "create", "role", "records", "-n", namespace, "--verb=get,list,watch",
-                 "--resource=secrets")
-        _kubectl(env, "create", "rolebinding", "deployer-records", "-n", namespace,
-                 "--role=records", f"--serviceaccount={namespace}:deployer")
-        _kubectl(env, "apply", "-f", "-", stdin=_release(
-            "limited", namespace, serviceAccountName="deployer"))
-        denied = _until("limited InstallFailed", state("limited", "False", "InstallFailed"),
-                        log)
-        message = _condition(denied, "Ready")["message"]
-        assert f"system:serviceaccount:{namespace}:deployer" in message, message
-        assert not _live(env, "deployment", "limited-podinfo", namespace)
-        _kubectl(env, "create", "rolebinding", "deployer-admin", "-n", namespace,
-                 "--clusterrole=admin", f"--serviceaccount={namespace}:deployer")
-        time.sleep(3)  # no retries are configured: nothing happens until a reset
-        assert _condition(_get(env, namespace, "limited"), "Ready")["status"] == "False"
-        _kubectl(env, "annotate", "--overwrite", "helmreleases.helm.toolkit.fluxcd.io",
-                 "limited", "-n", namespace, "reconcile.fluxcd.io/requestedAt=r1",
-                 "reconcile.fluxcd.io/resetAt=r1")
-        limited = _until("limited Ready after reset", state("limited", "True"), log)
-        assert limited["status"]["lastHandledResetAt"] == "r1"
-        assert _live(env, "deployment", "limited-podinfo", namespace)
 
-        # kubeConfig from a Secret: a token and inline CA are used, an exec plugin refused
-        _kubectl(env, "create", "serviceaccount", "remote-deployer", "-n", namespace)
-        token = _kubectl(env, "create", "token", "remote-deployer", "-n", namespace,
-                         "--duration=1h").strip()
-        config = json.loads(Path(kubeconfig).read_text())
-        cluster = config["clusters"][0]["cluster"]
-        remote = {"apiVersion": "v1", "kind": "Config", "current-context": "remote",
-                  "clusters": [{"name": "remote", "cluster": {
-                      "server": cluster["server"], "certificate-authority-data":
-                      base64.b64encode(Path(cluster["certificate-authority"]).read_bytes())
-                      .decode()}}],
-                  "users": [{"name": "deployer", "user": {"token": token}}],
-                  "contexts": [{"name": "remote", "context": {
-                      "cluster": "remote", "user": "deployer", "namespace": namespace}}]}
-        evil = {**remote, "users": [{"name": "deployer", "user": {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1", "command": "/bin/sh",
-            "args": ["-c", f"touch {tmp_path}/pwned"]}}}]}
-        for secret, doc in (("remote-kubeconfig", remote), ("evil-kubeconfig", evil)):
-            _kubectl(env, "create", "secret", "generic", secret, "-n", namespace,
-                     f"--from-literal=value={json.dumps(doc)}")
-        _kubectl(env, "apply", "-f", "-", stdin=_release(
-            "remote", namespace, kubeConfig={"secretRef": {"name": "remote-kubeconfig"}}))
-        _kubectl(env, "apply", "-f", "-", stdin=_release(
-            "evil", namespace, kubeConfig={"secretRef": {"name": "evil-kubeconfig"}}))
-        # the kubeconfig's identity, not the controller's, acts: denied until bound
-        denied = _until("remote denied", state("remote", "False", "InitFailed"), log)
-        assert f"system:serviceaccount:{namespace}:remote-deployer" in _condition(
-            denied, "Ready")["message"]
-        _kubectl(env, "create", "rolebinding", "remote-admin", "-n", namespace,
-                 "--clusterrole=admin", f"--serviceaccount={namespace}:remote-deployer")
-        _until("remote Ready", state("remote", "True"), log)
-        assert _history(env, "remote", namespace)[0]["status"] == "deployed"
-        refused = _until("evil InitFailed", state("evil", "False", "InitFailed"), log)
-        assert "sets exec" in _condition(refused, "Ready")["message"]
-        assert not (tmp_path / "pwned").exists()
+def test_hanging_releases_do_not_hold_up_others_and_a_new_generation_ends_a_wait(
+        env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path) -> None:
+    # one slot: three releases wait (their pod can be scheduled on no node) and a fourth
+    # is still installed; a new spec of a waiting one ends its wait and is released
+    unschedulable = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\n"
+                     "spec:\n  template:\n    spec:\n      nodeSelector:\n"
+                     "        pyhelm.test/none: none\n")
+    hanging = {"values": {"replicaCount": 1}, "timeout": "5m",
+               "postRenderers": [{"kustomize": {"patches": [
+                   {"patch": unschedulable, "target": {"kind": "Deployment"}}]}}]}
+    with _podinfo_source(env, namespace, kubeconfig, tmp_path), \
+            _controller(env, namespace, tmp_path, 1) as controller:
+        log = controller.log
+        for name in ("hang-1", "hang-2", "hang-3"):
+            _kubectl(env, "apply", "-f", "-", stdin=_release(name, namespace, **hanging))
+        _eventually("three pending installs", lambda: all(
+            _live(env, "deployment", f"{n}-podinfo", namespace)
+            for n in ("hang-1", "hang-2", "hang-3")))
+        started = time.monotonic()
+        _kubectl(env, "apply", "-f", "-", stdin=_release("quick", namespace))
+        _until("quick Ready", _state(env, namespace, "quick", "True"), log)
+        assert time.monotonic() - started < 60
+        assert _condition(_get(env, namespace, "hang-1"), "Ready").get("status") != "True"
+
+        # a new generation: hang-1's wait ends now, not at its 5m timeout
+        started = time.monotonic()
+        _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", "hang-1", "-n",
+                 namespace, "--type=json", "-p",
+                 '[{"op":"remove","path":"/spec/postRenderers"},'
+                 '{"op":"replace","path":"/spec/values/replicaCount","value":0}]')
+        hang_1 = _until("hang-1 released at generation 2",
+                        _state(env, namespace, "hang-1", "True"), log)
+        assert time.monotonic() - started < 60
+        assert hang_1["status"]["observedGeneration"] == 2
+        assert "superseded" in log.read_text()
+        statuses = [h["status"] for h in _history(env, "hang-1", namespace)]
+        assert statuses[-1] == "deployed" and "pending-install" not in statuses, statuses
