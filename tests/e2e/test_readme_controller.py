@@ -1,9 +1,11 @@
 """The command lines of the README's controller section, as written: the generated CRD
 applied with kubectl, then ``pyhelm controller`` for one namespace, which answers
-``/readyz`` once it has listed its HelmReleases and stops cleanly on SIGTERM."""
+``/readyz`` once it has listed its HelmReleases and stops cleanly on SIGTERM; then the
+chart installed with Helm on the main shard."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +19,7 @@ import pytest
 from pyhelm.testing import peers
 from tests.e2e.test_readme_commands import section_commands
 
-pytestmark = [pytest.mark.cluster]
+pytestmark = [pytest.mark.cluster, pytest.mark.helm]
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "Flux HelmRelease controller (`pyhelm controller`, issue 24, first slice)"
 
@@ -30,8 +32,8 @@ def _ready(url: str) -> bool:
         return False
 
 
-def test_controller_section_lines(kubeconfig: str) -> None:
-    apply_crd, run_controller = section_commands(SECTION)
+def test_controller_section_lines(kubeconfig: str, tmp_path: Path) -> None:
+    apply_crd, run_controller, install_chart = section_commands(SECTION)
     env = {**os.environ, "KUBECONFIG": kubeconfig,
            "PATH": os.pathsep.join([str(Path(sys.executable).parent),
                                     str(peers.kubectl_binary().parent), os.environ["PATH"]])}
@@ -62,3 +64,21 @@ def test_controller_section_lines(kubeconfig: str) -> None:
             controller.wait()
         subprocess.run([kubectl, "delete", "namespace", "apps", "--wait=false"], env=env,
                        capture_output=True, check=False)
+    env = peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig,
+                         PATH=os.pathsep.join([str(peers.helm_binary().parent),
+                                               env["PATH"]]))
+    try:
+        done = subprocess.run(["bash", "-c", install_chart], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        args = json.loads(subprocess.run(
+            [kubectl, "get", "deployment", "pyhelm-controller", "-n", "pyhelm-system", "-o",
+             "jsonpath={.spec.template.spec.containers[0].args}"], env=env,
+            capture_output=True, text=True, check=True).stdout)
+        assert "--watch-label-selector=!sharding.fluxcd.io/key" in args
+        assert "--enable-leader-election=true" in args
+    finally:
+        subprocess.run([str(peers.helm_binary()), "uninstall", "pyhelm-controller", "-n",
+                        "pyhelm-system"], env=env, capture_output=True, check=False)
+        subprocess.run([kubectl, "delete", "namespace", "pyhelm-system", "--wait=false"],
+                       env=env, capture_output=True, check=False)
