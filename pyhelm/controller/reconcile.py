@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 from pyhelm.action import install as install_action
 from pyhelm.action import release_test as test_action
-from pyhelm.action import uninstall as uninstall_action
 from pyhelm.action import upgrade as upgrade_action
 from pyhelm.action.configuration import Configuration, default_owner
 from pyhelm.action.records import manifests_of
@@ -161,7 +160,8 @@ def _test(cfg: Configuration, hr: HelmRelease, release: Release) -> st.Condition
     try:
         result = test_action.run(cfg, test_action.ReleaseTestOptions(
             name=release.name, namespace=release.namespace,
-            timeout=hr.test.timeout or hr.timeout))
+            timeout=hr.test.timeout or hr.timeout,
+            filter=test_action.TestFilter(hr.test.include, hr.test.exclude)))
     except PyhelmError as exc:
         return st.Condition(type=st.TEST_SUCCESS, status=False, reason=st.TEST_FAILED,
                             message=f"Helm test failed for release {name} with chart "
@@ -225,6 +225,8 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
             create_namespace=spec.create_namespace, wait=not spec.disable_wait,
             wait_for_jobs=not spec.disable_wait_for_jobs, no_hooks=spec.disable_hooks,
             skip_crds=spec.skip_crds, timeout=spec.timeout or hr.timeout,
+            skip_schema_validation=spec.disable_schema_validation,
+            take_ownership=spec.take_ownership,
             replace=True, description="Install complete", post_renderer=renderer))
     up = hr.upgrade
     return upgrade_action.run(cfg, upgrade_action.UpgradeOptions(
@@ -233,6 +235,8 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
         wait=not up.disable_wait, wait_for_jobs=not up.disable_wait_for_jobs,
         no_hooks=up.disable_hooks, force_replace=up.force,
         timeout=up.timeout or hr.timeout, history_max=hr.max_history,
+        skip_schema_validation=up.disable_schema_validation, take_ownership=up.take_ownership,
+        cleanup_on_fail=up.cleanup_on_fail, skip_crds=up.skip_crds,
         description="Upgrade complete", post_renderer=renderer))
 
 
@@ -305,9 +309,8 @@ def _reconcile_delete(kube: StatusKubeClient, obj: Mapping[str, Any], key: str,
         cfg = _configuration(kube, hr, clock)
         if _revisions(cfg, hr):
             try:
-                uninstall_action.run(cfg, uninstall_action.UninstallOptions(
-                    name=hr.release, namespace=hr.release_namespace, timeout=hr.timeout,
-                    description="Uninstalled by pyhelm controller: HelmRelease deleted"))
+                remedy.uninstall(cfg, hr, "Uninstalled by pyhelm controller: HelmRelease "
+                                          "deleted")
             except PyhelmError as exc:
                 return _failed(kube, obj, key, int(meta.get("generation") or 0),
                                "UninstallFailed", f"Helm uninstall failed for release "
@@ -479,16 +482,21 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                  **post_render_digests(hr)}
     if force:
         attempted["lastHandledForceAt"] = hr.force_at
+    attempt = _Attempt(kube=kube, obj=obj, key=key, hr=hr, cfg=cfg, upgrade=upgrade,
+                       now=now, revisions=revisions, failures=failures, attempted=attempted,
+                       source_requeue=source_requeue)
     try:
         with tempfile.TemporaryDirectory(prefix="pyhelm-artifact-") as tmp:
             chart = fetch_artifact(artifact, Path(tmp))
+            if upgrade and _reinstall(cfg, hr, chart, revisions):
+                upgrade = False
+                attempt = dataclasses.replace(attempt, upgrade=False)
             release = _release(cfg, hr, chart, upgrade, values)
     except ArtifactError as exc:
         return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
                        attempted, hr.interval)
     except WaitCancelledError as exc:  # a newer generation is waiting: no remediation
-        verb = "upgrade" if upgrade else "install"
-        message = (f"Helm {verb} of release {hr.release_namespace}/{hr.release} at "
+        message = (f"Helm {attempt.verb} of release {hr.release_namespace}/{hr.release} at "
                    f"generation {generation} superseded: {exc}")
         progressing: dict[str, Any] = {**attempted, "conditions": st.set_conditions(
             (obj.get("status") or {}).get("conditions") or [],
@@ -499,43 +507,101 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
                                reason=st.PROGRESSING, message=message, requeue_after=0.0,
                                status=progressing)
     except PyhelmError as exc:
-        reason = st.UPGRADE_FAILED if upgrade else st.INSTALL_FAILED
-        verb = "upgrade" if upgrade else "install"
-        failures += 1
-        remediated = (remedy.remediate(cfg, hr, upgrade, revisions)
-                      if remedy.must_remediate(hr, upgrade, failures) else None)
-        extra = {**attempted, counter: failures,
-                 "history": st.history(_revisions(cfg, hr), hr.max_history)}
-        again = None if remedy.exhausted(hr, upgrade, failures) else min(hr.interval,
-                                                                           source_requeue)
-        return _failed(kube, obj, key, generation, reason,
-                       f"Helm {verb} failed for release {hr.release_namespace}/{hr.release} "
-                       f"with chart {artifact.revision}: {exc}", now, extra,
-                       again if again is not None else hr.interval,
-                       [remediated] if remediated else [])
-    reason = st.UPGRADE_SUCCEEDED if upgrade else st.INSTALL_SUCCEEDED
-    verb = "upgrade" if upgrade else "install"
-    message = (f"Helm {verb} succeeded for release {release.namespace}/{release.name}."
-               f"v{release.version} with chart {release.chart.metadata.name}@"
-               f"{release.chart.metadata.version}")
+        return _attempt_failed(
+            attempt, st.UPGRADE_FAILED if upgrade else st.INSTALL_FAILED,
+            f"Helm {attempt.verb} failed for release {hr.release_namespace}/{hr.release} "
+            f"with chart {artifact.revision}: {exc}", [])
+    return _attempt_succeeded(attempt, release)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Attempt:
+    """One install or upgrade being tried, with what its outcome's status needs."""
+
+    kube: StatusKubeClient
+    obj: Mapping[str, Any]
+    key: str
+    hr: HelmRelease
+    cfg: Configuration
+    upgrade: bool
+    now: datetime
+    revisions: list[Release]
+    failures: int  # this attempt's failures so far
+    attempted: dict[str, Any]
+    source_requeue: float
+
+    @property
+    def verb(self) -> str:
+        return "upgrade" if self.upgrade else "install"
+
+    @property
+    def counter(self) -> str:
+        return "upgradeFailures" if self.upgrade else "installFailures"
+
+
+def _reinstall(cfg: Configuration, hr: HelmRelease, chart: Path,
+               revisions: list[Release]) -> bool:
+    """``chartNameChangeStrategy: Reinstall`` and a chart of another name: the release is
+    uninstalled, to be installed anew (True)."""
+    if not hr.upgrade.reinstall_on_chart_rename:
+        return False
+    from pyhelm.chart.loader import load_chart
+
+    if load_chart(chart).metadata.name == revisions[-1].chart.metadata.name:
+        return False
+    remedy.uninstall(cfg, hr, "Uninstalled by pyhelm controller: the chart's name changed")
+    return True
+
+
+def _attempt_failed(attempt: _Attempt, reason: str, message: str,
+                    more: list[st.Condition]) -> ReconcileResult:
+    """Count the failure, remediate (or not) as the spec says, and say when to retry."""
+    hr, upgrade = attempt.hr, attempt.upgrade
+    failures = attempt.failures + 1
+    remediated = (remedy.remediate(attempt.cfg, hr, upgrade, attempt.revisions)
+                  if remedy.must_remediate(hr, upgrade, failures) else None)
+    extra = {**attempt.attempted, attempt.counter: failures,
+             "history": st.history(_revisions(attempt.cfg, hr), hr.max_history)}
+    if remedy.retry_on_failure(hr, upgrade):
+        again = (hr.upgrade if upgrade else hr.install).retry_interval
+    elif remedy.exhausted(hr, upgrade, failures):
+        again = hr.interval
+    else:
+        again = min(hr.interval, attempt.source_requeue)
+    return _failed(attempt.kube, attempt.obj, attempt.key, hr.generation, reason, message,
+                   attempt.now, extra, again, [*more, *([remediated] if remediated else [])])
+
+
+def _attempt_succeeded(attempt: _Attempt, release: Release) -> ReconcileResult:
+    """Released: run the tests (a failure not ignored fails the attempt), write status."""
+    hr, cfg, generation = attempt.hr, attempt.cfg, attempt.hr.generation
+    reason = st.UPGRADE_SUCCEEDED if attempt.upgrade else st.INSTALL_SUCCEEDED
+    message = (f"Helm {attempt.verb} succeeded for release {release.namespace}/"
+               f"{release.name}.v{release.version} with chart "
+               f"{release.chart.metadata.name}@{release.chart.metadata.version}")
+    released = st.Condition(type=st.RELEASED, status=True, reason=reason, message=message)
     conditions = [st.Condition(type=st.READY, status=True, reason=reason, message=message),
-                  st.Condition(type=st.RELEASED, status=True, reason=reason, message=message)]
+                  released]
     tested = _test(cfg, hr, release)
     if tested is not None:
         conditions.append(tested)
+        remediation = hr.upgrade if attempt.upgrade else hr.install
         if not tested.status and not hr.test.ignore_failures:
+            if not remediation.ignore_test_failures:
+                return _attempt_failed(attempt, st.TEST_FAILED, tested.message,
+                                       [released, tested])
             conditions[0] = st.Condition(type=st.READY, status=False, reason=st.TEST_FAILED,
                                          message=tested.message)
-    old = obj.get("status") or {}
+    old = attempt.obj.get("status") or {}
     kept = [c for c in old.get("conditions") or [] if c.get("type") != remedy.REMEDIATED]
-    status = {**attempted, "observedGeneration": generation,
+    status = {**attempt.attempted, "observedGeneration": generation,
               "lastAttemptedGeneration": generation, "failures": 0, "installFailures": 0,
               "upgradeFailures": 0, "lastReleaseRevision": release.version,
               "history": st.history(_revisions(cfg, hr), hr.max_history),
-              "conditions": st.set_conditions(kept, conditions, generation, now)}
-    _write(kube, obj, status)
+              "conditions": st.set_conditions(kept, conditions, generation, attempt.now)}
+    _write(attempt.kube, attempt.obj, status)
     ready = conditions[0]
-    return ReconcileResult(key=key, action=verb, ready=ready.status, reason=ready.reason,
-                           message=ready.message, revision=release.version,
-                           requeue_after=hr.interval, status=status,
-                           watched_kinds=_watched_kinds(hr, release))
+    return ReconcileResult(key=attempt.key, action=attempt.verb, ready=ready.status,
+                           reason=ready.reason, message=ready.message,
+                           revision=release.version, requeue_after=hr.interval,
+                           status=status, watched_kinds=_watched_kinds(hr, release))

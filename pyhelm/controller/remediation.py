@@ -13,7 +13,7 @@ from pyhelm.action import rollback as rollback_action
 from pyhelm.action import uninstall as uninstall_action
 from pyhelm.action.configuration import Configuration
 from pyhelm.controller import status as st
-from pyhelm.controller.spec import HelmRelease
+from pyhelm.controller.spec import RETRY_ON_FAILURE, HelmRelease
 from pyhelm.errors import PyhelmError
 from pyhelm.release.model import Release
 from pyhelm.release.status import Status
@@ -33,14 +33,35 @@ def retries(hr: HelmRelease, upgrade: bool) -> int:
     return hr.upgrade.retries if upgrade else hr.install.retries
 
 
+def retry_on_failure(hr: HelmRelease, upgrade: bool) -> bool:
+    """``strategy.name: RetryOnFailure``: no remediation, the action is tried again after
+    ``strategy.retryInterval`` for as long as it fails."""
+    strategy = hr.upgrade.strategy if upgrade else hr.install.strategy
+    return strategy == RETRY_ON_FAILURE
+
+
 def exhausted(hr: HelmRelease, upgrade: bool, failures: int) -> bool:
+    if retry_on_failure(hr, upgrade):
+        return False
     limit = retries(hr, upgrade)
     return limit >= 0 and failures > limit
 
 
 def must_remediate(hr: HelmRelease, upgrade: bool, failures: int) -> bool:
+    if retry_on_failure(hr, upgrade):
+        return False
     last = hr.upgrade.remediate_last_failure if upgrade else hr.install.remediate_last_failure
     return not exhausted(hr, upgrade, failures) or last
+
+
+def uninstall(cfg: Configuration, hr: HelmRelease, description: str) -> None:
+    """Helm uninstall with ``spec.uninstall``'s options."""
+    spec = hr.uninstall
+    uninstall_action.run(cfg, uninstall_action.UninstallOptions(
+        name=hr.release, namespace=hr.release_namespace, timeout=spec.timeout or hr.timeout,
+        keep_history=spec.keep_history, no_hooks=spec.disable_hooks,
+        wait=not spec.disable_wait, cascade=spec.deletion_propagation,
+        description=description))
 
 
 def remediate(cfg: Configuration, hr: HelmRelease, upgrade: bool,
@@ -49,12 +70,15 @@ def remediate(cfg: Configuration, hr: HelmRelease, upgrade: bool,
     the Remediated condition says how it went."""
     name = f"{hr.release_namespace}/{hr.release}"
     deployed = [r for r in before if r.info.status in (Status.DEPLOYED, Status.SUPERSEDED)]
-    if upgrade and hr.upgrade.strategy == "rollback" and deployed:
+    if upgrade and hr.upgrade.remediation_strategy == "rollback" and deployed:
         target = deployed[-1]
+        spec = hr.rollback
         try:
             rollback_action.run(cfg, rollback_action.RollbackOptions(
                 name=hr.release, revision=target.version, namespace=hr.release_namespace,
-                wait=not hr.upgrade.disable_wait, timeout=hr.upgrade.timeout or hr.timeout,
+                wait=not spec.disable_wait, wait_for_jobs=not spec.disable_wait_for_jobs,
+                no_hooks=spec.disable_hooks, force_replace=spec.force,
+                cleanup_on_fail=spec.cleanup_on_fail, timeout=spec.timeout or hr.timeout,
                 history_max=hr.max_history))
         except PyhelmError as exc:
             return st.Condition(type=REMEDIATED, status=False, reason="RollbackFailed",
@@ -66,9 +90,7 @@ def remediate(cfg: Configuration, hr: HelmRelease, upgrade: bool,
                                     f"{target.chart.metadata.name}@"
                                     f"{target.chart.metadata.version} succeeded")
     try:
-        uninstall_action.run(cfg, uninstall_action.UninstallOptions(
-            name=hr.release, namespace=hr.release_namespace, timeout=hr.timeout,
-            description="Uninstalled by pyhelm controller: remediation"))
+        uninstall(cfg, hr, "Uninstalled by pyhelm controller: remediation")
     except PyhelmError as exc:
         return st.Condition(type=REMEDIATED, status=False, reason="UninstallFailed",
                             message=f"Helm uninstall of {name} failed: {exc}")

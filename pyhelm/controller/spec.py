@@ -28,6 +28,9 @@ REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 FORCE_AT = "reconcile.fluxcd.io/forceAt"
 RESET_AT = "reconcile.fluxcd.io/resetAt"
 DEFAULT_KUBECONFIG_KEYS = ("value", "value.yaml")  # Flux's, tried in this order
+REMEDIATE_ON_FAILURE = "RemediateOnFailure"
+RETRY_ON_FAILURE = "RetryOnFailure"
+DEFAULT_RETRY_INTERVAL = 300.0  # strategy.retryInterval's default (5m)
 
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")  # the CRD's pattern
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
@@ -87,6 +90,11 @@ class InstallSpec:
     skip_crds: bool = False
     retries: int = 0  # remediation.retries (-1: without end)
     remediate_last_failure: bool = False
+    ignore_test_failures: bool = False  # remediation.ignoreTestFailures
+    disable_schema_validation: bool = False
+    take_ownership: bool = True  # not disableTakeOwnership: Flux adopts existing objects
+    strategy: str = REMEDIATE_ON_FAILURE  # strategy.name
+    retry_interval: float = DEFAULT_RETRY_INTERVAL  # strategy.retryInterval
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +109,38 @@ class UpgradeSpec:
     preserve_values: bool = False
     retries: int = 0  # remediation.retries (-1: without end)
     remediate_last_failure: bool = False  # default: retries > 0
-    strategy: str = "rollback"  # remediation.strategy: rollback or uninstall
+    remediation_strategy: str = "rollback"  # remediation.strategy: rollback or uninstall
+    ignore_test_failures: bool = False  # remediation.ignoreTestFailures
+    disable_schema_validation: bool = False
+    take_ownership: bool = True  # not disableTakeOwnership
+    cleanup_on_fail: bool = False
+    skip_crds: bool = True  # crds: Skip (the default on upgrade), Create or CreateReplace
+    strategy: str = REMEDIATE_ON_FAILURE  # strategy.name
+    retry_interval: float = DEFAULT_RETRY_INTERVAL
+    reinstall_on_chart_rename: bool = False  # chartNameChangeStrategy: Reinstall
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollbackSpec:
+    """``spec.rollback``: the rollback a failed upgrade's remediation does."""
+
+    timeout: float | None = None
+    disable_wait: bool = False
+    disable_wait_for_jobs: bool = False
+    disable_hooks: bool = False
+    force: bool = False
+    cleanup_on_fail: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class UninstallSpec:
+    """``spec.uninstall``: the uninstall of a deleted HelmRelease or a remediation."""
+
+    timeout: float | None = None
+    disable_hooks: bool = False
+    disable_wait: bool = False
+    keep_history: bool = False
+    deletion_propagation: str = "background"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +150,8 @@ class TestSpec:
     enable: bool = False
     timeout: float | None = None
     ignore_failures: bool = False
+    include: frozenset[str] = frozenset()  # filters without exclude: only these run
+    exclude: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,6 +254,8 @@ class HelmRelease:
     chart_template: ChartTemplate | None = None
     values_from: tuple[ValuesReference, ...] = ()
     test: TestSpec = field(default_factory=TestSpec)
+    rollback: RollbackSpec = field(default_factory=RollbackSpec)
+    uninstall: UninstallSpec = field(default_factory=UninstallSpec)
     depends_on: tuple[Dependency, ...] = ()
     drift: DriftDetection = field(default_factory=DriftDetection)
     service_account: str = ""
@@ -359,20 +402,62 @@ def _retries(remediation: Mapping[str, Any], where: str) -> int:
     return retries
 
 
+def _choice(value: object, where: str, choices: tuple[str, ...], default: str) -> str:
+    text = _string(value, where) or default
+    if text not in choices:
+        raise HelmReleaseSpecError(f"{where}: {text!r} is not one of {', '.join(choices)}")
+    return text
+
+
+def _strategy(spec: Mapping[str, Any], where: str) -> tuple[str, float]:
+    """``strategy``: its name, and the pause between retries with RetryOnFailure."""
+    strategy = _mapping(spec.get("strategy"), f"{where}.strategy")
+    name = _choice(strategy.get("name"), f"{where}.strategy.name",
+                   (REMEDIATE_ON_FAILURE, RETRY_ON_FAILURE), REMEDIATE_ON_FAILURE)
+    interval = _optional_duration(strategy.get("retryInterval"),
+                                  f"{where}.strategy.retryInterval")
+    if interval is not None and name != RETRY_ON_FAILURE:
+        raise HelmReleaseSpecError(f"{where}.strategy.retryInterval: only with "
+                                   f"{RETRY_ON_FAILURE}")
+    return name, DEFAULT_RETRY_INTERVAL if interval is None else interval
+
+
+def _server_side_apply(value: object, where: str) -> None:
+    """pyhelm always applies server-side: "disabled" (or false) is refused, not ignored."""
+    if value is False or value == "disabled":
+        raise HelmReleaseSpecError(f"{where}: client-side apply is not supported (pyhelm "
+                                   "applies server-side)")
+    if value not in (None, True, "enabled", "auto"):
+        raise HelmReleaseSpecError(f"{where}: {value!r} is not enabled, disabled or auto")
+
+
 def _install(raw: object) -> InstallSpec:
     spec = _mapping(raw, "spec.install")
     remediation = _mapping(spec.get("remediation"), "spec.install.remediation")
+    _server_side_apply(spec.get("serverSideApply"), "spec.install.serverSideApply")
+    strategy, retry_interval = _strategy(spec, "spec.install")
+    crds = _choice(spec.get("crds"), "spec.install.crds", CRD_POLICIES, "Create")
     return InstallSpec(
         retries=_retries(remediation, "spec.install.remediation"),
         remediate_last_failure=_bool(remediation.get("remediateLastFailure"),
                                      "spec.install.remediation.remediateLastFailure"),
+        ignore_test_failures=_bool(remediation.get("ignoreTestFailures"),
+                                   "spec.install.remediation.ignoreTestFailures"),
         timeout=_optional_duration(spec.get("timeout"), "spec.install.timeout"),
         disable_wait=_bool(spec.get("disableWait"), "spec.install.disableWait"),
         disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),
                                     "spec.install.disableWaitForJobs"),
         disable_hooks=_bool(spec.get("disableHooks"), "spec.install.disableHooks"),
         create_namespace=_bool(spec.get("createNamespace"), "spec.install.createNamespace"),
-        skip_crds=_string(spec.get("crds"), "spec.install.crds") == "Skip")
+        skip_crds=crds == "Skip" or _bool(spec.get("skipCRDs"), "spec.install.skipCRDs"),
+        disable_schema_validation=_bool(spec.get("disableSchemaValidation"),
+                                        "spec.install.disableSchemaValidation"),
+        take_ownership=not _bool(spec.get("disableTakeOwnership"),
+                                 "spec.install.disableTakeOwnership"),
+        strategy=strategy, retry_interval=retry_interval)
+
+
+CRD_POLICIES = ("Skip", "Create", "CreateReplace")
 
 
 def _upgrade(raw: object) -> UpgradeSpec:
@@ -380,31 +465,77 @@ def _upgrade(raw: object) -> UpgradeSpec:
     remediation = _mapping(spec.get("remediation"), "spec.upgrade.remediation")
     retries = _retries(remediation, "spec.upgrade.remediation")
     last = remediation.get("remediateLastFailure")
-    strategy = _string(remediation.get("strategy"), "spec.upgrade.remediation.strategy")
-    if strategy not in ("", "rollback", "uninstall"):
-        raise HelmReleaseSpecError(f"spec.upgrade.remediation.strategy: {strategy!r} is not "
-                                   "rollback or uninstall")
+    remediation_strategy = _choice(remediation.get("strategy"),
+                                   "spec.upgrade.remediation.strategy",
+                                   ("rollback", "uninstall"), "rollback")
+    _server_side_apply(spec.get("serverSideApply"), "spec.upgrade.serverSideApply")
+    strategy, retry_interval = _strategy(spec, "spec.upgrade")
+    rename = _choice(spec.get("chartNameChangeStrategy"),
+                     "spec.upgrade.chartNameChangeStrategy", ("InPlaceUpdate", "Reinstall"),
+                     "InPlaceUpdate")
     return UpgradeSpec(
-        retries=retries, strategy=strategy or "rollback",
+        retries=retries, remediation_strategy=remediation_strategy,
         remediate_last_failure=retries > 0 if last is None else _bool(
             last, "spec.upgrade.remediation.remediateLastFailure"),
+        ignore_test_failures=_bool(remediation.get("ignoreTestFailures"),
+                                   "spec.upgrade.remediation.ignoreTestFailures"),
         timeout=_optional_duration(spec.get("timeout"), "spec.upgrade.timeout"),
         disable_wait=_bool(spec.get("disableWait"), "spec.upgrade.disableWait"),
         disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),
                                     "spec.upgrade.disableWaitForJobs"),
         disable_hooks=_bool(spec.get("disableHooks"), "spec.upgrade.disableHooks"),
         force=_bool(spec.get("force"), "spec.upgrade.force"),
-        preserve_values=_bool(spec.get("preserveValues"), "spec.upgrade.preserveValues"))
+        preserve_values=_bool(spec.get("preserveValues"), "spec.upgrade.preserveValues"),
+        disable_schema_validation=_bool(spec.get("disableSchemaValidation"),
+                                        "spec.upgrade.disableSchemaValidation"),
+        take_ownership=not _bool(spec.get("disableTakeOwnership"),
+                                 "spec.upgrade.disableTakeOwnership"),
+        cleanup_on_fail=_bool(spec.get("cleanupOnFail"), "spec.upgrade.cleanupOnFail"),
+        skip_crds=_choice(spec.get("crds"), "spec.upgrade.crds", CRD_POLICIES,
+                          "Skip") == "Skip",
+        strategy=strategy, retry_interval=retry_interval,
+        reinstall_on_chart_rename=rename == "Reinstall")
+
+
+def _rollback(raw: object) -> RollbackSpec:
+    spec = _mapping(raw, "spec.rollback")
+    _server_side_apply(spec.get("serverSideApply"), "spec.rollback.serverSideApply")
+    return RollbackSpec(
+        timeout=_optional_duration(spec.get("timeout"), "spec.rollback.timeout"),
+        disable_wait=_bool(spec.get("disableWait"), "spec.rollback.disableWait"),
+        disable_wait_for_jobs=_bool(spec.get("disableWaitForJobs"),
+                                    "spec.rollback.disableWaitForJobs"),
+        disable_hooks=_bool(spec.get("disableHooks"), "spec.rollback.disableHooks"),
+        force=_bool(spec.get("force"), "spec.rollback.force"),
+        cleanup_on_fail=_bool(spec.get("cleanupOnFail"), "spec.rollback.cleanupOnFail"))
+
+
+def _uninstall(raw: object) -> UninstallSpec:
+    spec = _mapping(raw, "spec.uninstall")
+    return UninstallSpec(
+        timeout=_optional_duration(spec.get("timeout"), "spec.uninstall.timeout"),
+        disable_hooks=_bool(spec.get("disableHooks"), "spec.uninstall.disableHooks"),
+        disable_wait=_bool(spec.get("disableWait"), "spec.uninstall.disableWait"),
+        keep_history=_bool(spec.get("keepHistory"), "spec.uninstall.keepHistory"),
+        deletion_propagation=_choice(spec.get("deletionPropagation"),
+                                     "spec.uninstall.deletionPropagation",
+                                     ("background", "foreground", "orphan"), "background"))
 
 
 def _test(raw: object) -> TestSpec:
     spec = _mapping(raw, "spec.test")
-    if spec.get("filters"):
-        raise HelmReleaseSpecError("spec.test.filters: not supported yet")
+    include: set[str] = set()
+    exclude: set[str] = set()
+    for index, item in enumerate(_list(spec.get("filters"), "spec.test.filters")):
+        where = f"spec.test.filters[{index}]"
+        entry = _mapping(item, where)
+        name = _string(entry.get("name"), f"{where}.name", required=True)
+        (exclude if _bool(entry.get("exclude"), f"{where}.exclude") else include).add(name)
     return TestSpec(enable=_bool(spec.get("enable"), "spec.test.enable"),
                     timeout=_optional_duration(spec.get("timeout"), "spec.test.timeout"),
                     ignore_failures=_bool(spec.get("ignoreFailures"),
-                                          "spec.test.ignoreFailures"))
+                                          "spec.test.ignoreFailures"),
+                    include=frozenset(include), exclude=frozenset(exclude))
 
 
 def _values_from(raw: object) -> tuple[ValuesReference, ...]:
@@ -568,6 +699,8 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
         test=_test(spec.get("test")),
         install=_install(spec.get("install")),
         upgrade=_upgrade(spec.get("upgrade")),
+        rollback=_rollback(spec.get("rollback")),
+        uninstall=_uninstall(spec.get("uninstall")),
         depends_on=_depends_on(spec.get("dependsOn"), namespace),
         drift=_drift(spec.get("driftDetection")),
         service_account=_string(spec.get("serviceAccountName"), "spec.serviceAccountName"),

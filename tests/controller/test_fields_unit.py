@@ -211,3 +211,50 @@ def test_the_drift_watch_queues_changes_and_deletions_not_status_updates() -> No
     assert queued == ["apps/hr", "apps/hr"]
     assert fingerprint(_object(0, 1)) == fingerprint(_object(0, 2))
     assert owner_key({"metadata": {"labels": {}}}) is None
+
+
+def test_action_options_strategies_rollback_and_uninstall() -> None:
+    hr = parse_helmrelease(_hr(
+        install={"strategy": {"name": "RetryOnFailure", "retryInterval": "30s"},
+                 "disableTakeOwnership": True, "disableSchemaValidation": True,
+                 "crds": "Skip", "remediation": {"ignoreTestFailures": True}},
+        upgrade={"crds": "CreateReplace", "cleanupOnFail": True,
+                 "chartNameChangeStrategy": "Reinstall", "serverSideApply": "auto"},
+        rollback={"timeout": "1m", "disableWait": True, "force": True},
+        uninstall={"keepHistory": True, "deletionPropagation": "orphan"}))
+    assert (hr.install.strategy, hr.install.retry_interval) == ("RetryOnFailure", 30.0)
+    assert not hr.install.take_ownership and hr.install.disable_schema_validation
+    assert hr.install.skip_crds and hr.install.ignore_test_failures
+    assert not hr.upgrade.skip_crds and hr.upgrade.cleanup_on_fail
+    assert hr.upgrade.reinstall_on_chart_rename and hr.upgrade.take_ownership
+    assert (hr.rollback.timeout, hr.rollback.disable_wait, hr.rollback.force) == (
+        60.0, True, True)
+    assert (hr.uninstall.keep_history, hr.uninstall.deletion_propagation) == (True, "orphan")
+    defaults = parse_helmrelease(_hr())
+    assert defaults.upgrade.skip_crds and not defaults.install.skip_crds
+    assert defaults.install.strategy == "RemediateOnFailure"
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"upgrade": {"serverSideApply": "disabled"}}, "client-side apply is not supported"),
+    ({"install": {"serverSideApply": False}}, "client-side apply is not supported"),
+    ({"install": {"strategy": {"name": "RemediateOnFailure", "retryInterval": "1m"}}},
+     "retryInterval: only with RetryOnFailure"),
+    ({"upgrade": {"crds": "Replace"}}, "spec.upgrade.crds: 'Replace' is not one of"),
+    ({"uninstall": {"deletionPropagation": "now"}}, "deletionPropagation"),
+])
+def test_bad_action_options_name_the_field(spec: dict[str, Any], message: str) -> None:
+    with pytest.raises(HelmReleaseSpecError) as caught:
+        parse_helmrelease(_hr(**spec))
+    assert message in str(caught.value)
+
+
+def test_retry_on_failure_never_remediates_nor_runs_out() -> None:
+    from pyhelm.controller import remediation
+
+    hr = parse_helmrelease(_hr(upgrade={"strategy": {"name": "RetryOnFailure"},
+                                        "remediation": {"retries": 1}}))
+    assert not remediation.must_remediate(hr, True, 5)
+    assert not remediation.exhausted(hr, True, 50)
+    plain = parse_helmrelease(_hr(upgrade={"remediation": {"retries": 1}}))
+    assert remediation.exhausted(plain, True, 2) and remediation.must_remediate(plain, True, 2)

@@ -29,7 +29,7 @@ def test_defaults_try_once_and_do_not_remediate() -> None:
 
 def test_upgrade_retries_remediate_each_failure_and_the_last() -> None:
     hr = _hr(upgrade={"remediation": {"retries": 2}})
-    assert hr.upgrade.remediate_last_failure and hr.upgrade.strategy == "rollback"
+    assert hr.upgrade.remediate_last_failure and hr.upgrade.remediation_strategy == "rollback"
     assert [remedy.exhausted(hr, True, n) for n in (1, 2, 3)] == [False, False, True]
     assert all(remedy.must_remediate(hr, True, n) for n in (1, 2, 3))
     last_off = _hr(upgrade={"remediation": {"retries": 1, "remediateLastFailure": False}})
@@ -54,7 +54,8 @@ def test_same_attempt_is_generation_chart_and_values() -> None:
 
 @pytest.mark.parametrize(("spec", "message"), [
     ({"upgrade": {"remediation": {"retries": -2}}}, "spec.upgrade.remediation.retries"),
-    ({"upgrade": {"remediation": {"strategy": "retry"}}}, "'retry' is not rollback"),
+    ({"upgrade": {"remediation": {"strategy": "retry"}}},
+     "'retry' is not one of rollback, uninstall"),
     ({"install": {"remediation": {"retries": "3"}}}, "spec.install.remediation.retries"),
 ])
 def test_bad_remediation_fields(spec: dict[str, Any], message: str) -> None:

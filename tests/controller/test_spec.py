@@ -112,5 +112,8 @@ def test_test_spec() -> None:
                                      "ignoreFailures": True}))
     assert (hr.test.enable, hr.test.timeout, hr.test.ignore_failures) == (True, 120.0, True)
     assert not parse_helmrelease(_hr()).test.enable
-    with pytest.raises(HelmReleaseSpecError, match=r"spec\.test\.filters: not supported"):
-        parse_helmrelease(_hr(test={"enable": True, "filters": [{"name": "t"}]}))
+    filtered = parse_helmrelease(_hr(test={"enable": True, "filters": [
+        {"name": "t"}, {"name": "slow", "exclude": True}]})).test
+    assert (filtered.include, filtered.exclude) == ({"t"}, {"slow"})
+    with pytest.raises(HelmReleaseSpecError, match=r"spec\.test\.filters\[0\]\.name"):
+        parse_helmrelease(_hr(test={"filters": [{"exclude": True}]}))

@@ -319,3 +319,53 @@ def test_hanging_releases_do_not_hold_up_others_and_a_new_generation_ends_a_wait
         assert "superseded" in log.read_text()
         statuses = [h["status"] for h in _history(env, "hang-1", namespace)]
         assert statuses[-1] == "deployed" and "pending-install" not in statuses, statuses
+
+
+def test_adoption_retry_on_failure_test_filters_and_uninstall_options(
+        env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path) -> None:
+    target = f"{namespace[:50]}-later"
+    with _podinfo_source(env, namespace, kubeconfig, tmp_path), \
+            _controller(env, namespace, tmp_path, 2) as controller:
+        log = controller.log
+        # a release helm made, and an object nobody owns: the controller adopts both
+        _run([str(peers.helm_binary()), "install", "made-by-helm",
+              str(tmp_path / "podinfo-0.1.0.tgz"), "-n", namespace], env)
+        _kubectl(env, "create", "configmap", "orphan-podinfo", "-n", namespace)
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "adopter", namespace, releaseName="made-by-helm",
+            values={"message": "adopted"}))
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "orphan", namespace, test={"enable": True, "filters": [
+                {"name": "orphan-podinfo-test", "exclude": True}]},
+            uninstall={"keepHistory": True}))
+        _until("adopter upgraded", _state(env, namespace, "adopter", "True",
+                                          "UpgradeSucceeded"), log)
+        assert [h["status"] for h in _history(env, "made-by-helm", namespace)] == [
+            "superseded", "deployed"]
+        orphan = _until("orphan installed", _state(env, namespace, "orphan", "True"), log)
+        assert "0 test hooks completed" in _condition(orphan, "TestSuccess")["message"]
+        assert _live(env, "configmap", "orphan-podinfo", namespace)["data"] == {
+            "message": "hello"}
+
+        # RetryOnFailure: a target namespace that does not exist yet; retried until it does
+        _kubectl(env, "apply", "-f", "-", stdin=_release(
+            "later", namespace, targetNamespace=target, storageNamespace=namespace,
+            releaseName="later",
+            install={"strategy": {"name": "RetryOnFailure", "retryInterval": "2s"}}))
+        failed = _until("later InstallFailed", _state(env, namespace, "later", "False",
+                                                      "InstallFailed"), log)
+        assert "Remediated" not in {c["type"] for c in failed["status"]["conditions"]}
+        _kubectl(env, "create", "namespace", target)
+        try:
+            later = _until("later installed on retry",
+                           _state(env, namespace, "later", "True"), log)
+            assert later["metadata"]["generation"] == 1
+            assert later["status"]["installFailures"] == 0
+        finally:
+            _kubectl(env, "delete", "namespace", target, "--wait=false")
+
+        # uninstall.keepHistory: deleting the HelmRelease leaves an uninstalled record
+        _kubectl(env, "delete", "helmreleases.helm.toolkit.fluxcd.io", "orphan", "-n",
+                 namespace, "--timeout=120s")
+        assert [h["status"] for h in _history(env, "orphan", namespace)] == ["uninstalled"]
+        assert not _live(env, "configmap", "orphan-podinfo", namespace)
