@@ -100,6 +100,10 @@ def ensure_helm_chart(kube: KubeClient, hr: HelmRelease) -> None:
         "sourceRef": {"kind": template.source_kind, "name": template.source_name}}
     if template.values_files:
         spec["valuesFiles"] = list(template.values_files)
+    if template.verify:
+        spec["verify"] = dict(template.verify)
+    if template.ignore_missing_values_files:
+        spec["ignoreMissingValuesFiles"] = True
     chart = {"apiVersion": f"{SOURCE_GROUP}/v1", "kind": "HelmChart", "metadata": metadata,
              "spec": spec}
     try:

@@ -65,6 +65,9 @@ class ChartTemplate:
     values_files: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    # given to the HelmChart as they are: source-controller acts on them
+    verify: Mapping[str, Any] = field(default_factory=dict)
+    ignore_missing_values_files: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -373,11 +376,23 @@ def _chart_template(spec: Mapping[str, Any], name: str, namespace: str
         reconcile_strategy=_string(body.get("reconcileStrategy"),
                                    "spec.chart.spec.reconcileStrategy") or "ChartVersion",
         values_files=tuple(files),
+        verify=_verify(body.get("verify")),
+        ignore_missing_values_files=_bool(body.get("ignoreMissingValuesFiles"),
+                                          "spec.chart.spec.ignoreMissingValuesFiles"),
         labels=_mapping(meta.get("labels"), "spec.chart.metadata.labels"),
         annotations=_mapping(meta.get("annotations"), "spec.chart.metadata.annotations"))
     ref = ChartRef(kind="HelmChart", name=f"{namespace}-{name}",
                    namespace=source_namespace or namespace)
     return ref, result
+
+
+def _verify(raw: object) -> Mapping[str, Any]:
+    """``spec.chart.spec.verify``: how source-controller checks the chart's signature."""
+    verify = _mapping(raw, "spec.chart.spec.verify")
+    if verify:
+        _string(verify.get("provider"), "spec.chart.spec.verify.provider", required=True)
+        _mapping(verify.get("secretRef"), "spec.chart.spec.verify.secretRef")
+    return verify
 
 
 def _chart_ref(spec: Mapping[str, Any], namespace: str) -> ChartRef:
@@ -660,6 +675,27 @@ def _kube_config(raw: object) -> KubeConfigRef | None:
         key=_string(ref.get("key"), "spec.kubeConfig.secretRef.key"))
 
 
+def _accepted_as_is(spec: Mapping[str, Any]) -> None:
+    """Fields whose every allowed value pyhelm already behaves as, and those it refuses.
+
+    ``persistentClient``: pyhelm keeps one client per release step either way.
+    ``waitStrategy`` poller or legacy: pyhelm's wait (watches, kstatus-like readiness)
+    serves both. ``postRenderStrategy``: pyhelm post-renders hooks with the templates
+    (``combined``, Helm 4's default); the others are refused, as is ``healthCheckExprs``
+    (CEL)."""
+    _bool(spec.get("persistentClient"), "spec.persistentClient")
+    wait = _mapping(spec.get("waitStrategy"), "spec.waitStrategy")
+    _choice(wait.get("name"), "spec.waitStrategy.name", ("poller", "legacy"), "poller")
+    strategy = _string(spec.get("postRenderStrategy"), "spec.postRenderStrategy")
+    if strategy not in ("", "combined"):
+        raise HelmReleaseSpecError(f"spec.postRenderStrategy: {strategy!r} is not supported "
+                                   "yet (hooks are post-rendered with the templates: "
+                                   "combined)")
+    if spec.get("healthCheckExprs"):
+        raise HelmReleaseSpecError("spec.healthCheckExprs: CEL expressions are not "
+                                   "supported yet")
+
+
 def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     """The typed HelmRelease; ``HelmReleaseSpecError`` names the first bad field."""
     if obj.get("apiVersion") != API_VERSION or obj.get("kind") != KIND:
@@ -672,6 +708,7 @@ def parse_helmrelease(obj: Mapping[str, Any]) -> HelmRelease:
     if not isinstance(max_history, int) or isinstance(max_history, bool) or max_history < 0:
         raise HelmReleaseSpecError(f"spec.maxHistory: {max_history!r} is not a count")
     timeout = _optional_duration(spec.get("timeout"), "spec.timeout")
+    _accepted_as_is(spec)
     common = _mapping(spec.get("commonMetadata"), "spec.commonMetadata")
     name = _string(meta.get("name"), "metadata.name", required=True)
     template = None

@@ -258,3 +258,45 @@ def test_retry_on_failure_never_remediates_nor_runs_out() -> None:
     assert not remediation.exhausted(hr, True, 50)
     plain = parse_helmrelease(_hr(upgrade={"remediation": {"retries": 1}}))
     assert remediation.exhausted(plain, True, 2) and remediation.must_remediate(plain, True, 2)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"postRenderStrategy": "separate"}, "spec.postRenderStrategy: 'separate'"),
+    ({"healthCheckExprs": [{"apiVersion": "v1", "kind": "X", "current": "true"}]},
+     "spec.healthCheckExprs: CEL"),
+    ({"waitStrategy": {"name": "fast"}}, "spec.waitStrategy.name: 'fast' is not one of"),
+    ({"persistentClient": "yes"}, "spec.persistentClient: expected true or false"),
+])
+def test_fields_pyhelm_cannot_honour_are_refused(spec: dict[str, Any], message: str) -> None:
+    with pytest.raises(HelmReleaseSpecError) as caught:
+        parse_helmrelease(_hr(**spec))
+    assert message in str(caught.value)
+    for accepted in ({"postRenderStrategy": "combined"}, {"waitStrategy": {"name": "legacy"}},
+                     {"persistentClient": False}):
+        parse_helmrelease(_hr(**accepted))
+
+
+def test_the_helm_chart_template_passes_verify_and_missing_values_files_on() -> None:
+    from pyhelm.controller.artifact import ensure_helm_chart
+
+    class Applied:
+        namespace = "apps"
+        objects: list[dict[str, Any]] = []
+
+        def apply(self, obj: dict[str, Any], **_: Any) -> dict[str, Any]:
+            self.objects.append(obj)
+            return obj
+
+    hr = parse_helmrelease(_hr(chartRef=None, chart={"spec": {
+        "chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "repo"},
+        "verify": {"provider": "cosign", "secretRef": {"name": "keys"}},
+        "ignoreMissingValuesFiles": True, "valuesFiles": ["a.yaml"]}}))
+    kube = Applied()
+    ensure_helm_chart(kube, hr)  # type: ignore[arg-type]
+    spec = kube.objects[0]["spec"]
+    assert spec["verify"] == {"provider": "cosign", "secretRef": {"name": "keys"}}
+    assert spec["ignoreMissingValuesFiles"] is True
+    with pytest.raises(HelmReleaseSpecError, match=r"spec\.chart\.spec\.verify\.provider"):
+        parse_helmrelease(_hr(chartRef=None, chart={"spec": {
+            "chart": "c", "sourceRef": {"kind": "HelmRepository", "name": "r"},
+            "verify": {"secretRef": {"name": "keys"}}}}))
