@@ -5,7 +5,8 @@ histogram per HelmRelease, Flux's name and labels) and
 ``pyhelm_controller_reconciles_total`` by result; controller-runtime's
 ``controller_runtime_reconcile_total{controller="helmrelease",result=...}`` (``success``,
 ``error``, ``requeue_after``) and gauges (``workqueue_depth{name="helmrelease"}``,
-``leader_election_master_status{name=<Lease>}``) read when scraped."""
+``leader_election_master_status{name=<Lease>}``) read when scraped, and client-go's
+``rest_client_requests_total{code,method}`` (this process's API requests)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from pyhelm.kube.client import requests_by_code
 
 BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
@@ -75,6 +78,11 @@ class Metrics:
             lines += [f'controller_runtime_reconcile_total{{controller="helmrelease",'
                       f'result="{result}"}} {count}'
                       for result, count in sorted(self._outcomes.items())]
+            lines += ["# HELP rest_client_requests_total Number of HTTP requests, "
+                      "partitioned by status code and method.",
+                      "# TYPE rest_client_requests_total counter"]
+            lines += [f'rest_client_requests_total{{code="{code}",method="{method}"}} {n}'
+                      for (code, method), n in sorted(requests_by_code().items())]
             for name, (help_text, readers) in sorted(self.gauges.items()):
                 lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
                 lines += [f"{name}{{{labels}}} {read():g}"

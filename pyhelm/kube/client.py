@@ -14,6 +14,7 @@ import builtins
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -49,6 +50,22 @@ def request_timeout() -> tuple[float, float]:
         read = READ_TIMEOUT
     read = read if read > 0 else READ_TIMEOUT
     return min(CONNECT_TIMEOUT, read), read
+
+
+# Requests answered, by (code, method), as client-go's rest_client_requests_total counts
+# them ("<error>": no answer); the controller serves them on /metrics.
+REQUESTS: dict[tuple[str, str], int] = {}
+_REQUESTS_LOCK = threading.Lock()
+
+
+def count_request(code: str, method: str) -> None:
+    with _REQUESTS_LOCK:
+        REQUESTS[(code, method)] = REQUESTS.get((code, method), 0) + 1
+
+
+def requests_by_code() -> dict[tuple[str, str], int]:
+    with _REQUESTS_LOCK:
+        return dict(REQUESTS)
 
 
 _ERRORS: dict[int, type[KubeError]] = {
@@ -209,7 +226,9 @@ class RestKubeClient:
             answer = self.transport.request(method, path, query=query or (), body=data,
                                             headers=headers)
         except TransportError as exc:
+            count_request("<error>", method)
             raise self._unreachable(exc, method, path, timeout) from exc
+        count_request(str(answer.status), method)
         if answer.status >= 400:
             raise _error(answer.status, answer.body.decode(errors="replace"), what)
         return answer.body
@@ -383,7 +402,9 @@ class RestKubeClient:
                 "GET", path, query=query, headers={"Accept": "application/json"},
                 timeout=window)
         except TransportError as exc:
+            count_request("<error>", "GET")
             raise self._unreachable(exc, "GET", path, window) from exc
+        count_request(str(status), "GET")
         try:
             if status >= 400:
                 raise _error(status, b"".join(lines).decode(), f"watch {kind}")
