@@ -162,10 +162,13 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
                      holder=elector.holder)
                 os._exit(1)  # as controller-runtime: another leader may be acting already
 
-        threading.Thread(target=keep, name="lease", daemon=True).start()
+        keeper = threading.Thread(target=keep, name="lease", daemon=True)
+        keeper.start()
     if not stopping.is_set():
         controller.run()
     renewed.set()
+    if elector is not None:
+        keeper.join(timeout=elector.config.retry_period * 2)  # no renewal racing release
     if elector is not None and leader_election_release_on_cancel and elector.release():
         _log("info", "released the Lease", lease=elector.config.name)
     _close(servers)

@@ -371,3 +371,18 @@ def test_shards_split_the_releases_each_with_its_own_lease(
     untouched = kube.get(HR_API, "HelmRelease", "s2-a", namespace)
     assert "conditions" not in (untouched.get("status") or {})  # the CRD's defaults only
     assert not untouched["metadata"].get("finalizers")
+
+
+def test_a_leader_whose_lease_is_taken_exits_1(
+        env: dict[str, str], namespace: str, kube: Any,
+        start: Callable[..., Candidate]) -> None:
+    leader = start("a", *FAST)
+    _until("a Lease", lambda: _lease(kube, namespace).get("holderIdentity")
+           == leader.identity(), [leader.log])
+    _until("a leads", lambda: leader.scrape("/readyz")[0] == 200, [leader.log])
+    # another candidate (as if this one had paused past the lease duration) holds it now
+    lease = kube.get("coordination.k8s.io/v1", "Lease", LEASE, namespace)
+    lease["spec"]["holderIdentity"] = f"elsewhere_{uuid.uuid4()}"
+    kube.replace(lease)
+    assert leader.process.wait(timeout=30) == 1  # as controller-runtime: stop at once
+    assert '"leader election lost"' in leader.log.read_text()
