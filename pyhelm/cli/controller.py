@@ -42,7 +42,8 @@ def _report(result: ReconcileResult) -> None:
 
 
 @click.command("controller")
-@click.option("--watch-all-namespaces", type=bool, default=True, show_default=True,
+@click.option("--watch-all-namespaces", type=bool, is_flag=False, flag_value=True,
+              default=True, show_default=True,
               help="Watch HelmReleases in every namespace (false: only RUNTIME_NAMESPACE).")
 @click.option("--watch-label-selector", default="",
               help="Watch only HelmReleases whose labels match this selector.")
@@ -51,12 +52,13 @@ def _report(result: ReconcileResult) -> None:
 @click.option("--requeue-dependency", default="5s", show_default=True,
               help="How soon a release whose chart source has no ready artifact is "
                    "looked at again (dependsOn is not supported yet).")
-@click.option("--enable-leader-election", type=bool, default=False, show_default=True,
+@click.option("--enable-leader-election", type=bool, is_flag=False, flag_value=True,
+              default=False, show_default=True,
               help="Only the holder of the Lease helm-controller-leader-election (with a "
                    "--watch-label-selector: its shard's) in RUNTIME_NAMESPACE reconciles; "
                    "the others stand by.")
-@click.option("--leader-election-release-on-cancel", type=bool, default=True,
-              show_default=True,
+@click.option("--leader-election-release-on-cancel", type=bool, is_flag=False,
+              flag_value=True, default=True, show_default=True,
               help="Give the Lease up on SIGTERM/SIGINT, so a standby takes over at once.")
 @click.option("--leader-election-lease-duration", default="35s", show_default=True,
               help="How long a standby waits on an unrenewed Lease before taking it.")

@@ -101,7 +101,7 @@ def start(env: dict[str, str], namespace: str, tmp_path: Path, kube: Any
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "pyhelm", "controller", "--watch-all-namespaces=false",
-                 "--enable-leader-election=true", "--concurrent", "2",
+                 "--enable-leader-election", "--concurrent", "2",  # bare, as Flux passes it
                  "--health-addr", health, "--metrics-addr", metrics, *args],
                 env={**env, "RUNTIME_NAMESPACE": namespace}, stdout=out,
                 stderr=subprocess.STDOUT)

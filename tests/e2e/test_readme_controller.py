@@ -21,7 +21,7 @@ from tests.e2e.test_readme_commands import section_commands
 
 pytestmark = [pytest.mark.cluster, pytest.mark.helm]
 ROOT = Path(__file__).resolve().parents[2]
-SECTION = "Flux HelmRelease controller (`pyhelm controller`, issue 24, first slice)"
+SECTION = "Flux HelmRelease controller (`pyhelm controller`, issue 24)"
 
 
 def _ready(url: str) -> bool:
