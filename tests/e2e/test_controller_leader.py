@@ -333,6 +333,10 @@ def test_sigterm_releases_the_lease_and_the_standby_takes_over_at_once(
         if e["involvedObject"].get("name") == "lonely" and e["type"] == "Warning"], logs)
     assert events[0]["reason"] == "ArtifactFailed"
     assert events[0]["reportingInstance"] == standby
+    from tests.e2e.test_controller import _flux
+
+    listed = _flux(env, "events", "-n", namespace)  # (--for wants spec.chart)
+    assert "ArtifactFailed" in listed, listed
 
 
 def test_shards_split_the_releases_each_with_its_own_lease(
