@@ -2,7 +2,10 @@
 share helm-controller's Lease, only its holder reconciles; the holder SIGKILLed in the
 middle of a rollout of 20 HelmReleases (a pending Helm record left behind) is replaced by
 the standby, which takes the Lease over (holderIdentity changes, leaseTransitions + 1)
-and brings every release to Ready with no pending record; a holder stopped by SIGTERM
+and brings every release to Ready with no pending record; then the same in the middle of
+their upgrades (pending-upgrade records), and both as if the dead leader had run on
+another node (fenced at once); a leader whose Lease is taken exits 1; a holder stopped by
+SIGTERM
 releases the Lease and the standby takes over at once. Events and controller-runtime's
 metrics are checked on the way. Sharding as Flux does it: two controllers on
 ``--watch-label-selector`` ``sharding.fluxcd.io/key in (shard1)`` and
@@ -144,11 +147,11 @@ def _until(what: str, probe: Callable[[], Any], logs: list[Path], timeout: float
         time.sleep(0.2)
 
 
-def _ready_names(kube: Any, namespace: str) -> set[str]:
+def _ready_names(kube: Any, namespace: str, generation: int) -> set[str]:
     return {str(o["metadata"]["name"]) for o in kube.list(HR_API, "HelmRelease", namespace)
             if _condition(o, "Ready").get("status") == "True"
             and (o.get("status") or {}).get("observedGeneration")
-            == o["metadata"]["generation"]}
+            == o["metadata"]["generation"] == generation}
 
 
 def _moved_to(record: dict[str, Any], host: str) -> dict[str, Any]:
@@ -210,67 +213,75 @@ def test_the_standby_takes_over_a_killed_leaders_rollout(
         _kubectl(env, "apply", "-f", "-", stdin="\n---\n".join(
             _helmrelease(name, namespace, "podinfo") for name in names))
 
-        # kill the leader while it holds a pending Helm record, some releases done: frozen
-        # (SIGSTOP) first, so that the record seen is the one it leaves
-        def pending_records() -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = kube.list("v1", "Secret", namespace,
-                                                    label_selector=PENDING)
-            return found
+        def fail_over(leader: Candidate, heir: Candidate, generation: int,
+                      transitions: int) -> list[str]:
+            """Kill ``leader`` while it holds a pending Helm record, some releases done
+            (frozen by SIGSTOP first, so that the record seen is the one it leaves); ``heir``
+            takes over and brings every release to ``generation``. The names left pending."""
+            logs = [leader.log, heir.log]
+            heir_id = heir.identity()
 
-        deadline = time.monotonic() + 300
-        while True:
-            assert time.monotonic() < deadline, "no pending record seen mid-rollout"
-            if pending_records() and _ready_names(kube, namespace):
-                if elsewhere:
-                    second.process.send_signal(signal.SIGSTOP)
-                first.process.send_signal(signal.SIGSTOP)
-                left = pending_records()
-                if left:
-                    break
-                first.process.send_signal(signal.SIGCONT)
-                if elsewhere:
-                    second.process.send_signal(signal.SIGCONT)
-            time.sleep(0.05)
-        first.process.send_signal(signal.SIGKILL)
-        first.process.wait(timeout=10)
-        time.sleep(0.5)  # a write it sent before it stopped may land meanwhile: read again
-        left = pending_records()
-        assert left, "the killed leader's last write finished its pending records"
-        pending = [str(p["metadata"]["labels"]["name"]) for p in left]
-        done_by_first = _ready_names(kube, namespace)
-        assert len(done_by_first) < len(names), "the rollout ended before the kill"
-        # nothing is reconciled by the standby before it leads
-        assert '"action": "install"' not in second.log.read_text()
-        if elsewhere:
-            # as if the dead leader had run on another node: its locks and its Lease name
-            # a host where pyhelm cannot look its process up, so only fencing frees them
-            for record in left:
-                kube.replace(_moved_to(record, "ghost-node"))
-            lease = kube.get("coordination.k8s.io/v1", "Lease", LEASE, namespace)
-            lease["spec"]["holderIdentity"] = "ghost-node_" + str(uuid.uuid4())
-            kube.replace(lease)
-            transitions = int(lease["spec"].get("leaseTransitions") or 0)
-            second.process.send_signal(signal.SIGCONT)
+            def pending_records() -> list[dict[str, Any]]:
+                found: list[dict[str, Any]] = kube.list("v1", "Secret", namespace,
+                                                        label_selector=PENDING)
+                return found
 
-        spec = _until("takeover", lambda: (lambda s: s if s.get("holderIdentity") == standby
-                                           else None)(_lease(kube, namespace)), logs)
-        assert spec["leaseTransitions"] == transitions + 1
-        assert "acquired Lease" in second.log.read_text()
-        if elsewhere:  # fenced at once, not after the locks' own 60 s lease
-            _until("the ghost's locks fenced", lambda: all(
-                f"{namespace}/{name}: unlocked by pyhelm-controller" in
-                second.log.read_text() for name in pending), logs, timeout=30)
+            deadline = time.monotonic() + 300
+            while True:
+                assert time.monotonic() < deadline, "no pending record seen mid-rollout"
+                if pending_records() and _ready_names(kube, namespace, generation):
+                    if elsewhere:
+                        heir.process.send_signal(signal.SIGSTOP)
+                    leader.process.send_signal(signal.SIGSTOP)
+                    if pending_records():
+                        break
+                    leader.process.send_signal(signal.SIGCONT)
+                    if elsewhere:
+                        heir.process.send_signal(signal.SIGCONT)
+                time.sleep(0.05)
+            leader.process.send_signal(signal.SIGKILL)
+            leader.process.wait(timeout=10)
+            time.sleep(0.5)  # a write it sent before it stopped may land meanwhile
+            left = pending_records()
+            assert left, "the killed leader's last write finished its pending records"
+            pending = [str(p["metadata"]["labels"]["name"]) for p in left]
+            assert len(_ready_names(kube, namespace, generation)) < len(names), \
+                "the rollout ended before the kill"
+            # nothing is reconciled by the standby before it leads
+            assert '"action": ' not in heir.log.read_text()
+            if elsewhere:
+                # as if the dead leader had run on another node: its locks and its Lease
+                # name a host where pyhelm cannot look its process up; only fencing frees them
+                for record in left:
+                    kube.replace(_moved_to(record, "ghost-node"))
+                lease = kube.get("coordination.k8s.io/v1", "Lease", LEASE, namespace)
+                lease["spec"]["holderIdentity"] = "ghost-node_" + str(uuid.uuid4())
+                kube.replace(lease)
+                transitions = int(lease["spec"].get("leaseTransitions") or 0)
+                heir.process.send_signal(signal.SIGCONT)
 
-        _until("every release Ready", lambda: _ready_names(kube, namespace) == set(names),
-               logs, timeout=400)
-        assert kube.list_metadata("v1", "Secret", namespace, label_selector=PENDING) == []
-        # the releases left pending were recovered (failed) and installed again
-        for name in pending:
-            history = json.loads(subprocess.run(
-                [str(peers.helm_binary()), "history", name, "-n", namespace, "-o", "json"],
-                env=env, capture_output=True, text=True, check=True).stdout)
-            assert history[-1]["status"] == "deployed", history
-            assert all(not h["status"].startswith("pending") for h in history), history
+            spec = _until("takeover", lambda: (lambda s: s if s.get("holderIdentity") ==
+                                               heir_id else None)(_lease(kube, namespace)),
+                          logs)
+            assert spec["leaseTransitions"] == transitions + 1
+            assert "acquired Lease" in heir.log.read_text()
+            if elsewhere:  # fenced at once, not after the locks' own 60 s lease
+                _until("the ghost's locks fenced", lambda: all(
+                    f"{namespace}/{name}: unlocked by pyhelm-controller" in
+                    heir.log.read_text() for name in pending), logs, timeout=30)
+            _until(f"every release Ready at generation {generation}", lambda: _ready_names(
+                kube, namespace, generation) == set(names), logs, timeout=400)
+            assert kube.list_metadata("v1", "Secret", namespace, label_selector=PENDING) == []
+            # the releases left pending were recovered (failed) and released again
+            for name in pending:
+                history = json.loads(subprocess.run(
+                    [str(peers.helm_binary()), "history", name, "-n", namespace, "-o",
+                     "json"], env=env, capture_output=True, text=True, check=True).stdout)
+                assert history[-1]["status"] == "deployed", history
+                assert all(not h["status"].startswith("pending") for h in history), history
+            return pending
+
+        pending = fail_over(first, second, 1, transitions)
 
         # Events for the results, by pyhelm-controller, and the new leader's metrics
         events = [e for e in kube.list("v1", "Event", namespace)
@@ -295,8 +306,22 @@ def test_the_standby_takes_over_a_killed_leaders_rollout(
         assert 'rest_client_requests_total{code="200",method="PUT"}' in scraped  # Lease
         assert 'rest_client_requests_total{code="201",method="POST"}' in scraped
 
-        second.process.send_signal(signal.SIGTERM)
-        assert second.process.wait(timeout=60) == 0
+        # a rollout of upgrades (new values): the leader killed with a pending-upgrade record
+        third = start("c", *FAST)
+        _until("c standing by", lambda: "standing by" in third.scrape("/readyz")[1],
+               [second.log, third.log])
+        transitions = int(_lease(kube, namespace).get("leaseTransitions") or 0)
+        for name in names:
+            _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", name, "-n",
+                     namespace, "--type=merge", "-p", '{"spec":{"values":{"message":"two"}}}')
+        upgrading = fail_over(second, third, 2, transitions)
+        assert all(json.loads(subprocess.run(
+            [str(peers.helm_binary()), "get", "values", name, "-n", namespace, "-o", "json"],
+            env=env, capture_output=True, text=True, check=True).stdout) == {
+                "message": "two"} for name in upgrading)
+
+        third.process.send_signal(signal.SIGTERM)
+        assert third.process.wait(timeout=60) == 0
         assert _lease(kube, namespace)["holderIdentity"] == ""  # released
 
 
