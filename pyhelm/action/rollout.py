@@ -73,7 +73,7 @@ def _wait(cfg: Configuration, objects: Sequence[dict[str, Any]], settings: Rollo
 
     remaining = max(1.0, deadline - time.monotonic())
     wait_for(cfg.kube, list(objects), timeout=remaining, wait_for_jobs=for_jobs,
-             progress=cfg.progress)
+             progress=cfg.progress, live=True)  # the apply's answers
 
 
 def rollout(cfg: Configuration, rendered: Rendered, settings: RolloutSettings,

@@ -2,7 +2,11 @@
 
 Objects are grouped by kind and namespace; each group is listed once (for a
 resourceVersion) and then watched from there, one thread per group, so waiting costs
-one request stream per group rather than a poll per object. A watch that expires or
+one request stream per group rather than a poll per object. A group of one object is
+read with a GET and watched with a ``metadata.name`` field selector: a release among a
+thousand others in its namespace never lists the others' objects. Objects the caller
+holds as the API server answered them (``live``: an apply's answers) that are ready
+already are not waited for at all. A watch that expires or
 answers ``410 Gone`` is re-listed and resumed. An API server that cannot be reached, or
 answers 429 or 5xx (it restarts, or is overloaded), is tried again with a growing pause
 until the wait's deadline, as client-go's watchers do; the timeout then names the last
@@ -22,6 +26,7 @@ from typing import Any, Protocol
 
 from pyhelm.errors import (
     KubeError,
+    KubeNotFoundError,
     KubeUnreachableError,
     WaitCancelledError,
     WaitFailedError,
@@ -139,14 +144,15 @@ def _group(kube: KubeClient, objects: Iterable[KubeObject]) -> dict[_Key, set[st
 
 
 def _watch_group(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float,
-                 judge: Callable[[KubeObject | None], Readiness | None], stop: threading.Event
-                 ) -> None:
-    """List, then watch in short windows until the wait ends; never raise."""
+                 judge: Callable[[KubeObject | None], Readiness | None], stop: threading.Event,
+                 only: str | None = None) -> None:
+    """List (or GET ``only``), then watch in short windows until the wait ends; never
+    raise."""
     failures = 0
     try:
         while not stop.is_set() and time.monotonic() < deadline:
             try:
-                _list_and_watch(kube, key, tracker, deadline, judge, stop)
+                _list_and_watch(kube, key, tracker, deadline, judge, stop, only)
             except KubeError as exc:
                 if exc.status == 410:  # Gone: list again, resume
                     continue
@@ -168,9 +174,12 @@ def _watch_group(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float
 
 def _list_and_watch(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: float,
                     judge: Callable[[KubeObject | None], Readiness | None],
-                    stop: threading.Event) -> None:
+                    stop: threading.Event, only: str | None = None) -> None:
     api_version, kind, namespace = key
-    items, version = _list(kube, api_version, kind, namespace)
+    if only is None:
+        items, version = _list(kube, api_version, kind, namespace)
+    else:
+        items, version = _get_one(kube, api_version, kind, namespace, only)
     listed = {(i.get("metadata") or {}).get("name") for i in items}
     for item in items:
         tracker.update(key, item, judge(item))
@@ -181,7 +190,8 @@ def _list_and_watch(kube: KubeClient, key: _Key, tracker: _Tracker, deadline: fl
         tracker.interrupted(None)
     window = max(1, min(int(deadline - time.monotonic()) + 1, WATCH_WINDOW_SECONDS))
     for event in kube.watch(api_version, kind, namespace, resource_version=version,
-                            timeout_seconds=window):
+                            timeout_seconds=window,
+                            field_selector=None if only is None else f"metadata.name={only}"):
         if stop.is_set():
             return
         gone = event.type == "DELETED"
@@ -198,6 +208,17 @@ def _list(kube: KubeClient, api_version: str, kind: str, namespace: str | None
     return kube.list(api_version, kind, namespace), None
 
 
+def _get_one(kube: KubeClient, api_version: str, kind: str, namespace: str | None,
+             name: str) -> tuple[list[KubeObject], str | None]:
+    """The one object as a list, and its resourceVersion to watch from (none when it is
+    absent: a watch from "now" begins with the objects that exist by then)."""
+    try:
+        obj = kube.get(api_version, kind, name, namespace)
+    except KubeNotFoundError:
+        return [], None
+    return [obj], str((obj.get("metadata") or {}).get("resourceVersion") or "") or None
+
+
 def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
          judge: Callable[[KubeObject | None], Readiness | None], progress: Progress | None,
          what: str) -> None:
@@ -205,8 +226,9 @@ def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
     deadline = time.monotonic() + timeout
     stop = threading.Event()
     threads = [threading.Thread(target=_watch_group, daemon=True, name=f"wait-{key[1]}",
-                                args=(kube, key, tracker, deadline, judge, stop))
-               for key in groups]
+                                args=(kube, key, tracker, deadline, judge, stop,
+                                      next(iter(names)) if len(names) == 1 else None))
+               for key, names in groups.items()]
     for thread in threads:
         thread.start()
     scope = _scope()
@@ -234,17 +256,26 @@ def _run(kube: KubeClient, groups: dict[_Key, set[str]], timeout: float,
 
 
 def wait_for(kube: KubeClient, objects: Sequence[KubeObject], *, timeout: float,
-             wait_for_jobs: bool = False, progress: Progress | None = None) -> None:
-    """Block until every object is ready; raise WaitTimeoutError or WaitFailedError."""
-    if not objects:
-        return
+             wait_for_jobs: bool = False, progress: Progress | None = None,
+             live: bool = False) -> None:
+    """Block until every object is ready; raise WaitTimeoutError or WaitFailedError.
+    ``live``: the objects are the API server's answers (an apply's), so those ready as
+    answered need no request (a ConfigMap, a Service with its cluster IP)."""
 
     def judge(obj: KubeObject | None) -> Readiness | None:
         if obj is None:
             return Readiness(False, reason="not found")
         return readiness(obj, wait_for_jobs=wait_for_jobs)
 
+    if live:
+        objects = [obj for obj in objects if not _ready_as_answered(judge(obj))]
+    if not objects:
+        return
     _run(kube, _group(kube, objects), timeout, judge, progress, "readiness")
+
+
+def _ready_as_answered(state: Readiness | None) -> bool:
+    return state is not None and state.ready and not state.failed
 
 
 def wait_for_deletion(kube: KubeClient, objects: Sequence[KubeObject], *, timeout: float,

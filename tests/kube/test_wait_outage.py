@@ -36,6 +36,11 @@ class FlakyServer:
             raise self.errors.pop(0)
         return [DEPLOYMENT]
 
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None
+            ) -> dict[str, Any]:
+        """The one object of a group of one is read by name: the same failures."""
+        return self.list(api_version, kind, namespace)[0]
+
     def watch(self, *args: Any, **kwargs: Any) -> Iterator[WatchEvent]:
         return iter(())
 
