@@ -1,12 +1,16 @@
 """The chart artifact a source-controller object advertises in ``status.artifact``:
 found, downloaded from source-controller's artifact server, and checked against its
-digest before anything reads it."""
+digest before anything reads it. Verified artifacts are kept in a small cache by URL and
+digest (``ArtifactCache``): a thousand HelmReleases of one chart download and hash it
+once, not a thousand times."""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import urllib.error
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,17 +130,79 @@ def verify_digest(data: bytes, digest: str) -> None:
                             f"{algorithm}:{actual}")
 
 
-def fetch_artifact(artifact: Artifact, directory: Path, timeout: float = 60.0) -> Path:
-    """Download the artifact into ``directory``, verify it, return the file's path."""
+class ArtifactCache:
+    """Artifacts whose digest was checked, by (url, digest), the least recently used
+    dropped first once there are more than ``entries`` or more than ``max_bytes`` in all.
+    The digest is part of the key: a hit is the very bytes that hashed to it, so it is not
+    hashed again; a new artifact at the same URL is a miss. Thread-safe."""
+
+    def __init__(self, entries: int = 16, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.entries, self.max_bytes = entries, max_bytes
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    @property
+    def size(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    def get(self, url: str, digest: str) -> bytes | None:
+        with self._lock:
+            data = self._items.get((url, digest))
+            if data is not None:
+                self._items.move_to_end((url, digest))
+            return data
+
+    def put(self, url: str, digest: str, data: bytes) -> None:
+        """Keep ``data``, already verified against ``digest``."""
+        if len(data) > self.max_bytes or self.entries < 1:
+            return
+        with self._lock:
+            old = self._items.pop((url, digest), None)
+            self._bytes -= len(old) if old is not None else 0
+            self._items[(url, digest)] = data
+            self._bytes += len(data)
+            while len(self._items) > self.entries or self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+ARTIFACTS = ArtifactCache()  # the process's: the controller's workers share it
+
+
+def _download(artifact: Artifact, timeout: float) -> bytes:
     try:
         with urllib.request.urlopen(artifact.url, timeout=timeout) as answer:
-            data = answer.read(MAX_ARTIFACT_BYTES + 1)
+            data: bytes = answer.read(MAX_ARTIFACT_BYTES + 1)
     except (urllib.error.URLError, OSError) as exc:
         raise ArtifactError(f"failed to download artifact from {artifact.url}: {exc}") from exc
     if len(data) > MAX_ARTIFACT_BYTES:
         raise ArtifactError(f"artifact {artifact.url} is larger than "
                             f"{MAX_ARTIFACT_BYTES} bytes")
-    verify_digest(data, artifact.digest)
+    return data
+
+
+def fetch_artifact(artifact: Artifact, directory: Path, timeout: float = 60.0,
+                   cache: ArtifactCache | None = ARTIFACTS) -> Path:
+    """Write the artifact, verified, into ``directory`` and return the file's path: from
+    ``cache`` when it holds this URL and digest, else downloaded, checked against its
+    digest (ArtifactError when it does not match) and then kept there."""
+    data = cache.get(artifact.url, artifact.digest) if cache is not None else None
+    if data is None:
+        data = _download(artifact, timeout)
+        verify_digest(data, artifact.digest)
+        if cache is not None:
+            cache.put(artifact.url, artifact.digest, data)
     name = Path(artifact.path or artifact.url.rsplit("/", 1)[-1]).name or "chart.tgz"
     if not name.endswith((".tgz", ".tar.gz")):
         name += ".tgz"
