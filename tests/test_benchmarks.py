@@ -32,8 +32,9 @@ def run(script: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_the_readme_shows_each_benchmark() -> None:
-    assert sorted(readme_lines()) == ["bench/commands.py", "bench/repo_bench.py",
-                                      "bench/repo_serve.py", "bench/run.py"]
+    assert sorted(readme_lines()) == ["bench/commands.py", "bench/controller.py",
+                                      "bench/repo_bench.py", "bench/repo_serve.py",
+                                      "bench/run.py"]
 
 
 def test_render_bench_smoke() -> None:
@@ -55,6 +56,21 @@ def test_command_bench_smoke_every_row(kubeconfig: str) -> None:
     out = run("bench/commands.py", env={"KUBECONFIG": kubeconfig})
     for row in ROWS:
         assert row.name in out, out
+
+
+@pytest.mark.cluster
+@pytest.mark.helm
+@pytest.mark.registry
+def test_controller_bench_smoke_every_row(kubeconfig: str) -> None:
+    """3 HelmReleases through ``pyhelm controller`` (with source-controller and a
+    registry), and the Helm and pyhelm CLI baselines of the same releases."""
+    out = run("bench/controller.py", env={"KUBECONFIG": kubeconfig})
+    for row in ("controller --concurrent 4: install",
+                "controller --concurrent 4: upgrade (a value of each)",
+                "Helm 4.3.1: upgrade --install, 10 at a time: install",
+                "pyhelm CLI, command server on: upgrade --install",
+                "pyhelm CLI, command server off: upgrade --install"):
+        assert row in out, out
 
 
 def test_readme_table_is_rewritten_from_a_run() -> None:

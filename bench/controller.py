@@ -1,0 +1,707 @@
+"""The controller benchmark (issue 24): N HelmReleases reconciled by ``pyhelm controller``
+against the team without a controller, Helm 4.3.1 and the pyhelm CLI running
+``upgrade --install`` ten at a time, in the same run, on the same cluster and chart.
+
+    python bench/controller.py [--sizes 100,500,1000] [--concurrent 4,10]
+                               [--rows controller,helm,...] [--markdown] [--smoke]
+
+Set-up, once per run: the local control plane (or ``$KUBECONFIG``), Flux's real
+source-controller (``pyhelm.testing.source_controller``), Debian's docker-registry on
+127.0.0.1 holding a podinfo-like chart (a Deployment with 0 replicas, a Service, a
+ConfigMap; Go templates, so both tools render it with Helm's engine), pushed with
+``pyhelm push``, and the HelmRelease CRD.
+
+Rows are functions of (bench, size) that return result lines; ``ROWS`` lists them, so a
+drift or failover row is one more function. Each size runs in namespaces of its own:
+
+- ``controller --concurrent C``: one ``pyhelm controller`` process (command server off,
+  watching only its namespace), an OCIRepository, then N HelmReleases applied at once
+  (server-side apply from 16 threads). A watch of the bench sees each one Ready at
+  generation 1: the row's time is from the first apply to the last Ready, the per-release
+  latency from its apply's answer to its Ready. Then one value changed in every
+  HelmRelease (generation 2): the upgrade row, timed alike. The controller's peak RSS is
+  VmHWM of it and its children (helm-engine) sampled from /proc while it runs.
+- ``helm upgrade --install``, ``pyhelm upgrade --install`` (command server on and off):
+  the same N releases from the same package, ``--wait`` as the controller waits,
+  10 processes at a time; then the same value changed in every release.
+
+Each row also gives the API server's requests per release (``apiserver_request_total``
+from its /metrics, before and after; it has no user-agent label, so requests are
+attributed by resource: the cluster's own controllers' writes, ReplicaSets, EndpointSlices,
+Events, ``*/status`` of other kinds and source-controller's, are counted apart) and the
+CPU seconds of kube-apiserver and etcd (from /proc) during the row: the floor a client
+cannot go below on this machine. ``--smoke`` runs every row at 3 releases: it checks the
+benchmark, not speed; ``make test`` runs it (tests/test_benchmarks.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from commands import machine  # noqa: E402
+
+HR_API = "helm.toolkit.fluxcd.io/v2"
+CRD = ROOT / "pyhelm" / "controller" / "crds" / "helm.toolkit.fluxcd.io_helmreleases.yaml"
+BASELINE_PARALLEL = 10
+APPLY_THREADS = 16
+
+CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: podinfo\nversion: 0.1.0\nappVersion: 6.9.0\n",
+    "values.yaml": "replicaCount: 0\nmessage: hello\n",
+    "templates/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-podinfo
+  labels: {app: {{ .Release.Name }}-podinfo}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: {{ .Release.Name }}-podinfo}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}-podinfo}
+    spec:
+      containers:
+        - name: podinfo
+          image: ghcr.io/stefanprodan/podinfo:6.9.0
+          ports: [{containerPort: 9898}]
+""",
+    "templates/service.yaml": """apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}-podinfo
+spec:
+  selector: {app: {{ .Release.Name }}-podinfo}
+  ports: [{port: 9898}]
+""",
+    "templates/configmap.yaml": """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-podinfo
+data:
+  message: {{ .Values.message | quote }}
+""",
+}
+
+
+# ----------------------------------------------------------------------- measures
+@dataclass
+class Result:
+    """One line of the table."""
+
+    row: str
+    size: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)  # per release, seconds
+    peak_mib: float | None = None
+    requests: Counter[str] = field(default_factory=Counter)  # by attribution
+    cpu: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds
+    own_requests: int | None = None  # the controller's, from its rest_client_requests_total
+
+    def per_release(self, who: str) -> float:
+        return self.requests[who] / self.size if self.size else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One benchmark row: a function of the bench and a size, giving result lines."""
+
+    name: str
+    run: Callable[[Bench, int], list[Result]]
+
+
+def _stat_cpu(pid: int) -> float:
+    """utime + stime of a process and its waited-for children, in seconds."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = sum(int(v) for v in fields[11:15])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def _cmdline(pid: str) -> list[str]:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    return []
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def _status_kib(pid: int, name: str) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{name}:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cluster_pids(server: str) -> dict[str, int]:
+    """The kube-apiserver serving ``server`` (its --secure-port) and the etcd it uses, found
+    in /proc (other clusters may run on the machine)."""
+    port = server.rsplit(":", 1)[-1].strip("/")
+    found: dict[str, int] = {}
+    etcd_port = ""
+    procs = [p for p in os.listdir("/proc") if p.isdigit()]
+    for pid in procs:
+        argv = _cmdline(pid)
+        if argv and argv[0].endswith("kube-apiserver") and port in argv:
+            found["kube-apiserver"] = int(pid)
+            servers = argv[argv.index("--etcd-servers") + 1] if "--etcd-servers" in argv else ""
+            etcd_port = servers.rsplit(":", 1)[-1]
+    for pid in procs:
+        argv = _cmdline(pid)
+        if etcd_port and argv and argv[0].endswith("etcd") and any(
+                a.endswith(f":{etcd_port}") for a in argv):
+            found["etcd"] = int(pid)
+    return found
+
+
+class PeakSampler:
+    """VmHWM of a process and its descendants (helm-engine), sampled every 50 ms; the
+    sum of each process's peak (processes that peaked apart are counted as if together,
+    so it errs high)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peaks: dict[int, int] = {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(0.05):
+            self.sample()
+
+    def sample(self) -> None:
+        pending = [self.pid]
+        while pending:
+            pid = pending.pop()
+            self.peaks[pid] = max(self.peaks.get(pid, 0), _status_kib(pid, "VmHWM"))
+            pending += _children(pid)
+
+    def peak_mib(self) -> float:
+        self.sample()
+        return sum(self.peaks.values()) / 1024
+
+    def own_peak_mib(self) -> float:
+        return self.peaks.get(self.pid, 0) / 1024
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+# the cluster's own controllers' and source-controller's requests, told apart by resource
+_OTHERS = {"replicasets", "endpointslices", "endpoints", "events", "pods", "leases",
+           "nodes", "ocirepositories", "helmrepositories", "controllerrevisions",
+           "serviceaccounts", "tokenreviews", "subjectaccessreviews"}
+
+
+def _attribute(labels: dict[str, str]) -> str:
+    resource, sub = labels.get("resource", ""), labels.get("subresource", "")
+    if labels.get("verb") in ("WATCH", "WATCHLIST", "CONNECT") or not resource:
+        return "other"
+    if resource in _OTHERS or (sub == "status" and resource != "helmreleases"):
+        return "cluster"
+    return "client"
+
+
+def api_requests(kube: Any) -> Counter[str]:
+    """apiserver_request_total summed by attribution (client, cluster, other) and verb."""
+    answer = kube.transport.request("GET", "/metrics", headers={"Accept": "text/plain"})
+    counts: Counter[str] = Counter()
+    for line in answer.body.decode().splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        head, _, value = line.rpartition(" ")
+        labels = dict(part.split("=", 1) for part in
+                      head[len("apiserver_request_total{"):-1].split(",") if "=" in part)
+        labels = {k: v.strip('"') for k, v in labels.items()}
+        who = _attribute(labels)
+        counts[who] += int(float(value))
+        what = labels.get("resource", "") + (f"/{labels['subresource']}"
+                                             if labels.get("subresource") else "")
+        counts[f"{who} {labels.get('verb')} {what}"] += int(float(value))
+    return counts
+
+
+@contextlib.contextmanager
+def measured(bench: Bench, result: Result) -> Iterator[None]:
+    """The API requests and the control plane's CPU seconds while the block runs."""
+    before = api_requests(bench.kube)
+    cpu = {name: _stat_cpu(pid) for name, pid in bench.cluster_pids.items()}
+    try:
+        yield
+    finally:
+        after = api_requests(bench.kube)
+        result.requests = after - before
+        result.cpu.update({name: _stat_cpu(pid) - cpu[name]
+                           for name, pid in bench.cluster_pids.items()})
+
+
+# ----------------------------------------------------------------------- the bench
+class Bench:
+    def __init__(self, kubeconfig: str, workdir: Path, smoke: bool) -> None:
+        from pyhelm.kube.client import connect
+        from pyhelm.testing.peers import helm_binary, helm_env, kubectl_binary
+
+        self.kubeconfig, self.workdir, self.smoke = kubeconfig, workdir, smoke
+        self.kube = connect(kubeconfig=kubeconfig)
+        self.helm = str(helm_binary())
+        self.kubectl = str(kubectl_binary())
+        script = Path(sys.executable).parent / "pyhelm"
+        self.pyhelm = [str(script)] if script.exists() else [sys.executable, "-m", "pyhelm"]
+        self.env = helm_env(workdir / "home", KUBECONFIG=kubeconfig)
+        self.tag = str(os.getpid())
+        self.cluster_pids = cluster_pids(self.kube.server)
+        self.registry = ""
+        self.package = Path()
+        self.namespaces: list[str] = []
+
+    def ns(self, name: str) -> str:
+        return f"cb-{name}-{self.tag}"
+
+    def run(self, *argv: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(list(argv), env=env or self.env, capture_output=True,
+                              text=True, check=False, timeout=900)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr}")
+        return done.stdout
+
+    def prepare(self, stack: contextlib.ExitStack) -> None:
+        """The chart, pushed to a registry, source-controller and the HelmRelease CRD."""
+        import yaml
+
+        from pyhelm.testing.registry import running_registry
+        from pyhelm.testing.source_controller import running_source_controller
+
+        chart = self.workdir / "podinfo"
+        for name, text in CHART.items():
+            (chart / name).parent.mkdir(parents=True, exist_ok=True)
+            (chart / name).write_text(text)
+        self.run(*self.pyhelm, "package", str(chart), "-d", str(self.workdir))
+        self.package = self.workdir / "podinfo-0.1.0.tgz"
+        self.registry = stack.enter_context(running_registry(self.workdir / "registry"))
+        stack.enter_context(running_source_controller(self.kubeconfig,
+                                                      self.workdir / "source"))
+        self.run(*self.pyhelm, "push", str(self.package), f"oci://{self.registry}/charts")
+        self.kube.apply(yaml.safe_load(CRD.read_text()), field_manager="pyhelm-bench",
+                        force=True)
+        self.run(self.kubectl, "wait", "--for=condition=Established", "--timeout=60s",
+                 "crd/helmreleases.helm.toolkit.fluxcd.io")
+
+    def namespace(self, name: str) -> None:
+        """A namespace of this run (deleted at the end of the run, once nothing is
+        measured: its deletion loads the cluster)."""
+        self.namespaces.append(name)
+        self.kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+                        field_manager="pyhelm-bench")
+
+    def source(self, namespace: str) -> None:
+        from pyhelm.testing.source_controller import oci_repository, wait_for_artifact
+
+        self.kube.apply(oci_repository("podinfo", namespace,
+                                       f"oci://{self.registry}/charts/podinfo", "0.1.0",
+                                       interval="60m"), field_manager="pyhelm-bench")
+        wait_for_artifact(self.kube, "OCIRepository", "podinfo", namespace)
+
+    def drop(self, namespace: str) -> None:
+        """Delete a namespace of this run, without waiting; the finalizers of its
+        HelmReleases and OCIRepositories are removed first (no controller is left to act
+        on them)."""
+        from pyhelm.errors import KubeNotFoundError
+        from pyhelm.testing.source_controller import SOURCE_API
+
+        held = [(api, kind, o["metadata"]["name"])
+                for api, kind in ((HR_API, "HelmRelease"), (SOURCE_API, "OCIRepository"))
+                for o in self.kube.list(api, kind, namespace)]
+
+        def release(what: tuple[str, str, str]) -> None:
+            api, kind, name = what
+            path, _ = self.kube._path(api, kind, namespace, name)
+            with contextlib.suppress(KubeNotFoundError):
+                self.kube._request("PATCH", path, name, body={"metadata": {
+                    "finalizers": None}}, content_type="application/merge-patch+json")
+
+        with ThreadPoolExecutor(APPLY_THREADS) as pool:
+            list(pool.map(release, held))
+        with contextlib.suppress(KubeNotFoundError):
+            self.kube.delete("v1", "Namespace", namespace)
+
+    def settle(self, timeout: float = 600.0) -> None:
+        """Wait until this run's namespaces are gone: their deletion keeps the cluster's
+        controllers busy, which would slow whatever runs next (another run, a test)."""
+        from pyhelm.errors import KubeNotFoundError
+
+        deadline = time.monotonic() + timeout
+        for namespace in self.namespaces:
+            while time.monotonic() < deadline:
+                try:
+                    self.kube.get("v1", "Namespace", namespace)
+                except KubeNotFoundError:
+                    break
+                time.sleep(1.0)
+
+
+# ------------------------------------------------------------------- controller rows
+def helmrelease(name: str, namespace: str, message: str) -> dict[str, Any]:
+    return {"apiVersion": HR_API, "kind": "HelmRelease",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"interval": "60m", "timeout": "5m",
+                     "chartRef": {"kind": "OCIRepository", "name": "podinfo"},
+                     "values": {"message": message}}}
+
+
+class ReadyWatch:
+    """A watch of the namespace's HelmReleases: when each was first seen Ready=True at a
+    generation (monotonic seconds)."""
+
+    def __init__(self, bench: Bench, namespace: str) -> None:
+        from pyhelm.kube.client import connect
+
+        self.kube = connect(kubeconfig=bench.kubeconfig)
+        self.namespace = namespace
+        self.ready: dict[tuple[str, int], float] = {}
+        self.failed: dict[str, str] = {}
+        self.cond = threading.Condition()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from pyhelm.errors import PyhelmError
+
+        version = ""
+        while not self.stopping.is_set():
+            try:
+                if not version:
+                    items, version = self.kube.list_with_version(HR_API, "HelmRelease",
+                                                                 self.namespace)
+                    for item in items:
+                        self._see(item)
+                for event in self.kube.watch(HR_API, "HelmRelease", self.namespace,
+                                             resource_version=version, timeout_seconds=30):
+                    version = str(event.object["metadata"].get("resourceVersion") or version)
+                    self._see(event.object)
+                    if self.stopping.is_set():
+                        return
+            except PyhelmError:
+                version = ""  # expired: list again
+                time.sleep(0.2)
+
+    def _see(self, obj: dict[str, Any]) -> None:
+        now = time.monotonic()
+        status = obj.get("status") or {}
+        name = obj["metadata"]["name"]
+        for condition in status.get("conditions") or []:
+            if condition.get("type") != "Ready":
+                continue
+            with self.cond:
+                if condition.get("status") == "True":
+                    key = (name, int(status.get("observedGeneration") or 0))
+                    self.ready.setdefault(key, now)
+                    self.failed.pop(name, None)
+                    self.cond.notify_all()
+                elif condition.get("reason") not in (None, "Progressing"):
+                    self.failed[name] = f"{condition.get('reason')}: {condition.get('message')}"
+
+    def wait(self, names: list[str], generation: int, timeout: float) -> float:
+        """The monotonic time the last of ``names`` was Ready at ``generation``."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                missing = [n for n in names if (n, generation) not in self.ready]
+                if not missing:
+                    return max(self.ready[(n, generation)] for n in names)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError(
+                        f"{len(missing)} of {len(names)} HelmReleases not Ready at generation "
+                        f"{generation} after {timeout:.0f}s, e.g. {missing[:3]}; failures: "
+                        f"{dict(list(self.failed.items())[:3])}")
+                self.cond.wait(min(left, 1.0))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.kube.close()
+
+
+def apply_all(bench: Bench, objects: list[dict[str, Any]]) -> dict[str, float]:
+    """Server-side apply each object from a thread pool; when each apply was answered."""
+    answered: dict[str, float] = {}
+
+    def apply(obj: dict[str, Any]) -> None:
+        bench.kube.apply(obj, field_manager="pyhelm-bench", force=True)
+        answered[obj["metadata"]["name"]] = time.monotonic()
+
+    with ThreadPoolExecutor(APPLY_THREADS) as pool:
+        list(pool.map(apply, objects))
+    return answered
+
+
+def client_requests(metrics: str) -> int | None:
+    """The sum of the controller's ``rest_client_requests_total`` (its own API requests,
+    as client-go counts them); None when it does not serve that counter."""
+    try:
+        with urllib.request.urlopen(f"http://{metrics}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+    except (urllib.error.URLError, OSError):
+        return None
+    counts = [int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+              if line.startswith("rest_client_requests_total{")]
+    return sum(counts) if counts else None
+
+
+@contextlib.contextmanager
+def running_controller(bench: Bench, namespace: str, concurrent: int
+                       ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    from pyhelm.testing.registry import free_port
+
+    health, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    log = bench.workdir / f"controller-{namespace}.log"
+    env = {**bench.env, "RUNTIME_NAMESPACE": namespace, "PYHELM_COMMAND_SERVER": "0"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*bench.pyhelm, "controller", "--watch-all-namespaces=false",
+             "--concurrent", str(concurrent), "--health-addr", health,
+             "--metrics-addr", metrics], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://{health}/readyz", timeout=1).close()
+                break
+            except (urllib.error.URLError, OSError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the controller did not start: "
+                                       + log.read_text(errors="replace")[-2000:]) from None
+                time.sleep(0.1)
+        yield process, metrics
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def controller_row(concurrent: int) -> Row:
+    def run(bench: Bench, size: int) -> list[Result]:
+        namespace = bench.ns(f"ctl{concurrent}-{size}")
+        bench.namespace(namespace)
+        bench.source(namespace)
+        names = [f"rel-{i:04d}" for i in range(size)]
+        timeout = 60.0 + size * 2.0
+        install = Result(f"controller --concurrent {concurrent}: install", size, 0.0)
+        upgrade = Result(f"controller --concurrent {concurrent}: upgrade (a value of each)",
+                         size, 0.0)
+        watch = ReadyWatch(bench, namespace)
+        try:
+            with running_controller(bench, namespace, concurrent) as (process, metrics):
+                sampler = PeakSampler(process.pid)
+                try:
+                    for result, generation, message in ((install, 1, "one"),
+                                                        (upgrade, 2, "two")):
+                        with measured(bench, result):
+                            cpu = _stat_cpu(process.pid)
+                            own = client_requests(metrics)
+                            started = time.monotonic()
+                            answered = apply_all(bench, [helmrelease(n, namespace, message)
+                                                         for n in names])
+                            last = watch.wait(names, generation, timeout)
+                            result.seconds = last - started
+                            result.latencies = [watch.ready[(n, generation)] - answered[n]
+                                                for n in names]
+                            result.cpu["controller"] = _stat_cpu(process.pid) - cpu
+                            after = client_requests(metrics)
+                            if own is not None and after is not None:
+                                result.own_requests = after - own
+                        result.peak_mib = sampler.peak_mib()
+                finally:
+                    sampler.stop()
+        finally:
+            watch.stop()
+        return [install, upgrade]
+    return Row(f"controller --concurrent {concurrent}", run)
+
+
+# --------------------------------------------------------------------- baseline rows
+def baseline_row(tool: str) -> Row:
+    """``upgrade --install --wait`` of every release, BASELINE_PARALLEL at a time, then
+    again with one value changed."""
+    label = {"helm": "Helm 4.3.1", "pyhelm": "pyhelm CLI, command server on",
+             "pyhelm-own": "pyhelm CLI, command server off"}[tool]
+
+    def run(bench: Bench, size: int) -> list[Result]:
+        namespace = bench.ns(f"{tool}-{size}")
+        bench.namespace(namespace)
+        env = dict(bench.env)
+        command = [bench.helm] if tool == "helm" else list(bench.pyhelm)
+        if tool == "pyhelm-own":
+            env["PYHELM_COMMAND_SERVER"] = "0"
+        elif tool == "pyhelm":  # the server is up before the first timed command
+            bench.run(*command, "version", env=env)
+            time.sleep(1.0)
+        results = []
+        for verb, message in (("install", "one"), ("upgrade (a value of each)", "two")):
+            result = Result(f"{label}: upgrade --install, {BASELINE_PARALLEL} at a time: "
+                            f"{verb}", size, 0.0)
+
+            def one(index: int, message: str = message) -> float:
+                started = time.monotonic()
+                done = subprocess.run(
+                    [*command, "upgrade", "--install", f"rel-{index:04d}", str(bench.package),
+                     "-n", namespace, "--wait", "--timeout", "5m",
+                     "--set", f"message={message}"],
+                    env=env, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    raise RuntimeError(f"{tool} rel-{index:04d}: {done.stderr}")
+                return time.monotonic() - started
+
+            with measured(bench, result):
+                before = os.times()
+                started = time.monotonic()
+                with ThreadPoolExecutor(BASELINE_PARALLEL) as pool:
+                    result.latencies = list(pool.map(one, range(size)))
+                result.seconds = time.monotonic() - started
+                after = os.times()
+                result.cpu["clients"] = ((after.children_user - before.children_user)
+                                         + (after.children_system - before.children_system))
+            results.append(result)
+        return results
+    return Row(label, run)
+
+
+def rows(concurrency: list[int]) -> list[Row]:
+    return [*(controller_row(c) for c in concurrency), baseline_row("helm"),
+            baseline_row("pyhelm"), baseline_row("pyhelm-own")]
+
+
+# ------------------------------------------------------------------------- report
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
+
+
+def line(result: Result, baseline: Result | None, markdown: bool) -> str:
+    p50 = statistics.median(result.latencies) if result.latencies else 0.0
+    p95 = percentile(result.latencies, 0.95) if result.latencies else 0.0
+    ratio = f"{baseline.seconds / result.seconds:.1f}x" if baseline else "-"
+    peak = f"{result.peak_mib:.0f} MiB" if result.peak_mib is not None else "-"
+    requests = (f"{result.per_release('client'):.1f} (+{result.per_release('cluster'):.1f})"
+                + (f", own {result.own_requests / result.size:.1f}"
+                   if result.own_requests is not None else ""))
+    cpu = " / ".join(f"{result.cpu.get(k, 0.0):.1f}" for k in
+                     ("kube-apiserver", "etcd", "controller" if "controller" in result.cpu
+                      else "clients"))
+    cells = [result.row, str(result.size), f"{result.seconds:.1f} s", f"{p50:.2f} s",
+             f"{p95:.2f} s", ratio, peak, requests, cpu]
+    if markdown:
+        return "| " + " | ".join(cells) + " |"
+    return "  ".join(cells)
+
+
+HEADER = ("| row | N | time to last Ready | p50 per release | p95 per release | "
+          "speed-up vs Helm | peak RSS | API requests per release (+ cluster's) | "
+          "CPU s: apiserver / etcd / controller or clients |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+
+
+def report(results: list[Result], markdown: bool) -> str:
+    helm = {(r.size, r.row.rsplit(": ", 1)[-1]): r for r in results
+            if r.row.startswith("Helm")}
+    out = [HEADER] if markdown else []
+    for result in results:
+        baseline = helm.get((result.size, result.row.rsplit(": ", 1)[-1]))
+        out.append(line(result, baseline if baseline is not result else None, markdown))
+    return "\n".join(out)
+
+
+@contextlib.contextmanager
+def cluster_kubeconfig() -> Iterator[str]:
+    if os.environ.get("KUBECONFIG"):
+        yield os.environ["KUBECONFIG"]
+        return
+    from pyhelm.testing.cluster import LocalCluster
+
+    with LocalCluster.start() as cluster:
+        yield str(cluster.kubeconfig_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,500,1000",
+                        help="numbers of HelmReleases, comma-separated")
+    parser.add_argument("--concurrent", default="4,10",
+                        help="the controller's --concurrent values, comma-separated")
+    parser.add_argument("--rows", default="",
+                        help="only rows whose name contains one of these words (comma-"
+                             "separated: controller, Helm, pyhelm)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--detail", action="store_true",
+                        help="print each row's API requests by verb and resource")
+    parser.add_argument("--smoke", action="store_true",
+                        help="3 releases, --concurrent 4: checks the benchmark, not speed")
+    args = parser.parse_args(argv)
+    sizes = [3] if args.smoke else [int(s) for s in args.sizes.split(",") if s]
+    concurrency = [4] if args.smoke else [int(c) for c in args.concurrent.split(",") if c]
+    wanted = [w for w in args.rows.split(",") if w]
+    chosen = [r for r in rows(concurrency) if not wanted or any(w in r.name for w in wanted)]
+    started = datetime.now(UTC)
+    load = os.getloadavg()
+    results: list[Result] = []
+    with contextlib.ExitStack() as stack:
+        kubeconfig = stack.enter_context(cluster_kubeconfig())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cbench-")))
+        bench = Bench(kubeconfig, workdir, args.smoke)
+        stack.callback(bench.kube.close)
+        stack.callback(bench.settle)
+        stack.callback(lambda: [bench.drop(n) for n in bench.namespaces])
+        bench.prepare(stack)
+        for size in sizes:
+            for row in chosen:
+                done = row.run(bench, size)
+                results += done
+                for result in done:
+                    print(line(result, None, markdown=False), flush=True)
+                    if args.detail:
+                        for what, count in sorted(result.requests.items()):
+                            if " " in what and count:
+                                print(f"    {count / size:7.2f} per release  {what}")
+    end_load = os.getloadavg()
+    print(f"run {started:%Y-%m-%d %H:%M} UTC on {machine()}; load average "
+          f"{load[0]:.1f} at the start, {end_load[0]:.1f} at the end")
+    print(report(results, markdown=args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
