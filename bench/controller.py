@@ -21,9 +21,17 @@ drift or failover row is one more function. Each size runs in namespaces of its 
   latency from its apply's answer to its Ready. Then one value changed in every
   HelmRelease (generation 2): the upgrade row, timed alike. The controller's peak RSS is
   VmHWM of it and its children (helm-engine) sampled from /proc while it runs.
+- ``controller --concurrent C: drift``: HelmReleases with ``driftDetection.mode:
+  enabled``; once Ready, the ConfigMaps of up to 100 of them changed (half) or deleted
+  (half) at once: time to the last one restored, seen by a watch of the ConfigMaps.
 - ``helm upgrade --install``, ``pyhelm upgrade --install`` (command server on and off):
   the same N releases from the same package, ``--wait`` as the controller waits,
   10 processes at a time; then the same value changed in every release.
+
+``--no-wait`` runs the rows without waiting for the objects (the CLIs without ``--wait``,
+HelmReleases with ``install``/``upgrade.disableWait``): what the tools themselves take,
+without the cluster's controllers (with ``--wait``, every new Deployment waits for
+kube-controller-manager, whose client sends at most 20 requests/s by default).
 
 Each row also gives the API server's requests per release (``apiserver_request_total``
 from its /metrics, before and after; it has no user-agent label, so requests are
@@ -283,6 +291,17 @@ class Bench:
         self.registry = ""
         self.package = Path()
         self.namespaces: list[str] = []
+        self.wait = True  # False: no --wait, and HelmReleases with disableWait
+
+    @property
+    def suffix(self) -> str:
+        return "" if self.wait else ", no wait"
+
+    def hr_spec(self) -> dict[str, Any]:
+        """What the HelmReleases add to their spec (disableWait for --no-wait)."""
+        if self.wait:
+            return {}
+        return {"install": {"disableWait": True}, "upgrade": {"disableWait": True}}
 
     def ns(self, name: str) -> str:
         return f"cb-{name}-{self.tag}"
@@ -370,25 +389,25 @@ class Bench:
 
 
 # ------------------------------------------------------------------- controller rows
-def helmrelease(name: str, namespace: str, message: str) -> dict[str, Any]:
+def helmrelease(name: str, namespace: str, message: str, **spec: Any) -> dict[str, Any]:
     return {"apiVersion": HR_API, "kind": "HelmRelease",
             "metadata": {"name": name, "namespace": namespace},
             "spec": {"interval": "60m", "timeout": "5m",
                      "chartRef": {"kind": "OCIRepository", "name": "podinfo"},
-                     "values": {"message": message}}}
+                     "values": {"message": message}, **spec}}
 
 
-class ReadyWatch:
-    """A watch of the namespace's HelmReleases: when each was first seen Ready=True at a
-    generation (monotonic seconds)."""
+class Watch:
+    """A watch of one kind in a namespace, each event handed to ``_see`` with the
+    monotonic time it arrived (listed again when the watch expires)."""
+
+    api_version, kind = HR_API, "HelmRelease"
 
     def __init__(self, bench: Bench, namespace: str) -> None:
         from pyhelm.kube.client import connect
 
         self.kube = connect(kubeconfig=bench.kubeconfig)
         self.namespace = namespace
-        self.ready: dict[tuple[str, int], float] = {}
-        self.failed: dict[str, str] = {}
         self.cond = threading.Condition()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -401,21 +420,37 @@ class ReadyWatch:
         while not self.stopping.is_set():
             try:
                 if not version:
-                    items, version = self.kube.list_with_version(HR_API, "HelmRelease",
+                    items, version = self.kube.list_with_version(self.api_version, self.kind,
                                                                  self.namespace)
                     for item in items:
-                        self._see(item)
-                for event in self.kube.watch(HR_API, "HelmRelease", self.namespace,
+                        self._see("ADDED", item)
+                for event in self.kube.watch(self.api_version, self.kind, self.namespace,
                                              resource_version=version, timeout_seconds=30):
                     version = str(event.object["metadata"].get("resourceVersion") or version)
-                    self._see(event.object)
+                    self._see(event.type, event.object)
                     if self.stopping.is_set():
                         return
             except PyhelmError:
                 version = ""  # expired: list again
                 time.sleep(0.2)
 
-    def _see(self, obj: dict[str, Any]) -> None:
+    def _see(self, event: str, obj: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.kube.close()
+
+
+class ReadyWatch(Watch):
+    """When each HelmRelease was first seen Ready=True at a generation."""
+
+    def __init__(self, bench: Bench, namespace: str) -> None:
+        self.ready: dict[tuple[str, int], float] = {}
+        self.failed: dict[str, str] = {}
+        super().__init__(bench, namespace)
+
+    def _see(self, event: str, obj: dict[str, Any]) -> None:
         now = time.monotonic()
         status = obj.get("status") or {}
         name = obj["metadata"]["name"]
@@ -447,9 +482,44 @@ class ReadyWatch:
                         f"{dict(list(self.failed.items())[:3])}")
                 self.cond.wait(min(left, 1.0))
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.kube.close()
+
+class RestoreWatch(Watch):
+    """When each of ``targets`` (ConfigMaps) was seen drifted (deleted, or another
+    ``message``) and then as the release has it again."""
+
+    api_version, kind = "v1", "ConfigMap"
+
+    def __init__(self, bench: Bench, namespace: str, targets: set[str], message: str) -> None:
+        self.targets, self.message = targets, message
+        self.drifted: set[str] = set()
+        self.restored: dict[str, float] = {}
+        super().__init__(bench, namespace)
+
+    def _see(self, event: str, obj: dict[str, Any]) -> None:
+        now = time.monotonic()
+        name = obj["metadata"]["name"]
+        if name not in self.targets or name in self.restored:
+            return
+        right = event != "DELETED" and (obj.get("data") or {}).get("message") == self.message
+        with self.cond:
+            if not right:
+                self.drifted.add(name)
+            elif name in self.drifted:
+                self.restored[name] = now
+                self.cond.notify_all()
+
+    def wait(self, timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.restored) < len(self.targets):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    missing = sorted(self.targets - set(self.restored))
+                    raise RuntimeError(f"{len(missing)} of {len(self.targets)} drifted "
+                                       f"objects not restored after {timeout:.0f}s, e.g. "
+                                       f"{missing[:3]}")
+                self.cond.wait(min(left, 1.0))
+            return max(self.restored.values())
 
 
 def apply_all(bench: Bench, objects: list[dict[str, Any]]) -> dict[str, float]:
@@ -520,9 +590,10 @@ def controller_row(concurrent: int) -> Row:
         bench.source(namespace)
         names = [f"rel-{i:04d}" for i in range(size)]
         timeout = 60.0 + size * 2.0
-        install = Result(f"controller --concurrent {concurrent}: install", size, 0.0)
-        upgrade = Result(f"controller --concurrent {concurrent}: upgrade (a value of each)",
+        install = Result(f"controller --concurrent {concurrent}: install{bench.suffix}",
                          size, 0.0)
+        upgrade = Result(f"controller --concurrent {concurrent}: upgrade (a value of each)"
+                         f"{bench.suffix}", size, 0.0)
         watch = ReadyWatch(bench, namespace)
         try:
             with running_controller(bench, namespace, concurrent) as (process, metrics):
@@ -534,7 +605,8 @@ def controller_row(concurrent: int) -> Row:
                             cpu = _stat_cpu(process.pid)
                             own = client_requests(metrics)
                             started = time.monotonic()
-                            answered = apply_all(bench, [helmrelease(n, namespace, message)
+                            answered = apply_all(bench, [helmrelease(n, namespace, message,
+                                                                     **bench.hr_spec())
                                                          for n in names])
                             last = watch.wait(names, generation, timeout)
                             result.seconds = last - started
@@ -551,6 +623,68 @@ def controller_row(concurrent: int) -> Row:
             watch.stop()
         return [install, upgrade]
     return Row(f"controller --concurrent {concurrent}", run)
+
+
+DRIFTED = 100  # managed objects changed or deleted in the drift row
+
+
+def drift_row(concurrent: int) -> Row:
+    """HelmReleases with ``driftDetection.mode: enabled``, Ready; then the ConfigMaps of
+    up to 100 of them drifted at once, half changed (another ``message``, as kubectl edit
+    would) and half deleted: time from the first change to the last restored, seen by a
+    watch of the ConfigMaps; per object, from its change's answer to its restoring."""
+    def run(bench: Bench, size: int) -> list[Result]:
+        from pyhelm.errors import KubeNotFoundError
+
+        namespace = bench.ns(f"drift{concurrent}-{size}")
+        bench.namespace(namespace)
+        bench.source(namespace)
+        names = [f"rel-{i:04d}" for i in range(size)]
+        targets = [f"{n}-podinfo" for n in names[:min(size, DRIFTED)]]
+        result = Result(f"controller --concurrent {concurrent}: drift, {len(targets)} "
+                        f"ConfigMaps changed or deleted{bench.suffix}", size, 0.0)
+        watch = ReadyWatch(bench, namespace)
+        restore = RestoreWatch(bench, namespace, set(targets), "one")
+        try:
+            with running_controller(bench, namespace, concurrent) as (process, _):
+                sampler = PeakSampler(process.pid)
+                try:
+                    apply_all(bench, [helmrelease(n, namespace, "one",
+                                                  driftDetection={"mode": "enabled"},
+                                                  **bench.hr_spec())
+                                      for n in names])
+                    watch.wait(names, 1, 60.0 + size * 2.0)
+                    acted: dict[str, float] = {}
+
+                    def drift(index_name: tuple[int, str]) -> None:
+                        index, name = index_name
+                        path, _ = bench.kube._path("v1", "ConfigMap", namespace, name)
+                        with contextlib.suppress(KubeNotFoundError):
+                            if index % 2:
+                                bench.kube.delete("v1", "ConfigMap", name, namespace)
+                            else:
+                                bench.kube._request(
+                                    "PATCH", path, name,
+                                    body={"data": {"message": "drifted"}},
+                                    content_type="application/merge-patch+json")
+                        acted[name] = time.monotonic()
+
+                    with measured(bench, result):
+                        cpu = _stat_cpu(process.pid)
+                        started = time.monotonic()
+                        with ThreadPoolExecutor(APPLY_THREADS) as pool:
+                            list(pool.map(drift, enumerate(targets)))
+                        result.seconds = restore.wait(120.0 + len(targets)) - started
+                        result.latencies = [restore.restored[t] - acted[t] for t in targets]
+                        result.cpu["controller"] = _stat_cpu(process.pid) - cpu
+                    result.peak_mib = sampler.peak_mib()
+                finally:
+                    sampler.stop()
+        finally:
+            watch.stop()
+            restore.stop()
+        return [result]
+    return Row(f"controller --concurrent {concurrent}: drift", run)
 
 
 # --------------------------------------------------------------------- baseline rows
@@ -573,13 +707,14 @@ def baseline_row(tool: str) -> Row:
         results = []
         for verb, message in (("install", "one"), ("upgrade (a value of each)", "two")):
             result = Result(f"{label}: upgrade --install, {BASELINE_PARALLEL} at a time: "
-                            f"{verb}", size, 0.0)
+                            f"{verb}{bench.suffix}", size, 0.0)
 
             def one(index: int, message: str = message) -> float:
                 started = time.monotonic()
                 done = subprocess.run(
                     [*command, "upgrade", "--install", f"rel-{index:04d}", str(bench.package),
-                     "-n", namespace, "--wait", "--timeout", "5m",
+                     "-n", namespace, *(["--wait"] if bench.wait else []),
+                     "--timeout", "5m",
                      "--set", f"message={message}"],
                     env=env, capture_output=True, text=True, check=False)
                 if done.returncode != 0:
@@ -601,8 +736,8 @@ def baseline_row(tool: str) -> Row:
 
 
 def rows(concurrency: list[int]) -> list[Row]:
-    return [*(controller_row(c) for c in concurrency), baseline_row("helm"),
-            baseline_row("pyhelm"), baseline_row("pyhelm-own")]
+    return [*(controller_row(c) for c in concurrency), drift_row(max(concurrency)),
+            baseline_row("helm"), baseline_row("pyhelm"), baseline_row("pyhelm-own")]
 
 
 # ------------------------------------------------------------------------- report
@@ -666,6 +801,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only rows whose name contains one of these words (comma-"
                              "separated: controller, Helm, pyhelm)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="releases without waiting for their objects (the CLIs without "
+                             "--wait, HelmReleases with install/upgrade.disableWait)")
     parser.add_argument("--detail", action="store_true",
                         help="print each row's API requests by verb and resource")
     parser.add_argument("--smoke", action="store_true",
@@ -682,6 +820,7 @@ def main(argv: list[str] | None = None) -> int:
         kubeconfig = stack.enter_context(cluster_kubeconfig())
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cbench-")))
         bench = Bench(kubeconfig, workdir, args.smoke)
+        bench.wait = not args.no_wait
         stack.callback(bench.kube.close)
         stack.callback(bench.settle)
         stack.callback(lambda: [bench.drop(n) for n in bench.namespaces])

@@ -67,6 +67,7 @@ def test_controller_bench_smoke_every_row(kubeconfig: str) -> None:
     out = run("bench/controller.py", env={"KUBECONFIG": kubeconfig})
     for row in ("controller --concurrent 4: install",
                 "controller --concurrent 4: upgrade (a value of each)",
+                "controller --concurrent 4: drift, 3 ConfigMaps changed or deleted",
                 "Helm 4.3.1: upgrade --install, 10 at a time: install",
                 "pyhelm CLI, command server on: upgrade --install",
                 "pyhelm CLI, command server off: upgrade --install"):
