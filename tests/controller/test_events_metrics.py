@@ -10,7 +10,7 @@ from pyhelm.controller.events import EventRecorder, event_for
 from pyhelm.controller.loop import WorkQueue
 from pyhelm.controller.probes import Metrics
 from pyhelm.controller.reconcile import ReconcileResult
-from pyhelm.errors import KubeForbiddenError
+from pyhelm.errors import KubeForbiddenError, KubeNotFoundError
 
 HR = {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
       "metadata": {"name": "web", "namespace": "apps", "uid": "u-1",
@@ -55,9 +55,43 @@ def test_an_event_that_cannot_be_written_is_logged_not_raised() -> None:
         def create(self, obj: dict[str, Any]) -> dict[str, Any]:
             raise KubeForbiddenError("events is forbidden")
 
+        def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+            raise KubeForbiddenError("events is forbidden")
+
     recorder = EventRecorder(Refusing, "i", log=logged.append)
     recorder.record(HR, _result("install", True, "InstallSucceeded"))
     assert logged and "cannot record Event InstallSucceeded" in logged[0]
+
+
+def test_the_same_result_again_counts_on_the_event_written() -> None:
+    class Store:
+        def __init__(self) -> None:
+            self.events: dict[str, dict[str, Any]] = {}
+
+        def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+            self.events[obj["metadata"]["name"]] = {**obj, "metadata": {
+                **obj["metadata"], "resourceVersion": "1"}}
+            return self.events[obj["metadata"]["name"]]
+
+        def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+            if obj["metadata"]["name"] not in self.events:
+                raise KubeNotFoundError("gone")
+            self.events[obj["metadata"]["name"]] = obj
+            return obj
+
+    store = Store()
+    recorder = EventRecorder(lambda: store, "i")
+    failing = _result("failed", False, "ArtifactFailed", "source not ready")
+    for _ in range(3):
+        recorder.record(HR, failing)
+    assert [e["count"] for e in store.events.values()] == [3]
+    recorder.record(HR, _result("failed", False, "ArtifactFailed", "another message"))
+    recorder.record(HR, _result("install", True, "InstallSucceeded"))
+    assert len(store.events) == 3
+    store.events.clear()  # expired (the API server's Event TTL): written anew
+    recorder.record(HR, failing)
+    recorder.record(HR, failing)
+    assert len(store.events) == 1
 
 
 def test_controller_runtime_metrics() -> None:

@@ -358,6 +358,12 @@ def test_sigterm_releases_the_lease_and_the_standby_takes_over_at_once(
         if e["involvedObject"].get("name") == "lonely" and e["type"] == "Warning"], logs)
     assert events[0]["reason"] == "ArtifactFailed"
     assert events[0]["reportingInstance"] == standby
+    # it fails again every 5 s (--requeue-dependency): one Event, counted
+    counted = _until("a counted Event", lambda: [
+        e for e in kube.list("v1", "Event", namespace)
+        if e["involvedObject"].get("name") == "lonely" and e.get("count", 1) > 1], logs,
+        timeout=60)
+    assert len(counted) == 1
     from tests.e2e.test_controller import _flux
 
     listed = _flux(env, "events", "-n", namespace)  # (--for wants spec.chart)
