@@ -8,7 +8,10 @@ a group of objects at once each have their own. A request that fails before any 
 on a kept-alive connection the server had closed is retried on a new connection; a GET
 whose fresh connection was reset or closed before the answer (a server restarting or
 shedding load) is retried after a pause, as client-go retries reads. A request that timed
-out waiting for its answer is not retried (the server may have acted).
+out waiting for its answer is not retried (the server may have acted). A kept-alive
+connection found closed empties the pool of idle ones: after a pause longer than the
+server's idle timeout, every pooled connection is closed, and the retries must not be
+spent on them.
 """
 
 from __future__ import annotations
@@ -166,6 +169,11 @@ class Transport:
                             attempt >= len(GET_RETRY_PAUSES):
                         raise TransportError(_reason(exc)) from exc
                     time.sleep(GET_RETRY_PAUSES[attempt])
+                elif reused:
+                    # the server closed this idle connection, and so (idle as long or
+                    # longer) most likely the others in the pool: the next try opens a new
+                    # one rather than spending the tries on a pool of closed ones
+                    self.close()
                 last = exc
             except OSError as exc:
                 if connection is not None:

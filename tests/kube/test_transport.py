@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pyhelm.kube.transport import Transport
+from pyhelm.kube.transport import RETRIES, Transport
 from pyhelm.tls import TlsSettings
 
 
@@ -112,3 +112,39 @@ def test_a_write_reset_on_a_fresh_connection_is_not_sent_again() -> None:
         _transport(server.url).request("POST", "/api", body=b"{}", headers={})
     assert server.requests == ["POST"]
     server.listener.close()
+
+
+def test_a_pool_of_connections_the_server_closed_costs_one_try(server: str) -> None:
+    """After a pause longer than the server's idle timeout every pooled connection is
+    closed: one failure empties the pool, the request goes out on a new connection, also
+    when more connections sit in the pool than there are tries."""
+    import http.client
+
+    transport = Transport(server, tls=TlsSettings(), headers=[], timeout=(5, 5))
+    stale = []
+    for _ in range(RETRIES + 5):
+        connection = http.client.HTTPConnection("127.0.0.1", 1)
+        connection.sock = _ClosedSocket()  # type: ignore[assignment]
+        stale.append(connection)
+    transport._idle.extend(stale)
+    assert transport.request("PATCH", "/", body=b"{}", headers={}).status == 501
+    assert all(c not in transport._idle for c in stale)
+    transport.close()
+
+
+class _ClosedSocket:
+    """A kept-alive socket whose server end is gone: sending works, no answer comes."""
+
+    def settimeout(self, value: float) -> None:
+        return None
+
+    def sendall(self, data: bytes) -> None:
+        return None
+
+    def makefile(self, *args: object, **kwargs: object) -> object:
+        import io
+
+        return io.BytesIO(b"")
+
+    def close(self) -> None:
+        return None
