@@ -527,7 +527,16 @@ def apply_all(bench: Bench, objects: list[dict[str, Any]]) -> dict[str, float]:
     answered: dict[str, float] = {}
 
     def apply(obj: dict[str, Any]) -> None:
-        bench.kube.apply(obj, field_manager="pyhelm-bench", force=True)
+        from pyhelm.errors import KubeUnreachableError
+
+        for attempt in range(4):  # an apply is idempotent: sent again when no answer came
+            try:
+                bench.kube.apply(obj, field_manager="pyhelm-bench", force=True)
+                break
+            except KubeUnreachableError:
+                if attempt == 3:
+                    raise
+                time.sleep(0.5)
         answered[obj["metadata"]["name"]] = time.monotonic()
 
     with ThreadPoolExecutor(APPLY_THREADS) as pool:
