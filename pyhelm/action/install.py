@@ -63,6 +63,7 @@ class InstallOptions:
     force_conflicts: bool = False
     force_replace: bool = False  # replace changed objects whole instead of applying
     skip_crds: bool = False
+    replace_crds: bool = False  # apply crds/ over existing CRDs (Flux's CreateReplace)
     no_hooks: bool = False
     skip_schema_validation: bool = False
     render_subchart_notes: bool = False
@@ -204,7 +205,8 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
     settings = RolloutSettings(
         release=ReleaseRef(name, namespace), event="install", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
-        no_hooks=options.no_hooks, skip_crds=options.skip_crds,
+        no_hooks=options.no_hooks,
+        crds="skip" if options.skip_crds else "replace" if options.replace_crds else "create",
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts,
         force_replace=options.force_replace)
     report = RolloutReport()

@@ -1,6 +1,7 @@
 """The steps install, upgrade and rollback share once a revision is recorded pending.
 
-CRDs first (waited until Established), ``pre-<event>`` hooks, server-side apply of the
+CRDs of ``crds/`` first, as Helm: created when absent (and waited until Established),
+left as they are when present; ``pre-<event>`` hooks, server-side apply of the
 manifests in kind order, pruning of what the previous revision had and this one does
 not, waiting for readiness when asked, ``post-<event>`` hooks. The caller records the
 outcome; this module only acts on the cluster and reports what it did.
@@ -25,7 +26,8 @@ from pyhelm.action.apply import (
 from pyhelm.action.configuration import Configuration
 from pyhelm.action.hooks import HookRun, HookSettings, run_hooks
 from pyhelm.engine.manifest import Manifest, Rendered
-from pyhelm.errors import ReleaseError, UsageError
+from pyhelm.errors import KubeConflictError, ReleaseError, UsageError
+from pyhelm.kube.protocol import KubeClient, KubeObject
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -52,7 +54,7 @@ class RolloutSettings:
     wait: bool = False
     wait_for_jobs: bool = False
     no_hooks: bool = False
-    skip_crds: bool = False
+    crds: str = "skip"  # crds/: skip, create (the absent ones, Helm's install) or replace
     take_ownership: bool = False
     force_conflicts: bool = False
     force_replace: bool = False
@@ -76,6 +78,20 @@ def _wait(cfg: Configuration, objects: Sequence[dict[str, Any]], settings: Rollo
              progress=cfg.progress, live=True)  # the apply's answers
 
 
+def create_missing_crds(kube: KubeClient, crds: Sequence[Manifest]) -> list[KubeObject]:
+    """Helm's ``crds/``: a CRD is created when it is absent and left as it is when it
+    exists (made by hand, or by another release); it is no part of the release, which
+    never updates or deletes it. The created ones are returned (to wait for)."""
+    created = []
+    for manifest in crds:
+        try:
+            created.append(kube.create(manifest.obj))
+        except KubeConflictError as exc:
+            if exc.reason != "AlreadyExists":
+                raise
+    return created
+
+
 def rollout(cfg: Configuration, rendered: Rendered, settings: RolloutSettings,
             previous: Sequence[Manifest] = (), report: RolloutReport | None = None
             ) -> RolloutReport:
@@ -86,7 +102,10 @@ def rollout(cfg: Configuration, rendered: Rendered, settings: RolloutSettings,
                                    take_ownership=settings.take_ownership,
                                    force_conflicts=settings.force_conflicts,
                                    force_replace=settings.force_replace)
-    if rendered.crds and not settings.skip_crds:
+    if rendered.crds and settings.crds == "create":
+        created = create_missing_crds(kube, rendered.crds)
+        _wait(cfg, created, settings, deadline, for_jobs=False)
+    elif rendered.crds and settings.crds == "replace":  # the controller's CreateReplace
         crds = apply_manifests(kube, rendered.crds, apply_settings)
         _wait(cfg, crds.applied, settings, deadline, for_jobs=False)
     hook_settings = HookSettings(release=settings.release, timeout=settings.timeout,

@@ -65,7 +65,10 @@ class UpgradeOptions:
     take_ownership: bool = False
     force_conflicts: bool = False
     force_replace: bool = False  # replace changed objects whole instead of applying
-    skip_crds: bool = False
+    skip_crds: bool = False  # with --install: no crds/ when the release is installed
+    # crds/ on an upgrade: Helm's leaves them ("skip"); the controller's upgrade.crds
+    # policy may "create" the absent ones or "replace" them all
+    crds: str = "skip"
     no_hooks: bool = False
     skip_schema_validation: bool = False
     render_subchart_notes: bool = False
@@ -144,7 +147,7 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
     settings = RolloutSettings(
         release=ReleaseRef(options.name, namespace), event="upgrade", timeout=options.timeout,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
-        no_hooks=options.no_hooks, skip_crds=options.skip_crds,
+        no_hooks=options.no_hooks, crds=options.crds,
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts,
         force_replace=options.force_replace)
     report = RolloutReport()

@@ -224,7 +224,8 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
             name=hr.release, chart=str(chart), namespace=hr.release_namespace, values=values,
             create_namespace=spec.create_namespace, wait=not spec.disable_wait,
             wait_for_jobs=not spec.disable_wait_for_jobs, no_hooks=spec.disable_hooks,
-            skip_crds=spec.skip_crds, timeout=spec.timeout or hr.timeout,
+            skip_crds=spec.crds == "skip", replace_crds=spec.crds == "replace",
+            timeout=spec.timeout or hr.timeout,
             skip_schema_validation=spec.disable_schema_validation,
             take_ownership=spec.take_ownership,
             replace=True, description="Install complete", post_renderer=renderer))
@@ -236,7 +237,7 @@ def _release(cfg: Configuration, hr: HelmRelease, chart: Path, upgrade: bool,
         no_hooks=up.disable_hooks, force_replace=up.force,
         timeout=up.timeout or hr.timeout, history_max=hr.max_history,
         skip_schema_validation=up.disable_schema_validation, take_ownership=up.take_ownership,
-        cleanup_on_fail=up.cleanup_on_fail, skip_crds=up.skip_crds,
+        cleanup_on_fail=up.cleanup_on_fail, crds=up.crds,
         description="Upgrade complete", post_renderer=renderer))
 
 

@@ -90,7 +90,7 @@ class InstallSpec:
     disable_wait_for_jobs: bool = False
     disable_hooks: bool = False
     create_namespace: bool = False
-    skip_crds: bool = False
+    crds: str = "create"  # crds Skip, Create (the default) or CreateReplace: skip/create/replace
     retries: int = 0  # remediation.retries (-1: without end)
     remediate_last_failure: bool = False
     ignore_test_failures: bool = False  # remediation.ignoreTestFailures
@@ -117,7 +117,7 @@ class UpgradeSpec:
     disable_schema_validation: bool = False
     take_ownership: bool = True  # not disableTakeOwnership
     cleanup_on_fail: bool = False
-    skip_crds: bool = True  # crds: Skip (the default on upgrade), Create or CreateReplace
+    crds: str = "skip"  # crds Skip (the default on upgrade), Create or CreateReplace
     strategy: str = REMEDIATE_ON_FAILURE  # strategy.name
     retry_interval: float = DEFAULT_RETRY_INTERVAL
     reinstall_on_chart_rename: bool = False  # chartNameChangeStrategy: Reinstall
@@ -417,6 +417,10 @@ def _retries(remediation: Mapping[str, Any], where: str) -> int:
     return retries
 
 
+# the API's crds policies, as the rollout's
+CRD_POLICIES = {"Skip": "skip", "Create": "create", "CreateReplace": "replace"}
+
+
 def _choice(value: object, where: str, choices: tuple[str, ...], default: str) -> str:
     text = _string(value, where) or default
     if text not in choices:
@@ -451,7 +455,8 @@ def _install(raw: object) -> InstallSpec:
     remediation = _mapping(spec.get("remediation"), "spec.install.remediation")
     _server_side_apply(spec.get("serverSideApply"), "spec.install.serverSideApply")
     strategy, retry_interval = _strategy(spec, "spec.install")
-    crds = _choice(spec.get("crds"), "spec.install.crds", CRD_POLICIES, "Create")
+    crds = CRD_POLICIES[_choice(spec.get("crds"), "spec.install.crds", tuple(CRD_POLICIES),
+                                "Create")]
     return InstallSpec(
         retries=_retries(remediation, "spec.install.remediation"),
         remediate_last_failure=_bool(remediation.get("remediateLastFailure"),
@@ -464,15 +469,12 @@ def _install(raw: object) -> InstallSpec:
                                     "spec.install.disableWaitForJobs"),
         disable_hooks=_bool(spec.get("disableHooks"), "spec.install.disableHooks"),
         create_namespace=_bool(spec.get("createNamespace"), "spec.install.createNamespace"),
-        skip_crds=crds == "Skip" or _bool(spec.get("skipCRDs"), "spec.install.skipCRDs"),
+        crds="skip" if _bool(spec.get("skipCRDs"), "spec.install.skipCRDs") else crds,
         disable_schema_validation=_bool(spec.get("disableSchemaValidation"),
                                         "spec.install.disableSchemaValidation"),
         take_ownership=not _bool(spec.get("disableTakeOwnership"),
                                  "spec.install.disableTakeOwnership"),
         strategy=strategy, retry_interval=retry_interval)
-
-
-CRD_POLICIES = ("Skip", "Create", "CreateReplace")
 
 
 def _upgrade(raw: object) -> UpgradeSpec:
@@ -506,8 +508,8 @@ def _upgrade(raw: object) -> UpgradeSpec:
         take_ownership=not _bool(spec.get("disableTakeOwnership"),
                                  "spec.upgrade.disableTakeOwnership"),
         cleanup_on_fail=_bool(spec.get("cleanupOnFail"), "spec.upgrade.cleanupOnFail"),
-        skip_crds=_choice(spec.get("crds"), "spec.upgrade.crds", CRD_POLICIES,
-                          "Skip") == "Skip",
+        crds=CRD_POLICIES[_choice(spec.get("crds"), "spec.upgrade.crds",
+                                  tuple(CRD_POLICIES), "Skip")],
         strategy=strategy, retry_interval=retry_interval,
         reinstall_on_chart_rename=rename == "Reinstall")
 

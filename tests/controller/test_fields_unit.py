@@ -224,14 +224,14 @@ def test_action_options_strategies_rollback_and_uninstall() -> None:
         uninstall={"keepHistory": True, "deletionPropagation": "orphan"}))
     assert (hr.install.strategy, hr.install.retry_interval) == ("RetryOnFailure", 30.0)
     assert not hr.install.take_ownership and hr.install.disable_schema_validation
-    assert hr.install.skip_crds and hr.install.ignore_test_failures
-    assert not hr.upgrade.skip_crds and hr.upgrade.cleanup_on_fail
+    assert hr.install.crds == "skip" and hr.install.ignore_test_failures
+    assert hr.upgrade.crds == "replace" and hr.upgrade.cleanup_on_fail
     assert hr.upgrade.reinstall_on_chart_rename and hr.upgrade.take_ownership
     assert (hr.rollback.timeout, hr.rollback.disable_wait, hr.rollback.force) == (
         60.0, True, True)
     assert (hr.uninstall.keep_history, hr.uninstall.deletion_propagation) == (True, "orphan")
     defaults = parse_helmrelease(_hr())
-    assert defaults.upgrade.skip_crds and not defaults.install.skip_crds
+    assert (defaults.upgrade.crds, defaults.install.crds) == ("skip", "create")
     assert defaults.install.strategy == "RemediateOnFailure"
 
 

@@ -33,7 +33,7 @@ def test_target_namespace_names_the_release() -> None:
                                upgrade={"force": True, "disableWait": True}))
     assert (hr.release, hr.release_namespace, hr.storage) == ("prod-web", "prod", "apps")
     assert hr.values == {"a": 1} and hr.timeout == 90.0
-    assert hr.install.create_namespace and hr.install.skip_crds
+    assert hr.install.create_namespace and hr.install.crds == "skip"
     assert hr.upgrade.force and hr.upgrade.disable_wait
     assert parse_helmrelease(_hr(releaseName="r", targetNamespace="x")).release == "r"
 

@@ -47,13 +47,12 @@ def test_helm_and_pyhelm_install_the_chart(kubeconfig: str, namespace: str,
 
     env = peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig)
     kubectl = str(peers.kubectl_binary())
-    # the CRD as the README applies it; Helm skips an existing crds/ entry, pyhelm
-    # refuses to take over one no release manages, hence --skip-crds for pyhelm
+    # the CRD as the README applies it: both tools skip an existing crds/ entry
     done = _run([kubectl, "apply", "--server-side", "-f", str(CHART / "crds" / CRD)], env)
     assert done.returncode == 0, done.stderr
     installs = {
         "pc": [sys.executable, "-m", "pyhelm", "install", "pc", str(CHART), "-n", namespace,
-               "--skip-crds", "--set", "watchLabelSelector=!sharding.fluxcd.io/key"],
+               "--set", "watchLabelSelector=!sharding.fluxcd.io/key"],
         "hc": [str(peers.helm_binary()), "install", "hc", str(CHART), "-n", namespace,
                "--set", "replicas=3", "--set", "concurrent=10",
                "--set", "leaderElection.leaseDuration=40s"]}
