@@ -169,9 +169,10 @@ def _status_kib(pid: int, name: str) -> int:
     return 0
 
 
-def cluster_pids(server: str) -> dict[str, int]:
-    """The kube-apiserver serving ``server`` (its --secure-port) and the etcd it uses, found
-    in /proc (other clusters may run on the machine)."""
+def cluster_pids(server: str, kubeconfig: str = "") -> dict[str, int]:
+    """The kube-apiserver serving ``server`` (its --secure-port), the etcd it uses and the
+    kube-controller-manager run with ``kubeconfig`` (the local control plane's), found in
+    /proc (other clusters may run on the machine)."""
     port = server.rsplit(":", 1)[-1].strip("/")
     found: dict[str, int] = {}
     etcd_port = ""
@@ -187,6 +188,9 @@ def cluster_pids(server: str) -> dict[str, int]:
         if etcd_port and argv and argv[0].endswith("etcd") and any(
                 a.endswith(f":{etcd_port}") for a in argv):
             found["etcd"] = int(pid)
+        if kubeconfig and argv and argv[0].endswith("kube-controller-manager") and \
+                kubeconfig in argv:
+            found["kube-controller-manager"] = int(pid)
     return found
 
 
@@ -287,7 +291,7 @@ class Bench:
         self.pyhelm = [str(script)] if script.exists() else [sys.executable, "-m", "pyhelm"]
         self.env = helm_env(workdir / "home", KUBECONFIG=kubeconfig)
         self.tag = str(os.getpid())
-        self.cluster_pids = cluster_pids(self.kube.server)
+        self.cluster_pids = cluster_pids(self.kube.server, kubeconfig)
         self.registry = ""
         self.package = Path()
         self.namespaces: list[str] = []
@@ -764,8 +768,8 @@ def line(result: Result, baseline: Result | None, markdown: bool) -> str:
                 + (f", own {result.own_requests / result.size:.1f}"
                    if result.own_requests is not None else ""))
     cpu = " / ".join(f"{result.cpu.get(k, 0.0):.1f}" for k in
-                     ("kube-apiserver", "etcd", "controller" if "controller" in result.cpu
-                      else "clients"))
+                     ("kube-apiserver", "etcd", "kube-controller-manager",
+                      "controller" if "controller" in result.cpu else "clients"))
     cells = [result.row, str(result.size), f"{result.seconds:.1f} s", f"{p50:.2f} s",
              f"{p95:.2f} s", ratio, peak, requests, cpu]
     if markdown:
@@ -775,7 +779,7 @@ def line(result: Result, baseline: Result | None, markdown: bool) -> str:
 
 HEADER = ("| row | N | time to last Ready | p50 per release | p95 per release | "
           "speed-up vs Helm | peak RSS | API requests per release (+ cluster's) | "
-          "CPU s: apiserver / etcd / controller or clients |\n"
+          "CPU s: apiserver / etcd / controller-manager / controller or clients |\n"
           "|---|---|---|---|---|---|---|---|---|")
 
 
