@@ -813,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", default="",
                         help="only rows whose name contains one of these words (comma-"
                              "separated: controller, Helm, pyhelm)")
+    parser.add_argument("--skip", default="",
+                        help="leave out rows whose name contains one of these words")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--no-wait", action="store_true",
                         help="releases without waiting for their objects (the CLIs without "
@@ -825,7 +827,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [3] if args.smoke else [int(s) for s in args.sizes.split(",") if s]
     concurrency = [4] if args.smoke else [int(c) for c in args.concurrent.split(",") if c]
     wanted = [w for w in args.rows.split(",") if w]
-    chosen = [r for r in rows(concurrency) if not wanted or any(w in r.name for w in wanted)]
+    skipped = [w for w in args.skip.split(",") if w]
+    chosen = [r for r in rows(concurrency) if (not wanted or any(w in r.name for w in wanted))
+              and not any(w in r.name for w in skipped)]
     started = datetime.now(UTC)
     load = os.getloadavg()
     results: list[Result] = []
