@@ -50,6 +50,7 @@ from pyhelm.errors import (
     HelmReleaseSpecError,
     KubeNotFoundError,
     PyhelmError,
+    ReleaseInProgressError,
     ReleaseNotFoundError,
     WaitCancelledError,
 )
@@ -500,16 +501,13 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
         return _failed(kube, obj, key, generation, st.ARTIFACT_FAILED, str(exc), now,
                        attempted, hr.interval)
     except WaitCancelledError as exc:  # a newer generation is waiting: no remediation
-        message = (f"Helm {attempt.verb} of release {hr.release_namespace}/{hr.release} at "
-                   f"generation {generation} superseded: {exc}")
-        progressing: dict[str, Any] = {**attempted, "conditions": st.set_conditions(
-            (obj.get("status") or {}).get("conditions") or [],
-            [st.Condition(type=st.READY, status=False, reason=st.PROGRESSING,
-                          message=message)], generation, now)}
-        _write(kube, obj, progressing)
-        return ReconcileResult(key=key, action="superseded", ready=False,
-                               reason=st.PROGRESSING, message=message, requeue_after=0.0,
-                               status=progressing)
+        return _progressing(attempt, "superseded", f"Helm {attempt.verb} of release "
+                            f"{hr.release_namespace}/{hr.release} at generation "
+                            f"{generation} superseded: {exc}", 0.0)
+    except ReleaseInProgressError as exc:  # another's operation (a person's helm upgrade)
+        return _progressing(attempt, "busy", f"Helm {attempt.verb} of release "
+                            f"{hr.release_namespace}/{hr.release} waits: {exc}",
+                            min(hr.interval, source_requeue))
     except PyhelmError as exc:
         return _attempt_failed(
             attempt, st.UPGRADE_FAILED if upgrade else st.INSTALL_FAILED,
@@ -555,6 +553,21 @@ def _reinstall(cfg: Configuration, hr: HelmRelease, chart: Path,
         return False
     remedy.uninstall(cfg, hr, "Uninstalled by pyhelm controller: the chart's name changed")
     return True
+
+
+def _progressing(attempt: _Attempt, action: str, message: str, requeue: float
+                 ) -> ReconcileResult:
+    """``Ready=False``, reason Progressing: the attempt stopped for a reason that is not a
+    failure of its own, so nothing is counted or remediated."""
+    status: dict[str, Any] = {**attempt.attempted, "observedGeneration": attempt.hr.generation,
+                              "conditions": st.set_conditions(
+        (attempt.obj.get("status") or {}).get("conditions") or [],
+        [st.Condition(type=st.READY, status=False, reason=st.PROGRESSING, message=message)],
+        attempt.hr.generation, attempt.now)}
+    _write(attempt.kube, attempt.obj, status)
+    return ReconcileResult(key=attempt.key, action=action, ready=False,
+                           reason=st.PROGRESSING, message=message, requeue_after=requeue,
+                           status=status)
 
 
 def _attempt_failed(attempt: _Attempt, reason: str, message: str,

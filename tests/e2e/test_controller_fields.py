@@ -306,6 +306,19 @@ def test_hanging_releases_do_not_hold_up_others_and_a_new_generation_ends_a_wait
         assert time.monotonic() - started < 60
         assert _condition(_get(env, namespace, "hang-1"), "Ready").get("status") != "True"
 
+        # another HelmRelease of the same release meets hang-2's operation under way: it
+        # waits (Progressing) and counts no failure
+        _kubectl(env, "apply", "-f", "-", stdin=_release("twin", namespace,
+                                                         releaseName="hang-2"))
+        twin = _until("twin waiting", _state(env, namespace, "twin", "False", "Progressing"),
+                      log)
+        assert "operation in progress" in _condition(twin, "Ready")["message"]
+        assert not twin["status"].get("installFailures")
+        _kubectl(env, "delete", "helmreleases.helm.toolkit.fluxcd.io", "twin", "-n",
+                 namespace, "--wait=false")
+        _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", "twin", "-n",
+                 namespace, "--type=merge", "-p", '{"metadata":{"finalizers":null}}')
+
         # a new generation: hang-1's wait ends now, not at its 5m timeout
         started = time.monotonic()
         _kubectl(env, "patch", "helmreleases.helm.toolkit.fluxcd.io", "hang-1", "-n",
