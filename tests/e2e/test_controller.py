@@ -35,60 +35,18 @@ from pyhelm.testing.source_controller import (
     running_source_controller,
     wait_for_artifact,
 )
+from tests.e2e.controller_support import (
+    CHART,
+    CRD,
+    HR_API,
+    drop_finalizers,
+)
+from tests.e2e.controller_support import kubectl as _kubectl
+from tests.e2e.controller_support import pyhelm as _pyhelm
+from tests.e2e.controller_support import run as _run
 
 pytestmark = [pytest.mark.cluster, pytest.mark.helm, pytest.mark.registry]
-ROOT = Path(__file__).resolve().parents[2]
-CRD = ROOT / "pyhelm" / "controller" / "crds" / "helm.toolkit.fluxcd.io_helmreleases.yaml"
-HR_API = "helm.toolkit.fluxcd.io/v2"
 
-CHART = {
-    "Chart.yaml": "apiVersion: v2\nname: podinfo\nversion: 0.1.0\nappVersion: 6.9.0\n",
-    "values.yaml": "replicaCount: 0\nmessage: hello\n",
-    "templates/deployment.yaml": """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}-podinfo
-spec:
-  replicas: {{ .Values.replicaCount }}
-  selector:
-    matchLabels: {app: {{ .Release.Name }}-podinfo}
-  template:
-    metadata:
-      labels: {app: {{ .Release.Name }}-podinfo}
-    spec:
-      containers:
-        - name: podinfo
-          image: ghcr.io/stefanprodan/podinfo:6.9.0
-""",
-    "templates/service.yaml": """apiVersion: v1
-kind: Service
-metadata:
-  name: {{ .Release.Name }}-podinfo
-spec:
-  selector: {app: {{ .Release.Name }}-podinfo}
-  ports: [{port: 9898}]
-""",
-    "templates/tests/test-connection.yaml": """apiVersion: v1
-kind: Pod
-metadata:
-  name: {{ .Release.Name }}-podinfo-test
-  annotations:
-    helm.sh/hook: test
-spec:
-  restartPolicy: Never
-  containers:
-    - name: curl
-      image: curlimages/curl:8.5.0
-      command: [curl, "{{ .Release.Name }}-podinfo:9898"]
-""",
-    "templates/configmap.yaml": """apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-podinfo
-data:
-  message: {{ .Values.message | quote }}
-""",
-}
 
 
 @contextlib.contextmanager
@@ -110,24 +68,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         return None
 
 
-def _run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180,
-                            check=False, input=stdin)
-    assert result.returncode == 0, f"{' '.join(argv)}: {result.stderr}"
-    return result.stdout
-
-
 @pytest.fixture
 def env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
     return peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig)
-
-
-def _pyhelm(env: dict[str, str], *args: str) -> str:
-    return _run([sys.executable, "-m", "pyhelm", *args], env)
-
-
-def _kubectl(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    return _run([str(peers.kubectl_binary()), *args], env, stdin)
 
 
 def _flux(env: dict[str, str], *args: str) -> str:
@@ -198,14 +141,7 @@ def controller(env: dict[str, str], namespace: str, tmp_path: Path) -> Iterator[
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-        # with no controller left, finalizers would hold the namespace's deletion
-        listed = subprocess.run([str(peers.kubectl_binary()), "get",
-                                 "helmreleases.helm.toolkit.fluxcd.io", "-n", namespace,
-                                 "-o", "name"], env=env, capture_output=True, text=True,
-                                timeout=60, check=False)
-        for name in listed.stdout.split():
-            _kubectl(env, "patch", name, "-n", namespace, "--type=merge", "-p",
-                     '{"metadata":{"finalizers":null}}')
+        drop_finalizers(env, namespace)
 
 
 def test_controller_installs_upgrades_and_reports_a_bad_chart_ref(

@@ -21,24 +21,11 @@ from typing import Any
 import pytest
 
 from pyhelm.testing import peers
-from pyhelm.testing.registry import free_port, running_registry
-from pyhelm.testing.source_controller import (
-    oci_repository,
-    running_source_controller,
-    wait_for_artifact,
-)
-from tests.e2e.test_controller import (
-    CHART,
-    CRD,
-    HR_API,
-    Running,
-    _condition,
-    _get,
-    _kubectl,
-    _pyhelm,
-    _run,
-    _until,
-)
+from pyhelm.testing.registry import free_port
+from tests.e2e.controller_support import HR_API, drop_finalizers, podinfo_source
+from tests.e2e.controller_support import kubectl as _kubectl
+from tests.e2e.controller_support import run as _run
+from tests.e2e.test_controller import Running, _condition, _get, _until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.helm, pytest.mark.registry]
 
@@ -66,38 +53,7 @@ def _controller(env: dict[str, str], namespace: str, tmp_path: Path, concurrent:
     finally:
         process.kill()
         process.wait(timeout=10)
-        listed = subprocess.run([str(peers.kubectl_binary()), "get",
-                                 "helmreleases.helm.toolkit.fluxcd.io", "-n", namespace,
-                                 "-o", "name"], env=env, capture_output=True, text=True,
-                                timeout=60, check=False)
-        for name in listed.stdout.split():
-            _kubectl(env, "patch", name, "-n", namespace, "--type=merge", "-p",
-                     '{"metadata":{"finalizers":null}}')
-
-
-@contextlib.contextmanager
-def _podinfo_source(env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path
-                    ) -> Iterator[None]:
-    """The test chart pushed to a registry on 127.0.0.1, source-controller serving it as
-    the OCIRepository ``podinfo``, and the HelmRelease CRD."""
-    chart = tmp_path / "podinfo"
-    for name, text in CHART.items():
-        (chart / name).parent.mkdir(parents=True, exist_ok=True)
-        (chart / name).write_text(text)
-    _pyhelm(env, "package", str(chart), "-d", str(tmp_path))
-    with running_registry(tmp_path / "registry") as host, \
-            running_source_controller(kubeconfig, tmp_path / "source"):
-        _pyhelm(env, "push", str(tmp_path / "podinfo-0.1.0.tgz"), f"oci://{host}/charts")
-        _kubectl(env, "apply", "--server-side", "-f", str(CRD))
-        _kubectl(env, "wait", "--for=condition=Established", "--timeout=60s",
-                 "crd/helmreleases.helm.toolkit.fluxcd.io")
-        _kubectl(env, "apply", "-f", "-", stdin=json.dumps(oci_repository(
-            "podinfo", namespace, f"oci://{host}/charts/podinfo", "0.1.0")))
-        from pyhelm.kube.client import connect
-
-        wait_for_artifact(connect(kubeconfig=kubeconfig), "OCIRepository", "podinfo",
-                          namespace)
-        yield
+        drop_finalizers(env, namespace)
 
 
 def _state(env: dict[str, str], namespace: str, name: str, status: str,
@@ -146,7 +102,7 @@ def _history(env: dict[str, str], name: str, namespace: str) -> list[dict[str, A
 
 def test_dependencies_drift_post_renderers_impersonation_and_remote_kubeconfig(
         env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path) -> None:
-    with _podinfo_source(env, namespace, kubeconfig, tmp_path), \
+    with podinfo_source(env, namespace, kubeconfig, tmp_path), \
             _controller(env, namespace, tmp_path, 4) as controller:
         _check_fields(env, namespace, kubeconfig, tmp_path, controller.log)
 
@@ -292,7 +248,7 @@ def test_hanging_releases_do_not_hold_up_others_and_a_new_generation_ends_a_wait
     hanging = {"values": {"replicaCount": 1}, "timeout": "5m",
                "postRenderers": [{"kustomize": {"patches": [
                    {"patch": unschedulable, "target": {"kind": "Deployment"}}]}}]}
-    with _podinfo_source(env, namespace, kubeconfig, tmp_path), \
+    with podinfo_source(env, namespace, kubeconfig, tmp_path), \
             _controller(env, namespace, tmp_path, 1) as controller:
         log = controller.log
         for name in ("hang-1", "hang-2", "hang-3"):
@@ -337,7 +293,7 @@ def test_hanging_releases_do_not_hold_up_others_and_a_new_generation_ends_a_wait
 def test_adoption_retry_on_failure_test_filters_and_uninstall_options(
         env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path) -> None:
     target = f"{namespace[:50]}-later"
-    with _podinfo_source(env, namespace, kubeconfig, tmp_path), \
+    with podinfo_source(env, namespace, kubeconfig, tmp_path), \
             _controller(env, namespace, tmp_path, 2) as controller:
         log = controller.log
         # a release helm made, and an object nobody owns: the controller adopts both
