@@ -13,6 +13,10 @@ would scan again and again for nothing (about 5 ms of a 0.1 s command). The root
 command's callback resumes it (``resume_collector``) with those objects frozen, so later
 collections never scan them either; the command's own work runs collected as usual. A
 command server's runner needs neither: its server froze its heap before forking it.
+
+``start_up.lighten`` leaves some of the libraries' start-up work to its first use: two
+regular expressions pyhelm never uses and, for ``template``, standard-library modules
+its commands do not reach (``tempfile`` and ``ipaddress``).
 """
 
 from __future__ import annotations
@@ -77,13 +81,23 @@ def resume_collector() -> None:
         gc.enable()
 
 
-def run_here(words: list[str]) -> Any:
-    """Run the command in this process."""
-    pause_collector()
-    if _verb(words) in RENDERING_VERBS and not _evidently_jinja(words):
+def run_here(words: list[str], served: bool = False) -> Any:
+    """Run the command in this process; ``served``: a command server's runner, whose
+    heap the server froze and whose libraries it imported (``pause_collector``'s check
+    of the frozen objects would walk them all, 2-3 ms)."""
+    verb = _verb(words)
+    from pyhelm.cli.start_up import lighten, unchanged
+
+    if not served:
+        pause_collector()
+    done = unchanged if served else lighten(verb)
+    if verb in RENDERING_VERBS and not _evidently_jinja(words):
         from pyhelm.engine.engine_process import prestart
 
         prestart()
-    from pyhelm.cli.main import main as run
+    try:
+        from pyhelm.cli.main import main as run
 
-    return run(words)
+        return run(words)
+    finally:
+        done()

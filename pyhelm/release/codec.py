@@ -16,20 +16,14 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyhelm.chart.model import (
-    Chart,
-    ChartFile,
-    ChartLock,
-    ChartMetadata,
-    Dependency,
-    LockedDependency,
-    Maintainer,
-)
 from pyhelm.errors import ReleaseError
 from pyhelm.release.model import HookRecord, Info, Release
 from pyhelm.release.status import Status
+
+if TYPE_CHECKING:  # loaded by the functions that make charts: `history` needs none
+    from pyhelm.chart.model import Chart, ChartMetadata
 
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -101,6 +95,8 @@ def metadata_to_dict(meta: ChartMetadata) -> dict[str, Any]:
 
 
 def metadata_from_dict(raw: Mapping[str, Any]) -> ChartMetadata:
+    from pyhelm.chart.model import ChartMetadata, Dependency, Maintainer
+
     return ChartMetadata(
         api_version=raw.get("apiVersion", "v2"), name=raw.get("name", ""),
         version=raw.get("version", ""), app_version=raw.get("appVersion"),
@@ -136,6 +132,8 @@ def chart_to_dict(chart: Chart) -> dict[str, Any]:
 
 
 def chart_from_dict(raw: Mapping[str, Any]) -> Chart:
+    from pyhelm.chart.model import Chart, ChartFile, ChartLock, LockedDependency
+
     lock_raw = raw.get("lock")
     lock = None
     if lock_raw:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyhelm.chart.model import Chart
 from pyhelm.release.status import Status
+
+if TYPE_CHECKING:  # `list` and `history` read summaries and never load a chart's model
+    from pyhelm.chart.model import Chart
 
 
 @dataclass(frozen=True)
