@@ -14,6 +14,7 @@ import builtins
 import contextlib
 import json
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -104,7 +105,8 @@ def client_for(connection: Connection, *, qps: float = 0.0, burst: int = 100
                             cert_file=cert_file, key_file=key_file,
                             insecure=connection.insecure,
                             server_name=connection.tls_server_name),
-            headers=_auth_headers(connection), timeout=request_timeout())
+            headers=[*_auth_headers(connection), ("User-Agent", user_agent())],
+            timeout=request_timeout())
     except (OSError, ValueError) as exc:  # unreadable or mismatched certificates
         raise KubeUnreachableError(f"TLS settings for {connection.server}: "
                                    f"{getattr(exc, 'reason', None) or exc}") from exc
@@ -115,6 +117,19 @@ def client_for(connection: Connection, *, qps: float = 0.0, burst: int = 100
                 _remove(made)
     return RestKubeClient(transport, connection.namespace,
                           throttle=Throttle(qps, burst) if qps > 0 else None)
+
+
+_GO_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
+
+
+def user_agent() -> str:
+    """``pyhelm/<version> (<os>/<arch>)``, as client-go names its programs (``kubectl/v1.34
+    (linux/amd64)``): the API server's logs and audit events tell pyhelm's requests apart."""
+    from pyhelm._version import __version__
+
+    machine = os.uname().machine if hasattr(os, "uname") else ""
+    system = {"win32": "windows"}.get(sys.platform, sys.platform)
+    return f"pyhelm/{__version__} ({system}/{_GO_ARCH.get(machine, machine or 'unknown')})"
 
 
 def _auth_headers(connection: Connection) -> list[tuple[str, str]]:

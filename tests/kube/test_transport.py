@@ -148,3 +148,41 @@ class _ClosedSocket:
 
     def close(self) -> None:
         return None
+
+
+class _Echo(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list[str] = []
+
+    def do_GET(self) -> None:
+        _Echo.seen.append(self.headers.get("User-Agent", ""))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+def test_requests_name_pyhelm_as_their_user_agent() -> None:
+    """As client-go names kubectl: the API server's logs and audit tell pyhelm apart."""
+    import os
+
+    from pyhelm import __version__
+    from pyhelm.kube.client import client_for, user_agent
+    from pyhelm.kube.kubeconfig import Connection
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        kube = client_for(Connection(server=f"http://127.0.0.1:{httpd.server_address[1]}",
+                                     namespace="default"))
+        kube._request_json("GET", "/x")
+        kube.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine,
+                                                         os.uname().machine)
+    assert _Echo.seen == [f"pyhelm/{__version__} (linux/{machine})"] == [user_agent()]
