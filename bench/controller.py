@@ -562,18 +562,23 @@ def client_requests(metrics: str) -> int | None:
 
 
 @contextlib.contextmanager
-def running_controller(bench: Bench, namespace: str, concurrent: int
+def running_controller(bench: Bench, namespace: str, concurrent: int,
+                       extra: tuple[str, ...] = (), label: str = ""
                        ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``pyhelm controller`` watching ``namespace`` (``extra``: more flags), ready on its
+    /readyz (a standby is ready too); its process and metrics address."""
     from pyhelm.testing.registry import free_port
 
     health, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
-    log = bench.workdir / f"controller-{namespace}.log"
-    env = {**bench.env, "RUNTIME_NAMESPACE": namespace, "PYHELM_COMMAND_SERVER": "0"}
+    log = bench.workdir / f"controller-{namespace}{label}.log"
+    env = {**bench.env, "RUNTIME_NAMESPACE": namespace, "PYHELM_COMMAND_SERVER": "0",
+           "PYHELM_KUSTOMIZE": bench.kubectl}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*bench.pyhelm, "controller", "--watch-all-namespaces=false",
              "--concurrent", str(concurrent), "--health-addr", health,
-             "--metrics-addr", metrics], env=env, stdout=out, stderr=subprocess.STDOUT)
+             "--metrics-addr", metrics, *extra], env=env, stdout=out,
+            stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -700,6 +705,132 @@ def drift_row(concurrent: int) -> Row:
     return Row(f"controller --concurrent {concurrent}: drift", run)
 
 
+# leader election as fast as a test needs, slower than a loaded machine's hiccups
+FAILOVER_FLAGS = ("--enable-leader-election=true", "--leader-election-lease-duration=15s",
+                  "--leader-election-renew-deadline=10s", "--leader-election-retry-period=2s")
+PENDING = "owner=helm,status in (pending-install,pending-upgrade,pending-rollback)"
+
+
+def _leads(metrics: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{metrics}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+    except (urllib.error.URLError, OSError):
+        return False
+    return any(line.startswith("leader_election_master_status{") and line.endswith(" 1")
+               for line in text.splitlines())
+
+
+def failover_row(concurrent: int) -> Row:
+    """Two replicas with leader election on one Lease; N HelmReleases applied at once and
+    the leader SIGKILLed once half of them are Ready: the time until the standby leads,
+    the time to the last Ready, and the Helm records left pending at the end (goal: 0)."""
+    def run(bench: Bench, size: int) -> list[Result]:
+        namespace = bench.ns(f"failover{concurrent}-{size}")
+        bench.namespace(namespace)
+        bench.source(namespace)
+        names = [f"rel-{i:04d}" for i in range(size)]
+        result = Result(f"controller --concurrent {concurrent}, 2 replicas: leader "
+                        f"SIGKILLed at {size // 2 or 1} Ready{bench.suffix}", size, 0.0)
+        watch = ReadyWatch(bench, namespace)
+        try:
+            with running_controller(bench, namespace, concurrent, FAILOVER_FLAGS, "-a") as (
+                    first, first_metrics), \
+                    running_controller(bench, namespace, concurrent, FAILOVER_FLAGS, "-b") as (
+                    second, second_metrics):
+                deadline = time.monotonic() + 120
+                while not (_leads(first_metrics) or _leads(second_metrics)):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("no replica took the Lease in 120 s")
+                    time.sleep(0.2)
+                leader, heir, heir_metrics = ((first, second, second_metrics)
+                                              if _leads(first_metrics)
+                                              else (second, first, first_metrics))
+                with measured(bench, result):
+                    started = time.monotonic()
+                    answered = apply_all(bench, [helmrelease(n, namespace, "one",
+                                                             **bench.hr_spec())
+                                                 for n in names])
+                    with watch.cond:
+                        while sum(1 for (_, g) in watch.ready if g == 1) < max(1, size // 2):
+                            watch.cond.wait(1.0)
+                    leader.send_signal(signal.SIGKILL)
+                    killed = time.monotonic()
+                    while not _leads(heir_metrics):
+                        if time.monotonic() - killed > 120:
+                            raise RuntimeError("the standby did not lead within 120 s")
+                        time.sleep(0.1)
+                    led = time.monotonic() - killed
+                    last = watch.wait(names, 1, 120.0 + size * 2.0)
+                    result.seconds = last - started
+                    result.latencies = [watch.ready[(n, 1)] - answered[n] for n in names]
+                    result.cpu["controller"] = _stat_cpu(heir.pid)
+                pending = bench.kube.list_metadata("v1", "Secret", namespace,
+                                                   label_selector=PENDING)
+                result.row += (f"; standby led {led:.1f} s after the kill; "
+                               f"{len(pending)} pending after")
+                if pending:
+                    raise RuntimeError(f"{len(pending)} Helm records left pending after "
+                                       "the failover")
+        finally:
+            watch.stop()
+        return [result]
+    return Row(f"controller --concurrent {concurrent}: failover", run)
+
+
+HANGING = 50  # releases waiting for a pod no node can take, in the fairness row
+UNSCHEDULABLE = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\nspec:\n"
+                 "  template:\n    spec:\n      nodeSelector:\n"
+                 "        pyhelm.bench/none: none\n")
+
+
+def fairness_row(concurrent: int) -> Row:
+    """50 HelmReleases hanging on their wait (one replica that no node can take: a
+    kustomize patch adds a nodeSelector), then N others applied: the others' time to
+    Ready, to compare with the install row of the same N."""
+    def run(bench: Bench, size: int) -> list[Result]:
+        namespace = bench.ns(f"fair{concurrent}-{size}")
+        bench.namespace(namespace)
+        bench.source(namespace)
+        hanging = min(HANGING, max(2, size))
+        names = [f"rel-{i:04d}" for i in range(size)]
+        result = Result(f"controller --concurrent {concurrent}: install beside {hanging} "
+                        f"releases hanging on their wait", size, 0.0)
+        watch = ReadyWatch(bench, namespace)
+        try:
+            with running_controller(bench, namespace, concurrent) as (process, _):
+                sampler = PeakSampler(process.pid)
+                try:
+                    apply_all(bench, [helmrelease(
+                        f"hang-{i:03d}", namespace, "one", timeout="30m",
+                        values={"message": "one", "replicaCount": 1},
+                        postRenderers=[{"kustomize": {"patches": [{
+                            "patch": UNSCHEDULABLE, "target": {"kind": "Deployment"}}]}}])
+                        for i in range(hanging)])
+                    deadline = time.monotonic() + 60.0 + hanging * 2.0
+                    while len(bench.kube.list_metadata(
+                            "v1", "Secret", namespace, label_selector=PENDING)) < hanging:
+                        if time.monotonic() > deadline:
+                            raise RuntimeError("the hanging releases did not all start")
+                        time.sleep(0.5)
+                    with measured(bench, result):
+                        cpu = _stat_cpu(process.pid)
+                        started = time.monotonic()
+                        answered = apply_all(bench, [helmrelease(n, namespace, "one",
+                                                                 **bench.hr_spec())
+                                                     for n in names])
+                        result.seconds = watch.wait(names, 1, 60.0 + size * 2.0) - started
+                        result.latencies = [watch.ready[(n, 1)] - answered[n] for n in names]
+                        result.cpu["controller"] = _stat_cpu(process.pid) - cpu
+                    result.peak_mib = sampler.peak_mib()
+                finally:
+                    sampler.stop()
+        finally:
+            watch.stop()
+        return [result]
+    return Row(f"controller --concurrent {concurrent}: fairness", run)
+
+
 # --------------------------------------------------------------------- baseline rows
 def baseline_row(tool: str) -> Row:
     """``upgrade --install --wait`` of every release, BASELINE_PARALLEL at a time, then
@@ -750,6 +881,7 @@ def baseline_row(tool: str) -> Row:
 
 def rows(concurrency: list[int]) -> list[Row]:
     return [*(controller_row(c) for c in concurrency), drift_row(max(concurrency)),
+            failover_row(max(concurrency)), fairness_row(max(concurrency)),
             baseline_row("helm"), baseline_row("pyhelm"), baseline_row("pyhelm-own")]
 
 

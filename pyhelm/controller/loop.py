@@ -8,7 +8,8 @@ back while it waits, so releases that hang never hold up the others: there are
 ``concurrent`` slots for work and ``waiting`` more threads that may be blocked in a wait.
 A new generation of a release whose wait is under way ends that wait
 (``WaitCancelledError``) and the new spec is reconciled at once.
-``stop()`` (SIGTERM in the CLI) ends it: workers finish the step they are in.
+``stop()`` (SIGTERM in the CLI) ends it: workers finish the step they are in, and a
+step waiting for readiness stops waiting (its release is failed, to be tried again).
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ class Controller:
             cancel = threading.Event()
             with self._lock:
                 self._cancels[key] = cancel
-            waiting_in(_Slot(self._slots, cancel))
+            waiting_in(_Slot(self._slots, cancel, self._stopping))
             self._slots.acquire()
             try:
                 self._step(kube, key)
@@ -262,8 +263,9 @@ class _Slot:
     """A worker's share of the ``concurrent`` slots, lent to the waits of its release
     (``pyhelm.kube.wait.WaitScope``)."""
 
-    def __init__(self, slots: threading.Semaphore, cancel: threading.Event) -> None:
-        self._slots, self._cancel = slots, cancel
+    def __init__(self, slots: threading.Semaphore, cancel: threading.Event,
+                 stopping: threading.Event) -> None:
+        self._slots, self._cancel, self._stopping = slots, cancel, stopping
 
     def release(self) -> None:
         self._slots.release()
@@ -272,6 +274,8 @@ class _Slot:
         self._slots.acquire()
 
     def cancelled(self) -> str:
+        if self._stopping.is_set():  # SIGTERM: as helm-controller, a wait is not waited out
+            return "the controller is stopping"
         return "a new generation of the HelmRelease is to be reconciled" \
             if self._cancel.is_set() else ""
 
