@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -288,6 +289,16 @@ def test_hanging_releases_do_not_hold_up_others_and_a_new_generation_ends_a_wait
         assert "superseded" in log.read_text()
         statuses = [h["status"] for h in _history(env, "hang-1", namespace)]
         assert statuses[-1] == "deployed" and "pending-install" not in statuses, statuses
+
+        # SIGTERM with hang-2 and hang-3 still waiting: the waits end, nothing is left
+        # pending, and the controller exits at once rather than after their 5m timeout
+        stopped = time.monotonic()
+        controller.process.send_signal(signal.SIGTERM)
+        assert controller.process.wait(timeout=60) == 0
+        assert time.monotonic() - stopped < 30
+        for name in ("hang-2", "hang-3"):
+            statuses = [h["status"] for h in _history(env, name, namespace)]
+            assert not any(s.startswith("pending") for s in statuses), statuses
 
 
 def test_adoption_retry_on_failure_test_filters_and_uninstall_options(
