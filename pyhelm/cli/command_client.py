@@ -257,7 +257,10 @@ def _wait_for_runner(connection: Any, held: set[int]) -> int:
         _signal.signal(_signal.SIGTSTP, stop)
         _signal.signal(_signal.SIGCONT, forward)
     _signal.pthread_sigmask(_signal.SIG_SETMASK, held)
-    reply = _receive(connection, 2)
+    try:
+        reply = _receive(connection, 2)
+    except OSError:  # reset: the server went away as abruptly as a killed one
+        reply = b""
     connection.close()
     if reply[:1] == EXITED:
         return reply[1]

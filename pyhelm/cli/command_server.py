@@ -203,7 +203,9 @@ class Server:
             self.selector.unregister(self.listener)
             self.listener.close()
             self.unlink_socket()
-        for pending in list(self.pending):
+        # a client told to go ahead has handed its streams over and waits for its
+        # command: it still runs (with the code loaded here); the others run their own
+        for pending in [p for p in self.pending if p.request is None]:
             self._drop(pending)
         self.idle_seconds = 0
 
@@ -263,8 +265,9 @@ class Server:
         pending.close()
 
     def _forget(self, pending: Pending) -> None:
-        self.pending.remove(pending)
-        self.selector.unregister(pending.connection)
+        if pending in self.pending:  # retiring may have dropped it already
+            self.pending.remove(pending)
+            self.selector.unregister(pending.connection)
 
     def _start(self, pending: Pending, request: Request) -> None:
         self._forget(pending)

@@ -324,3 +324,36 @@ def test_a_served_command_reads_a_terminal(served: dict[str, str]) -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, output
     assert output.count(b"kind: Deployment") == 2
+
+
+def test_retiring_keeps_the_clients_told_to_go_ahead(tmp_path: Path) -> None:
+    """A server that retires (its code changed on disk, or SIGTERM) drops the requests
+    it has not answered (their clients run the command themselves) but keeps those it
+    told to go ahead, whose clients have handed their streams over and wait for the
+    command: dropping them reset their connections, and such a client died with a
+    traceback, its command never run. Dropping twice is harmless (it crashed the
+    server)."""
+    from pyhelm.cli.command_server import Pending, Request, Server
+
+    lock = (tmp_path / "lock").open("w")
+    server = Server(str(tmp_path / "socket"), lock, idle_seconds=60)
+    server.bind()
+    server.listen()
+    pairs = [socket.socketpair() for _ in range(2)]
+    try:
+        told, fresh = (Pending(pair[0], time.monotonic() + 30) for pair in pairs)
+        told.request = Request([], {}, "/", 0o22, {}, peer=None)  # type: ignore[arg-type]
+        for pending in (told, fresh):
+            server.pending.append(pending)
+            server.selector.register(pending.connection, 1, ("request", pending))
+        server.stop_taking_commands()
+        assert server.pending == [told]
+        assert fresh.connection.fileno() == -1  # closed: that client runs it itself
+        server._drop(fresh)  # again: nothing to do
+        assert server.idle_seconds == 0
+    finally:
+        for pair in pairs:
+            for end in pair:
+                end.close()
+        server.selector.close()
+        lock.close()
