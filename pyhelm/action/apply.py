@@ -119,7 +119,7 @@ def prune_plan(previous: Iterable[Manifest], current: Iterable[Manifest],
     return uninstall_order(dropped)
 
 
-def _namespace_of(kube: KubeClient, manifest: Manifest, default_namespace: str
+def namespace_of(kube: KubeClient, manifest: Manifest, default_namespace: str
                   ) -> str | None:
     """The namespace the object lives in; None for a cluster-scoped kind. Raises
     KubeNotFoundError for a kind the server does not serve."""
@@ -149,7 +149,7 @@ Known = dict[tuple[str, str, str | None], dict[str, KubeObject]]
 def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings,
                known: Known | None = None) -> tuple[KubeObject, bool]:
     """Apply one manifest; returns the result and whether the object is new."""
-    namespace = _namespace_of(kube, manifest, settings.release.namespace)
+    namespace = namespace_of(kube, manifest, settings.release.namespace)
     obj = stamp_ownership(manifest.obj, settings.release, namespace)
     created = False
     listed = (known or {}).get((manifest.api_version, manifest.kind, namespace))
@@ -270,7 +270,7 @@ def _bulk_lookup(kube: KubeClient, group: Sequence[Manifest], default_namespace:
     for manifest in group:
         try:
             key = (manifest.api_version, manifest.kind,
-                   _namespace_of(kube, manifest, default_namespace))
+                   namespace_of(kube, manifest, default_namespace))
         except KubeNotFoundError:
             continue  # _apply_one reports it
         counts[key] = counts.get(key, 0) + 1
@@ -298,7 +298,7 @@ def delete_manifests(kube: KubeClient, manifests: Iterable[Manifest], default_na
         if honour_keep and keeps_on_delete(manifest):
             continue
         try:
-            namespace = _namespace_of(kube, manifest, default_namespace)
+            namespace = namespace_of(kube, manifest, default_namespace)
         except KubeNotFoundError:
             continue
         try:
@@ -349,7 +349,7 @@ def sort_by_ownership(kube: KubeClient, manifests: Sequence[Manifest], release: 
     def verdict(manifest: Manifest) -> Manifest | Skipped | None:  # None: already gone
         namespace = manifest.namespace or default_namespace
         try:
-            namespace = _namespace_of(kube, manifest, default_namespace) or ""
+            namespace = namespace_of(kube, manifest, default_namespace) or ""
             live = kube.get(manifest.api_version, manifest.kind, manifest.name,
                             namespace or None)
         except KubeNotFoundError:
@@ -380,7 +380,7 @@ def live_objects(kube: KubeClient, manifests: Iterable[Manifest], default_namesp
     found: list[tuple[Manifest, Any]] = []
     for manifest in manifests:
         try:
-            namespace = _namespace_of(kube, manifest, default_namespace)
+            namespace = namespace_of(kube, manifest, default_namespace)
             found.append((manifest, kube.get(manifest.api_version, manifest.kind,
                                              manifest.name, namespace)))
         except KubeNotFoundError:

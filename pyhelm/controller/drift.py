@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, stamp_ownership
+from pyhelm.action.apply import FIELD_MANAGER, ReleaseRef, namespace_of, stamp_ownership
 from pyhelm.action.records import manifests_of
 from pyhelm.controller.selector import selects
 from pyhelm.controller.spec import IgnoreRule
@@ -126,19 +126,13 @@ def _ignored(obj: Mapping[str, Any], rules: Sequence[IgnoreRule]) -> list[str]:
             for path in rule.paths]
 
 
-def _namespace(kube: KubeClient, manifest: Manifest, default: str) -> str | None:
-    if kube.resource_for(manifest.api_version, manifest.kind).namespaced:
-        return manifest.namespace or default
-    return None
-
-
 def detect(kube: KubeClient, release: Release, rules: Sequence[IgnoreRule] = ()
            ) -> list[DriftedObject]:
     """Every object of ``release`` that was deleted or changed in the cluster."""
     owner = ReleaseRef(release.name, release.namespace)
     found = []
     for manifest in manifests_of(release):
-        namespace = _namespace(kube, manifest, release.namespace)
+        namespace = namespace_of(kube, manifest, release.namespace)
         try:
             live = kube.get(manifest.api_version, manifest.kind, manifest.name, namespace)
         except KubeNotFoundError:

@@ -128,9 +128,7 @@ def _revisions(cfg: Configuration, hr: HelmRelease) -> list[Release]:
 def _unchanged(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, digest: str,
                revisions: list[Release]) -> bool:
     status = obj.get("status") or {}
-    ready = any(c.get("type") == st.READY and c.get("status") == "True"
-                for c in status.get("conditions") or [])
-    return (ready and bool(revisions)
+    return (st.condition_is(status, st.READY, True) and bool(revisions)
             and revisions[-1].info.status == Status.DEPLOYED
             and status.get("observedGeneration") == hr.generation
             and status.get("lastAttemptedRevisionDigest") == artifact.digest
@@ -177,9 +175,8 @@ def _test(cfg: Configuration, hr: HelmRelease, release: Release) -> st.Condition
 
 def _tests_failed(obj: Mapping[str, Any], hr: HelmRelease) -> bool:
     """The last tests failed and that fails the release."""
-    return hr.test.enable and not hr.test.ignore_failures and any(
-        c.get("type") == st.TEST_SUCCESS and c.get("status") == "False"
-        for c in (obj.get("status") or {}).get("conditions") or [])
+    return hr.test.enable and not hr.test.ignore_failures and st.condition_is(
+        obj.get("status") or {}, st.TEST_SUCCESS, False)
 
 
 def _in_sync(obj: Mapping[str, Any], hr: HelmRelease, artifact: Artifact, digest: str,
@@ -337,9 +334,8 @@ def _dependency_not_ready(kube: KubeClient, hr: HelmRelease) -> str:
             return f"dependency '{dependency.key}' not found"
         status = other.get("status") or {}
         generation = (other.get("metadata") or {}).get("generation")
-        ready = any(c.get("type") == st.READY and c.get("status") == "True"
-                    for c in status.get("conditions") or [])
-        if not ready or status.get("observedGeneration") != generation:
+        if not st.condition_is(status, st.READY, True) or \
+                status.get("observedGeneration") != generation:
             return f"dependency '{dependency.key}' is not ready"
     return ""
 
@@ -351,13 +347,14 @@ def _watched_kinds(hr: HelmRelease, release: Release | None) -> tuple[tuple[str,
 
 
 def _drift(kube: StatusKubeClient, obj: Mapping[str, Any], key: str, hr: HelmRelease,
-           cfg: Configuration, latest: Release, now: datetime) -> ReconcileResult | None:
+           cfg: Configuration, latest: Release, kinds: tuple[tuple[str, str], ...],
+           now: datetime) -> ReconcileResult | None:
     """Find drift of the deployed revision (``driftDetection`` enabled or warn); correct
-    it when enabled. None: detection is off, or nothing drifted."""
+    it when enabled. None: detection is off, or nothing drifted. ``kinds``: those of the
+    revision's objects, for the result (the loop watches them)."""
     if hr.drift.mode == "disabled":
         return None
     name = f"{latest.namespace}/{latest.name}.v{latest.version}"
-    kinds = _watched_kinds(hr, latest)
     try:
         found = drift_check.detect(cfg.kube, latest, hr.drift.ignore)
         if not found:
@@ -449,22 +446,23 @@ def reconcile_release(kube: StatusKubeClient, obj: Mapping[str, Any], *,
         requested = (meta.get("annotations") or {}).get(REQUESTED_AT)
         if requested and (obj.get("status") or {}).get("lastHandledReconcileAt") != requested:
             _write(kube, obj, {})
-        drifted = _drift(kube, obj, key, hr, cfg, revisions[-1], now)
+        kinds = _watched_kinds(hr, revisions[-1])
+        drifted = _drift(kube, obj, key, hr, cfg, revisions[-1], kinds, now)
         if drifted is not None:
             return drifted
         return ReconcileResult(key=key, action="unchanged", ready=True, reason="Unchanged",
                                message="release is up to date", revision=revisions[-1].version,
                                requeue_after=hr.interval, status=obj.get("status") or {},
-                               watched_kinds=_watched_kinds(hr, revisions[-1]))
+                               watched_kinds=kinds)
     if not force and _in_sync(obj, hr, artifact, digest, revisions):
         if _tests_failed(obj, hr):  # no remediation yet: failed until a new chart or values
             return ReconcileResult(key=key, action="unchanged", ready=False,
                                    reason=st.TEST_FAILED, message="the release's tests failed",
                                    revision=revisions[-1].version, requeue_after=hr.interval)
         observed = _observed(kube, obj, key, hr, revisions, now)
-        drifted = _drift(kube, obj, key, hr, cfg, revisions[-1], now)
-        return drifted or dataclasses.replace(
-            observed, watched_kinds=_watched_kinds(hr, revisions[-1]))
+        kinds = _watched_kinds(hr, revisions[-1])
+        drifted = _drift(kube, obj, key, hr, cfg, revisions[-1], kinds, now)
+        return drifted or dataclasses.replace(observed, watched_kinds=kinds)
     # an upgrade once a revision was deployed; before that (a failed install left its
     # revision) installing again, replacing it, is still the install
     upgrade = any(r.info.status in (Status.DEPLOYED, Status.SUPERSEDED) for r in revisions)

@@ -65,6 +65,13 @@ def set_conditions(existing: Sequence[Mapping[str, Any]], updates: Sequence[Cond
     return [by_type[t] for t in order if t in by_type]
 
 
+def condition_is(status: Mapping[str, Any], kind: str, value: bool) -> bool:
+    """Whether ``status`` has the condition ``kind`` with that status."""
+    wanted = "True" if value else "False"
+    return any(c.get("type") == kind and c.get("status") == wanted
+               for c in status.get("conditions") or [])
+
+
 def config_digest(values: Mapping[str, Any]) -> str:
     """``sha256:`` of the values as canonical JSON (sorted keys, no spaces: what Go's
     encoding/json writes for a map)."""
