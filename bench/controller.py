@@ -4,6 +4,7 @@ against the team without a controller, Helm 4.3.1 and the pyhelm CLI running
 
     python bench/controller.py [--sizes 100,500,1000] [--concurrent 4,10]
                                [--rows controller,helm,...] [--markdown] [--smoke]
+                               [--idle-seconds 300] [--idle-interval 2m]
 
 Set-up, once per run: the local control plane (or ``$KUBECONFIG``), Flux's real
 source-controller (``pyhelm.testing.source_controller``), Debian's docker-registry on
@@ -24,6 +25,15 @@ drift or failover row is one more function. Each size runs in namespaces of its 
 - ``controller --concurrent C: drift``: HelmReleases with ``driftDetection.mode:
   enabled``; once Ready, the ConfigMaps of up to 100 of them changed (half) or deleted
   (half) at once: time to the last one restored, seen by a watch of the ConfigMaps.
+- ``controller --concurrent C: idle``: false positives of drift detection. HelmReleases
+  with ``driftDetection.mode: enabled`` and a short ``interval`` (``--idle-interval``,
+  2m: each one drift-checked a few times), Ready, then nothing changed for
+  ``--idle-seconds`` (300); then the same with mode ``warn``. Counted while idle: the
+  controller's Events (DriftCorrected, DriftDetected, any other), its logged steps other
+  than ``unchanged``, new or rewritten release records, and writes of the managed
+  objects (watched) by pyhelm's field managers, deletions or creations: any of them fails
+  the row (the run exits 1). Also the controller's CPU seconds and API requests while
+  idle.
 - ``helm upgrade --install``, ``pyhelm upgrade --install`` (command server on and off):
   the same N releases from the same package, ``--wait`` as the controller waits,
   10 processes at a time; then the same value changed in every release.
@@ -74,6 +84,8 @@ HR_API = "helm.toolkit.fluxcd.io/v2"
 CRD = ROOT / "pyhelm" / "controller" / "crds" / "helm.toolkit.fluxcd.io_helmreleases.yaml"
 BASELINE_PARALLEL = 10
 APPLY_THREADS = 16
+IDLE_SECONDS, SMOKE_IDLE_SECONDS = 300.0, 6.0
+IDLE_INTERVAL, SMOKE_IDLE_INTERVAL = "2m", "2s"
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: podinfo\nversion: 0.1.0\nappVersion: 6.9.0\n",
@@ -127,6 +139,7 @@ class Result:
     requests: Counter[str] = field(default_factory=Counter)  # by attribution
     cpu: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds
     own_requests: int | None = None  # the controller's, from its rest_client_requests_total
+    failure: str = ""  # why the row failed (the run then exits 1)
 
     def per_release(self, who: str) -> float:
         return self.requests[who] / self.size if self.size else 0.0
@@ -296,6 +309,8 @@ class Bench:
         self.package = Path()
         self.namespaces: list[str] = []
         self.wait = True  # False: no --wait, and HelmReleases with disableWait
+        self.idle_seconds = IDLE_SECONDS  # the idle row's window, per drift detection mode
+        self.idle_interval = IDLE_INTERVAL  # the idle row's HelmReleases' spec.interval
 
     @property
     def suffix(self) -> str:
@@ -414,6 +429,7 @@ class Watch:
         self.namespace = namespace
         self.cond = threading.Condition()
         self.stopping = threading.Event()
+        self.synced = threading.Event()  # the first list was seen
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -428,6 +444,7 @@ class Watch:
                                                                  self.namespace)
                     for item in items:
                         self._see("ADDED", item)
+                    self.synced.set()
                 for event in self.kube.watch(self.api_version, self.kind, self.namespace,
                                              resource_version=version, timeout_seconds=30):
                     version = str(event.object["metadata"].get("resourceVersion") or version)
@@ -705,6 +722,255 @@ def drift_row(concurrent: int) -> Row:
     return Row(f"controller --concurrent {concurrent}: drift", run)
 
 
+IDLE_MODES = ("enabled", "warn")  # driftDetection.mode of the idle row, one window each
+PYHELM_MANAGERS = frozenset({"helm", "pyhelm-controller"})  # pyhelm's field managers
+SETTLE = 3.0  # seconds between the last Ready (and an empty work queue) and an idle window
+
+
+def _field_times(meta: dict[str, Any]) -> dict[str, str]:
+    """When each field manager (``manager[/subresource]``) last wrote the object."""
+    return {str(entry.get("manager")) + (f"/{entry['subresource']}"
+                                         if entry.get("subresource") else ""):
+            str(entry.get("time") or "") for entry in meta.get("managedFields") or []}
+
+
+class WriteWatch(Watch):
+    """Writes to the objects ``targets`` of one kind (a new resourceVersion), counted while
+    ``counting``: by pyhelm's field managers, a creation or a deletion in ``ours``
+    (descriptions), by others (the cluster's controllers: status) in ``others``."""
+
+    def __init__(self, bench: Bench, namespace: str, api_version: str, kind: str,
+                 targets: set[str]) -> None:
+        self.api_version, self.kind, self.targets = api_version, kind, targets
+        self.last: dict[str, tuple[str, dict[str, str]]] = {}  # resourceVersion, writers
+        self.counting = False
+        self.ours: list[str] = []
+        self.others: Counter[str] = Counter()
+        super().__init__(bench, namespace)
+
+    def _see(self, event: str, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        name = str(meta.get("name"))
+        if name not in self.targets:
+            return
+        version, times = str(meta.get("resourceVersion") or ""), _field_times(meta)
+        with self.cond:
+            before = self.last.pop(name, None)
+            if event != "DELETED":
+                self.last[name] = (version, times)
+            if not self.counting or (event != "DELETED" and before is not None
+                                     and before[0] == version):
+                return  # before the window, or seen again when the watch listed again
+            if event == "DELETED" or before is None:
+                self.ours.append(f"{self.kind}/{name} "
+                                 f"{'deleted' if event == 'DELETED' else 'created'}")
+                return
+            writers = {m for m, t in times.items() if before[1].get(m) != t} or \
+                {max(times, key=lambda m: times[m], default="?")}
+            if writers & PYHELM_MANAGERS:
+                self.ours.append(f"{self.kind}/{name} written by "
+                                 f"{', '.join(sorted(writers))}")
+            else:
+                self.others[", ".join(sorted(writers))] += 1
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration of the forms a HelmRelease's interval takes (``2m``, ``1h30m``)."""
+    import re
+
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(n) * units[u] for n, u in re.findall(r"([0-9.]+)(ms|s|m|h)", duration))
+
+
+def controller_metric(metrics: str, name: str) -> dict[str, float]:
+    """The controller's samples of one metric, by their labels ('' without)."""
+    try:
+        with urllib.request.urlopen(f"http://{metrics}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+    except (urllib.error.URLError, OSError):
+        return {}
+    found = {}
+    for sample in text.splitlines():
+        head, _, value = sample.rpartition(" ")
+        if head == name or head.startswith(name + "{"):
+            found[head[len(name):]] = float(value)
+    return found
+
+
+def controller_events(bench: Bench, namespace: str) -> dict[str, tuple[int, str, str]]:
+    """The controller's Events in ``namespace``: name -> (count, reason, message)."""
+    return {str(e["metadata"]["name"]): (int(e.get("count") or 1), str(e.get("reason")),
+                                         f"{(e.get('involvedObject') or {}).get('name')}: "
+                                         f"{e.get('message')}")
+            for e in bench.kube.list("v1", "Event", namespace)
+            if e.get("reportingComponent") == "pyhelm-controller"}
+
+
+def release_records(bench: Bench, namespace: str) -> dict[str, str]:
+    """The Helm release records (Secrets, owner=helm): name -> resourceVersion."""
+    return {str(s["metadata"]["name"]): str(s["metadata"].get("resourceVersion"))
+            for s in bench.kube.list_metadata("v1", "Secret", namespace,
+                                              label_selector="owner=helm")}
+
+
+def logged_steps(log: Path, offset: int, end: int
+                 ) -> tuple[Counter[str], list[str], list[str]]:
+    """What the controller logged from ``offset`` to ``end`` of its log: its steps by
+    action and reason, those of any other action than ``unchanged``, and the lines that
+    are no step (a watch listing again, an error)."""
+    import json
+
+    steps: Counter[str] = Counter()
+    acted: list[str] = []
+    other: list[str] = []
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read(end - offset).decode(errors="replace")
+    text = text[:text.rfind("\n") + 1]  # a line being written at ``end`` is left out
+    for entry in text.splitlines():
+        try:
+            record = json.loads(entry)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or "action" not in record:
+            other.append(entry[:300])
+            continue
+        steps[f"{record['action']}/{record.get('reason')}"] += 1
+        if record["action"] != "unchanged":
+            acted.append(f"{record['action']} {record.get('reason')}: "
+                         f"{str(record.get('msg'))[:300]}")
+    return steps, acted, other
+
+
+def idle_row(concurrent: int) -> Row:
+    """False positives of drift detection: N HelmReleases Ready with ``driftDetection.mode:
+    enabled`` (then the same ones switched to ``warn``), drift-checked every
+    ``bench.idle_interval``, and the cluster left alone for ``bench.idle_seconds``.
+    Nothing changes, so the controller must report no drift (no DriftCorrected,
+    DriftDetected or other Event, no step but ``unchanged`` in its log), make no new
+    revision (release records unchanged) and write none of the managed objects (watched:
+    a new resourceVersion whose managedFields name pyhelm's managers, a deletion or a
+    creation); the row fails otherwise. Also measured while idle: the controller's CPU
+    seconds and the API requests (by verb with ``--detail``)."""
+    def run(bench: Bench, size: int) -> list[Result]:
+        namespace = bench.ns(f"idle{concurrent}-{size}")
+        bench.namespace(namespace)
+        bench.source(namespace)
+        names = [f"rel-{i:04d}" for i in range(size)]
+        objects = {f"{n}-podinfo" for n in names}
+        watch = ReadyWatch(bench, namespace)
+        writes = [WriteWatch(bench, namespace, api, kind, objects)
+                  for api, kind in (("v1", "ConfigMap"), ("apps/v1", "Deployment"),
+                                    ("v1", "Service"))]
+        log = bench.workdir / f"controller-{namespace}.log"
+        results = []
+        try:
+            with running_controller(bench, namespace, concurrent) as (process, metrics):
+                sampler = PeakSampler(process.pid)
+                try:
+                    for generation, mode in enumerate(IDLE_MODES, start=1):
+                        apply_all(bench, [helmrelease(n, namespace, "one",
+                                                      interval=bench.idle_interval,
+                                                      driftDetection={"mode": mode},
+                                                      **bench.hr_spec())
+                                          for n in names])
+                        watch.wait(names, generation, 60.0 + size * 2.0)
+                        for each in writes:
+                            if not each.synced.wait(60.0):
+                                raise RuntimeError(f"the {each.kind} watch did not list")
+                        deadline = time.monotonic() + 60.0
+                        while controller_metric(metrics, "workqueue_depth").get(
+                                '{name="helmrelease"}', 0.0) and time.monotonic() < deadline:
+                            time.sleep(0.5)
+                        time.sleep(SETTLE)
+                        results.append(idle_window(bench, size, concurrent, mode, namespace,
+                                                   process, metrics, log, writes))
+                        results[-1].peak_mib = sampler.peak_mib()
+                finally:
+                    sampler.stop()
+        finally:
+            watch.stop()
+            for each in writes:
+                each.stop()
+        return results
+    return Row(f"controller --concurrent {concurrent}: idle", run)
+
+
+def idle_window(bench: Bench, size: int, concurrent: int, mode: str, namespace: str,
+                process: subprocess.Popen[bytes], metrics: str, log: Path,
+                writes: list[WriteWatch]) -> Result:
+    """One idle window of the idle row: what the controller did while nothing changed."""
+    result = Result(f"controller --concurrent {concurrent}: idle {bench.idle_seconds:.0f} s, "
+                    f"drift detection {mode}, interval {bench.idle_interval}{bench.suffix}",
+                    size, 0.0)
+    events, records = controller_events(bench, namespace), release_records(bench, namespace)
+    offset = log.stat().st_size
+    for each in writes:
+        with each.cond:
+            each.counting, each.ours, each.others = True, [], Counter()
+    with measured(bench, result):
+        cpu = _stat_cpu(process.pid)
+        own = client_requests(metrics)
+        by_method = controller_metric(metrics, "rest_client_requests_total")
+        started = time.monotonic()
+        time.sleep(bench.idle_seconds)
+        result.seconds = time.monotonic() - started
+        result.cpu["controller"] = _stat_cpu(process.pid) - cpu
+        after = client_requests(metrics)
+        if own is not None and after is not None:
+            result.own_requests = after - own
+        by_method_after = controller_metric(metrics, "rest_client_requests_total")
+        end = log.stat().st_size
+    # the controller's own requests by method and code, for --detail (the API server's
+    # counts include whatever else runs on the cluster meanwhile)
+    for labels, value in by_method_after.items():
+        result.requests[f"own {labels}"] += int(value - by_method.get(labels, 0.0))
+    for each in writes:
+        with each.cond:
+            each.counting = False
+    time.sleep(1.0)  # an Event or record of a step at the window's end is written
+    steps, acted, other = logged_steps(log, offset, end)
+    new_events = {name: (count - events.get(name, (0, "", ""))[0], reason, message)
+                  for name, (count, reason, message) in controller_events(
+                      bench, namespace).items() if count > events.get(name, (0, "", ""))[0]}
+    by_reason = Counter({reason: 0 for reason in ("DriftCorrected", "DriftDetected")})
+    for count, reason, _ in new_events.values():
+        by_reason[reason] += count
+    now_records = release_records(bench, namespace)
+    revisions = sorted(set(now_records) - set(records))
+    rewritten = sorted(n for n in set(now_records) & set(records)
+                       if now_records[n] != records[n])
+    ours = [w for each in writes for w in each.ours]
+    others: Counter[str] = sum((each.others for each in writes), Counter())
+    reconciles = sum(steps.values())
+    per_interval = reconciles / size / (result.seconds / _seconds(bench.idle_interval))
+    for entry in other[:5]:
+        print(f"  controller log while idle: {entry}", file=sys.stderr, flush=True)
+    result.row += (f": {', '.join(f'{n} {r}' for r, n in sorted(by_reason.items()))} Events"
+                   f", {len(revisions)} new revisions, {len(ours)} writes of the {3 * size} "
+                   f"objects by pyhelm ({sum(others.values())} by others"
+                   + "".join(f", {n} {who}" for who, n in others.most_common(3))
+                   + f"); {reconciles} reconciles, each a drift check ({per_interval:.2f} "
+                     "per release and interval)"
+                   + (f"; {len(other)} other log lines" if other else ""))
+    problems = []
+    if new_events:
+        problems.append(f"{sum(c for c, _, _ in new_events.values())} Events, e.g. "
+                        + "; ".join(f"{reason} {message[:160]}"
+                                    for _, reason, message in list(new_events.values())[:2]))
+    if acted:
+        problems.append(f"{len(acted)} steps other than unchanged, e.g. {acted[0][:160]}")
+    if revisions or rewritten:
+        problems.append(f"release records: {len(revisions)} new ({revisions[:5]}), "
+                        f"{len(rewritten)} written ({rewritten[:5]})")
+    if ours:
+        problems.append(f"{len(ours)} writes by pyhelm: {'; '.join(ours[:5])}")
+    if problems:
+        result.failure = (f"{result.row.split(':', 1)[0]}, idle, {mode}: false positives: "
+                          + " | ".join(problems))
+    return result
+
+
 # leader election as fast as a test needs, slower than a loaded machine's hiccups
 FAILOVER_FLAGS = ("--enable-leader-election=true", "--leader-election-lease-duration=15s",
                   "--leader-election-renew-deadline=10s", "--leader-election-retry-period=2s")
@@ -881,7 +1147,8 @@ def baseline_row(tool: str) -> Row:
 
 def rows(concurrency: list[int]) -> list[Row]:
     return [*(controller_row(c) for c in concurrency), drift_row(max(concurrency)),
-            failover_row(max(concurrency)), fairness_row(max(concurrency)),
+            idle_row(max(concurrency)), failover_row(max(concurrency)),
+            fairness_row(max(concurrency)),
             baseline_row("helm"), baseline_row("pyhelm"), baseline_row("pyhelm-own")]
 
 
@@ -892,8 +1159,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def line(result: Result, baseline: Result | None, markdown: bool) -> str:
-    p50 = statistics.median(result.latencies) if result.latencies else 0.0
-    p95 = percentile(result.latencies, 0.95) if result.latencies else 0.0
+    p50 = f"{statistics.median(result.latencies):.2f} s" if result.latencies else "-"
+    p95 = f"{percentile(result.latencies, 0.95):.2f} s" if result.latencies else "-"
     ratio = f"{baseline.seconds / result.seconds:.1f}x" if baseline else "-"
     peak = f"{result.peak_mib:.0f} MiB" if result.peak_mib is not None else "-"
     requests = (f"{result.per_release('client'):.1f} (+{result.per_release('cluster'):.1f})"
@@ -902,8 +1169,8 @@ def line(result: Result, baseline: Result | None, markdown: bool) -> str:
     cpu = " / ".join(f"{result.cpu.get(k, 0.0):.1f}" for k in
                      ("kube-apiserver", "etcd", "kube-controller-manager",
                       "controller" if "controller" in result.cpu else "clients"))
-    cells = [result.row, str(result.size), f"{result.seconds:.1f} s", f"{p50:.2f} s",
-             f"{p95:.2f} s", ratio, peak, requests, cpu]
+    cells = [result.row, str(result.size), f"{result.seconds:.1f} s", p50, p95, ratio, peak,
+             requests, cpu]
     if markdown:
         return "| " + " | ".join(cells) + " |"
     return "  ".join(cells)
@@ -953,6 +1220,13 @@ def main(argv: list[str] | None = None) -> int:
                              "--wait, HelmReleases with install/upgrade.disableWait)")
     parser.add_argument("--detail", action="store_true",
                         help="print each row's API requests by verb and resource")
+    parser.add_argument("--idle-seconds", type=float, default=None,
+                        help=f"the idle row's window per drift detection mode (default "
+                             f"{IDLE_SECONDS:.0f}, {SMOKE_IDLE_SECONDS:.0f} with --smoke)")
+    parser.add_argument("--idle-interval", default=None,
+                        help=f"the idle row's HelmReleases' spec.interval, how often each is "
+                             f"drift-checked (default {IDLE_INTERVAL}, {SMOKE_IDLE_INTERVAL} "
+                             "with --smoke)")
     parser.add_argument("--smoke", action="store_true",
                         help="3 releases, --concurrent 4: checks the benchmark, not speed")
     args = parser.parse_args(argv)
@@ -970,6 +1244,10 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cbench-")))
         bench = Bench(kubeconfig, workdir, args.smoke)
         bench.wait = not args.no_wait
+        bench.idle_seconds = args.idle_seconds if args.idle_seconds is not None else (
+            SMOKE_IDLE_SECONDS if args.smoke else IDLE_SECONDS)
+        bench.idle_interval = args.idle_interval or (
+            SMOKE_IDLE_INTERVAL if args.smoke else IDLE_INTERVAL)
         stack.callback(bench.kube.close)
         stack.callback(bench.settle)
         stack.callback(lambda: [bench.drop(n) for n in bench.namespaces])
@@ -980,6 +1258,8 @@ def main(argv: list[str] | None = None) -> int:
                 results += done
                 for result in done:
                     print(line(result, None, markdown=False), flush=True)
+                    if result.failure:
+                        print(f"FAILED: {result.failure}", flush=True)
                     if args.detail:
                         for what, count in sorted(result.requests.items()):
                             if " " in what and count:
@@ -988,7 +1268,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"run {started:%Y-%m-%d %H:%M} UTC on {machine()}; load average "
           f"{load[0]:.1f} at the start, {end_load[0]:.1f} at the end")
     print(report(results, markdown=args.markdown))
-    return 0
+    failed = [r.failure for r in results if r.failure]
+    for failure in failed:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -63,11 +63,15 @@ def test_command_bench_smoke_every_row(kubeconfig: str) -> None:
 @pytest.mark.registry
 def test_controller_bench_smoke_every_row(kubeconfig: str) -> None:
     """3 HelmReleases through ``pyhelm controller`` (with source-controller and a
-    registry), and the Helm and pyhelm CLI baselines of the same releases."""
+    registry), and the Helm and pyhelm CLI baselines of the same releases. The run exits
+    1 when a row fails: the idle row when the controller reports drift, makes a revision
+    or writes a managed object while nothing changed."""
     out = run("bench/controller.py", env={"KUBECONFIG": kubeconfig})
     for row in ("controller --concurrent 4: install",
                 "controller --concurrent 4: upgrade (a value of each)",
                 "controller --concurrent 4: drift, 3 ConfigMaps changed or deleted",
+                "controller --concurrent 4: idle 6 s, drift detection enabled",
+                "controller --concurrent 4: idle 6 s, drift detection warn",
                 "Helm 4.3.1: upgrade --install, 10 at a time: install",
                 "pyhelm CLI, command server on: upgrade --install",
                 "pyhelm CLI, command server off: upgrade --install"):
