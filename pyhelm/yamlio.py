@@ -45,9 +45,15 @@ _FIRST_CHARS = {
 }
 
 
+# the first characters of the scalars above, and of the merge key "<<"
+_MAYBE_NOT_A_STRING = frozenset("<").union(*_FIRST_CHARS.values())
+
+
 def plain_scalar_is_string(text: str) -> bool:
     """Whether an unquoted scalar reads as a string here (not a bool, null, int or
     float), as go-yaml v2 reads it."""
+    if text and text[0] not in _MAYBE_NOT_A_STRING:
+        return True  # no need to try the patterns
     return not _NOT_A_STRING.match(text)
 
 

@@ -124,3 +124,120 @@ def test_a_broken_document_among_many_is_one_line_without_parser_noise(
     first, *context = done.stderr.splitlines()
     assert first.startswith("Error: many/templates/many.yaml: line 869 of the rendered output")
     assert context == ["   5| data:", "   6|   k: [unclosed"]  # yamlio's, no parser noise
+
+
+# Documents in the plain shape: ``plain_head`` reads their heads itself.
+PLAIN = [
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: no-final-newline",
+    "\n# a comment first\n  # and another\napiVersion: apps/v1\nkind: Deployment\n"
+    "metadata:\n  name: web\n  namespace: ns\nspec:\n  replicas: 1\n",
+    "apiVersion: v1   \nkind: Service # a comment\nmetadata:    # another\n"
+    "    name: four-spaces  \n    labels:\n        a: b\n    namespace: 'it''s'\n",
+    'apiVersion: "v1"\nkind: \'Secret\'\nmetadata:\n  name: "quoted"\n  namespace: ""\n',
+    "apiVersion: v1\nkind: Job\nmetadata:\n  name: hook\n  annotations:\n"
+    '    "helm.sh/hook": pre-install,post-install\n    helm.sh/hook-weight: "-5"\n'
+    "    'example.com/x': 'y' # a comment\n  labels:\n    app: web\n",
+    "apiVersion: v1\nkind: Job\nmetadata:\n  annotations:\n    a: \"1\"\n  name: late\n"
+    "  annotations:\n    b: http://example.com:8080/a#b\n",  # given twice: the last counts
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    deep:\n"
+    "      deeper: value\n  true: a key that is no string\n"
+    "data:\n  a: \"x\n kind: inside a string\"\n"
+    "list:\n- kind: an item\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec:\n  script: |\n"
+    "    kind: in a literal\n  flow: {a: [b,\n kind: inside]}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n"
+    "    version: \"1.0\"\n    'quoted': 'key'\n  namespace: ns\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: timestamp-2024-01-01\n"
+    "  namespace: 2024-01-01\n",  # a timestamp, which reads as its text
+]
+
+# Documents it leaves to rapidyaml's tree or yamlio, and why.
+NOT_PLAIN = [
+    "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: another-order\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flow}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: &a anchored\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: !!str tagged\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec: &a {}\nother: *a\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n<<: {kind: merged}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"esc\\u00e9aped\"\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 12\n",  # an int
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: on\n",  # a bool
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: null\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name:\n",
+    "apiVersion: 1.0\nkind: ConfigMap\nmetadata:\n  name: x\n",  # a float
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"two\n    lines\"\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n    continued\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: |\n    literal\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n"
+    "    a: \"runs on\n  namespace: inside\"\n",  # a quoted scalar swallows a line
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [a,\n  b]\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n"
+    "    a: [\"runs on\",\n  namespace: inside]\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a:\tb\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   namespace: odd\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n   name: x\n  namespace: odd\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n# a comment\n  namespace: y\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n\n  namespace: y\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: tab\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\u00e9\n",
+    "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nkind: Secret\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nmetadata:\n  name: y\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n\"kind\": Secret\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n? kind\n: Secret\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n...\n",
+    # a head key at the left margin, even where it is inside a flow collection
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nflow: {a: [b,\nkind: c]}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a: 1\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a:\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    yes: a\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a: b\n"
+    "      c: d\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a: b\n"
+    "   c: d\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a: |\n"
+    "      text\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: no-name\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x: y\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  # only a comment\n",
+]
+
+
+@pytest.mark.parametrize("document", PLAIN)
+def test_a_plain_head_reads_as_yamlio_reads_it(document: str) -> None:
+    assert yamlhead.plain_head(document) == head_of(yamlio.load(document))
+
+
+@pytest.mark.parametrize("document", NOT_PLAIN)
+def test_a_head_it_cannot_vouch_for_is_left_to_the_parsers(document: str) -> None:
+    assert yamlhead.plain_head(document) is None
+
+
+@pytest.mark.parametrize("document", PLAIN + NOT_PLAIN)
+def test_the_fast_loader_reads_every_shape_as_yamlio(document: str) -> None:
+    pytest.importorskip("ryml")
+    with yamlhead.head_loader(yamlhead.FAST_FROM) as fast:
+        assert outcome(fast, document) == outcome(yamlio.load, document)
+
+
+def test_a_plain_head_over_a_broken_body_gives_yamlio_s_error() -> None:
+    pytest.importorskip("ryml")
+    document = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: [a\n"
+    assert yamlhead.plain_head(document) is not None
+    with yamlhead.head_loader(yamlhead.FAST_FROM) as fast:
+        assert outcome(fast, document) == outcome(yamlio.load, document)
+        assert outcome(fast, document)[0] == "error"
+        # the reused tree reads the next document
+        assert fast(PLAIN[0]) == head_of(yamlio.load(PLAIN[0]))
+
+
+def test_most_of_the_corpus_is_in_the_plain_shape() -> None:
+    corpus = documents()[len(EDGE_CASES):]
+    plain = [d for d in corpus if yamlhead.plain_head(d) is not None]
+    assert len(plain) > 0.8 * len(corpus)
+    for document in plain:
+        assert yamlhead.plain_head(document) == head_of(yamlio.load(document)), document

@@ -59,7 +59,8 @@ class ChartLocation:
                          pass_credentials_all=self.pass_credentials)
 
 
-@dataclass(frozen=True)
+# compared by no one: eq=False spares making __eq__ and __hash__ at start-up
+@dataclass(frozen=True, eq=False)
 class ChartSource:
     """A loaded chart and the directory or archive it was loaded from (Helm charts are
     rendered by Helm's engine from there)."""

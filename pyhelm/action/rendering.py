@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
-from pyhelm.engine.helm_inputs import KubeTarget, ReuseRule
 from pyhelm.engine.manifest import Rendered
 from pyhelm.engine.release_info import Capabilities, ReleaseContext
 from pyhelm.errors import ChartError
@@ -27,10 +26,12 @@ if TYPE_CHECKING:
     from pyhelm.action.configuration import Configuration
     from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.chart.model import Chart
+    from pyhelm.engine.helm_inputs import KubeTarget, ReuseRule  # made by their users
     from pyhelm.settings import Settings
 
 
-@dataclass(frozen=True, kw_only=True)
+# compared by no one: eq=False spares making __eq__ and __hash__ at start-up
+@dataclass(frozen=True, kw_only=True, eq=False)
 class RenderSpec:
     """What to render. ``chart`` may be None for a Helm chart whose ``engine`` is known:
     Helm's engine loads it from ``chart_path`` itself."""
@@ -52,7 +53,7 @@ class RenderSpec:
     enable_dns: bool = False  # Helm's --enable-dns, for getHostByName in Helm charts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RenderOutcome:
     """A render's result, the values it used and the engine that made it."""
 
@@ -108,6 +109,8 @@ def render_for_release(cfg: Configuration, source: ChartSource, values: ValueOpt
 
 def kube_target(settings: Settings) -> KubeTarget:
     """Where Helm charts' ``lookup`` reads: the cluster these settings reach."""
+    from pyhelm.engine.helm_inputs import KubeTarget
+
     return KubeTarget(
         kubeconfig=settings.kubeconfig or settings.kubeconfig_env,
         context=settings.kube_context, token=settings.kube_token,

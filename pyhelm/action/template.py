@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from pyhelm.engine.helm_inputs import KubeTarget
 
 
-@dataclass(frozen=True, kw_only=True)
+# compared by no one: eq=False spares making __eq__ and __hash__ at start-up
+@dataclass(frozen=True, kw_only=True, eq=False)
 class TemplateOptions:
     """``template``'s options."""
 
@@ -56,7 +57,7 @@ class TemplateOptions:
     kube: KubeTarget | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TemplateResult:
     """``template``'s result: the render and the text to print."""
 
@@ -109,29 +110,23 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
     return TemplateResult(engine, rendered, tuple(documents), text)
 
 
-_KUBE_VERSION = re.compile(r"v?\d+(\.\d+){0,2}([-+][0-9A-Za-z.+-]*)?")
-
-
 def check_kube_version_flag(text: str) -> None:
     """``--kube-version`` as Helm's ParseKubeVersion accepts it (1.29, v1.29.3, 1.29.3-rc.1)."""
-    if not _KUBE_VERSION.fullmatch(text):
+    if not re.fullmatch(r"v?\d+(\.\d+){0,2}([-+][0-9A-Za-z.+-]*)?", text):
         raise UsageError(f"invalid kube version '{text}': could not parse \"{text}\" as version")
-
-
-# Helm's releaseutil.SplitManifests (4.3): a separator is `---` at a line's start
-_SEPARATOR = re.compile(r"^---[ \t]*", re.MULTILINE)
-_SOURCE = re.compile(r"# Source: [^/]+/(.+)")
 
 
 def show_only(text: str, patterns: tuple[str, ...]) -> str:
     """The documents of ``text`` whose template path matches a pattern, Helm's way."""
-    documents = [d.lstrip() for d in _SEPARATOR.split(text.lstrip()) if d.strip()]
+    # Helm's releaseutil.SplitManifests (4.3): a separator is `---` at a line's start
+    separator = re.compile(r"^---[ \t]*", re.MULTILINE)
+    documents = [d.lstrip() for d in separator.split(text.lstrip()) if d.strip()]
     picked: list[str] = []
     for pattern in patterns:
         matcher = _glob(pattern.replace("\\", "/"))
         found = False
         for document in documents:
-            source = _SOURCE.search(document)
+            source = re.search(r"# Source: [^/]+/(.+)", document)
             if source and matcher.fullmatch(source.group(1)):
                 picked.append(document)
                 found = True

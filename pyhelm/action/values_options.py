@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyhelm.engine.helm_inputs import ValueSources
+if TYPE_CHECKING:  # Helm's engine only: a Jinja2 chart's render needs none of it
+    from pyhelm.engine.helm_inputs import ValueSources
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +38,7 @@ class ValueOptions:
     def sources(self) -> ValueSources:
         """The same sources unparsed, for Helm's engine to parse with Helm's rules."""
         from pyhelm.chart.values import read_values_text
+        from pyhelm.engine.helm_inputs import ValueSources
 
         files = tuple((name, read_values_text(name)) for name in self.values_files)
         stdin = None

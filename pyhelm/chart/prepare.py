@@ -30,7 +30,8 @@ from pyhelm.chart.values import (
 from pyhelm.errors import ChartError, ValuesError
 
 
-@dataclass(frozen=True)
+# compared by no one: eq=False spares making __eq__ and __hash__ at start-up
+@dataclass(frozen=True, eq=False)
 class PreparedChart:
     """A chart with its dependencies resolved and its values coalesced."""
 

@@ -126,18 +126,17 @@ def dump(data: Any, fmt: str) -> str:
                      width=80).rstrip("\n")
 
 
-# go-yaml v2 reads these as timestamps, so its encoder quotes them
-_TIMESTAMP = re.compile(
-    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
-    r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$")
-
-
 def _output_dumper() -> type:
     """go-yaml v2's encoder: a string that would read back as another type (or is empty)
     is double-quoted; the emitter decides the rest."""
     import yaml
 
     from pyhelm.yamlio import GoYamlDumper
+
+    # go-yaml v2 reads these as timestamps, so its encoder quotes them
+    timestamp = re.compile(
+        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
+        r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?$")
 
     class OutputDumper(GoYamlDumper):
         pass
@@ -147,7 +146,7 @@ def _output_dumper() -> type:
         if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data:
             style = "|"
         elif dumper.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str" \
-                or _TIMESTAMP.match(data):
+                or timestamp.match(data):
             style = '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 

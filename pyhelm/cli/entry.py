@@ -14,7 +14,11 @@ command's callback resumes it (``resume_collector``) with those objects frozen, 
 collections never scan them either; the command's own work runs collected as usual. A
 command server's runner needs neither: its server froze its heap before forking it.
 
-``start_up.lighten`` leaves some of the libraries' start-up work to its first use: two
+For a chart that is plainly a Jinja2 chart, the chart loader and the renderer the
+command imports as it runs are imported with the collector still paused, for the same
+reason.
+
+``start_up.lighten`` leaves some of the libraries' start-up work to its first use: three
 regular expressions pyhelm never uses and, for ``template``, standard-library modules
 its commands do not reach (``tempfile`` and ``ipaddress``).
 """
@@ -81,6 +85,14 @@ def resume_collector() -> None:
         gc.enable()
 
 
+def _import_jinja2_rendering() -> None:
+    """The chart loader and the Jinja2 renderer (with Jinja2), which the command would
+    import once it runs, when the collector is back: imported here, with it paused,
+    their objects are frozen with the command line's and never scanned (2-3 ms)."""
+    import pyhelm.chart.loader
+    import pyhelm.engine.render  # noqa: F401
+
+
 def run_here(words: list[str], served: bool = False) -> Any:
     """Run the command in this process; ``served``: a command server's runner, whose
     heap the server froze and whose libraries it imported (``pause_collector``'s check
@@ -91,10 +103,13 @@ def run_here(words: list[str], served: bool = False) -> Any:
     if not served:
         pause_collector()
     done = unchanged if served else lighten(verb)
-    if verb in RENDERING_VERBS and not _evidently_jinja(words):
-        from pyhelm.engine.engine_process import prestart
+    if verb in RENDERING_VERBS:
+        if not _evidently_jinja(words):
+            from pyhelm.engine.engine_process import prestart
 
-        prestart()
+            prestart()
+        elif not served:
+            _import_jinja2_rendering()
     try:
         from pyhelm.cli.main import main as run
 

@@ -105,6 +105,8 @@ def with_pflag_grammar(command: click.Command) -> None:
 def string_slice(given: Sequence[str]) -> tuple[str, ...]:
     """The values of a pflag StringSlice flag (Helm's ``-f`` and ``--api-versions``):
     each time it is given, a comma-separated (CSV) list."""
+    if not any(given):
+        return ()  # most commands give none: no need to load csv
     import csv
 
     return tuple(item for text in given if text for item in next(csv.reader([text])))

@@ -4,8 +4,11 @@ Two costs of the libraries a command imports are for features its command does n
 
 - regular expressions compiled as a module loads and used by code pyhelm never runs:
   PyYAML's pure-Python reader's check for unprintable characters (3.5-4 ms to compile,
-  a character class up to U+10FFFF; pyhelm reads YAML with libyaml) and Jinja2's
-  ``urlize`` filter's URL pattern (1.5 ms). ``LazyPattern`` stands in for each, in
+  a character class up to U+10FFFF; pyhelm reads YAML with libyaml), Jinja2's
+  ``urlize`` filter's URL pattern (1.5 ms) and PyYAML's timestamp pattern (0.3 ms;
+  ``yamlio`` keeps a timestamp's text). (``gettext``'s plural-forms tokenizer, 0.4 ms,
+  cannot wait: ``gettext`` hands the compiled pattern to ``re.finditer``, which takes
+  no stand-in.) ``LazyPattern`` stands in for each, in
   ``re``'s cache, while the command runs: the library's ``re.compile`` gets it, and it
   compiles the real pattern the first time it is used.
 - standard-library modules loaded for a feature the verb does not reach: for
@@ -61,6 +64,16 @@ _PATTERNS: tuple[tuple[str, str, int], ...] = (
     (?:[/?#]\S*)?  # path, query, and fragment
     $
     """, re.IGNORECASE | re.VERBOSE),
+    ("yaml", r'''^(?P<year>[0-9][0-9][0-9][0-9])
+                -(?P<month>[0-9][0-9]?)
+                -(?P<day>[0-9][0-9]?)
+                (?:(?:[Tt]|[ \t]+)
+                (?P<hour>[0-9][0-9]?)
+                :(?P<minute>[0-9][0-9])
+                :(?P<second>[0-9][0-9])
+                (?:\.(?P<fraction>[0-9]*))?
+                (?:[ \t]*(?P<tz>Z|(?P<tz_sign>[-+])(?P<tz_hour>[0-9][0-9]?)
+                (?::(?P<tz_minute>[0-9][0-9]))?))?)?$''', re.VERBOSE),
 )
 
 _DEFERRED_MODULES: dict[str, tuple[str, ...]] = {"template": ("tempfile", "ipaddress")}

@@ -43,6 +43,24 @@ def test_the_installed_libraries_take_the_stand_ins() -> None:
     assert out[-3:] == ["True", "module", "False\n"]
 
 
+PROBE_MORE = textwrap.dedent("""
+    import datetime
+    from pyhelm.cli.start_up import LazyPattern, lighten
+    done = lighten("template")
+    import yaml
+    print(isinstance(yaml.constructor.SafeConstructor.timestamp_regexp, LazyPattern),
+          end=" ")
+    print(yaml.safe_load("a: 2024-01-02")["a"] == datetime.date(2024, 1, 2), end=" ")
+    done()
+""")
+
+
+def test_pyyaml_s_timestamp_pattern_waits_for_use() -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE_MORE], capture_output=True,
+                         text=True, check=True).stdout.split(" ")
+    assert out == ["True", "True", ""]
+
+
 def test_a_lazy_pattern_compiles_once_used() -> None:
     pattern = LazyPattern((str, r"a(b+)", 0))
     assert pattern.match("abbc").group(1) == "bb"
