@@ -136,6 +136,7 @@ class ApplySettings:
     force_replace: bool = False  # replace existing objects whole (PUT), Helm's --force-replace
     dry_run: bool = False
     max_workers: int = MAX_WORKERS
+    owned: frozenset[ObjectKey] = frozenset()  # the release's own (see RolloutSettings)
 
 
 # A kind with at least this many objects of a release in one namespace is looked up with
@@ -146,6 +147,26 @@ _UNKNOWN: Any = object()  # not looked up in bulk: GET it
 Known = dict[tuple[str, str, str | None], dict[str, KubeObject]]
 
 
+def _check_ownership(kube: KubeClient, manifest: Manifest, namespace: str | None, live: Any,
+                     settings: ApplySettings) -> KubeObject | None:
+    """The live object (None when there is none), refused when another owner has it
+    (unless adopting it)."""
+    try:
+        if live is _UNKNOWN:
+            live = kube.get(manifest.api_version, manifest.kind, manifest.name, namespace)
+    except KubeNotFoundError:
+        return None
+    if live is None:
+        return None
+    problem = ownership_problem(live, settings.release)
+    if problem and not settings.take_ownership:
+        raise KubeConflictError(
+            f"{manifest.template}: cannot apply {manifest.ref}: {problem} "
+            "(use --take-ownership to adopt it)")
+    result: KubeObject = live
+    return result
+
+
 def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings,
                known: Known | None = None) -> tuple[KubeObject, bool]:
     """Apply one manifest; returns the result and whether the object is new."""
@@ -154,19 +175,11 @@ def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings,
     created = False
     listed = (known or {}).get((manifest.api_version, manifest.kind, namespace))
     live: Any = _UNKNOWN if listed is None else listed.get(manifest.name)
-    try:
-        if live is _UNKNOWN:
-            live = kube.get(manifest.api_version, manifest.kind, manifest.name, namespace)
-        elif live is None:
-            raise KubeNotFoundError(manifest.ref)
-    except KubeNotFoundError:
-        created = True
-    else:
-        problem = ownership_problem(live, settings.release)
-        if problem and not settings.take_ownership:
-            raise KubeConflictError(
-                f"{manifest.template}: cannot apply {manifest.ref}: {problem} "
-                "(use --take-ownership to adopt it)")
+    if live is not _UNKNOWN or settings.force_replace or \
+            object_key(manifest, settings.release.namespace) not in settings.owned:
+        live = _check_ownership(kube, manifest, namespace, live, settings)
+        created = live is None
+    # else the deployed revision's object: its own, not new, applied unread
     try:
         if settings.force_replace and not created and not settings.dry_run:
             whole = {**obj, "metadata": {**obj["metadata"],

@@ -220,8 +220,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
     done = with_outcome(release, state="deployed",
                         description=options.description or "Install complete",
                         now=cfg.clock(), hooks=rendered.hooks, runs=report.hooks)
-    store.assert_held(release)
-    store.update(done)
+    store.update(done)  # conditional: fails if another operation took the release
     return done
 
 

@@ -54,12 +54,15 @@ def claim(store: ReleaseStore, release: Release, previous: Release) -> None:
 
 
 def finish(cfg: Configuration, store: ReleaseStore, release: Release, done: Release) -> None:
-    """Supersede the deployed revisions and record ours deployed, only while we still
-    hold the release (a write over a newer operation's records is never made)."""
-    store.assert_held(release)
+    """Record ours deployed, then supersede the revisions deployed before it.
+
+    The first write is conditional on our pending record as we last wrote it, so an
+    operation that no longer holds the release fails there, before it touches any other
+    revision. A crash between the writes leaves two deployed revisions, and readers (Helm
+    too) take the newest; the other order would leave none."""
+    store.update(done)
     supersede(cfg, store, [r for r in store.history(release.name)
                            if r.version < release.version])
-    store.update(done)
 
 
 def supersede(cfg: Configuration, store: ReleaseStore, revisions: list[Release]) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pyhelm.errors import ReleaseNotFoundError
 
 if TYPE_CHECKING:
+    from pyhelm.action.apply import ObjectKey
     from pyhelm.engine.manifest import Manifest
     from pyhelm.release.model import Release
     from pyhelm.storage.store import ReleaseStore
@@ -56,3 +57,15 @@ def possibly_live(revisions: list[Release]) -> list[Manifest]:
         for manifest in manifests_of(found, heads_only=True):
             seen[manifest.ref] = manifest
     return list(seen.values())
+
+
+def deployed_objects(revisions: list[Release], namespace: str) -> frozenset[ObjectKey]:
+    """The objects of the newest deployed revision: applied, and so owned, by the
+    release (the ones an upgrade applies without looking them up first, as Helm's)."""
+    from pyhelm.action.apply import object_key
+    from pyhelm.action.records import manifests_of
+
+    deployed = last_deployed(revisions)
+    if deployed is None:
+        return frozenset()
+    return frozenset(object_key(m, namespace) for m in manifests_of(deployed, heads_only=True))

@@ -16,6 +16,7 @@ from pyhelm.errors import PyhelmError, ReleaseNotFoundError, UsageError
 
 if TYPE_CHECKING:
     from pyhelm.release.model import Release
+    from pyhelm.storage.store import ReleaseStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +65,12 @@ def run(cfg: Configuration, options: RollbackOptions) -> Release:
     check_description(options.description)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
+    with store.remembering():  # the history is read once (then superseded, pruned)
+        return _rollback(cfg, options, namespace, store)
+
+
+def _rollback(cfg: Configuration, options: RollbackOptions, namespace: str,
+              store: ReleaseStore) -> Release:
     revisions = history(store, options.name)
     if store.recover(options.name):
         revisions = history(store, options.name)

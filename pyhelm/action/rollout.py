@@ -18,6 +18,7 @@ from typing import Any
 from pyhelm.action.apply import (
     ApplyOutcome,
     ApplySettings,
+    ObjectKey,
     ReleaseRef,
     apply_manifests,
     delete_manifests,
@@ -58,6 +59,9 @@ class RolloutSettings:
     take_ownership: bool = False
     force_conflicts: bool = False
     force_replace: bool = False
+    # objects of the release's deployed revision: its own, applied without the ownership
+    # check's GET (Helm checks only the objects an upgrade adds)
+    owned: frozenset[ObjectKey] = frozenset()
 
 
 @dataclass
@@ -101,7 +105,8 @@ def rollout(cfg: Configuration, rendered: Rendered, settings: RolloutSettings,
     apply_settings = ApplySettings(release=settings.release,
                                    take_ownership=settings.take_ownership,
                                    force_conflicts=settings.force_conflicts,
-                                   force_replace=settings.force_replace)
+                                   force_replace=settings.force_replace,
+                                   owned=settings.owned)
     if rendered.crds and settings.crds == "create":
         created = create_missing_crds(kube, rendered.crds)
         _wait(cfg, created, settings, deadline, for_jobs=False)

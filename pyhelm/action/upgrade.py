@@ -18,7 +18,7 @@ from pyhelm.action.lifecycle import (
     reuse_rule,
     server_dry_run,
 )
-from pyhelm.action.lookup import history, last_deployed, possibly_live
+from pyhelm.action.lookup import deployed_objects, history, last_deployed, possibly_live
 from pyhelm.action.records import new_release, with_outcome, with_secrets_hidden
 from pyhelm.action.rendering import render_for_release
 from pyhelm.action.rollout import (
@@ -40,6 +40,7 @@ from pyhelm.release.names import validate_release_name
 if TYPE_CHECKING:
     from pyhelm.action.post_renderer import StreamRenderer
     from pyhelm.release.model import Release
+    from pyhelm.storage.store import ReleaseStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +100,12 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
     validate_release_name(options.name)
     namespace = options.namespace or cfg.namespace
     store = cfg.store(namespace)
+    with store.remembering():  # the history is read once (then superseded, pruned)
+        return _upgrade(cfg, options, namespace, store)
+
+
+def _upgrade(cfg: Configuration, options: UpgradeOptions, namespace: str,
+             store: ReleaseStore) -> Release:
     try:
         revisions = history(store, options.name)
     except ReleaseNotFoundError:
@@ -149,7 +156,7 @@ def run(cfg: Configuration, options: UpgradeOptions) -> Release:
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
         no_hooks=options.no_hooks, crds=options.crds,
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts,
-        force_replace=options.force_replace)
+        force_replace=options.force_replace, owned=deployed_objects(revisions, namespace))
     report = RolloutReport()
     try:
         rollout(cfg, rendered, settings, possibly_live(revisions), report)
@@ -178,7 +185,7 @@ def _fail(cfg: Configuration, store: Any, release: Any, report: RolloutReport,
             if not options.atomic:
                 raise ReleaseError(reason) from exc
     if options.atomic:
-        newest = max(r.version for r in store.history(release.name))
+        newest = max(r.version for r in store.history(release.name, fresh=True))
         if newest != release.version:  # never roll back over a newer operation's revision
             raise ReleaseError(f"{reason}; not rolled back: revision {newest} was recorded "
                                "since") from exc

@@ -109,8 +109,9 @@ def _configuration(kube: KubeClient, hr: HelmRelease, clock: Clock) -> Configura
 
     def store(client: KubeClient, _: str) -> ReleaseStore:
         if "store" not in stores:
+            # one reconcile step's store: the release's history is read once per step
             stores["store"] = ReleaseStore(driver_for(settings.driver, client, hr.storage),
-                                           clock=clock, owner=owner)
+                                           clock=clock, owner=owner, remember=True)
         return stores["store"]
 
     target = release_kube(kube, hr)

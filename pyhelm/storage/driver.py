@@ -62,7 +62,8 @@ class Driver(Protocol):
         """The newest readable revision; ReleaseNotFoundError when there is none."""
         ...
 
-    def delete(self, name: str, version: int) -> None: ...
+    def delete(self, name: str, version: int, *, parts: bool = True) -> None:
+        """Delete a revision; ``parts=False``: its record, as read, was in one object."""
 
 
 SYSTEM_LABELS = ("name", "owner", "status", "version", "createdAt", "modifiedAt")
@@ -197,7 +198,7 @@ class MemoryDriver:
             raise ReleaseNotFoundError(f'release "{name}" not found')
         return found[-1]
 
-    def delete(self, name: str, version: int) -> None:
+    def delete(self, name: str, version: int, *, parts: bool = True) -> None:
         with self._lock:
             for slot in [s for s in self._records if s[1] == storage_key(name, version)
                          and (not self.namespace or s[0] == self.namespace)]:

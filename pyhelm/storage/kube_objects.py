@@ -17,8 +17,11 @@ tear it:
   ``pyhelm.sh/parts`` (count) and ``pyhelm.sh/parts-id`` labels and the status fields
   (``info`` and the lock) in the ``pyhelm.sh/head`` annotation. A status change
   (superseded, failed, a lease renewal) rewrites only this small object;
-* parts no longer referenced are deleted after the head moved on (and whenever a
-  revision is created or deleted), so a crash leaves at worst unreferenced parts.
+* parts no longer referenced are deleted after the head moved on, when a chunked
+  revision is created and when a revision is deleted, so a crash leaves at worst
+  unreferenced parts. Creating a record that fits one object, or pruning one read in one
+  object, does not look for a crashed attempt's parts (that LIST would cost every
+  install and upgrade a scan of the namespace's Secrets): those go at uninstall.
 
 A reader sees either the old head with its old parts or the new head with its new parts.
 Helm cannot read chunked records; every normal-sized record stays in Helm's format.
@@ -200,7 +203,8 @@ class KubeObjectDriver:
         slot = (self._home(release), main["metadata"]["name"])
         version = str(_meta(created).get("resourceVersion") or "")
         self._written_ids[slot] = (version, _meta(main)["labels"].get(PARTS_ID_LABEL, ""))
-        self._sweep(release.name, release.version, _meta(main)["labels"].get(PARTS_ID_LABEL))
+        if parts:  # a record in one object leaves leftovers to the revision's deletion
+            self._sweep(release.name, release.version, _meta(main)["labels"][PARTS_ID_LABEL])
         return version
 
     def update(self, release: Release) -> str:
@@ -269,11 +273,14 @@ class KubeObjectDriver:
             except PyhelmError as exc:
                 self.warn(f"could not delete the unused part {meta['name']}: {exc}")
 
-    def delete(self, name: str, version: int) -> None:
+    def delete(self, name: str, version: int, *, parts: bool = True) -> None:
+        """Delete a revision, the head first (no reader sees it without its parts), then
+        its parts, unless the caller read it in one object (``parts=False``)."""
         key = storage_key(name, version)
-        self.kube.delete("v1", self.kind, key, self.namespace)  # the head first: no reader
-        self._written_ids.pop((self.namespace, key), None)      # sees it without parts
-        self._sweep(name, version, None)
+        self.kube.delete("v1", self.kind, key, self.namespace)
+        self._written_ids.pop((self.namespace, key), None)
+        if parts:
+            self._sweep(name, version, None)
 
     def sweep_release(self, name: str) -> None:
         """Delete every part of a release none of whose records exist (after uninstall)."""

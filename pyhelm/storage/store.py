@@ -24,17 +24,19 @@ Use::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from pyhelm.errors import (
+    KubeNotFoundError,
     PyhelmError,
     ReleaseConflictError,
     ReleaseError,
@@ -49,7 +51,7 @@ from pyhelm.release.model import Release, storage_key
 from pyhelm.release.status import Status
 from pyhelm.release.summary import Summary
 from pyhelm.storage.driver import LOCK_FIELD, Driver, MemoryDriver, WriteChain
-from pyhelm.storage.kube_objects import KubeObjectDriver
+from pyhelm.storage.kube_objects import PARTS_LABEL, KubeObjectDriver
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -182,7 +184,9 @@ class ReleaseStore:
     def __init__(self, driver: Driver, *, clock: Callable[[], datetime] = _now,
                  owner: str | None = None, lease: timedelta = DEFAULT_LEASE,
                  renew_every: float | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, remember: bool = False) -> None:
+        """``remember``: the store serves one operation (a controller's reconcile step),
+        so histories are remembered for its whole life, as within ``remembering``."""
         self.driver = driver
         if warn is not None and hasattr(driver, "warn"):
             driver.warn = warn  # where unreadable records are reported
@@ -197,6 +201,44 @@ class ReleaseStore:
         self._wake = threading.Event()
         self._keeper: threading.Thread | None = None
         self._chain = WriteChain()  # versions this store wrote: it may build on its own
+        self._remembering = int(remember)  # depth of `remembering` blocks
+        self._remembered: dict[str, list[Release]] = {}  # history read once, by release
+
+    # ------------------------------------------------------------ one operation's reads
+    @contextlib.contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within this block a release's history is read from the server once: later
+        reads of it (``history``, ``last``, ``deployed``: the lock check, superseding,
+        pruning, the status a controller writes) see that read with this store's own
+        writes applied. An operation that holds a release is the only writer of its
+        records, and every write is conditional, so a stale entry fails a write rather
+        than being acted on; ``get``, which decides a race, always reads the server.
+        Blocks nest; the remembered histories are dropped when the outermost one ends."""
+        with self._mutex:
+            self._remembering += 1
+        try:
+            yield
+        finally:
+            with self._mutex:
+                self._remembering -= 1
+                if not self._remembering:
+                    self._remembered.clear()
+
+    def _remembered_history(self, name: str) -> list[Release] | None:
+        with self._mutex:
+            known = self._remembered.get(name) if self._remembering else None
+            return list(known) if known is not None else None
+
+    def _remember_write(self, release: Release, version: str | None) -> None:
+        """This store's own write (``version`` None: a delete) in a remembered history."""
+        with self._mutex:
+            known = self._remembered.get(release.name)
+            if known is None:
+                return
+            kept = [r for r in known if r.version != release.version]
+            if version is not None:
+                kept.append(dataclasses.replace(release, resource_version=version))
+            self._remembered[release.name] = sorted(kept, key=lambda r: r.version)
 
     # ------------------------------------------------------------ locks
     @staticmethod
@@ -315,7 +357,8 @@ class ReleaseStore:
 
     def _renew(self, slot: tuple[str, int], release: Release) -> None:
         try:
-            self._held[slot] = self._write(self._locked(release))
+            self._held[slot] = written = self._write(self._locked(release))
+            self._remember_write(written, written.resource_version)
         except (ReleaseConflictError, ReleaseNotFoundError) as exc:
             self._held.pop(slot, None)
             self._lost[slot] = str(exc)
@@ -344,6 +387,7 @@ class ReleaseStore:
             if release.resource_version:  # copied from the record it was made from
                 self._chain.wrote(key, release.resource_version, version)
             self._hold(locked)
+            self._remember_write(locked, version)
 
     def update(self, release: Release) -> None:
         slot = (release.name, release.version)
@@ -353,21 +397,22 @@ class ReleaseStore:
                     f'release "{release.name}": this operation lost its lock on revision '
                     f"{release.version} ({self._lost[slot]})")
             try:
-                locked = self._write(self._locked(release))
+                written = self._write(self._locked(release))
             except ReleaseConflictError as exc:
                 self._held.pop(slot, None)
                 self._lost[slot] = str(exc)
                 raise
-            self._hold(locked)
+            self._hold(written)
+            self._remember_write(written, written.resource_version)
 
     def _write(self, release: Release) -> Release:
         """A conditional update from the version read, or from this store's own later
-        write of it; the release as written."""
+        write of it; the release as written, at its new version."""
         key = (release.namespace, release.key)
         base = self._chain.resolve(key, release.resource_version)
         version = self.driver.update(dataclasses.replace(release, resource_version=base))
         self._chain.wrote(key, base, version)
-        return release
+        return dataclasses.replace(release, resource_version=version)
 
     def delete(self, name: str, version: int) -> None:
         with self._mutex:
@@ -375,6 +420,13 @@ class ReleaseStore:
             self.driver.delete(name, version)
             namespace = getattr(self.driver, "namespace", "")
             self._chain.forget((namespace, storage_key(name, version)))
+            self._forget_revision(name, version)
+
+    def _forget_revision(self, name: str, version: int) -> None:
+        with self._mutex:
+            known = self._remembered.get(name)
+            if known is not None:
+                self._remembered[name] = [r for r in known if r.version != version]
 
     def sweep(self, name: str) -> None:
         """Remove leftovers of a release whose records are all gone (chunk parts)."""
@@ -392,7 +444,10 @@ class ReleaseStore:
         excess = len(revisions) - keep
         removed = []
         for release in removable[:max(0, excess)]:
-            self.driver.delete(name, release.version)
+            # pruned by another operation since the history was read: gone all the same
+            with contextlib.suppress(KubeNotFoundError):
+                self.driver.delete(name, release.version, parts=PARTS_LABEL in release.labels)
+            self._forget_revision(name, release.version)
             removed.append(release.version)
         return removed
 
@@ -400,12 +455,27 @@ class ReleaseStore:
     def get(self, name: str, version: int) -> Release:
         return self.driver.get(name, version)
 
-    def history(self, name: str) -> list[Release]:
-        return self.driver.history(name)
+    def history(self, name: str, *, fresh: bool = False) -> list[Release]:
+        """Every readable revision, oldest first (remembered within ``remembering``,
+        unless ``fresh``: what others may have written since is wanted)."""
+        known = None if fresh else self._remembered_history(name)
+        if known is not None:
+            return known
+        found = self.driver.history(name)
+        with self._mutex:
+            if self._remembering:
+                self._remembered[name] = list(found)
+        return found
 
     def last(self, name: str) -> Release:
-        """The newest readable revision (only that record is decoded)."""
-        return self.driver.newest(name)
+        """The newest readable revision (only that record is decoded, unless the
+        history is remembered)."""
+        known = self._remembered_history(name)
+        if known is None:
+            return self.driver.newest(name)
+        if not known:
+            raise ReleaseNotFoundError(f'release "{name}" not found')
+        return known[-1]
 
     def history_summaries(self, name: str) -> list[Summary]:
         """What ``history`` prints of each revision, oldest first."""
