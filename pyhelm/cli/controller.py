@@ -93,6 +93,7 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
     from pyhelm.controller.probes import serve
     from pyhelm.controller.reconcile import reconcile_release
     from pyhelm.controller.spec import parse_duration
+    from pyhelm.engine import engine_pool
     from pyhelm.errors import UsageError
 
     namespace: str | None = None
@@ -167,7 +168,12 @@ def controller_command(ctx: click.Context, watch_all_namespaces: bool,
         keeper = threading.Thread(target=keep, name="lease", daemon=True)
         keeper.start()
     if not stopping.is_set():
-        controller.run()
+        # long-running engines: a render costs ~1 ms of CPU instead of a Go start's 20
+        engine_pool.serve_renders(keep=min(concurrent, 4))
+        try:
+            controller.run()
+        finally:
+            engine_pool.stop_serving()
     renewed.set()
     if elector is not None:
         keeper.join(timeout=elector.config.retry_period * 2)  # no renewal racing release

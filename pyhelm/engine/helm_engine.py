@@ -8,7 +8,8 @@ request on stdin and turns the JSON reply into the same ``Rendered`` that Jinja2
 produce, so everything after rendering (apply, hooks, waits, storage) is shared by both
 engines.
 
-``engine_process`` finds and starts the binary.
+``engine_process`` finds and starts the binary; ``engine_pool`` keeps long-running ones
+for a process that renders again and again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyhelm.engine import engine_process
+from pyhelm.engine import engine_pool, engine_process
 from pyhelm.engine.helm_inputs import KubeTarget, ReuseRule, ValueSources
 from pyhelm.engine.manifest import Hook, Manifest, Rendered
 from pyhelm.errors import RenderError
@@ -64,7 +65,11 @@ def call(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
 
 def exchange(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
     """Run the helper once and return its reply, an error in it included; a helper that
-    cannot run or answers nothing readable raises RenderError."""
+    cannot run or answers nothing readable raises RenderError. A process that serves
+    renders (the controller) asks one of its long-running engines instead."""
+    pool = engine_pool.current()
+    if pool is not None:
+        return pool.exchange(request, timeout)
     try:
         process = engine_process.start()
         stdout, stderr = process.communicate(json.dumps(request).encode(),
