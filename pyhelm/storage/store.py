@@ -229,16 +229,14 @@ class ReleaseStore:
             known = self._remembered.get(name) if self._remembering else None
             return list(known) if known is not None else None
 
-    def _remember_write(self, release: Release, version: str | None) -> None:
-        """This store's own write (``version`` None: a delete) in a remembered history."""
+    def _remember_write(self, written: Release) -> None:
+        """This store's own write of a revision, in its release's remembered history."""
         with self._mutex:
-            known = self._remembered.get(release.name)
-            if known is None:
-                return
-            kept = [r for r in known if r.version != release.version]
-            if version is not None:
-                kept.append(dataclasses.replace(release, resource_version=version))
-            self._remembered[release.name] = sorted(kept, key=lambda r: r.version)
+            known = self._remembered.get(written.name)
+            if known is not None:
+                kept = [r for r in known if r.version != written.version]
+                self._remembered[written.name] = sorted([*kept, written],
+                                                        key=lambda r: r.version)
 
     # ------------------------------------------------------------ locks
     @staticmethod
@@ -358,7 +356,7 @@ class ReleaseStore:
     def _renew(self, slot: tuple[str, int], release: Release) -> None:
         try:
             self._held[slot] = written = self._write(self._locked(release))
-            self._remember_write(written, written.resource_version)
+            self._remember_write(written)
         except (ReleaseConflictError, ReleaseNotFoundError) as exc:
             self._held.pop(slot, None)
             self._lost[slot] = str(exc)
@@ -387,7 +385,7 @@ class ReleaseStore:
             if release.resource_version:  # copied from the record it was made from
                 self._chain.wrote(key, release.resource_version, version)
             self._hold(locked)
-            self._remember_write(locked, version)
+            self._remember_write(dataclasses.replace(locked, resource_version=version))
 
     def update(self, release: Release) -> None:
         slot = (release.name, release.version)
@@ -403,7 +401,7 @@ class ReleaseStore:
                 self._lost[slot] = str(exc)
                 raise
             self._hold(written)
-            self._remember_write(written, written.resource_version)
+            self._remember_write(written)
 
     def _write(self, release: Release) -> Release:
         """A conditional update from the version read, or from this store's own later

@@ -17,7 +17,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pyhelm.chart.model import Chart, ChartFile, ChartMetadata
-from pyhelm.errors import ReleaseExistsError, ReleaseInProgressError, ReleaseNotFoundError
+from pyhelm.errors import (
+    ReleaseConflictError,
+    ReleaseExistsError,
+    ReleaseInProgressError,
+    ReleaseNotFoundError,
+)
 from pyhelm.release import codec
 from pyhelm.release.model import HookRecord, Info, Release
 from pyhelm.release.status import Status
@@ -143,6 +148,34 @@ def test_contract_prune_keeps_the_newest_and_the_deployed(store: ReleaseStore) -
     removed = store.prune("p", 3)
     assert removed == [2, 3]
     assert [r.version for r in store.history("p")] == [1, 4, 5]
+
+
+def test_contract_a_remembered_history_is_read_once_and_never_overwrites_a_newer_write(
+        store: ReleaseStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns = _ns(store)
+    store.create(make_release("m", 1, Status.DEPLOYED, ns))
+    other = ReleaseStore(store.driver)  # another operation's store
+    reads: list[str] = []
+    read = store.driver.history
+    monkeypatch.setattr(store.driver, "history", lambda name: reads.append(name) or read(name))
+    with store.remembering():
+        [first] = store.history("m")
+        changed = dataclasses.replace(other.get("m", 1), info=dataclasses.replace(
+            first.info, description="changed by another"))
+        other.update(changed)
+        assert store.history("m") == [first] and store.last("m") == first
+        assert reads == ["m"]
+        store.create(make_release("m", 2, Status.PENDING_UPGRADE, ns))  # own writes are seen
+        assert [(r.version, r.info.status) for r in store.history("m")] == [
+            (1, Status.DEPLOYED), (2, Status.PENDING_UPGRADE)]
+        superseded = dataclasses.replace(first, info=dataclasses.replace(
+            first.info, status=Status.SUPERSEDED))
+        with pytest.raises(ReleaseConflictError):  # stale: refused, not written over
+            store.update(superseded)
+        assert store.history("m", fresh=True)[0].info.description == "changed by another"
+        assert reads == ["m", "m"]
+    assert store.history("m")[0].info.description == "changed by another"
+    assert reads == ["m", "m", "m"]  # outside the block every read goes to the server
 
 
 # ---------------------------------------------------------------- beyond Helm
