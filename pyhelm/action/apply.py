@@ -147,6 +147,13 @@ _UNKNOWN: Any = object()  # not looked up in bulk: GET it
 Known = dict[tuple[str, str, str | None], dict[str, KubeObject]]
 
 
+def _to_look_up(manifest: Manifest, settings: ApplySettings) -> bool:
+    """Whether the live object is read before it is applied: unless it is the release's
+    own (replacing it whole needs its version)."""
+    return settings.force_replace or \
+        object_key(manifest, settings.release.namespace) not in settings.owned
+
+
 def _check_ownership(kube: KubeClient, manifest: Manifest, namespace: str | None, live: Any,
                      settings: ApplySettings) -> KubeObject | None:
     """The live object (None when there is none), refused when another owner has it
@@ -175,8 +182,7 @@ def _apply_one(kube: KubeClient, manifest: Manifest, settings: ApplySettings,
     created = False
     listed = (known or {}).get((manifest.api_version, manifest.kind, namespace))
     live: Any = _UNKNOWN if listed is None else listed.get(manifest.name)
-    if live is not _UNKNOWN or settings.force_replace or \
-            object_key(manifest, settings.release.namespace) not in settings.owned:
+    if live is not _UNKNOWN or _to_look_up(manifest, settings):
         live = _check_ownership(kube, manifest, namespace, live, settings)
         created = live is None
     # else the deployed revision's object: its own, not new, applied unread
@@ -210,7 +216,8 @@ def apply_manifests(kube: KubeClient, manifests: Sequence[Manifest], settings: A
     created (for --cleanup-on-fail)."""
     outcome = outcome if outcome is not None else ApplyOutcome([], [])
     for group in kind_groups(manifests):
-        known = _bulk_lookup(kube, group, settings.release.namespace)
+        known = _bulk_lookup(kube, [m for m in group if _to_look_up(m, settings)],
+                             settings.release.namespace)
         results: dict[int, tuple[KubeObject, bool] | BaseException] = {}
         first_error: BaseException | None = None
         try:

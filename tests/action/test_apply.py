@@ -21,6 +21,7 @@ from pyhelm.action.apply import (
     apply_manifests,
     delete_manifests,
     kind_groups,
+    object_key,
     ownership_problem,
     prune_plan,
     stamp_ownership,
@@ -119,6 +120,30 @@ def test_many_objects_of_a_kind_are_looked_up_with_one_list(dict_kube: DictKube)
         RELEASE_NAME_ANNOTATION] = "other"
     with pytest.raises(KubeConflictError, match=r"c07.*belongs to release \"other\""):
         apply_manifests(kube, many, ApplySettings(release=RELEASE))
+
+
+def test_the_deployed_revisions_objects_are_applied_unread_and_new_ones_checked(
+        dict_kube: DictKube) -> None:
+    kube = dict_kube
+    many = [manifest("ConfigMap", f"c{i:02d}") for i in range(BULK_LOOKUP)]
+    apply_manifests(kube, many, ApplySettings(release=RELEASE))
+    owned = frozenset(object_key(m, RELEASE.namespace) for m in many)
+    kube.objects[("ConfigMap", "prod", "c03")]["metadata"]["annotations"][
+        RELEASE_NAME_ANNOTATION] = "other"  # adopted since: Helm's upgrade takes it back
+    kube.objects[("ConfigMap", "prod", "theirs")] = {"kind": "ConfigMap",
+                                                     "metadata": {"name": "theirs"}}
+    read = kube.get
+    kube.get = lambda *args: kube.calls.append(f"get {args[2]}") or read(*args)  # type: ignore[method-assign]
+    kube.calls.clear()
+    again = apply_manifests(kube, many, ApplySettings(release=RELEASE, owned=owned))
+    assert again.created == []
+    assert not [c for c in kube.calls if not c.startswith("apply")], kube.calls
+    assert kube.objects[("ConfigMap", "prod", "c03")]["metadata"]["annotations"][
+        RELEASE_NAME_ANNOTATION] == "web"
+    with pytest.raises(KubeConflictError, match=r"theirs.*--take-ownership"):
+        apply_manifests(kube, [*many, manifest("ConfigMap", "theirs")],
+                        ApplySettings(release=RELEASE, owned=owned))
+    assert kube.calls.count("get theirs") == 1
 
 
 def test_a_failed_object_lets_its_group_finish_then_fails(dict_kube: DictKube) -> None:
