@@ -71,15 +71,16 @@ def parse_manifests(text: str, source: str, load: yamlhead.Loader = yamlio.load
                               f"manifest must be a mapping, not {type(obj).__name__}")
         metadata = obj.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        missing = [f for f, v in (("apiVersion", obj.get("apiVersion")),
-                                  ("kind", obj.get("kind")), ("metadata.name", name)) if not v]
-        if missing:
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not (api_version and kind and name):
+            missing = [f for f, v in (("apiVersion", api_version), ("kind", kind),
+                                      ("metadata.name", name)) if not v]
             raise RenderError(f"{source}: line {first_line} of the rendered output: object "
                               f"is missing {', '.join(missing)}")
         namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
         manifests.append(Manifest(
             template=source, content=_helm_content(document), obj=obj,
-            api_version=str(obj["apiVersion"]), kind=str(obj["kind"]), name=str(name),
+            api_version=str(api_version), kind=str(kind), name=str(name),
             namespace=str(namespace) if namespace else None))
     return manifests
 
