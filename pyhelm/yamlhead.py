@@ -89,9 +89,9 @@ class _PlainShape:
             r"(?: +#[\t -~]*| *)\n", re.MULTILINE).findall
         # past metadata, a line that could give apiVersion, kind or metadata again, or
         # does not open with a plain key, "-", a space or a comment (a quoted, complex or
-        # flow key, a directive, "...", a tab)
+        # flow key, a directive, "...", a tab), or another document's "---"
         self.later_head = re.compile(
-            r"\n(?:apiVersion|kind|metadata|[^A-Za-z0-9_ \n#-])").search
+            r"\n(?:apiVersion|kind|metadata|---|[^A-Za-z0-9_ \n#-])").search
         self.mark = _MARK.search
         self.not_plain_data = _NOT_PLAIN_DATA.search
 

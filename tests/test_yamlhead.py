@@ -189,6 +189,7 @@ NOT_PLAIN = [
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n\"kind\": Secret\n",
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n? kind\n: Secret\n",
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n...\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n---\n  a: b\n",  # two
     # a head key at the left margin, even where it is inside a flow collection
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nflow: {a: [b,\nkind: c]}\n",
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n",
