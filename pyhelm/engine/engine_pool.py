@@ -31,8 +31,9 @@ MAX_REPLY_BYTES = 256 << 20
 _READ_CHUNK = 1 << 20
 
 
-class _Stopped(RenderError):
-    """The engine process ended (or was gone) before it answered."""
+class _Stopped(Exception):
+    """The engine process ended (or was gone) before it answered (RenderError once the
+    pool gives up)."""
 
 
 class _Served:
@@ -120,21 +121,16 @@ class EnginePool:
         ``helm_engine.exchange`` gives it; RenderError when no engine could answer."""
         served = self._take()
         try:
-            reply = served.exchange(request, timeout + 10)
-        except _Stopped:
-            served.stop()
+            reply = _ask(served, request, timeout + 10)
+        except _Stopped as exc:
             if not served.answered:
-                raise
+                raise RenderError(str(exc)) from None
             # an idle engine that died meanwhile (the OOM killer): once more, on a new one
             served = self._take(new=True)
             try:
-                reply = served.exchange(request, timeout + 10)
-            except BaseException:
-                served.stop()
-                raise
-        except BaseException:
-            served.stop()
-            raise
+                reply = _ask(served, request, timeout + 10)
+            except _Stopped as again:
+                raise RenderError(str(again)) from None
         if reply.get("exiting"):
             served.stop()
         else:
@@ -165,6 +161,15 @@ class EnginePool:
             idle, self._idle = self._idle, []
         for served in idle:
             served.stop()
+
+
+def _ask(served: _Served, request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    """One exchange; an engine that failed it is stopped."""
+    try:
+        return served.exchange(request, timeout)
+    except BaseException:
+        served.stop()
+        raise
 
 
 _pool: EnginePool | None = None
