@@ -813,15 +813,17 @@ def release_records(bench: Bench, namespace: str) -> dict[str, str]:
                                               label_selector="owner=helm")}
 
 
-def logged_steps(log: Path, offset: int, end: int
-                 ) -> tuple[Counter[str], list[str], list[str]]:
-    """What the controller logged from ``offset`` to ``end`` of its log: its steps by
-    action and reason, those of any other action than ``unchanged``, and the lines that
-    are no step (a watch listing again, an error)."""
+def logged_steps(log: Path, offset: int, end: int, namespace: str
+                 ) -> tuple[Counter[str], list[str], list[str], list[str]]:
+    """What the controller logged from ``offset`` to ``end`` of its log: its steps on the
+    HelmReleases of ``namespace`` by action and reason, those of any other action than
+    ``unchanged``, its steps on other namespaces' HelmReleases (its drift watches see
+    every namespace's objects), and the lines that are no step (a watch listing again)."""
     import json
 
     steps: Counter[str] = Counter()
     acted: list[str] = []
+    foreign: list[str] = []
     other: list[str] = []
     with log.open("rb") as handle:
         handle.seek(offset)
@@ -835,11 +837,15 @@ def logged_steps(log: Path, offset: int, end: int
         if not isinstance(record, dict) or "action" not in record:
             other.append(entry[:300])
             continue
+        what = (f"{record['action']} {record.get('reason')}: "
+                f"{str(record.get('msg'))[:300]}")
+        if (record.get("HelmRelease") or {}).get("namespace") != namespace:
+            foreign.append(what)
+            continue
         steps[f"{record['action']}/{record.get('reason')}"] += 1
         if record["action"] != "unchanged":
-            acted.append(f"{record['action']} {record.get('reason')}: "
-                         f"{str(record.get('msg'))[:300]}")
-    return steps, acted, other
+            acted.append(what)
+    return steps, acted, foreign, other
 
 
 def idle_row(concurrent: int) -> Row:
@@ -850,8 +856,9 @@ def idle_row(concurrent: int) -> Row:
     DriftDetected or other Event, no step but ``unchanged`` in its log), make no new
     revision (release records unchanged) and write none of the managed objects (watched:
     a new resourceVersion whose managedFields name pyhelm's managers, a deletion or a
-    creation); the row fails otherwise. Also measured while idle: the controller's CPU
-    seconds and the API requests (by verb with ``--detail``)."""
+    creation); the row fails otherwise. Its steps on other namespaces' HelmReleases (its
+    drift watches see every namespace) are counted apart. Also measured while idle: the
+    controller's CPU seconds and the API requests (by verb with ``--detail``)."""
     def run(bench: Bench, size: int) -> list[Result]:
         namespace = bench.ns(f"idle{concurrent}-{size}")
         bench.namespace(namespace)
@@ -929,7 +936,7 @@ def idle_window(bench: Bench, size: int, concurrent: int, mode: str, namespace: 
         with each.cond:
             each.counting = False
     time.sleep(1.0)  # an Event or record of a step at the window's end is written
-    steps, acted, other = logged_steps(log, offset, end)
+    steps, acted, foreign, other = logged_steps(log, offset, end, namespace)
     new_events = {name: (count - events.get(name, (0, "", ""))[0], reason, message)
                   for name, (count, reason, message) in controller_events(
                       bench, namespace).items() if count > events.get(name, (0, "", ""))[0]}
@@ -944,7 +951,7 @@ def idle_window(bench: Bench, size: int, concurrent: int, mode: str, namespace: 
     others: Counter[str] = sum((each.others for each in writes), Counter())
     reconciles = sum(steps.values())
     per_interval = reconciles / size / (result.seconds / _seconds(bench.idle_interval))
-    for entry in other[:5]:
+    for entry in (foreign + other)[:5]:
         print(f"  controller log while idle: {entry}", file=sys.stderr, flush=True)
     result.row += (f": {', '.join(f'{n} {r}' for r, n in sorted(by_reason.items()))} Events"
                    f", {len(revisions)} new revisions, {len(ours)} writes of the {3 * size} "
@@ -952,6 +959,8 @@ def idle_window(bench: Bench, size: int, concurrent: int, mode: str, namespace: 
                    + "".join(f", {n} {who}" for who, n in others.most_common(3))
                    + f"); {reconciles} reconciles, each a drift check ({per_interval:.2f} "
                      "per release and interval)"
+                   + (f"; {len(foreign)} steps on other namespaces' HelmReleases"
+                      if foreign else "")
                    + (f"; {len(other)} other log lines" if other else ""))
     problems = []
     if new_events:
