@@ -51,7 +51,8 @@ class WorkQueue:
     _queued: set[str] = field(default_factory=set)
     _active: set[str] = field(default_factory=set)
     _again: set[str] = field(default_factory=set)
-    _later: list[tuple[float, str]] = field(default_factory=list)
+    _later: list[tuple[float, str]] = field(default_factory=list)  # a heap
+    _due: dict[str, float] = field(default_factory=dict)  # each key's one timer
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _closed: bool = False
 
@@ -65,8 +66,16 @@ class WorkQueue:
                 self._cond.notify()
 
     def add_after(self, key: str, delay: float) -> None:
+        """Queue ``key`` after ``delay`` seconds; a key has one timer, the soonest asked
+        for (as client-go's delaying queue): every step asks for the next interval, and
+        a timer kept per request would start a new chain at each step that no timer
+        began (a new generation, a drift event), each of them repeating for ever."""
+        when = time.monotonic() + delay
         with self._cond:
-            heapq.heappush(self._later, (time.monotonic() + delay, key))
+            if self._due.get(key, when + 1) <= when:
+                return
+            self._due[key] = when
+            heapq.heappush(self._later, (when, key))
             self._cond.notify()
 
     def get(self) -> str | None:
@@ -77,7 +86,10 @@ class WorkQueue:
                     return None
                 now = time.monotonic()
                 while self._later and self._later[0][0] <= now:
-                    _, key = heapq.heappop(self._later)
+                    when, key = heapq.heappop(self._later)
+                    if self._due.get(key) != when:
+                        continue  # replaced by a sooner timer
+                    del self._due[key]
                     if key not in self._queued and key not in self._active:
                         self._queued.add(key)
                         self._ready.append(key)
@@ -130,7 +142,7 @@ class Controller:
         self.synced = threading.Event()  # the first list succeeded (readiness)
         self._stopping = threading.Event()
         # drift: a managed object's change queues its HelmRelease (driftDetection on)
-        self.drift = DriftWatcher(kube_factory, self.queue.add, self._stopping, self.log)
+        self.drift = DriftWatcher(kube_factory, self._drifted, self._stopping, self.log)
         self._cache: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._slots = threading.Semaphore(max(1, options.concurrent))
@@ -182,6 +194,15 @@ class Controller:
             except PyhelmError as exc:
                 self.log(f"watch {KIND}: {exc}; listing again")
                 self._stopping.wait(2.0)
+
+    def _drifted(self, key: str) -> None:
+        """A managed object of HelmRelease ``key`` changed: queue it if it is one this
+        controller watches. The drift watches see every namespace (a release's objects
+        may live in another), so other namespaces' and other shards' releases too."""
+        with self._lock:
+            watched = key in self._cache
+        if watched:
+            self.queue.add(key)
 
     def _observe(self, event: str, obj: dict[str, Any]) -> None:
         meta = obj.get("metadata") or {}

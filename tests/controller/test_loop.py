@@ -81,3 +81,40 @@ def test_failing_and_slow_releases_do_not_block_the_others() -> None:
         controller.stop()
         runner.join(timeout=20)
     assert not runner.is_alive()
+
+
+def test_a_key_has_one_timer_however_often_it_is_stepped() -> None:
+    from pyhelm.controller.loop import WorkQueue
+
+    queue = WorkQueue()
+    runs: list[float] = []
+    started = time.monotonic()
+
+    def worker() -> None:
+        while (key := queue.get()) is not None:
+            runs.append(time.monotonic() - started)
+            queue.add_after(key, 1.0)  # each step asks for the next interval
+            queue.done(key)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    queue.add("apps/web")  # a first sight...
+    time.sleep(0.3)
+    queue.add("apps/web")  # ...and a step no timer began (a new generation, a drift event)
+    time.sleep(3.0)
+    queue.close()
+    thread.join()
+    # two steps at once, then one per second: a timer per step would double each second
+    assert 3 <= len(runs) <= 5, runs
+
+
+def test_a_drift_event_queues_only_a_release_this_controller_watches() -> None:
+    controller = Controller(lambda: ListOnlyKube([]),  # type: ignore[arg-type, return-value]
+                            ControllerOptions(namespace="apps"))
+    controller._observe("ADDED", _hr("mine"))
+    controller.queue.get()  # its first sight
+    controller.queue.done("apps/mine")
+    controller._drifted("other/theirs")  # another namespace's (or another shard's)
+    controller._drifted("apps/mine")
+    assert controller.queue.depth() == 1
+    assert controller.queue.get() == "apps/mine"
