@@ -349,3 +349,42 @@ def test_adoption_retry_on_failure_test_filters_and_uninstall_options(
                  namespace, "--timeout=120s")
         assert [h["status"] for h in _history(env, "orphan", namespace)] == ["uninstalled"]
         assert not _live(env, "configmap", "orphan-podinfo", namespace)
+
+
+def test_a_drift_watch_never_acts_on_a_release_the_controller_does_not_watch(
+        env: dict[str, str], namespace: str, kubeconfig: str, tmp_path: Path) -> None:
+    """The drift watches see every namespace (a release's objects may live in another):
+    a change to an object labelled as another namespace's HelmRelease's is not this
+    controller's to act on (nor another shard's)."""
+    other = ("x" + namespace)[:63].rstrip("-")
+    _kubectl(env, "create", "namespace", other)
+    try:
+        with podinfo_source(env, namespace, kubeconfig, tmp_path), \
+                _controller(env, namespace, tmp_path, 2) as controller:
+            _kubectl(env, "apply", "-f", "-", stdin=_release(
+                "mine", namespace, driftDetection={"mode": "enabled"}))
+            _until("mine Ready", _state(env, namespace, "mine", "True"), controller.log)
+            _kubectl(env, "apply", "-f", "-", stdin=_release(
+                "theirs", other, driftDetection={"mode": "enabled"}))
+            labels = {"helm.toolkit.fluxcd.io/name": "theirs",
+                      "helm.toolkit.fluxcd.io/namespace": other}
+            _kubectl(env, "apply", "-f", "-", stdin=json.dumps({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "theirs-podinfo", "namespace": other,
+                             "labels": labels}, "data": {"message": "one"}}))
+            for message in ("two", "three"):  # drift of the other namespace's release
+                _kubectl(env, "patch", "configmap", "theirs-podinfo", "-n", other,
+                         "--type=merge", "-p", json.dumps({"data": {"message": message}}))
+            # mine's own drift is still seen (the watch is up), and theirs was left alone
+            _kubectl(env, "delete", "configmap", "mine-podinfo", "-n", namespace)
+            _eventually("mine-podinfo created again", lambda: bool(
+                _live(env, "configmap", "mine-podinfo", namespace)))
+            time.sleep(2)
+            untouched = {"observedGeneration": -1}  # the CRD's default: never reconciled
+            assert _get(env, other, "theirs").get("status") == untouched
+            assert _live(env, "configmap", "theirs-podinfo", other)["data"] == {
+                "message": "three"}
+            assert f"{other}/theirs" not in controller.log.read_text()
+    finally:
+        drop_finalizers(env, other)
+        _kubectl(env, "delete", "namespace", other, "--wait=false")
