@@ -174,6 +174,12 @@ class Controller:
         self.synced.set()
         for item in items:
             yield "ADDED", item
+        # a list after a broken watch: what was deleted meanwhile is no longer watched
+        listed = {_key(item) for item in items}
+        with self._lock:
+            gone = [obj for key, obj in self._cache.items() if key not in listed]
+        for obj in gone:
+            yield "DELETED", obj
         while not self._stopping.is_set():
             for event in kube.watch(API_VERSION, KIND, self.options.namespace,
                                     label_selector=self.options.label_selector,
@@ -205,8 +211,7 @@ class Controller:
             self.queue.add(key)
 
     def _observe(self, event: str, obj: dict[str, Any]) -> None:
-        meta = obj.get("metadata") or {}
-        key = f"{meta.get('namespace')}/{meta.get('name')}"
+        key = _key(obj)
         with self._lock:
             old = self._cache.get(key)
             if event == "DELETED":
@@ -299,6 +304,11 @@ class _Slot:
             return "the controller is stopping"
         return "a new generation of the HelmRelease is to be reconciled" \
             if self._cancel.is_set() else ""
+
+
+def _key(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
 
 
 def _generation(obj: dict[str, Any]) -> int:

@@ -75,6 +75,12 @@ def kubectl_binary() -> Path:
     return peer_binary("kubectl")
 
 
+def command(tool: str) -> list[str]:
+    """The command line that runs ``tool``: "helm" (Helm 4.3.1) or "pyhelm" (this one),
+    for tests that run both on the same case."""
+    return [str(helm_binary())] if tool == "helm" else [sys.executable, "-m", "pyhelm"]
+
+
 def helm_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a Helm run whose config, cache and data live under ``home``,
     so tests never touch the user's own Helm files."""

@@ -118,3 +118,19 @@ def test_a_drift_event_queues_only_a_release_this_controller_watches() -> None:
     controller._drifted("apps/mine")
     assert controller.queue.depth() == 1
     assert controller.queue.get() == "apps/mine"
+
+
+def test_a_release_deleted_while_the_watch_was_down_is_forgotten_at_the_next_list() -> None:
+    kube = ListOnlyKube(["a", "b"])
+    controller = Controller(lambda: kube,  # type: ignore[arg-type, return-value]
+                            ControllerOptions(namespace="apps", label_selector="team=web"))
+    controller._stopping.set()  # _events lists, then watches until stopped: list only
+    for event, obj in controller._events(kube):  # type: ignore[arg-type]
+        controller._observe(event, obj)
+    del kube.objects["b"]  # deleted while no watch ran
+    for event, obj in controller._events(kube):  # type: ignore[arg-type]
+        controller._observe(event, obj)
+    assert set(controller._cache) == {"apps/a"}
+    depth = controller.queue.depth()
+    controller._drifted("apps/b")
+    assert controller.queue.depth() == depth

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -61,8 +60,7 @@ def test_an_existing_crd_is_skipped_and_a_missing_one_created(
         tool: str, namespace: str, kubeconfig: str, tmp_path: Path) -> None:
     env = peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig,
                          PYHELM_COMMAND_SERVER="0")
-    command = ([str(peers.helm_binary())] if tool == "helm"
-               else [sys.executable, "-m", "pyhelm"])
+    command = peers.command(tool)
     chart = _chart(tmp_path)
     crd_file = chart / "crds" / "gadgets.yaml"
     _run([str(peers.kubectl_binary()), "delete", "-f", str(crd_file), "--ignore-not-found",

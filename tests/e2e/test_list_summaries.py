@@ -9,7 +9,6 @@ import dataclasses
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,13 @@ from pyhelm.release.status import Status
 from pyhelm.storage.kube_objects import KubeObjectDriver
 from pyhelm.storage.summary_annotation import SUMMARY_ANNOTATION
 from pyhelm.testing import peers
-from pyhelm.testing.peers import helm_binary
 
 pytestmark = [pytest.mark.cluster, pytest.mark.helm]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(tool: str, env: dict[str, str], *args: str) -> str:
-    command = ([str(helm_binary())] if tool == "helm"
-               else [sys.executable, "-m", "pyhelm"])
+    command = peers.command(tool)
     result = subprocess.run([*command, *args], env=env, capture_output=True, text=True,
                             timeout=180, check=False)
     assert result.returncode == 0, f"{tool} {' '.join(args)}: {result.stderr}"

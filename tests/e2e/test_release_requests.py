@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,8 +107,7 @@ def test_ownership_is_checked_for_the_objects_an_upgrade_adds_as_helm_does(
         tool: str, namespace: str, kubeconfig: str, tmp_path: Path) -> None:
     env = peers.helm_env(tmp_path / "home", KUBECONFIG=kubeconfig,
                          PYHELM_COMMAND_SERVER="0")
-    command = ([str(peers.helm_binary())] if tool == "helm"
-               else [sys.executable, "-m", "pyhelm"])
+    command = peers.command(tool)
     chart = str(_chart(tmp_path))
     kubectl = [str(peers.kubectl_binary()), "-n", namespace]
 
