@@ -59,13 +59,12 @@ def possibly_live(revisions: list[Release]) -> list[Manifest]:
     return list(seen.values())
 
 
-def deployed_objects(revisions: list[Release], namespace: str) -> frozenset[ObjectKey]:
-    """The objects of the newest deployed revision: applied, and so owned, by the
-    release (the ones an upgrade applies without looking them up first, as Helm's)."""
+def deployed_objects(deployed: Release | None, namespace: str) -> frozenset[ObjectKey]:
+    """The objects of the deployed revision: applied, and so owned, by the release (the
+    ones an upgrade applies without looking them up first, as Helm's)."""
     from pyhelm.action.apply import object_key
     from pyhelm.action.records import manifests_of
 
-    deployed = last_deployed(revisions)
     if deployed is None:
         return frozenset()
     return frozenset(object_key(m, namespace) for m in manifests_of(deployed, heads_only=True))

@@ -119,7 +119,8 @@ def _upgrade(cfg: Configuration, options: UpgradeOptions, namespace: str,
         revisions = history(store, options.name)
     latest = revisions[-1]
     store.check_not_busy(latest)
-    previous = last_deployed(revisions) or latest
+    deployed = last_deployed(revisions)
+    previous = deployed or latest
     source = open_chart_ref(options.chart, options.version,
                             paths=cfg.settings.repo_paths, location=options.location)
     chart = source.chart
@@ -156,7 +157,7 @@ def _upgrade(cfg: Configuration, options: UpgradeOptions, namespace: str,
         wait=options.wait or options.atomic, wait_for_jobs=options.wait_for_jobs,
         no_hooks=options.no_hooks, crds=options.crds,
         take_ownership=options.take_ownership, force_conflicts=options.force_conflicts,
-        force_replace=options.force_replace, owned=deployed_objects(revisions, namespace))
+        force_replace=options.force_replace, owned=deployed_objects(deployed, namespace))
     report = RolloutReport()
     try:
         rollout(cfg, rendered, settings, possibly_live(revisions), report)

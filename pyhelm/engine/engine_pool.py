@@ -55,8 +55,8 @@ class _Served:
                 self.stderr.append(line.decode(errors="replace").rstrip())
 
     def exchange(self, request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and read its reply line; raises RenderError (the process is
-        then unusable) when it cannot."""
+        """Send one request and read its reply line; raises RenderError, or _Stopped when
+        the process ended first (either way it is then unusable)."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
         try:

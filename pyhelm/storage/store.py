@@ -311,21 +311,6 @@ class ReleaseStore:
                 "recovered; another operation holds it") from exc
         return message
 
-    def assert_held(self, release: Release) -> None:
-        """Raise ReleaseConflictError unless our pending record is still as we wrote it."""
-        slot = (release.name, release.version)
-        if slot in self._lost:
-            raise ReleaseConflictError(f'release "{release.name}": this operation lost its '
-                                       f"lock on revision {release.version} "
-                                       f"({self._lost[slot]})")
-        stored = self.get(release.name, release.version)
-        key = (release.namespace, release.key)
-        if self._chain.resolve(key, release.resource_version) != stored.resource_version:
-            self._lost[slot] = "another operation wrote it"
-            raise ReleaseConflictError(
-                f'release "{release.name}": this operation lost its lock on revision '
-                f"{release.version} (another operation wrote it)")
-
     def lost(self, release: Release) -> str | None:
         """Why this process no longer holds the release's pending revision, or None."""
         return self._lost.get((release.name, release.version))
