@@ -361,6 +361,13 @@ class Bench:
         self.kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
                         field_manager="pyhelm-bench")
 
+    def sourced_namespace(self, name: str) -> str:
+        """A namespace of this run (``ns(name)``) with the OCIRepository ``podinfo``."""
+        namespace = self.ns(name)
+        self.namespace(namespace)
+        self.source(namespace)
+        return namespace
+
     def source(self, namespace: str) -> None:
         from pyhelm.testing.source_controller import oci_repository, wait_for_artifact
 
@@ -618,12 +625,15 @@ def running_controller(bench: Bench, namespace: str, concurrent: int,
                 process.wait()
 
 
+def release_names(size: int) -> list[str]:
+    """The HelmReleases of a row of ``size``."""
+    return [f"rel-{i:04d}" for i in range(size)]
+
+
 def controller_row(concurrent: int) -> Row:
     def run(bench: Bench, size: int) -> list[Result]:
-        namespace = bench.ns(f"ctl{concurrent}-{size}")
-        bench.namespace(namespace)
-        bench.source(namespace)
-        names = [f"rel-{i:04d}" for i in range(size)]
+        namespace = bench.sourced_namespace(f"ctl{concurrent}-{size}")
+        names = release_names(size)
         timeout = 60.0 + size * 2.0
         install = Result(f"controller --concurrent {concurrent}: install{bench.suffix}",
                          size, 0.0)
@@ -671,10 +681,8 @@ def drift_row(concurrent: int) -> Row:
     def run(bench: Bench, size: int) -> list[Result]:
         from pyhelm.errors import KubeNotFoundError
 
-        namespace = bench.ns(f"drift{concurrent}-{size}")
-        bench.namespace(namespace)
-        bench.source(namespace)
-        names = [f"rel-{i:04d}" for i in range(size)]
+        namespace = bench.sourced_namespace(f"drift{concurrent}-{size}")
+        names = release_names(size)
         targets = [f"{n}-podinfo" for n in names[:min(size, DRIFTED)]]
         result = Result(f"controller --concurrent {concurrent}: drift, {len(targets)} "
                         f"ConfigMaps changed or deleted{bench.suffix}", size, 0.0)
@@ -860,10 +868,8 @@ def idle_row(concurrent: int) -> Row:
     every namespace, but it watches one); the row fails otherwise. Also measured while
     idle: the controller's CPU seconds and the API requests (by verb with ``--detail``)."""
     def run(bench: Bench, size: int) -> list[Result]:
-        namespace = bench.ns(f"idle{concurrent}-{size}")
-        bench.namespace(namespace)
-        bench.source(namespace)
-        names = [f"rel-{i:04d}" for i in range(size)]
+        namespace = bench.sourced_namespace(f"idle{concurrent}-{size}")
+        names = release_names(size)
         objects = {f"{n}-podinfo" for n in names}
         watch = ReadyWatch(bench, namespace)
         writes = [WriteWatch(bench, namespace, api, kind, objects)
@@ -1004,10 +1010,8 @@ def failover_row(concurrent: int) -> Row:
     the leader SIGKILLed once half of them are Ready: the time until the standby leads,
     the time to the last Ready, and the Helm records left pending at the end (goal: 0)."""
     def run(bench: Bench, size: int) -> list[Result]:
-        namespace = bench.ns(f"failover{concurrent}-{size}")
-        bench.namespace(namespace)
-        bench.source(namespace)
-        names = [f"rel-{i:04d}" for i in range(size)]
+        namespace = bench.sourced_namespace(f"failover{concurrent}-{size}")
+        names = release_names(size)
         result = Result(f"controller --concurrent {concurrent}, 2 replicas: leader "
                         f"SIGKILLed at {size // 2 or 1} Ready{bench.suffix}", size, 0.0)
         watch = ReadyWatch(bench, namespace)
@@ -1067,11 +1071,9 @@ def fairness_row(concurrent: int) -> Row:
     kustomize patch adds a nodeSelector), then N others applied: the others' time to
     Ready, to compare with the install row of the same N."""
     def run(bench: Bench, size: int) -> list[Result]:
-        namespace = bench.ns(f"fair{concurrent}-{size}")
-        bench.namespace(namespace)
-        bench.source(namespace)
+        namespace = bench.sourced_namespace(f"fair{concurrent}-{size}")
         hanging = min(HANGING, max(2, size))
-        names = [f"rel-{i:04d}" for i in range(size)]
+        names = release_names(size)
         result = Result(f"controller --concurrent {concurrent}: install beside {hanging} "
                         f"releases hanging on their wait", size, 0.0)
         watch = ReadyWatch(bench, namespace)

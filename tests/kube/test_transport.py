@@ -150,19 +150,14 @@ class _ClosedSocket:
         return None
 
 
-class _Echo(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Echo(_KeepAlive):
+    """Answers as _KeepAlive does, noting each request's User-Agent."""
+
     seen: list[str] = []
 
     def do_GET(self) -> None:
         _Echo.seen.append(self.headers.get("User-Agent", ""))
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        return None
+        super().do_GET()
 
 
 def test_requests_name_pyhelm_as_their_user_agent() -> None:
