@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +99,94 @@ def test_hook_weight_is_read_as_go_atoi_reads_it(weight: str, expected: int) -> 
         api_version="v1", kind="Job", name="j", namespace=None)
     hook = as_hook(manifest)
     assert hook is not None and hook.weight == expected
+
+
+KINDS = ["Namespace", "ConfigMap", "Secret", "Service", "Deployment", "Job", "Pod",
+         "Ingress", "Zebra", "Apple", "Widget", "CustomResourceDefinition"]
+HOOKS = ["pre-install", "post-install,pre-upgrade", "Test-Success", "test", "bogus",
+         "pre-delete, POST-DELETE", "", "pre-rollback,nope"]
+
+
+def _many_documents(seed: int, count: int) -> str:
+    """Documents of listed and unlisted kinds, hooks known and not, weights read and
+    not, delete policies, documents without metadata or with unrelated annotations."""
+    chooser = random.Random(seed)
+    documents = []
+    for index in range(count):
+        kind = chooser.choice(KINDS)
+        shape = chooser.randrange(6)
+        if shape == 0:
+            documents.append(f"apiVersion: v1\nkind: {kind}")
+            continue
+        head = f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: o{seed}-{index}"
+        if shape == 1:
+            head += "\n  annotations:\n    team: a"
+        elif shape >= 3:
+            weight = chooser.choice(["3", "-2", "x", "", "10"])
+            policy = chooser.choice(["", "\n    helm.sh/hook-delete-policy: "
+                                     "Before-Hook-Creation, hook-succeeded"])
+            head += (f"\n  annotations:\n    helm.sh/hook: \"{chooser.choice(HOOKS)}\""
+                     f"\n    helm.sh/hook-weight: \"{weight}\"{policy}")
+        documents.append(head + f"\ndata:\n  index: \"{index}\"")
+    return "\n---\n".join(documents) + "\n"
+
+
+def _go_chart(root: Path, files: dict[str, str]) -> Path:
+    chart = root / "many"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: many\nversion: 0.1.0\n")
+    for name, text in {"_helpers.tpl": "", **files}.items():
+        (chart / "templates" / name).parent.mkdir(exist_ok=True)
+        (chart / "templates" / name).write_text(text)
+    return chart
+
+
+def _both(args: list[str], root: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
+    helm = subprocess.run([str(peers.helm_binary()), *args], capture_output=True,
+                          text=True, check=False, env=peers.helm_env(root))
+    mine = subprocess.run([PYHELM, *args], capture_output=True, text=True, check=False)
+    return helm, mine
+
+
+def _hooks(install_json: str) -> list[dict[str, object]]:
+    return [{key: hook.get(key) for key in ("name", "kind", "path", "manifest", "events",
+                                            "weight", "delete_policies")}
+            for hook in json.loads(install_json).get("hooks") or []]
+
+
+def test_thousands_of_documents_in_many_files_sort_and_hook_as_helms(tmp_path: Path) -> None:
+    """The engine reads the documents' heads on every core; what it makes of them is
+    Helm's: the order of objects and hooks, which hooks are kept, their events, weights
+    and delete policies."""
+    chart = _go_chart(tmp_path, {
+        "b.yaml": _many_documents(1, 1500), "a.yaml": _many_documents(2, 700),
+        "sub/c.yaml": _many_documents(3, 300), "_partial.yaml": "kind: [broken\n",
+        "blank.yaml": "\n  \n", "only-separators.yaml": "---\n---\n"})
+    helm, mine = _both(["template", "r", str(chart)], tmp_path)
+    assert helm.returncode == 0, helm.stderr
+    assert mine.returncode == 0, mine.stderr
+    assert mine.stdout == helm.stdout
+    install = ["install", "r", str(chart), "--dry-run=client", "-o", "json"]
+    helm, mine = _both(install, tmp_path)
+    assert helm.returncode == 0, helm.stderr
+    assert mine.returncode == 0, mine.stderr
+    assert _hooks(mine.stdout) == _hooks(helm.stdout)
+    assert json.loads(mine.stdout)["manifest"] == json.loads(helm.stdout)["manifest"]
+
+
+def test_the_first_unreadable_document_is_the_one_named(tmp_path: Path) -> None:
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n"
+    chart = _go_chart(tmp_path, {
+        "a.yaml": _many_documents(4, 400), "m.yaml": _many_documents(5, 50) + "---\n" + bad,
+        "z.yaml": bad + "---\n" + _many_documents(6, 400),
+        "k.yaml": "apiVersion: v1\nkind: 5\n"})
+    helm, mine = _both(["template", "r", str(chart)], tmp_path)
+    assert helm.returncode == 1 and mine.returncode == 1
+    assert "Traceback" not in mine.stderr
+    assert _error_line(mine.stderr) == _error_line(helm.stderr)
+    assert "templates/m.yaml" in _error_line(mine.stderr)
+
+
+def _error_line(stderr: str) -> str:
+    """Helm logs the hooks it skips before its error."""
+    return next(line for line in stderr.splitlines() if line.startswith("Error:"))

@@ -20,7 +20,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -62,7 +61,6 @@ func main() {
 		serve()
 		return
 	}
-	debug.SetGCPercent(400) // one short-lived render: trade memory for speed
 	var req request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		reply(response{Error: fmt.Sprintf("helm-engine: unreadable request: %v", err)})

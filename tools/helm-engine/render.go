@@ -183,30 +183,28 @@ func render(req request) (response, error) {
 		return response{}, err
 	}
 	out := response{Config: vals, Notes: takeNotes(files, chart.Name(), req.Render.SubchartNotes)}
-	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	hooks, manifests, err := sortManifests(files, releaseutil.InstallOrder)
 	if err != nil {
 		return response{}, err
 	}
-	for _, m := range manifests {
-		item, err := describe(m.Name, m.Content, m.Head, req.Render.Objects)
+	out.Manifests = make([]manifestOut, len(manifests))
+	out.Hooks = make([]hookOut, len(hooks))
+	failures := make([]error, len(manifests)+len(hooks))
+	inParallel(len(manifests)+len(hooks), func(i int) {
+		if i < len(manifests) {
+			out.Manifests[i], failures[i] = describe(manifests[i], req.Render.Objects)
+			return
+		}
+		h := hooks[i-len(manifests)]
+		item, err := describe(h.document, req.Render.Objects)
+		out.Hooks[i-len(manifests)] = hookOut{manifestOut: item, Events: h.events,
+			Weight: h.weight, DeletePolicies: h.policies}
+		failures[i] = err
+	})
+	for _, err := range failures {
 		if err != nil {
 			return response{}, err
 		}
-		out.Manifests = append(out.Manifests, item)
-	}
-	for _, h := range hooks {
-		item, err := describe(h.Path, h.Manifest, nil, req.Render.Objects)
-		if err != nil {
-			return response{}, err
-		}
-		hook := hookOut{manifestOut: item, Weight: h.Weight}
-		for _, event := range h.Events {
-			hook.Events = append(hook.Events, string(event))
-		}
-		for _, policy := range h.DeletePolicies {
-			hook.DeletePolicies = append(hook.DeletePolicies, string(policy))
-		}
-		out.Hooks = append(out.Hooks, hook)
 	}
 	for _, crd := range chart.CRDObjects() {
 		out.CRDs = append(out.CRDs, crdOut{Filename: crd.Filename, Data: string(crd.File.Data)})
@@ -251,22 +249,17 @@ func takeNotes(files map[string]string, chartName string, subchartNotes bool) st
 	return notes.String()
 }
 
-func describe(name, content string, head *releaseutil.SimpleHead, withObject bool) (manifestOut, error) {
-	out := manifestOut{Name: name, Content: content}
-	if head == nil {
-		head = &releaseutil.SimpleHead{}
-		if err := yaml.Unmarshal([]byte(content), head); err != nil {
-			return out, fmt.Errorf("YAML parse error on %s: %w", name, err)
-		}
-	}
-	out.Kind, out.APIVersion = head.Kind, head.Version
-	if head.Metadata != nil {
-		out.ObjectName = head.Metadata.Name
+// describe is a document as pyhelm is given it; its object too (as JSON) when asked.
+func describe(d *document, withObject bool) (manifestOut, error) {
+	out := manifestOut{Name: d.path, Content: d.content, Kind: d.head.Kind,
+		APIVersion: d.head.Version}
+	if d.head.Metadata != nil {
+		out.ObjectName = d.head.Metadata.Name
 	}
 	if withObject {
-		object, err := yaml.YAMLToJSON([]byte(content))
+		object, err := yaml.YAMLToJSON([]byte(d.content))
 		if err != nil {
-			return out, fmt.Errorf("YAML parse error on %s: %w", name, err)
+			return out, fmt.Errorf("YAML parse error on %s: %w", d.path, err)
 		}
 		out.Object = object
 	}
