@@ -5,8 +5,11 @@
 
 Whole processes (the ``pyhelm`` console script, Helm's binary), run in turns so machine
 noise hits both alike; medians, min-max, the ratio pyhelm/Helm, the goal and each
-tool's peak memory (max RSS, from ``wait4`` in a small process that forks the command,
-so that this script's own memory does not count). Rendering rows use ``bench/charts``:
+tool's peak memory: the peak of the summed RSS of the command and the processes it
+starts (helm-engine), or of the client, the server's runner and its children for a
+served command, sampled from /proc, and never below the largest single process's peak
+RSS (``wait4``'s, in a small process that forks the command, so that this script's own
+memory does not count). Rendering rows use ``bench/charts``:
 pyhelm's Jinja2 chart against its Go-template twin in Helm, and the twin in both tools
 (pyhelm then renders with Helm's engine). Cluster rows run on ``$KUBECONFIG`` when set,
 else on a local control plane started here; releases are seeded by pyhelm (install,
@@ -87,41 +90,53 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def run_process(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one process; raises when it fails."""
+class NotServed(Exception):
+    """The command server did not take the command: the client ran it itself."""
+
+    def __init__(self, seconds: float, peak_kib: int) -> None:
+        super().__init__(seconds, peak_kib)
+        self.seconds, self.peak_kib = seconds, peak_kib
+
+
+def run_process(command: list[str], env: dict[str, str], served_by: int | None = None
+                ) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one command; raises when it fails. With
+    ``served_by`` (the command server's pid), the processes the server runs for it count
+    too, and NotServed is raised when it ran none."""
     with tempfile.TemporaryDirectory() as scratch:
         result = Path(scratch) / "result"
-        done = subprocess.run([sys.executable, "-S", "-c", _MEASURE, str(result), *command],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              check=False)
+        measure = subprocess.Popen([sys.executable, "-S", "-c", _MEASURE, str(result),
+                                    *command], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        roots = (measure.pid,) if served_by is None else (measure.pid, served_by)
+        with TreePeak(roots) as tree:
+            _, stderr = measure.communicate()
         if not result.exists():
             raise RuntimeError(f"could not run {command[0]}: "
-                               f"{done.stderr.decode(errors='replace')}")
+                               f"{stderr.decode(errors='replace')}")
         elapsed, peak, code = result.read_text().split()
     if int(code) != 0:
         raise RuntimeError(f"{' '.join(command)} exited {code}: "
-                           f"{done.stderr.decode(errors='replace')}")
-    return float(elapsed), int(peak)
+                           f"{stderr.decode(errors='replace')}")
+    peak_kib = max(int(peak), tree.peak_kib)
+    if served_by is not None and served_by not in tree.parents:
+        raise NotServed(float(elapsed), peak_kib)
+    return float(elapsed), peak_kib
 
 
-class RunnerPeak:
-    """While a served command runs, the peak RSS of the runner that does its work and of
-    the runner's own children (helm-engine, a post-renderer): each process's VmHWM,
-    sampled every 2 ms from /proc, summed over the processes. VmHWM only grows, so each
-    is at most 2 ms short of its peak; the sum counts processes that peaked at different
-    times as if together, so it errs high."""
+class TreePeak:
+    """While a command runs, the peak of the summed RSS of every process below the
+    ``roots``: VmRSS read from /proc every 2 ms. A peak shorter than that can be missed,
+    so the caller keeps ``wait4``'s peak of the largest process as a floor."""
 
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid = server_pid
-        self.peaks: dict[str, int] = {}
+    def __init__(self, roots: tuple[int, ...]) -> None:
+        self.roots = roots
+        self.peak_kib = 0
+        self.parents: set[int] = set()  # roots that had a process below them
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample_until_done, daemon=True)
 
-    @property
-    def peak_kib(self) -> int:
-        return sum(self.peaks.values())
-
-    def __enter__(self) -> RunnerPeak:
+    def __enter__(self) -> TreePeak:
         self.thread.start()
         return self
 
@@ -131,11 +146,16 @@ class RunnerPeak:
 
     def _sample_until_done(self) -> None:
         while not self.done.wait(0.002):
-            pending = _children(str(self.server_pid))
-            while pending:
-                pid = pending.pop()
-                self.peaks[pid] = max(self.peaks.get(pid, 0), _status_kib(pid, "VmHWM"))
-                pending += _children(pid)
+            total = 0
+            for root in self.roots:
+                pending = _children(str(root))
+                if pending:
+                    self.parents.add(root)
+                while pending:
+                    pid = pending.pop()
+                    total += _status_kib(pid, "VmRSS")
+                    pending += _children(pid)
+            self.peak_kib = max(self.peak_kib, total)
 
 
 def _status_kib(pid: str, field: str) -> int:
@@ -201,9 +221,9 @@ class Bench:
         return True
 
     def measure(self, command: list[str], *, repeatable: bool = True) -> tuple[float, int]:
-        """``run_process``; for a command the server serves, its peak RSS is the
-        client's plus the runner's and its children's (the runner's counts the pages it
-        shares with the server).
+        """``run_process``; for a command the server serves, its peak RSS is that of
+        the client, the runner and the runner's children together (the runner's counts
+        the pages it shares with the server).
 
         When no runner of the watched server took the command, pyhelm's files changed
         since the server started (a checkout others work in): the client ran the command
@@ -215,14 +235,13 @@ class Bench:
                 or self.env.get("PYHELM_COMMAND_SERVER") == "0"):
             return run_process(command, self.env)
         for _ in range(3):
-            with RunnerPeak(server) as runner:
-                seconds, client_kib = run_process(command, self.env)
-            if runner.peaks:
-                return seconds, client_kib + runner.peak_kib
-            self.server_socket = self.start_command_server()
-            server = self.server_pid()
-            if server is None or not repeatable:
-                return seconds, client_kib
+            try:
+                return run_process(command, self.env, served_by=server)
+            except NotServed as alone:
+                self.server_socket = self.start_command_server()
+                server = self.server_pid()
+                if server is None or not repeatable:
+                    return alone.seconds, alone.peak_kib
         raise RuntimeError(f"pyhelm's command server did not take {' '.join(command)}")
 
     def server_pid(self) -> int | None:
@@ -646,9 +665,10 @@ def server_line(resident_mib: float | None) -> str:
     if resident_mib is None:
         return "pyhelm's command server was off."
     return (f"pyhelm's command server held {resident_mib:.0f} MiB resident at the end. A "
-            "served row's peak RSS is the sum of its client's, its runner's (which counts "
-            "the pages it shares with the server) and the runner's children's "
-            "(helm-engine).")
+            "row's peak RSS is the peak of the summed RSS of pyhelm's processes, sampled every "
+            "2 ms: a served row's client, runner (which counts the pages it shares with "
+            "the server) and the runner's children (helm-engine); in a process of its own, "
+            "pyhelm and its helm-engine.")
 
 
 def readme_block(rows: list[tuple[Row, Sample, Sample]], runs: int, when: datetime,

@@ -48,7 +48,13 @@ from pyhelm.storage import store
 _LAZY_IMPORTS = ("base64", "concurrent.futures", "gzip", "hashlib", "http.client", "json",
                  "jsonschema", "pathspec", "referencing", "ryml", "ssl", "tarfile",
                  "pysequoia", "tempfile", "urllib.request", "yaml")
-_NOT_PRELOADED = ("pyhelm.testing", "pyhelm.__main__")
+# Long-running commands (`controller`, `repo serve`) gain nothing from a warm start, nor
+# does the async library face, and every runner would carry their pages: about a third
+# of the server's heap, counted in each served command's memory.
+_NOT_PRELOADED = ("pyhelm.testing", "pyhelm.__main__", "pyhelm.async_client",
+                  "pyhelm.controller", "pyhelm.cli.controller", "pyhelm.repo.connections",
+                  "pyhelm.repo.hosted", "pyhelm.repo.server", "pyhelm.repo.storage",
+                  "pyhelm.repo.tcp_nodelay")
 # A request is a few kilobytes sent at once: a client slower than this is dropped.
 _REQUEST_SECONDS = 2.0
 _MAX_REQUEST_BYTES = 64 * 1024 * 1024

@@ -357,3 +357,17 @@ def test_retiring_keeps_the_clients_told_to_go_ahead(tmp_path: Path) -> None:
                 end.close()
         server.selector.close()
         lock.close()
+
+
+def test_the_server_preloads_the_quick_commands_not_the_long_running_ones() -> None:
+    """Every runner carries the server's heap: the controller's and `repo serve`'s
+    modules (uvicorn among them) would be a third of it, for commands that run for
+    hours and gain nothing from a warm start."""
+    probe = ("import sys\nfrom pyhelm.cli import command_server\ncommand_server.preload()\n"
+             "print(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                text=True, check=True).stdout.split())
+    assert {"pyhelm.action.template", "pyhelm.action.install", "pyhelm.cli.repo",
+            "pyhelm.repo.client", "jinja2", "jsonschema"} <= loaded
+    assert not loaded & {"pyhelm.controller.loop", "pyhelm.repo.server", "uvicorn",
+                         "pyhelm.async_client", "asyncio"}
