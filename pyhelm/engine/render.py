@@ -163,9 +163,13 @@ def _render_one(sandbox: ChartSandbox, relative: str, full_name: str,
     try:
         template = sandbox.get_template(relative)
         chunks: list[str] = []
+        spent, cap = budget.spent, budget.cap  # locals: this loop runs once per chunk
         for chunk in template.generate(context):
-            budget.spend(len(chunk))
+            spent += len(chunk)
+            if spent > cap:
+                budget.spend(spent - budget.spent)  # raises, naming the limit
             chunks.append(chunk)
+        budget.spent = spent
         sandbox.check_time()
         return "".join(chunks)
     except TemplateSyntaxError as exc:

@@ -95,6 +95,18 @@ def test_sandbox_and_author_errors(source: str, message: str) -> None:
         _one(f"  v: 1\n{source}\n")
 
 
+def test_an_imported_templates_macros_are_called_but_its_str_format_stays_sandboxed() -> None:
+    """Macros of an imported template skip the sandbox's generic attribute checks (they
+    are most of a large chart's look-ups); anything else it exports does not."""
+    helpers = ('{% macro name(x) %}n-{{ x }}{% endmacro %}'
+               '{% set fmt = "{0.__class__.__mro__}".format %}')
+    head = '{% import "_h.j2" as h %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n'
+    rendered = _render({"_h.j2": helpers, "cm.yaml": head + "data:\n  v: {{ h.name(1) }}\n"})
+    assert rendered.manifests[0].obj["data"] == {"v": "n-1"}
+    with pytest.raises(RenderError, match=r"__class__\.__mro__ is not defined"):
+        _render({"_h.j2": helpers, "cm.yaml": head + "data:\n  v: {{ h.fmt('x') }}\n"})
+
+
 def test_output_cap() -> None:
     from pyhelm.engine.sandbox import RenderLimits
 
