@@ -1,10 +1,12 @@
 """pyhelm: a Helm-compatible package manager for Kubernetes with Jinja2 charts.
 
 The public API: ``Client`` (release verbs over one cluster and namespace), the chart,
-repository and registry functions of ``pyhelm.library``, their typed results, and the
-``pyhelm.errors`` tree. Names are imported lazily (module ``__getattr__``) so that
-``import pyhelm`` stays fast and never imports the Kubernetes client or click; the
-``TYPE_CHECKING`` imports below let type checkers see each name with its real type.
+repository and registry functions of ``pyhelm.library``, their typed results, the
+``pyhelm.errors`` tree, and the warnings of ``pyhelm.notices`` (what Helm logs as it
+works: a deprecated chart, a hook left out). Names are imported lazily (module
+``__getattr__``) so that ``import pyhelm`` stays fast and never imports the Kubernetes
+client or click; the ``TYPE_CHECKING`` imports below let type checkers see each name
+with its real type.
 """
 
 from __future__ import annotations
@@ -190,6 +192,15 @@ if TYPE_CHECKING:
     from pyhelm.library import (
         verify_chart as verify_chart,
     )
+    from pyhelm.notices import (
+        ChartDeprecated as ChartDeprecated,
+    )
+    from pyhelm.notices import (
+        Notice as Notice,
+    )
+    from pyhelm.notices import (
+        UnknownHookSkipped as UnknownHookSkipped,
+    )
     from pyhelm.release.model import (
         HookRecord as HookRecord,
     )
@@ -277,6 +288,9 @@ _EXPORTS: dict[str, str] = {
     "Manifest": "pyhelm.engine.manifest",
     "Hook": "pyhelm.engine.manifest",
     "SearchHit": "pyhelm.repo.client",
+    "Notice": "pyhelm.notices",
+    "ChartDeprecated": "pyhelm.notices",
+    "UnknownHookSkipped": "pyhelm.notices",
     "RepoPaths": "pyhelm.settings",
 }
 

@@ -17,7 +17,7 @@ from pyhelm.action.configuration import Configuration
 from pyhelm.action.lifecycle import record_failure, server_dry_run
 from pyhelm.action.lookup import possibly_live
 from pyhelm.action.records import new_release, with_outcome, with_secrets_hidden
-from pyhelm.action.rendering import render_for_release
+from pyhelm.action.rendering import render_for_release, tell_if_deprecated
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -167,6 +167,7 @@ def run(cfg: Configuration, options: InstallOptions) -> Release:
     source = open_chart_ref(options.chart, options.version,
                             paths=cfg.settings.repo_paths, location=options.location)
     chart = source.chart
+    tell_if_deprecated(chart)
     client_only = options.dry_run == "client"
     namespace = options.namespace or _namespace(cfg, offline=client_only)
     name = release_name(options, chart, int(cfg.clock().timestamp()))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pyhelm import notices
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.engine_kind import HELM, tree_engine
 from pyhelm.engine.manifest import Rendered
@@ -166,4 +167,14 @@ def _render_helm(spec: RenderSpec) -> RenderOutcome:
         skip_schema_validation=spec.skip_schema_validation,
         subchart_notes=spec.subchart_notes, enable_dns=spec.enable_dns)
     result = helm_engine.render(request)
+    if spec.chart is None and result.deprecated:  # else told as the chart was loaded
+        notices.tell(notices.ChartDeprecated())
+    for hook_types in result.skipped_hooks:
+        notices.tell(notices.UnknownHookSkipped(hook_types))
     return RenderOutcome(result.rendered, result.config, HELM)
+
+
+def tell_if_deprecated(chart: Chart) -> None:
+    """Helm's warning for a chart marked deprecated, as the chart is loaded."""
+    if chart.metadata.deprecated:
+        notices.tell(notices.ChartDeprecated())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyhelm.action.chart_source import ChartLocation, locate_chart_ref
-from pyhelm.action.rendering import RenderSpec, render_chart
+from pyhelm.action.rendering import RenderSpec, render_chart, tell_if_deprecated
 from pyhelm.action.values_options import ValueOptions
 from pyhelm.chart.archive import check_archives
 from pyhelm.chart.engine_kind import HELM, path_engine
@@ -84,6 +84,7 @@ def run(options: TemplateOptions, paths: RepoPaths | None = None) -> TemplateRes
         from pyhelm.chart.loader import load_chart
 
         chart = load_chart(path)
+        tell_if_deprecated(chart)
     else:
         check_archives(path)  # one budget for all its archives, which Helm lacks
     capabilities = options.cluster or Capabilities(

@@ -20,7 +20,7 @@ from pyhelm.action.lifecycle import (
 )
 from pyhelm.action.lookup import deployed_objects, history, last_deployed, possibly_live
 from pyhelm.action.records import new_release, with_outcome, with_secrets_hidden
-from pyhelm.action.rendering import render_for_release
+from pyhelm.action.rendering import render_for_release, tell_if_deprecated
 from pyhelm.action.rollout import (
     RolloutReport,
     RolloutSettings,
@@ -124,6 +124,7 @@ def _upgrade(cfg: Configuration, options: UpgradeOptions, namespace: str,
     source = open_chart_ref(options.chart, options.version,
                             paths=cfg.settings.repo_paths, location=options.location)
     chart = source.chart
+    tell_if_deprecated(chart)
     revision = latest.version + 1
     outcome = render_for_release(
         cfg, source, options.values,

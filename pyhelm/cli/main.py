@@ -160,11 +160,38 @@ def wait_strategy_flags(argv: list[str]) -> list[str]:
     return out
 
 
+def show_notices() -> None:
+    """Print the library's notices (``pyhelm.notices``) as Helm's log lines, each time
+    one is told; other warnings as Python shows them."""
+    import warnings
+
+    from pyhelm.notices import Notice
+
+    python_shows = warnings.showwarning
+    if getattr(python_shows, "shows_notices", False):
+        return  # installed by an earlier command in this process
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if isinstance(message, Notice):
+            from pyhelm.cli import helm_log
+
+            click.echo(helm_log.log_line(message.level, str(message), **message.attributes),
+                       err=True)
+        else:
+            python_shows(message, category, filename, lineno, file, line)
+
+    show.shows_notices = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+    warnings.simplefilter("always", Notice)  # Helm logs each one, repeats included
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; map pyhelm errors to a one-line message and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or any(
         os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
         for name in ("PYHELM_DEBUG", "HELM_DEBUG"))
+    show_notices()
     try:
         args = wait_strategy_flags(list(sys.argv[1:] if argv is None else argv))
         return cli.main(args=args, prog_name="pyhelm", standalone_mode=False)

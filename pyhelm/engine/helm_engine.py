@@ -53,6 +53,8 @@ class EngineRequest:
 class EngineResult:
     rendered: Rendered
     config: dict[str, Any]  # the user's values as Helm records them in the release
+    deprecated: bool = False  # the chart is marked deprecated
+    skipped_hooks: tuple[str, ...] = ()  # helm.sh/hook values of objects left out
 
 
 def call(request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
@@ -133,7 +135,9 @@ def render(request: EngineRequest) -> EngineResult:
     crds = tuple(crd for item in reply.get("crds") or () for crd in _crds(item, request.objects))
     rendered = Rendered(manifests=manifests, hooks=hooks, crds=crds,
                         notes=str(reply.get("notes") or ""), templates={})
-    return EngineResult(rendered, dict(reply.get("config") or {}))
+    return EngineResult(rendered, dict(reply.get("config") or {}),
+                        deprecated=bool(reply.get("deprecated")),
+                        skipped_hooks=tuple(str(h) for h in reply.get("skippedHooks") or ()))
 
 
 def _manifest(item: Mapping[str, Any], with_object: bool) -> Manifest:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyhelm import notices
+
 INSTALL_ORDER = (
     "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
     "PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList",
@@ -149,6 +151,8 @@ def split_hooks(parsed: Iterable[Manifest]) -> tuple[list[Manifest], list[Hook]]
     hooks: list[Hook] = []
     for manifest in parsed:
         if is_unknown_hook(manifest):
+            notices.tell(notices.UnknownHookSkipped(
+                hook_annotation(manifest.annotations, "hook") or ""))
             continue
         hook = as_hook(manifest)
         if hook:

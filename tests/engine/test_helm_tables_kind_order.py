@@ -20,6 +20,7 @@ from pyhelm.engine.manifest import (
     list_hooks,
     uninstall_order,
 )
+from pyhelm.notices import UnknownHookSkipped
 
 # TestSortManifests: template path -> what it renders, and what Helm makes of it
 SORT_MANIFESTS = {
@@ -89,7 +90,12 @@ SORTED_RESOURCES = ["eighth", "fourth"]  # ConfigMap before Pod
 
 
 def _sorted() -> tuple[list[Hook], list[Manifest]]:
-    return sort_manifests(SORT_MANIFESTS)
+    """Helm logs the object it leaves out ("third"); pyhelm tells it as a notice."""
+    with pytest.warns(UnknownHookSkipped) as told:
+        result = sort_manifests(SORT_MANIFESTS)
+    assert [(str(n.message), n.message.attributes) for n in told] == [  # type: ignore[union-attr]
+        ("skipping unknown hooks", {"hookTypes": "no-such-hook"})]
+    return result
 
 
 @pytest.mark.parametrize("name", list(SORTED_HOOKS), ids=lambda n: f"TestSortManifests/{n}")

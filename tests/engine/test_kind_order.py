@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import pyhelm
 from pyhelm.engine.manifest import Manifest, as_hook, uninstall_order
 from pyhelm.testing import peers
 
@@ -190,3 +191,48 @@ def test_the_first_unreadable_document_is_the_one_named(tmp_path: Path) -> None:
 def _error_line(stderr: str) -> str:
     """Helm logs the hooks it skips before its error."""
     return next(line for line in stderr.splitlines() if line.startswith("Error:"))
+
+
+@pytest.mark.parametrize("kind", ["go", "jinja2"])
+def test_a_deprecated_chart_and_hooks_left_out_are_logged_as_helm_logs_them(
+        kind: str, tmp_path: Path) -> None:
+    """Helm 4 logs both on standard error, for template and install alike."""
+    documents = ('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n'
+                 '    helm.sh/hook: bogus,pre-install\n---\n'
+                 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\n  annotations:\n'
+                 '    helm.sh/hook: " Nope "\n---\n'
+                 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n')
+    go_chart = _go_chart(tmp_path / "go", {"all.yaml": documents})
+    (go_chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: many\nversion: 0.1.0\ndeprecated: true\n")
+    chart = go_chart
+    if kind == "jinja2":
+        chart = tmp_path / "j" / "many"
+        chart.mkdir(parents=True)
+        (chart / "templates").mkdir()
+        (chart / "Chart.yaml").write_text((go_chart / "Chart.yaml").read_text())
+        (chart / "templates" / "_h.j2").write_text("")
+        (chart / "templates" / "all.yaml").write_text(documents)
+    for args in (["template", "r"], ["install", "r", "--dry-run=client"]):
+        helm = subprocess.run([str(peers.helm_binary()), *args, str(go_chart)],
+                              capture_output=True, text=True, check=True,
+                              env=peers.helm_env(tmp_path))
+        mine = subprocess.run([PYHELM, *args, str(chart)], capture_output=True, text=True,
+                              check=True)
+        assert helm.stderr.splitlines() == [
+            'level=WARN msg="this chart is deprecated"',
+            'level=INFO msg="skipping unknown hooks" hookTypes=bogus,pre-install',
+            'level=INFO msg="skipping unknown hooks" hookTypes=" Nope "']
+        assert mine.stderr == helm.stderr
+
+
+def test_a_library_caller_is_told_by_python_warnings(tmp_path: Path) -> None:
+    chart = _go_chart(tmp_path, {"a.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+                                            "  annotations:\n    helm.sh/hook: bogus\n"})
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: many\nversion: 0.1.0\ndeprecated: true\n")
+    with pytest.warns(pyhelm.Notice) as told:
+        assert not pyhelm.render_chart(str(chart)).manifests
+    assert [(type(n.message), str(n.message)) for n in told] == [
+        (pyhelm.ChartDeprecated, "this chart is deprecated"),
+        (pyhelm.UnknownHookSkipped, "skipping unknown hooks")]

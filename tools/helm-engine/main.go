@@ -53,7 +53,11 @@ type response struct {
 	Messages  []lintMessage  `json:"messages,omitempty"`
 	Version   map[string]any `json:"version,omitempty"`
 	Text      string         `json:"text,omitempty"`
-	Exiting   bool           `json:"exiting,omitempty"` // a limit was broken: the process ends
+	// What Helm logs as it renders: the chart is deprecated; the helm.sh/hook value of
+	// each object left out for naming an unknown event
+	Deprecated   bool     `json:"deprecated,omitempty"`
+	SkippedHooks []string `json:"skippedHooks,omitempty"`
+	Exiting      bool     `json:"exiting,omitempty"` // a limit was broken: the process ends
 }
 
 func main() {

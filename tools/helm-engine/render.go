@@ -182,11 +182,14 @@ func render(req request) (response, error) {
 	if err := checkOutputSize(files, req.Limits.MaxOutputBytes); err != nil {
 		return response{}, err
 	}
-	out := response{Config: vals, Notes: takeNotes(files, chart.Name(), req.Render.SubchartNotes)}
-	hooks, manifests, err := sortManifests(files, releaseutil.InstallOrder)
+	out := response{Config: vals, Notes: takeNotes(files, chart.Name(), req.Render.SubchartNotes),
+		Deprecated: chart.Metadata.Deprecated}
+	sorted, err := sortManifests(files, releaseutil.InstallOrder)
 	if err != nil {
 		return response{}, err
 	}
+	hooks, manifests := sorted.hooks, sorted.manifests
+	out.SkippedHooks = sorted.skipped
 	out.Manifests = make([]manifestOut, len(manifests))
 	out.Hooks = make([]hookOut, len(hooks))
 	failures := make([]error, len(manifests)+len(hooks))

@@ -45,21 +45,28 @@ var hookEvents = map[string]bool{
 	string(release.HookTest): true, "test-success": true,
 }
 
+// sorted is a render's hooks and manifests in install order, and the helm.sh/hook
+// values of the objects left out for naming an event Helm does not know.
+type sorted struct {
+	hooks     []sortedHook
+	manifests []*document
+	skipped   []string
+}
+
 // sortManifests splits the rendered files into documents in Helm's reading order (files
 // by path, partials and blank files skipped, documents in file order), reads every head,
 // and returns the first unreadable document's error as Helm words it.
 func sortManifests(files map[string]string, ordering releaseutil.KindSortOrder) (
-	[]sortedHook, []*document, error) {
+	sorted, error) {
 	documents := splitDocuments(files)
 	inParallel(len(documents), func(i int) {
 		d := documents[i]
 		d.err = yaml.Unmarshal([]byte(d.content), &d.head)
 	})
-	var hooks []sortedHook
-	var manifests []*document
+	var out sorted
 	for _, d := range documents {
 		if d.err != nil {
-			return nil, nil, fmt.Errorf("YAML parse error on %s: %w", d.path, d.err)
+			return sorted{}, fmt.Errorf("YAML parse error on %s: %w", d.path, d.err)
 		}
 		annotations := map[string]string(nil)
 		if d.head.Metadata != nil {
@@ -67,21 +74,21 @@ func sortManifests(files map[string]string, ordering releaseutil.KindSortOrder) 
 		}
 		events, isHook := annotations[release.HookAnnotation]
 		if !isHook {
-			manifests = append(manifests, d)
-			continue
-		}
-		if hook, known := readHook(d, events, annotations); known {
-			hooks = append(hooks, hook)
+			out.manifests = append(out.manifests, d)
+		} else if hook, known := readHook(d, events, annotations); known {
+			out.hooks = append(out.hooks, hook)
+		} else {
+			out.skipped = append(out.skipped, events)
 		}
 	}
 	byKind := rankKinds(ordering)
-	sort.SliceStable(hooks, func(i, j int) bool {
-		return byKind.less(hooks[i].document.head.Kind, hooks[j].document.head.Kind)
+	sort.SliceStable(out.hooks, func(i, j int) bool {
+		return byKind.less(out.hooks[i].document.head.Kind, out.hooks[j].document.head.Kind)
 	})
-	sort.SliceStable(manifests, func(i, j int) bool {
-		return byKind.less(manifests[i].head.Kind, manifests[j].head.Kind)
+	sort.SliceStable(out.manifests, func(i, j int) bool {
+		return byKind.less(out.manifests[i].head.Kind, out.manifests[j].head.Kind)
 	})
-	return hooks, manifests, nil
+	return out, nil
 }
 
 func splitDocuments(files map[string]string) []*document {
