@@ -184,12 +184,12 @@ func render(req request) (response, error) {
 	}
 	out := response{Config: vals, Notes: takeNotes(files, chart.Name(), req.Render.SubchartNotes),
 		Deprecated: chart.Metadata.Deprecated}
-	sorted, err := sortManifests(files, releaseutil.InstallOrder)
+	order, err := sortManifests(files, releaseutil.InstallOrder)
 	if err != nil {
 		return response{}, err
 	}
-	hooks, manifests := sorted.hooks, sorted.manifests
-	out.SkippedHooks = sorted.skipped
+	hooks, manifests := order.hooks, order.manifests
+	out.SkippedHooks = order.skipped
 	out.Manifests = make([]manifestOut, len(manifests))
 	out.Hooks = make([]hookOut, len(hooks))
 	failures := make([]error, len(manifests)+len(hooks))
