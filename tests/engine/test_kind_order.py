@@ -14,6 +14,7 @@ import pytest
 import pyhelm
 from pyhelm.engine.manifest import Manifest, as_hook, uninstall_order
 from pyhelm.testing import peers
+from tests.engine.test_helm_charts import _go_chart, both, run
 
 pytestmark = pytest.mark.helm
 PYHELM = str(Path(sys.executable).with_name("pyhelm"))
@@ -132,23 +133,6 @@ def _many_documents(seed: int, count: int) -> str:
     return "\n---\n".join(documents) + "\n"
 
 
-def _go_chart(root: Path, files: dict[str, str]) -> Path:
-    chart = root / "many"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: many\nversion: 0.1.0\n")
-    for name, text in {"_helpers.tpl": "", **files}.items():
-        (chart / "templates" / name).parent.mkdir(exist_ok=True)
-        (chart / "templates" / name).write_text(text)
-    return chart
-
-
-def _both(args: list[str], root: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
-    helm = subprocess.run([str(peers.helm_binary()), *args], capture_output=True,
-                          text=True, check=False, env=peers.helm_env(root))
-    mine = subprocess.run([PYHELM, *args], capture_output=True, text=True, check=False)
-    return helm, mine
-
-
 def _hooks(install_json: str) -> list[dict[str, object]]:
     return [{key: hook.get(key) for key in ("name", "kind", "path", "manifest", "events",
                                             "weight", "delete_policies")}
@@ -159,16 +143,18 @@ def test_thousands_of_documents_in_many_files_sort_and_hook_as_helms(tmp_path: P
     """The engine reads the documents' heads on every core; what it makes of them is
     Helm's: the order of objects and hooks, which hooks are kept, their events, weights
     and delete policies."""
-    chart = _go_chart(tmp_path, {
-        "b.yaml": _many_documents(1, 1500), "a.yaml": _many_documents(2, 700),
-        "sub/c.yaml": _many_documents(3, 300), "_partial.yaml": "kind: [broken\n",
-        "blank.yaml": "\n  \n", "only-separators.yaml": "---\n---\n"})
-    helm, mine = _both(["template", "r", str(chart)], tmp_path)
+    chart = _go_chart(tmp_path, "many", {
+        "_helpers.tpl": "", "b.yaml": _many_documents(1, 1500),
+        "a.yaml": _many_documents(2, 700), "sub/c.yaml": _many_documents(3, 300),
+        "_partial.yaml": "kind: [broken\n", "blank.yaml": "\n  \n",
+        "only-separators.yaml": "---\n---\n"})
+    env = peers.helm_env(tmp_path)
+    helm, mine = both(["template", "r", str(chart)], tmp_path, env)
     assert helm.returncode == 0, helm.stderr
     assert mine.returncode == 0, mine.stderr
     assert mine.stdout == helm.stdout
     install = ["install", "r", str(chart), "--dry-run=client", "-o", "json"]
-    helm, mine = _both(install, tmp_path)
+    helm, mine = both(install, tmp_path, env)
     assert helm.returncode == 0, helm.stderr
     assert mine.returncode == 0, mine.stderr
     assert _hooks(mine.stdout) == _hooks(helm.stdout)
@@ -177,11 +163,12 @@ def test_thousands_of_documents_in_many_files_sort_and_hook_as_helms(tmp_path: P
 
 def test_the_first_unreadable_document_is_the_one_named(tmp_path: Path) -> None:
     bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n"
-    chart = _go_chart(tmp_path, {
-        "a.yaml": _many_documents(4, 400), "m.yaml": _many_documents(5, 50) + "---\n" + bad,
+    chart = _go_chart(tmp_path, "many", {
+        "_helpers.tpl": "", "a.yaml": _many_documents(4, 400),
+        "m.yaml": _many_documents(5, 50) + "---\n" + bad,
         "z.yaml": bad + "---\n" + _many_documents(6, 400),
         "k.yaml": "apiVersion: v1\nkind: 5\n"})
-    helm, mine = _both(["template", "r", str(chart)], tmp_path)
+    helm, mine = both(["template", "r", str(chart)], tmp_path, peers.helm_env(tmp_path))
     assert helm.returncode == 1 and mine.returncode == 1
     assert "Traceback" not in mine.stderr
     assert _error_line(mine.stderr) == _error_line(helm.stderr)
@@ -202,23 +189,16 @@ def test_a_deprecated_chart_and_hooks_left_out_are_logged_as_helm_logs_them(
                  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\n  annotations:\n'
                  '    helm.sh/hook: " Nope "\n---\n'
                  'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n')
-    go_chart = _go_chart(tmp_path / "go", {"all.yaml": documents})
-    (go_chart / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: many\nversion: 0.1.0\ndeprecated: true\n")
-    chart = go_chart
-    if kind == "jinja2":
-        chart = tmp_path / "j" / "many"
-        chart.mkdir(parents=True)
-        (chart / "templates").mkdir()
-        (chart / "Chart.yaml").write_text((go_chart / "Chart.yaml").read_text())
-        (chart / "templates" / "_h.j2").write_text("")
-        (chart / "templates" / "all.yaml").write_text(documents)
+    go_chart = _go_chart(tmp_path / "go", "many", {"_h.tpl": "", "all.yaml": documents},
+                         extra="deprecated: true\n")
+    chart = go_chart if kind == "go" else _go_chart(
+        tmp_path / "j", "many", {"_h.j2": "", "all.yaml": documents},
+        extra="deprecated: true\n")
+    env = peers.helm_env(tmp_path)
     for args in (["template", "r"], ["install", "r", "--dry-run=client"]):
-        helm = subprocess.run([str(peers.helm_binary()), *args, str(go_chart)],
-                              capture_output=True, text=True, check=True,
-                              env=peers.helm_env(tmp_path))
-        mine = subprocess.run([PYHELM, *args, str(chart)], capture_output=True, text=True,
-                              check=True)
+        helm = run(str(peers.helm_binary()), [*args, str(go_chart)], tmp_path, env)
+        mine = run(PYHELM, [*args, str(chart)], tmp_path, env)
+        assert helm.returncode == 0 and mine.returncode == 0, mine.stderr
         assert helm.stderr.splitlines() == [
             'level=WARN msg="this chart is deprecated"',
             'level=INFO msg="skipping unknown hooks" hookTypes=bogus,pre-install',
@@ -227,10 +207,10 @@ def test_a_deprecated_chart_and_hooks_left_out_are_logged_as_helm_logs_them(
 
 
 def test_a_library_caller_is_told_by_python_warnings(tmp_path: Path) -> None:
-    chart = _go_chart(tmp_path, {"a.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
-                                            "  annotations:\n    helm.sh/hook: bogus\n"})
-    (chart / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: many\nversion: 0.1.0\ndeprecated: true\n")
+    chart = _go_chart(tmp_path, "many", {
+        "_h.tpl": "", "a.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+                                "  annotations:\n    helm.sh/hook: bogus\n"},
+        extra="deprecated: true\n")
     with pytest.warns(pyhelm.Notice) as told:
         assert not pyhelm.render_chart(str(chart)).manifests
     assert [(type(n.message), str(n.message)) for n in told] == [
